@@ -1,0 +1,130 @@
+//! Audio out: the per-response encoders and the shaping of each chunk's samples.
+//!
+//! Every encoder is stateful and serves one response: [`Encoder::header`] once,
+//! [`Encoder::push`] per chunk (returning the bytes ready to send now), [`Encoder::finish`]
+//! at the end. Samples reach encoders as f32; [`to_i16`] is the one conversion to 16-bit.
+
+mod mp3;
+mod pcm;
+pub mod shape;
+mod wav;
+
+use bytes::Bytes;
+
+pub use shape::shape_chunk;
+
+use crate::{Error, Result};
+
+/// A response format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Mp3,
+    Wav,
+    Pcm,
+}
+
+/// OpenAI's formats that ttsd does not encode yet.
+const NOT_YET: &[&str] = &["opus", "aac", "flac"];
+
+impl Format {
+    pub const ALL: &[Format] = &[Format::Mp3, Format::Wav, Format::Pcm];
+
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "mp3" => Ok(Format::Mp3),
+            "wav" => Ok(Format::Wav),
+            "pcm" => Ok(Format::Pcm),
+            other if NOT_YET.contains(&other) => Err(Error::invalid(
+                "response_format",
+                format!(
+                    "response_format '{other}' is not supported yet; use mp3, wav or pcm \
+                     (opus, aac and flac are planned)"
+                ),
+            )),
+            other => Err(Error::invalid(
+                "response_format",
+                format!("unknown response_format '{other}'; use mp3, wav or pcm"),
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Mp3 => "mp3",
+            Format::Wav => "wav",
+            Format::Pcm => "pcm",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Mp3 => "audio/mpeg",
+            Format::Wav => "audio/wav",
+            Format::Pcm => "audio/pcm",
+        }
+    }
+
+    /// A fresh encoder for one response. `streaming` decides what the wav header can know.
+    pub fn encoder(self, streaming: bool) -> Result<Box<dyn Encoder>> {
+        Ok(match self {
+            Format::Mp3 => Box::new(mp3::Mp3Encoder::new()?),
+            Format::Wav => Box::new(wav::WavEncoder::new(streaming)),
+            Format::Pcm => Box::new(pcm::PcmEncoder),
+        })
+    }
+}
+
+/// One response's encoder.
+pub trait Encoder: Send {
+    /// Bytes that start the stream (a wav header), before any audio.
+    fn header(&mut self) -> Bytes {
+        Bytes::new()
+    }
+    /// Encodes one chunk; returns what is ready to send now.
+    fn push(&mut self, samples: &[f32]) -> Result<Bytes>;
+    /// Ends the stream; returns the last bytes.
+    fn finish(&mut self) -> Result<Bytes>;
+}
+
+/// The one f32 → i16 conversion: clamp to [-1, 1], scale, round.
+pub fn to_i16(sample: f32) -> i16 {
+    // NaN clamps to NaN and `as` turns it into 0.
+    (sample.clamp(-1.0, 1.0) * i16::MAX as f32).round() as i16
+}
+
+/// Samples as 16-bit little-endian bytes.
+pub fn to_s16le(samples: &[f32]) -> Vec<u8> {
+    samples
+        .iter()
+        .flat_map(|&s| to_i16(s).to_le_bytes())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_clamps_and_rounds() {
+        assert_eq!(to_i16(0.0), 0);
+        assert_eq!(to_i16(1.0), 32767);
+        assert_eq!(to_i16(-1.0), -32767);
+        assert_eq!(to_i16(3.5), 32767);
+        assert_eq!(to_i16(-7.0), -32767);
+        assert_eq!(to_i16(0.5), 16384);
+        assert_eq!(to_i16(f32::NAN), 0);
+        assert_eq!(to_s16le(&[1.0, -1.0]), vec![0xff, 0x7f, 0x01, 0x80]);
+    }
+
+    #[test]
+    fn formats_parse_and_refuse_clearly() {
+        assert_eq!(Format::parse("MP3").ok(), Some(Format::Mp3));
+        let e = Format::parse("opus")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("not supported yet"), "{e}");
+        assert!(Format::parse("ogg").is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! Raw PCM: 24 kHz, signed 16-bit little-endian, mono, no header.
+
+use bytes::Bytes;
+
+use super::{Encoder, to_s16le};
+use crate::Result;
+
+pub struct PcmEncoder;
+
+impl Encoder for PcmEncoder {
+    fn push(&mut self, samples: &[f32]) -> Result<Bytes> {
+        Ok(Bytes::from(to_s16le(samples)))
+    }
+
+    fn finish(&mut self) -> Result<Bytes> {
+        Ok(Bytes::new())
+    }
+}

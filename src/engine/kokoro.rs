@@ -1,0 +1,186 @@
+//! The Kokoro-82M ONNX session: token ids + style + speed → 24 kHz mono samples.
+//!
+//! The only module that touches `ort`. ONNX Runtime is loaded at run time from a shared
+//! library (`ort`'s `load-dynamic`), once per process.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::Tensor;
+
+use crate::voice::STYLE_DIM;
+use crate::{Error, Result};
+
+/// Output sample rate of the model.
+pub const SAMPLE_RATE: u32 = 24_000;
+/// Most phoneme ids in one call (the model takes 512 with the two pads).
+pub const MAX_PHONEME_IDS: usize = 510;
+/// The id added at both ends of the phoneme ids.
+const PAD_ID: i64 = 0;
+const INPUT_TOKENS: &str = "tokens";
+const INPUT_STYLE: &str = "style";
+const INPUT_SPEED: &str = "speed";
+const OUTPUT_AUDIO: &str = "audio";
+
+/// Where inference runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Device {
+    #[default]
+    Cpu,
+    /// NVIDIA GPU through the CUDA execution provider (needs the `cuda` cargo feature and
+    /// ONNX Runtime's CUDA provider library beside the main one). Never falls back to CPU.
+    Cuda,
+}
+
+/// How to build a session.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The Kokoro v1.0 ONNX file (int8, fp16 or fp32).
+    pub model: PathBuf,
+    /// The ONNX Runtime shared library.
+    pub ort_library: PathBuf,
+    /// Intra-op threads per session.
+    pub threads: usize,
+    pub device: Device,
+}
+
+/// One loaded session. Not shared: each inference worker owns its own.
+pub struct Kokoro {
+    session: Session,
+}
+
+static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
+
+fn environment(library: &Path) -> Result<Environment> {
+    ENVIRONMENT
+        .get_or_init(|| {
+            if !library.is_file() {
+                return Err(format!(
+                    "ONNX Runtime library {} not found (run `make assets`, or pass --ort-library)",
+                    library.display()
+                ));
+            }
+            ort::init_from(library)
+                .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", library.display()))?
+                .with_name("ttsd")
+                .build()
+                .map_err(|e| format!("cannot create the ONNX Runtime environment: {e}"))
+        })
+        .clone()
+        .map_err(Error::Asset)
+}
+
+impl Kokoro {
+    pub fn load(config: &EngineConfig) -> Result<Self> {
+        if !config.model.is_file() {
+            return Err(Error::Asset(format!(
+                "model {} not found (run `make assets`, or pass --model)",
+                config.model.display()
+            )));
+        }
+        let env = environment(&config.ort_library)?;
+        let fail = |e: ort::Error| Error::Inference(format!("building the session: {e}"));
+        let builder = Session::builder(&env)
+            .map_err(fail)?
+            .with_intra_threads(config.threads.max(1))
+            .map_err(|e| fail(e.into()))?;
+        let mut builder = register_device(builder, config.device)?;
+        let session = builder.commit_from_file(&config.model).map_err(|e| {
+            Error::Asset(format!(
+                "cannot load the model {}: {e}",
+                config.model.display()
+            ))
+        })?;
+        check_signature(&session)?;
+        Ok(Kokoro { session })
+    }
+
+    /// Speech for `ids` (at most [`MAX_PHONEME_IDS`], no pads) in `style` (one row of a
+    /// style pack, chosen by the caller for `ids.len()`), at `speed` (1.0 = normal).
+    pub fn infer(&mut self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
+        if ids.len() > MAX_PHONEME_IDS {
+            return Err(Error::TooManyPhonemes(ids.len()));
+        }
+        if style.len() != STYLE_DIM {
+            return Err(Error::Inference(format!(
+                "style vector has {} values, expected {STYLE_DIM}",
+                style.len()
+            )));
+        }
+        let mut tokens = Vec::with_capacity(ids.len() + 2);
+        tokens.push(PAD_ID);
+        tokens.extend_from_slice(ids);
+        tokens.push(PAD_ID);
+        let fail = |e: ort::Error| Error::Inference(e.to_string());
+        let tokens = Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(fail)?;
+        let style = Tensor::from_array(([1usize, STYLE_DIM], style.to_vec())).map_err(fail)?;
+        let speed = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![
+                INPUT_TOKENS => tokens,
+                INPUT_STYLE => style,
+                INPUT_SPEED => speed,
+            ])
+            .map_err(fail)?;
+        let (_, audio) = outputs[OUTPUT_AUDIO]
+            .try_extract_tensor::<f32>()
+            .map_err(fail)?;
+        Ok(audio.to_vec())
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn register_device(
+    builder: ort::session::builder::SessionBuilder,
+    device: Device,
+) -> Result<ort::session::builder::SessionBuilder> {
+    match device {
+        Device::Cpu => Ok(builder),
+        Device::Cuda => builder
+            .with_execution_providers([ort::ep::CUDA::default().build().error_on_failure()])
+            .map_err(|e| {
+                Error::Inference(format!(
+                    "the CUDA execution provider cannot be used: {e} (needs \
+                     libonnxruntime_providers_cuda.so from onnxruntime-gpu beside the ONNX \
+                     Runtime library, and the CUDA 12 and cuDNN 9 libraries)"
+                ))
+            }),
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+fn register_device(
+    builder: ort::session::builder::SessionBuilder,
+    device: Device,
+) -> Result<ort::session::builder::SessionBuilder> {
+    match device {
+        Device::Cpu => Ok(builder),
+        Device::Cuda => Err(Error::Inference(
+            "this ttsd was built without CUDA support; rebuild with `cargo build --release \
+             --features cuda`"
+                .into(),
+        )),
+    }
+}
+
+/// Fails early, with names, when the file is not a Kokoro v1.0 graph.
+fn check_signature(session: &Session) -> Result<()> {
+    let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+    let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
+    for want in [INPUT_TOKENS, INPUT_STYLE, INPUT_SPEED] {
+        if !inputs.contains(&want) {
+            return Err(Error::Asset(format!(
+                "the model has no input '{want}' (inputs: {inputs:?}); is it Kokoro v1.0?"
+            )));
+        }
+    }
+    if !outputs.contains(&OUTPUT_AUDIO) {
+        return Err(Error::Asset(format!(
+            "the model has no output '{OUTPUT_AUDIO}' (outputs: {outputs:?}); is it Kokoro v1.0?"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Request and response bodies of the OpenAI-compatible API, and the JSON extractor whose
+//! rejections are [`ApiError`]s (never axum's plain-text errors).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// Model names accepted in `model`: all are Kokoro-82M.
+pub const MODELS: &[&str] = &["kokoro", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
+
+/// `POST /v1/audio/speech`.
+#[derive(Debug, Deserialize)]
+pub struct SpeechBody {
+    #[serde(default = "default_model")]
+    pub model: String,
+    pub input: String,
+    #[serde(default = "default_voice")]
+    pub voice: String,
+    #[serde(default = "default_format")]
+    pub response_format: String,
+    #[serde(default = "default_speed")]
+    pub speed: f32,
+    #[serde(default = "default_stream")]
+    pub stream: bool,
+    /// OpenAI's style prompt for gpt-4o-mini-tts. Accepted and ignored: Kokoro takes no
+    /// instructions.
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// Language override (`a`, `b`, `en-us`, `en-gb`), as Kokoro-FastAPI takes it.
+    #[serde(default)]
+    pub lang_code: Option<String>,
+}
+
+fn default_model() -> String {
+    "kokoro".into()
+}
+fn default_voice() -> String {
+    "af_heart".into()
+}
+fn default_format() -> String {
+    "mp3".into()
+}
+fn default_speed() -> f32 {
+    1.0
+}
+fn default_stream() -> bool {
+    true
+}
+
+/// A JSON body. Malformed JSON and wrong types are 400s in OpenAI's shape, naming the field.
+/// The content type is not checked: `curl -d` without `-H` works too.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let mut err = ApiError::bad_request(format!("cannot read the body: {e}"), None);
+            err.status = e.status();
+            err
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let param = (path != ".").then_some(path);
+                let message = match &param {
+                    Some(p) => format!("invalid request body at '{p}': {inner}"),
+                    None => format!("invalid request body: {inner}"),
+                };
+                Err(ApiError {
+                    param,
+                    ..ApiError::bad_request(message, None).with_code("invalid_json")
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The `ttsd` command: `serve`, `say` and `voices`.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use ttsd::audio::Format;
+use ttsd::config::{Cli, Command, LogFormat, SayArgs, VoiceArgs};
+use ttsd::engine::Scheduler;
+use ttsd::synth::{Limits, Synthesizer};
+use ttsd::text::TextFrontend;
+use ttsd::voice::Voices;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ttsd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TTSD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ort=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => Ok(runtime()?.block_on(ttsd::http::serve(args))?),
+        Command::Say(args) => say(args),
+        Command::Voices(args) => voices(args),
+    }
+}
+
+fn say(args: SayArgs) -> anyhow::Result<()> {
+    let text = if args.text == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        text
+    } else {
+        args.text.clone()
+    };
+    let format = match args.format {
+        Some(f) => f,
+        None => format_from_extension(&args.output)?,
+    };
+    let voices = Voices::load(&args.engine.assets.voices_dir)?;
+    let frontend = TextFrontend::load(&args.engine.assets.vocab)?;
+    let limits = Limits {
+        max_input_chars: usize::MAX,
+    };
+    // Validate before loading the model: bad input fails fast.
+    let synth_parts = (frontend, voices);
+    let scheduler = Scheduler::start(&args.engine.scheduler(4))?;
+    let synth = Arc::new(Synthesizer {
+        frontend: synth_parts.0,
+        voices: synth_parts.1,
+        scheduler,
+        limits,
+    });
+    let request = synth.prepare(&text, &args.voice, args.speed, args.lang_code.as_deref())?;
+    let audio = runtime()?.block_on(synth.render(request, format))?;
+    if args.output.as_os_str() == "-" {
+        std::io::stdout()
+            .write_all(&audio)
+            .context("cannot write to standard output")?;
+    } else {
+        std::fs::write(&args.output, &audio)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+    }
+    Ok(())
+}
+
+fn format_from_extension(path: &std::path::Path) -> anyhow::Result<Format> {
+    if path.as_os_str() == "-" {
+        return Ok(Format::Wav);
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        None => Ok(Format::Wav),
+        Some(ext) => match Format::parse(ext) {
+            Ok(f) => Ok(f),
+            Err(_) => bail!(
+                "cannot tell the format from '.{ext}'; pass --format ({})",
+                Format::ALL
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+fn voices(args: VoiceArgs) -> anyhow::Result<()> {
+    let voices = Voices::load(&args.voices_dir)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<16} {:<22} {}", "NAME", "LANGUAGE", "GENDER")?;
+    for v in voices.info() {
+        writeln!(out, "{:<16} {:<22} {}", v.name, v.language, v.gender)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! One request's pipeline: text → chunks → inference (through the scheduler) → shaped PCM →
+//! the response's encoder → bytes, sent as each chunk is ready.
+//!
+//! [`Synthesizer::stream`] runs the pipeline as a task that feeds a small channel; when the
+//! receiver is dropped (the client went away) the task stops, and the job it was waiting on
+//! is withdrawn from the queue.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::audio::{Encoder, Format, shape_chunk};
+use crate::engine::{Job, SAMPLE_RATE, Scheduler};
+use crate::text::{Chunk, Language, TextFrontend};
+use crate::voice::{Voice, Voices};
+use crate::{Error, Result};
+
+/// Runs CPU work (G2P, encoding) off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// Slowest and fastest speech.
+pub const SPEED_RANGE: (f32, f32) = (0.25, 4.0);
+
+/// What to say and how, validated.
+#[derive(Debug, Clone)]
+pub struct SpeechRequest {
+    pub text: String,
+    pub voice: Voice,
+    pub speed: f32,
+    pub language: Language,
+}
+
+/// Limits applied when a request is validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most characters of input.
+    pub max_input_chars: usize,
+}
+
+/// Everything a request needs, shared by all requests.
+pub struct Synthesizer {
+    pub frontend: TextFrontend,
+    pub voices: Voices,
+    pub scheduler: Scheduler,
+    pub limits: Limits,
+}
+
+/// Timings of one response, for logs and headers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StreamStats {
+    pub chunks: usize,
+    pub audio: Duration,
+    pub compute: Duration,
+}
+
+impl Synthesizer {
+    /// Checks a request's fields and resolves its voice and language.
+    pub fn prepare(
+        &self,
+        text: &str,
+        voice: &str,
+        speed: f32,
+        lang_code: Option<&str>,
+    ) -> Result<SpeechRequest> {
+        if text.trim().is_empty() {
+            return Err(Error::invalid("input", "input is empty"));
+        }
+        let chars = text.chars().count();
+        if chars > self.limits.max_input_chars {
+            return Err(Error::invalid(
+                "input",
+                format!(
+                    "input is {chars} characters; the limit is {}",
+                    self.limits.max_input_chars
+                ),
+            ));
+        }
+        let (lo, hi) = SPEED_RANGE;
+        if !(lo..=hi).contains(&speed) {
+            return Err(Error::invalid(
+                "speed",
+                format!("speed {speed} is outside {lo}–{hi}"),
+            ));
+        }
+        let voice = self.voices.resolve(voice)?;
+        let language = match lang_code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => Language::from_code(code)?,
+            None => voice.language,
+        };
+        Ok(SpeechRequest {
+            text: text.to_owned(),
+            voice,
+            speed,
+            language,
+        })
+    }
+
+    /// Starts the pipeline; returns the bytes as they are encoded. An `Err` item ends the
+    /// stream (after it nothing else comes). The header bytes come first.
+    pub fn stream(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+        format: Format,
+        streaming: bool,
+    ) -> Result<mpsc::Receiver<Result<Bytes>>> {
+        let encoder = format.encoder(streaming)?;
+        let (tx, rx) = mpsc::channel(4);
+        let synth = Arc::clone(self);
+        tokio::spawn(async move {
+            let started = Instant::now();
+            match Arc::clone(&synth).run(request, encoder, &tx).await {
+                Ok(stats) => tracing::info!(
+                    chunks = stats.chunks,
+                    audio_s = stats.audio.as_secs_f32(),
+                    compute_s = stats.compute.as_secs_f32(),
+                    total_s = started.elapsed().as_secs_f32(),
+                    "speech done"
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "speech failed");
+                    let _ = tx.send(Err(e)).await;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn run(
+        self: Arc<Self>,
+        request: SpeechRequest,
+        mut encoder: Box<dyn Encoder>,
+        tx: &mpsc::Sender<Result<Bytes>>,
+    ) -> Result<StreamStats> {
+        let arrived = Instant::now();
+        let mut stats = StreamStats::default();
+        // The header goes out with the first audio, so the first item is audio or an error.
+        let mut header = Some(encoder.header());
+        let sentences = self.frontend.sentences(&request.text);
+        let mut queue: std::collections::VecDeque<Chunk> = Default::default();
+        let mut next_sentence = 0;
+        // Wall time at which the audio sent so far runs out at the client.
+        let mut playhead: Option<Instant> = None;
+        loop {
+            // Top up with the next sentence's chunks; keep one in hand to know the last.
+            while queue.len() < 2 && next_sentence < sentences.len() {
+                let (synth, sentence) = (Arc::clone(&self), sentences[next_sentence].clone());
+                let (language, first) = (request.language, next_sentence == 0);
+                let chunks =
+                    blocking(move || synth.frontend.chunks(&sentence, language, first)).await?;
+                queue.extend(chunks);
+                next_sentence += 1;
+            }
+            let Some(chunk) = queue.pop_front() else {
+                break;
+            };
+            let last = queue.is_empty() && next_sentence >= sentences.len();
+            let deadline = playhead.unwrap_or(arrived);
+            let job = Job {
+                ids: chunk.ids,
+                style: Arc::clone(&request.voice.style),
+                speed: request.speed,
+                deadline,
+            };
+            let inferred = tokio::select! {
+                r = self.scheduler.infer(job) => r?,
+                _ = tx.closed() => return Ok(stats),
+            };
+            stats.compute += inferred.compute;
+            let pcm = shape_chunk(inferred.samples, chunk.boundary, last);
+            let audio = Duration::from_secs_f64(pcm.len() as f64 / SAMPLE_RATE as f64);
+            let (back, bytes) = blocking(move || {
+                let bytes = encoder.push(&pcm);
+                Ok((encoder, bytes))
+            })
+            .await?;
+            encoder = back;
+            let bytes = match header.take() {
+                Some(h) if !h.is_empty() => [h, bytes?].concat().into(),
+                _ => bytes?,
+            };
+            stats.chunks += 1;
+            stats.audio += audio;
+            let now = Instant::now();
+            playhead = Some(playhead.map_or(now, |p| p.max(now)) + audio);
+            if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
+                return Ok(stats);
+            }
+        }
+        if stats.chunks == 0 {
+            return Err(Error::invalid(
+                "input",
+                "input has nothing to speak (no words after normalization)",
+            ));
+        }
+        let mut tail = encoder.finish()?;
+        if let Some(h) = header.take().filter(|h| !h.is_empty()) {
+            tail = [h, tail].concat().into();
+        }
+        if !tail.is_empty() {
+            let _ = tx.send(Ok(tail)).await;
+        }
+        Ok(stats)
+    }
+
+    /// The whole of a request's audio, encoded (the CLI's path, and `stream: false`).
+    pub async fn render(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+        format: Format,
+    ) -> Result<Vec<u8>> {
+        let mut rx = self.stream(request, format, false)?;
+        let mut out = Vec::new();
+        while let Some(bytes) = rx.recv().await {
+            out.extend_from_slice(&bytes?);
+        }
+        Ok(out)
+    }
+
+    /// A few inferences of different lengths, so the first request is not the slow one.
+    pub async fn warm_up(self: &Arc<Self>) -> Result<Duration> {
+        let started = Instant::now();
+        let voice = self
+            .voices
+            .names()
+            .find(|n| n.starts_with('a'))
+            .unwrap_or("af_heart")
+            .to_owned();
+        for text in [
+            "Hi.",
+            "Sure, I can help with that.",
+            "The quick brown fox jumps over the lazy dog, and then it runs back across the \
+             field to where it started this morning.",
+        ] {
+            let request = self.prepare(text, &voice, 1.0, None)?;
+            self.render(request, Format::Pcm).await?;
+        }
+        Ok(started.elapsed())
+    }
+}

@@ -1,0 +1,149 @@
+//! The espeak-ng FFI: IPA for words misaki does not know. The only `unsafe` in the crate.
+//!
+//! libespeak-ng keeps process-global state (the selected voice, internal buffers), so every
+//! call goes through one mutex: one caller at a time. The library is linked as a system
+//! library (Debian `libespeak-ng-dev`, GPL-3.0).
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::sync::Mutex;
+
+use crate::{Error, Result};
+
+#[link(name = "espeak-ng")]
+unsafe extern "C" {
+    fn espeak_Initialize(
+        output: c_int,
+        buflength: c_int,
+        path: *const c_char,
+        options: c_int,
+    ) -> c_int;
+    fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
+    fn espeak_TextToPhonemes(
+        textptr: *mut *const c_void,
+        textmode: c_int,
+        phonememode: c_int,
+    ) -> *const c_char;
+}
+
+/// `AUDIO_OUTPUT_SYNCHRONOUS`: no audio device is opened.
+const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
+/// `espeakINITIALIZE_DONT_EXIT`: report errors instead of calling `exit()`.
+const INITIALIZE_DONT_EXIT: c_int = 0x8000;
+const CHARS_UTF8: c_int = 1;
+const PHONEMES_IPA: c_int = 0x02;
+const EE_OK: c_int = 0;
+
+/// The library's state as this process knows it: initialized or not, and the voice set last.
+struct State {
+    initialized: bool,
+    voice: Option<String>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    initialized: false,
+    voice: None,
+});
+
+/// IPA for `text` in the espeak-ng voice `voice` (e.g. `en-us`, `en`, `es`, `fr-fr`).
+///
+/// espeak translates clause by clause and drops punctuation; the clauses' phonemes are
+/// joined with a space. Control characters and NULs are removed first.
+pub fn text_to_ipa(text: &str, voice: &str) -> Result<String> {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let text = CString::new(clean).map_err(|e| Error::Phonemize(e.to_string()))?;
+    let voice_c = CString::new(voice).map_err(|e| Error::Phonemize(e.to_string()))?;
+
+    // A poisoned lock only means another caller panicked; the library state it guards is
+    // re-established below (voice is set again when unknown).
+    let mut state = STATE.lock().unwrap_or_else(|p| {
+        let mut s = p.into_inner();
+        s.voice = None;
+        s
+    });
+    if !state.initialized {
+        // SAFETY: called with the lock held, so no other thread is inside libespeak-ng. A null
+        // path selects the library's compiled-in data directory.
+        let rate = unsafe {
+            espeak_Initialize(
+                AUDIO_OUTPUT_SYNCHRONOUS,
+                0,
+                std::ptr::null(),
+                INITIALIZE_DONT_EXIT,
+            )
+        };
+        if rate <= 0 {
+            return Err(Error::Phonemize(
+                "espeak-ng failed to initialize (is espeak-ng-data installed?)".into(),
+            ));
+        }
+        state.initialized = true;
+    }
+    if state.voice.as_deref() != Some(voice) {
+        // SAFETY: lock held; `voice_c` is a valid NUL-terminated string that outlives the call.
+        let rc = unsafe { espeak_SetVoiceByName(voice_c.as_ptr()) };
+        if rc != EE_OK {
+            state.voice = None;
+            return Err(Error::Phonemize(format!(
+                "espeak-ng has no voice '{voice}'"
+            )));
+        }
+        state.voice = Some(voice.to_owned());
+    }
+
+    let mut out = String::new();
+    let mut cursor: *const c_void = text.as_ptr().cast();
+    while !cursor.is_null() {
+        // SAFETY: lock held. `cursor` points into `text`, a NUL-terminated buffer that lives
+        // until the end of this function; espeak advances it within that buffer or sets it to
+        // null at the end. The returned pointer is either null or a NUL-terminated string in
+        // espeak's static buffer, valid until the next call, and it is copied at once.
+        let phonemes = unsafe {
+            let p = espeak_TextToPhonemes(&mut cursor, CHARS_UTF8, PHONEMES_IPA);
+            if p.is_null() {
+                break;
+            }
+            CStr::from_ptr(p).to_string_lossy().into_owned()
+        };
+        let phonemes = phonemes.trim();
+        if !phonemes.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(phonemes);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speaks_a_word_in_ipa() -> Result<()> {
+        let ipa = text_to_ipa("hello", "en-us")?;
+        assert!(ipa.contains('h') && ipa.contains('l'), "{ipa}");
+        Ok(())
+    }
+
+    #[test]
+    fn nonsense_and_control_characters_are_safe() -> Result<()> {
+        assert!(!text_to_ipa("zorblax", "en-us")?.is_empty());
+        assert_eq!(text_to_ipa("\u{0}\u{1}", "en-us")?, "");
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_voice_is_an_error() {
+        assert!(text_to_ipa("hello", "no-such-voice").is_err());
+        // and the next call with a good voice still works
+        assert!(text_to_ipa("hello", "en-us").is_ok());
+    }
+}

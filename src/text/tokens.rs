@@ -1,0 +1,118 @@
+//! Kokoro's phoneme vocabulary: one symbol, one id.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::{Error, Result};
+
+/// The symbol → id table from `vocab.json` (`{"vocab": {symbol: id}}`).
+#[derive(Debug, Clone)]
+pub struct Vocab {
+    ids: HashMap<char, i64>,
+}
+
+impl Vocab {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Asset(format!(
+                "cannot read the phoneme vocabulary {}: {e} (run `make assets`)",
+                path.display()
+            ))
+        })?;
+        Self::from_json(&text)
+            .map_err(|e| Error::Asset(format!("bad phoneme vocabulary {}: {e}", path.display())))
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        #[derive(serde::Deserialize)]
+        struct File {
+            vocab: HashMap<String, i64>,
+        }
+        let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut ids = HashMap::with_capacity(file.vocab.len());
+        for (symbol, id) in file.vocab {
+            let mut chars = symbol.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if id > 0 => {
+                    ids.insert(c, id);
+                }
+                _ => {
+                    return Err(format!(
+                        "entry {symbol:?} → {id} is not one symbol → positive id"
+                    ));
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Err("no symbols".into());
+        }
+        Ok(Vocab { ids })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn contains(&self, c: char) -> bool {
+        self.ids.contains_key(&c)
+    }
+
+    /// The phonemes with every symbol outside the vocabulary removed (and the spaces that
+    /// leaves doubled folded), so that one char is one id.
+    pub fn retain_known(&self, phonemes: &str) -> String {
+        let mut out = String::with_capacity(phonemes.len());
+        for c in phonemes.chars().filter(|&c| self.contains(c)) {
+            if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+                continue;
+            }
+            out.push(c);
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out
+    }
+
+    /// Token ids for phonemes; unknown symbols are dropped.
+    pub fn encode(&self, phonemes: &str) -> Vec<i64> {
+        phonemes
+            .chars()
+            .filter_map(|c| self.ids.get(&c).copied())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocab {
+        Vocab::from_json(
+            r#"{"vocab": {" ": 16, ".": 4, "h": 50, "ə": 83, "l": 54, "O": 31, "ˈ": 156}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn maps_symbols_to_ids() {
+        assert_eq!(vocab().encode("həlˈO."), vec![50, 83, 54, 156, 31, 4]);
+    }
+
+    #[test]
+    fn unknown_symbols_are_dropped_never_sent() {
+        let v = vocab();
+        assert_eq!(v.encode("h❓l"), vec![50, 54]);
+        assert_eq!(v.retain_known("❓ həl ❓ lO ❓"), "həl lO");
+    }
+
+    #[test]
+    fn rejects_malformed_files() {
+        assert!(Vocab::from_json(r#"{"vocab": {"ab": 3}}"#).is_err());
+        assert!(Vocab::from_json(r#"{"vocab": {"a": 0}}"#).is_err());
+        assert!(Vocab::from_json(r#"{"vocab": {}}"#).is_err());
+        assert!(Vocab::from_json("[]").is_err());
+    }
+}
