@@ -9,7 +9,7 @@ use clap::Parser;
 use ttsd::audio::Format;
 use ttsd::config::{Cli, Command, LogFormat, SayArgs, VoiceArgs};
 use ttsd::engine::Scheduler;
-use ttsd::synth::{Limits, Synthesizer};
+use ttsd::synth::{Limits, Synthesizer, prepare};
 use ttsd::text::TextFrontend;
 use ttsd::voice::Voices;
 
@@ -67,20 +67,26 @@ fn say(args: SayArgs) -> anyhow::Result<()> {
         None => format_from_extension(&args.output)?,
     };
     let voices = Voices::load(&args.engine.assets.voices_dir)?;
-    let frontend = TextFrontend::load(&args.engine.assets.vocab)?;
     let limits = Limits {
         max_input_chars: usize::MAX,
     };
     // Validate before loading the model: bad input fails fast.
-    let synth_parts = (frontend, voices);
+    let request = prepare(
+        &voices,
+        limits,
+        &text,
+        &args.voice,
+        args.speed,
+        args.lang_code.as_deref(),
+    )?;
+    let frontend = TextFrontend::load(&args.engine.assets.vocab)?;
     let scheduler = Scheduler::start(&args.engine.scheduler(4))?;
     let synth = Arc::new(Synthesizer {
-        frontend: synth_parts.0,
-        voices: synth_parts.1,
+        frontend,
+        voices,
         scheduler,
         limits,
     });
-    let request = synth.prepare(&text, &args.voice, args.speed, args.lang_code.as_deref())?;
     let audio = runtime()?.block_on(synth.render(request, format))?;
     if args.output.as_os_str() == "-" {
         std::io::stdout()
@@ -116,7 +122,7 @@ fn format_from_extension(path: &std::path::Path) -> anyhow::Result<Format> {
 fn voices(args: VoiceArgs) -> anyhow::Result<()> {
     let voices = Voices::load(&args.voices_dir)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<16} {:<22} {}", "NAME", "LANGUAGE", "GENDER")?;
+    writeln!(out, "{:<16} {:<22} GENDER", "NAME", "LANGUAGE")?;
     for v in voices.info() {
         writeln!(out, "{:<16} {:<22} {}", v.name, v.language, v.gender)?;
     }

@@ -43,6 +43,48 @@ pub struct Limits {
     pub max_input_chars: usize,
 }
 
+/// Checks a request's fields and resolves its voice and language (no model needed).
+pub fn prepare(
+    voices: &Voices,
+    limits: Limits,
+    text: &str,
+    voice: &str,
+    speed: f32,
+    lang_code: Option<&str>,
+) -> Result<SpeechRequest> {
+    if text.trim().is_empty() {
+        return Err(Error::invalid("input", "input is empty"));
+    }
+    let chars = text.chars().count();
+    if chars > limits.max_input_chars {
+        return Err(Error::invalid(
+            "input",
+            format!(
+                "input is {chars} characters; the limit is {}",
+                limits.max_input_chars
+            ),
+        ));
+    }
+    let (lo, hi) = SPEED_RANGE;
+    if !(lo..=hi).contains(&speed) {
+        return Err(Error::invalid(
+            "speed",
+            format!("speed {speed} is outside {lo:.2}–{hi:.1}"),
+        ));
+    }
+    let voice = voices.resolve(voice)?;
+    let language = match lang_code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Language::from_code(code)?,
+        None => voice.language,
+    };
+    Ok(SpeechRequest {
+        text: text.to_owned(),
+        voice,
+        speed,
+        language,
+    })
+}
+
 /// Everything a request needs, shared by all requests.
 pub struct Synthesizer {
     pub frontend: TextFrontend,
@@ -68,37 +110,7 @@ impl Synthesizer {
         speed: f32,
         lang_code: Option<&str>,
     ) -> Result<SpeechRequest> {
-        if text.trim().is_empty() {
-            return Err(Error::invalid("input", "input is empty"));
-        }
-        let chars = text.chars().count();
-        if chars > self.limits.max_input_chars {
-            return Err(Error::invalid(
-                "input",
-                format!(
-                    "input is {chars} characters; the limit is {}",
-                    self.limits.max_input_chars
-                ),
-            ));
-        }
-        let (lo, hi) = SPEED_RANGE;
-        if !(lo..=hi).contains(&speed) {
-            return Err(Error::invalid(
-                "speed",
-                format!("speed {speed} is outside {lo}–{hi}"),
-            ));
-        }
-        let voice = self.voices.resolve(voice)?;
-        let language = match lang_code.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(code) => Language::from_code(code)?,
-            None => voice.language,
-        };
-        Ok(SpeechRequest {
-            text: text.to_owned(),
-            voice,
-            speed,
-            language,
-        })
+        prepare(&self.voices, self.limits, text, voice, speed, lang_code)
     }
 
     /// Starts the pipeline; returns the bytes as they are encoded. An `Err` item ends the
@@ -123,7 +135,11 @@ impl Synthesizer {
                     "speech done"
                 ),
                 Err(e) => {
-                    tracing::error!(error = %e, "speech failed");
+                    if e.is_client_error() {
+                        tracing::info!(error = %e, "speech refused");
+                    } else {
+                        tracing::error!(error = %e, "speech failed");
+                    }
                     let _ = tx.send(Err(e)).await;
                 }
             }

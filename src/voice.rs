@@ -164,8 +164,10 @@ impl Voices {
 
     /// A voice from a request: a name (`af_heart`), an OpenAI alias (`alloy`), or a blend
     /// (`af_bella+af_sky`, `af_bella(2)+af_sky(1)`). The language is the first voice's.
+    /// Names are case-insensitive.
     pub fn resolve(&self, spec: &str) -> Result<Voice> {
-        let parts = parse_spec(spec)?;
+        let spec = spec.to_ascii_lowercase();
+        let parts = parse_spec(&spec)?;
         let mut resolved = Vec::with_capacity(parts.len());
         for (name, weight) in &parts {
             let name = alias(name).unwrap_or(name);

@@ -15,9 +15,6 @@ use super::{Encoder, to_i16};
 use crate::engine::SAMPLE_RATE;
 use crate::{Error, Result};
 
-/// 64 kbit/s: clear speech at 24 kHz mono, 8 kB per second of audio.
-pub const BITRATE_KBPS: u32 = 64;
-
 pub struct Mp3Encoder {
     lame: mp3lame_encoder::Encoder,
     pcm: Vec<i16>,
@@ -40,6 +37,7 @@ impl Mp3Encoder {
             .map_err(build_error)?;
         b.set_mode(Mode::Mono).map_err(build_error)?;
         b.set_vbr_mode(VbrMode::Off).map_err(build_error)?;
+        // 64 kbit/s: clear speech at 24 kHz mono, 8 kB per second of audio.
         b.set_brate(Bitrate::Kbps64).map_err(build_error)?;
         b.set_quality(Quality::Good).map_err(build_error)?;
         b.set_to_write_vbr_tag(false).map_err(build_error)?;

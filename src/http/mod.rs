@@ -5,6 +5,7 @@
 
 mod error;
 mod health;
+mod metrics;
 mod openai;
 mod speech;
 mod voices;
@@ -66,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/models", get(voices::models))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
 }

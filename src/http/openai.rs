@@ -69,7 +69,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let param = (path != ".").then_some(path);
+                // serde names a missing field only in its message.
+                let missing = inner
+                    .to_string()
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next().map(str::to_owned));
+                let param = missing.or((path != "." && path != "?").then_some(path));
                 let message = match &param {
                     Some(p) => format!("invalid request body at '{p}': {inner}"),
                     None => format!("invalid request body: {inner}"),

@@ -45,7 +45,14 @@ pub async fn speech(
     let permit = Arc::clone(&state.admission)
         .try_acquire_owned()
         .map_err(|_| ApiError::overloaded())?;
-    tracing::debug!(voice = %request.voice.name, format = format.name(), stream = body.stream, "speech");
+    tracing::debug!(
+        voice = %request.voice.name,
+        format = format.name(),
+        stream = body.stream,
+        // Accepted for OpenAI compatibility; Kokoro takes no style prompt.
+        instructions_ignored = body.instructions.is_some(),
+        "speech"
+    );
 
     let mut rx = synth.stream(request, format, body.stream)?;
     let headers = [

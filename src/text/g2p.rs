@@ -42,10 +42,13 @@ impl Language {
         match code.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "a" | "en-us" | "en" | "american" => Ok(Language::EnUs),
             "b" | "en-gb" | "british" => Ok(Language::EnGb),
-            other => Err(Error::UnsupportedLanguage(format!(
-                "lang_code '{other}' is not supported; use 'a' (American English) or \
-                 'b' (British English)"
-            ))),
+            other => Err(Error::invalid(
+                "lang_code",
+                format!(
+                    "lang_code '{other}' is not supported; use 'a' (American English) or \
+                     'b' (British English)"
+                ),
+            )),
         }
     }
 
@@ -136,6 +139,7 @@ struct EspeakFallback(Language);
 
 impl Fallback for EspeakFallback {
     fn phonemize(&self, word: &str) -> Result<String, FallbackError> {
+        tracing::debug!(word, "not in misaki's lexicon: asking espeak-ng");
         let ipa = espeak::text_to_ipa(word, self.0.espeak_voice()).map_err(|e| {
             FallbackError::Espeak {
                 word: word.to_owned(),

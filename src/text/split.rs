@@ -87,12 +87,10 @@ pub fn chunk_phonemes(phonemes: &str, max: usize, first_clause: bool) -> Vec<Str
     }
     let mut out = Vec::new();
     let mut rest = phonemes;
-    if first_clause {
-        if let Some(cut) = first_clause_end(rest) {
-            let (head, tail) = rest.split_at(cut);
-            push_fitting(&mut out, head.trim(), max);
-            rest = tail.trim_start();
-        }
+    if let Some(cut) = first_clause.then(|| first_clause_end(rest)).flatten() {
+        let (head, tail) = rest.split_at(cut);
+        push_fitting(&mut out, head.trim(), max);
+        rest = tail.trim_start();
     }
     push_fitting(&mut out, rest, max);
     out

@@ -1,0 +1,43 @@
+# ttsd: the two commands are `make run` (serve) and `make test` (everything CI checks).
+CARGO ?= cargo
+PORT ?= 8880
+
+.PHONY: all assets build run test fmt-check clippy cuda-check bench bench-latency clean-assets
+
+all: build
+
+## Fetch, verify and place the model, ONNX Runtime, vocabulary and voices (idempotent).
+assets:
+	@./scripts/fetch-assets.sh
+
+build:
+	$(CARGO) build --release
+
+## Fetch assets if needed, build, and serve on 127.0.0.1:$(PORT).
+run: assets build
+	./target/release/ttsd serve --port $(PORT)
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## Format check, lints, assets, and every test (unit, CLI and server integration, ASR).
+test: fmt-check clippy assets
+	$(CARGO) test --release --all-targets
+
+## The CUDA build compiles (it cannot run without a GPU).
+cuda-check:
+	$(CARGO) build --release --features cuda
+
+## Criterion benches per stage, then the latency bench against a running server.
+bench: assets
+	$(CARGO) bench --bench pipeline
+	$(MAKE) bench-latency
+
+bench-latency: assets build
+	./scripts/bench-latency.sh
+
+clean-assets:
+	rm -rf assets voices/*.bin

@@ -1,0 +1,173 @@
+//! `ttsd say` and `ttsd voices` with the real model, checked by a real decoder and by ear
+//! (Whisper through asr-check).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{asr_check, repo, seconds, serial, tempdir};
+
+fn ttsd(args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("run ttsd")
+}
+
+fn say(text: &str, out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["say", text, "-o", out];
+    args.extend_from_slice(extra);
+    ttsd(&args)
+}
+
+fn assert_ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "ttsd failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn say_writes_every_format_with_plausible_duration() {
+    let _serial = serial();
+    let dir = tempdir();
+    let text = "The weather today is sunny, with a light breeze from the west.";
+    let mut durations = Vec::new();
+    for format in ["wav", "mp3", "pcm"] {
+        let path = dir.path().join(format!("out.{format}"));
+        assert_ok(&say(text, &path, &[]));
+        let bytes = std::fs::read(&path).expect("output written");
+        let secs = seconds(&bytes, format);
+        // Eleven words at a natural pace: about 3–6 seconds.
+        assert!((2.0..8.0).contains(&secs), "{format}: {secs:.2} s");
+        durations.push(secs);
+    }
+    // Every format carries the same audio (mp3 adds at most a few frames of padding).
+    for d in &durations[1..] {
+        assert!(
+            (d - durations[0]).abs() / durations[0] < 0.05,
+            "{durations:?}"
+        );
+    }
+}
+
+#[test]
+fn say_is_intelligible_heteronyms_and_unknown_words_included() {
+    let _serial = serial();
+    let dir = tempdir();
+    let sentences = [
+        "Please read the report that I read yesterday.",
+        "They record a new record every single week.",
+        "I listen to podcasts on Spotify while I cook dinner.",
+        "The library opens at nine in the morning and closes at six.",
+        "Could you remind me to call my sister tomorrow afternoon?",
+        "A long, winding road led us through the quiet hills, past old farms and empty barns, \
+         until we finally reached the coast.",
+    ];
+    let files: Vec<_> = sentences
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = dir.path().join(format!("s{i}.wav"));
+            assert_ok(&say(text, &path, &[]));
+            path
+        })
+        .collect();
+    let pairs: Vec<(&str, &Path)> = sentences
+        .iter()
+        .copied()
+        .zip(files.iter().map(|p| p.as_path()))
+        .collect();
+    asr_check(&pairs, 0.15);
+}
+
+#[test]
+fn say_reads_stdin_and_british_voices_and_blends() {
+    let _serial = serial();
+    let dir = tempdir();
+    let path = dir.path().join("gb.mp3");
+    let text = "Good evening. The schedule for tomorrow is on the table.";
+    let mut child = Command::new(common::bin())
+        .current_dir(repo())
+        .args(["say", "-", "--voice", "bm_george(2)+bf_emma(1)", "-o"])
+        .arg(&path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write stdin");
+    assert!(child.wait().expect("wait").success());
+    asr_check(&[(text, &path)], 0.15);
+}
+
+#[test]
+fn say_rejects_bad_input_with_one_line_and_no_panic() {
+    let dir = tempdir();
+    let out = dir.path().join("x.wav");
+    let out = out.to_str().expect("utf-8");
+    let cases: &[(&[&str], &str)] = &[
+        (&["say", "", "-o", out], "input is empty"),
+        (&["say", "   ", "-o", out], "input is empty"),
+        (
+            &["say", "hi", "--voice", "zz_nobody", "-o", out],
+            "unknown voice",
+        ),
+        (
+            &["say", "hi", "--voice", "af_bella(", "-o", out],
+            "invalid voice",
+        ),
+        (&["say", "hi", "--voice", "jf_alpha", "-o", out], "Japanese"),
+        (&["say", "hi", "--speed", "9", "-o", out], "speed"),
+        (&["say", "hi", "--speed", "0.1", "-o", out], "speed"),
+        (&["say", "hi", "-o", "/tmp/x.ogg"], "--format"),
+        (
+            &["say", "hi", "--model", "/nonexistent/model.onnx", "-o", out],
+            "not found",
+        ),
+        (
+            &["say", "hi", "--voices-dir", "/nonexistent", "-o", out],
+            "voices directory",
+        ),
+        (
+            &["say", "hi", "--vocab", "/nonexistent.json", "-o", out],
+            "vocabulary",
+        ),
+        (
+            &["say", "hi", "-o", "/nonexistent-dir/x.wav"],
+            "cannot write",
+        ),
+        (&["say", "hi", "--device", "cuda", "-o", out], "cuda"),
+    ];
+    for (args, expected) in cases {
+        let output = ttsd(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or_default().to_lowercase();
+        assert!(!output.status.success(), "{args:?} should fail");
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+        assert!(
+            last.contains(&expected.to_lowercase()),
+            "{args:?}: expected '{expected}' in the last line, got: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn voices_lists_all_54_with_language_and_gender() {
+    let output = ttsd(&["voices"]);
+    assert_ok(&output);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.lines().count(), 55, "{text}");
+    assert!(text.contains("af_heart") && text.contains("American English"));
+    assert!(text.contains("bm_george") && text.contains("male"));
+    assert!(text.contains("zf_xiaobei") && text.contains("Mandarin"));
+}

@@ -1,0 +1,173 @@
+//! Shared by the integration tests: a real `ttsd serve` on 127.0.0.1:0, a real decoder
+//! (symphonia), and the independent ear (`../shared/tools/asr-check`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Cursor, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::DecoderOptions;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+pub const SAMPLE_RATE: u32 = 24_000;
+
+/// Tests that measure time or load the CPU run one at a time (the machine has 2 cores).
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ttsd")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `ttsd serve` child process, killed on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the server on a free port and waits until `/ready` says 200.
+    pub fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(bin())
+            .current_dir(repo())
+            .args(["serve", "--host", "127.0.0.1", "--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ttsd serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let base = line
+            .trim()
+            .strip_prefix("ttsd listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        let server = Server { child, base };
+        server.wait_ready(Duration::from_secs(180));
+        server
+    }
+
+    fn wait_ready(&self, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.get_status("/ready") == Some(200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("server not ready after {limit:?}");
+    }
+
+    /// The status of a GET, over a plain std socket (no runtime needed).
+    pub fn get_status(&self, path: &str) -> Option<u16> {
+        let addr = self.base.strip_prefix("http://")?;
+        let mut stream = TcpStream::connect(addr).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Decoded mono samples and the sample rate, read by symphonia.
+pub fn decode(bytes: &[u8], extension: &str) -> (Vec<f32>, u32) {
+    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
+    let mut hint = Hint::new();
+    hint.with_extension(extension);
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            mss,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .expect("symphonia recognizes the stream");
+    let mut format = probed.format;
+    let track = format.default_track().expect("a track").clone();
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .expect("a decoder");
+    let rate = track.codec_params.sample_rate.expect("a sample rate");
+    let mut samples = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(symphonia::core::errors::Error::IoError(e))
+                if e.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                break;
+            }
+            Err(e) => panic!("reading packets: {e}"),
+        };
+        let decoded = decoder.decode(&packet).expect("decode a packet");
+        let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
+        buf.copy_interleaved_ref(decoded);
+        samples.extend_from_slice(buf.samples());
+    }
+    (samples, rate)
+}
+
+/// Seconds of audio in raw 24 kHz s16le mono.
+pub fn pcm_seconds(bytes: &[u8]) -> f64 {
+    bytes.len() as f64 / 2.0 / SAMPLE_RATE as f64
+}
+
+/// Seconds of audio in a file of the given format, decoded.
+pub fn seconds(bytes: &[u8], format: &str) -> f64 {
+    if format == "pcm" {
+        return pcm_seconds(bytes);
+    }
+    let (samples, rate) = decode(bytes, format);
+    samples.len() as f64 / rate as f64
+}
+
+/// Runs `../shared/tools/asr-check` on (expected text, file) pairs; panics with its report
+/// when any file's word error rate is above `max_wer`.
+pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
+    let tool = repo().join("../shared/tools/asr-check");
+    let mut cmd = Command::new(&tool);
+    cmd.arg("--max-wer").arg(max_wer.to_string());
+    for (text, file) in pairs {
+        cmd.arg(text).arg(file);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "asr-check failed:\n{report}");
+}
+
+/// A temporary directory for audio files.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}

@@ -1,0 +1,490 @@
+//! The HTTP API against a real `ttsd serve` on 127.0.0.1:0 with the real model, read by a
+//! real HTTP client and a real decoder.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Server, asr_check, decode, seconds, serial, tempdir};
+use serde_json::{Value, json};
+
+const THREE_SENTENCES: &str = "Good morning. The train to the city leaves from platform four at \
+    half past eight, and it usually arrives on time. Please remember to bring your ticket and \
+    a warm coat, because the evening will be cold.";
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Bytes of a response, each chunk with the time it arrived (from the request's start).
+struct Timed {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    chunks: Vec<(Duration, bytes::Bytes)>,
+}
+
+impl Timed {
+    fn body(&self) -> Vec<u8> {
+        self.chunks.iter().flat_map(|(_, b)| b.to_vec()).collect()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body()).expect("a JSON body")
+    }
+}
+
+async fn post(client: &reqwest::Client, server: &Server, body: Value) -> Timed {
+    let started = Instant::now();
+    let mut resp = client
+        .post(server.url("/v1/audio/speech"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let mut chunks = Vec::new();
+    while let Some(chunk) = resp.chunk().await.expect("read body") {
+        chunks.push((started.elapsed(), chunk));
+    }
+    Timed {
+        status,
+        headers,
+        chunks,
+    }
+}
+
+async fn metric(client: &reqwest::Client, server: &Server, name: &str) -> f64 {
+    let text = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+#[test]
+fn streams_the_first_sentence_long_before_the_last_and_it_is_speech() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let dir = tempdir();
+    rt().block_on(async {
+        let r = post(
+            &client,
+            &server,
+            json!({"model": "tts-1", "input": THREE_SENTENCES, "voice": "af_heart"}),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers["content-type"], "audio/mpeg");
+        assert_eq!(r.headers["x-accel-buffering"], "no");
+        assert!(r.headers.get("content-length").is_none());
+        let first = r.chunks.first().expect("some audio").0;
+        let last = r.chunks.last().expect("some audio").0;
+        assert!(
+            last >= first + Duration::from_secs(1),
+            "first bytes at {first:?}, last at {last:?}: not streamed"
+        );
+        // What arrived first is playable on its own.
+        let (head, rate) = decode(&r.chunks[0].1, "mp3");
+        assert_eq!(rate, 24_000);
+        assert!(
+            head.len() > rate as usize / 4,
+            "first chunk decodes to audio"
+        );
+
+        let path = dir.path().join("streamed.mp3");
+        std::fs::write(&path, r.body()).expect("write");
+        asr_check(&[(THREE_SENTENCES, &path)], 0.15);
+    });
+}
+
+#[test]
+fn every_format_decodes_to_the_same_duration_streamed_or_not() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let text = "Streaming and buffered audio must agree. This is the second sentence.";
+    rt().block_on(async {
+        let mut reference = None;
+        for (format, content_type) in [
+            ("wav", "audio/wav"),
+            ("mp3", "audio/mpeg"),
+            ("pcm", "audio/pcm"),
+        ] {
+            for stream in [false, true] {
+                let r = post(
+                    &client,
+                    &server,
+                    json!({"input": text, "response_format": format, "stream": stream}),
+                )
+                .await;
+                assert_eq!(r.status, 200, "{format} stream={stream}");
+                assert_eq!(r.headers["content-type"], content_type);
+                let body = r.body();
+                if stream {
+                    assert!(r.headers.get("content-length").is_none());
+                } else {
+                    let length: usize = r.headers["content-length"]
+                        .to_str()
+                        .expect("ascii")
+                        .parse()
+                        .expect("a number");
+                    assert_eq!(length, body.len(), "{format}: Content-Length");
+                }
+                if format == "wav" {
+                    let size = u32::from_le_bytes([body[40], body[41], body[42], body[43]]);
+                    if stream {
+                        assert_eq!(size, u32::MAX, "streamed wav: unknown data size");
+                    } else {
+                        assert_eq!(size as usize, body.len() - 44, "wav: exact data size");
+                    }
+                }
+                let secs = seconds(&body, format);
+                let reference = *reference.get_or_insert(secs);
+                assert!(
+                    (secs - reference).abs() / reference < 0.05,
+                    "{format} stream={stream}: {secs:.3} s vs {reference:.3} s"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn errors_are_openai_shaped_json_with_the_right_status() {
+    let _serial = serial();
+    let server = Server::start(&["--max-input-chars", "200"]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let cases: Vec<(Value, u16, Option<&str>, &str)> = vec![
+            (json!({"input": ""}), 400, Some("input"), "empty"),
+            (
+                json!({"voice": "af_heart"}),
+                400,
+                Some("input"),
+                "missing field",
+            ),
+            (
+                json!({"input": "x".repeat(201)}),
+                400,
+                Some("input"),
+                "limit is 200",
+            ),
+            (
+                json!({"input": "hi", "voice": "zz_nobody"}),
+                400,
+                Some("voice"),
+                "unknown voice",
+            ),
+            (
+                json!({"input": "hi", "voice": "ef_dora"}),
+                400,
+                Some("voice"),
+                "Spanish",
+            ),
+            (
+                json!({"input": "hi", "voice": "a+"}),
+                400,
+                Some("voice"),
+                "invalid voice",
+            ),
+            (
+                json!({"input": "hi", "speed": 4.5}),
+                400,
+                Some("speed"),
+                "outside",
+            ),
+            (
+                json!({"input": "hi", "speed": "fast"}),
+                400,
+                Some("speed"),
+                "invalid type",
+            ),
+            (
+                json!({"input": "hi", "response_format": "opus"}),
+                400,
+                Some("response_format"),
+                "not supported yet",
+            ),
+            (
+                json!({"input": "hi", "response_format": "ogg"}),
+                400,
+                Some("response_format"),
+                "unknown response_format",
+            ),
+            (
+                json!({"input": "hi", "model": "whisper-1"}),
+                400,
+                Some("model"),
+                "tts-1",
+            ),
+            (json!({"input": 42}), 400, Some("input"), "invalid type"),
+            (
+                json!({"input": "hi", "stream": "yes"}),
+                400,
+                Some("stream"),
+                "invalid type",
+            ),
+            (
+                json!({"input": "hi", "lang_code": "q"}),
+                400,
+                Some("lang_code"),
+                "lang_code",
+            ),
+            (
+                json!({"input": "... !!! ???"}),
+                400,
+                Some("input"),
+                "nothing to speak",
+            ),
+        ];
+        for (body, status, param, message) in cases {
+            let r = post(&client, &server, body.clone()).await;
+            assert_eq!(r.status, status, "{body}");
+            let v = r.json();
+            let error = &v["error"];
+            assert_eq!(error["param"].as_str(), param, "{body}: {v}");
+            assert_eq!(error["type"], "invalid_request_error", "{body}");
+            assert!(
+                error["message"]
+                    .as_str()
+                    .expect("message")
+                    .contains(message),
+                "{body}: {v}"
+            );
+            assert!(error.get("code").is_some());
+        }
+
+        // Malformed JSON.
+        let r = client
+            .post(server.url("/v1/audio/speech"))
+            .header("content-type", "application/json")
+            .body("{\"input\": \"hi\"")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["error"]["type"], "invalid_request_error");
+
+        // Unknown route.
+        let r = client
+            .get(server.url("/v1/nothing"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 404);
+        let v: Value = r.json().await.expect("json");
+        assert!(v["error"]["message"].is_string());
+
+        // Wrong method.
+        let r = client
+            .get(server.url("/v1/audio/speech"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 405);
+    });
+}
+
+#[test]
+fn beyond_the_concurrency_limit_is_an_immediate_429() {
+    let _serial = serial();
+    let server = Server::start(&["--max-concurrent-requests", "1"]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let mut long = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({"input": THREE_SENTENCES, "response_format": "pcm"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(long.status(), 200);
+        long.chunk().await.expect("first chunk");
+        let started = Instant::now();
+        let r = post(&client, &server, json!({"input": "Hello."})).await;
+        assert_eq!(r.status, 429);
+        assert!(started.elapsed() < Duration::from_secs(1), "no waiting");
+        assert_eq!(r.headers["retry-after"], "1");
+        assert_eq!(r.json()["error"]["type"], "rate_limit_error");
+        // The slot comes back with the first response's last byte.
+        while long.chunk().await.expect("read").is_some() {}
+        drop(long);
+        let r = post(&client, &server, json!({"input": "Hello."})).await;
+        assert_eq!(r.status, 200);
+    });
+}
+
+#[test]
+fn a_client_that_hangs_up_stops_costing_work() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let sentence = "This sentence is one of many that nobody will stay to hear, because the \
+                    client hangs up early.";
+    let long_text = format!("Hello. {}", [sentence; 12].join(" "));
+    rt().block_on(async {
+        let baseline = post(
+            &client,
+            &server,
+            json!({"input": "Hello there, how are you?"}),
+        )
+        .await
+        .chunks[0]
+            .0;
+
+        let mut abandoned = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({"input": long_text, "response_format": "pcm"}))
+            .send()
+            .await
+            .expect("send");
+        abandoned.chunk().await.expect("first chunk");
+        drop(abandoned);
+        let completed = metric(
+            &client,
+            &server,
+            "ttsd_inference_jobs_total{outcome=\"completed\"}",
+        )
+        .await;
+        // Twelve more sentences were left; a stream still running would finish several
+        // in this time.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let later = metric(
+            &client,
+            &server,
+            "ttsd_inference_jobs_total{outcome=\"completed\"}",
+        )
+        .await;
+        assert!(
+            later - completed <= 1.0,
+            "{} chunks were synthesized after the hang-up",
+            later - completed
+        );
+
+        let after = post(
+            &client,
+            &server,
+            json!({"input": "Hello there, how are you?"}),
+        )
+        .await
+        .chunks[0]
+            .0;
+        assert!(
+            after < baseline * 3,
+            "time to first audio after a hang-up {after:?} vs {baseline:?} before"
+        );
+    });
+}
+
+#[test]
+fn voices_models_health_and_ready() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let get = |path: &'static str| {
+            let url = server.url(path);
+            let client = client.clone();
+            async move {
+                let r = client.get(url).send().await.expect("send");
+                (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+            }
+        };
+        let (status, v) = get("/v1/audio/voices").await;
+        assert_eq!(status, 200);
+        let voices = v["voices"].as_array().expect("voices");
+        assert_eq!(voices.len(), 54);
+        assert!(voices.contains(&json!("af_heart")));
+        let details = v["details"].as_array().expect("details");
+        assert!(details.contains(&json!({
+            "name": "bm_george", "lang_code": "b", "language": "British English", "gender": "male"
+        })));
+
+        let (status, v) = get("/v1/models").await;
+        assert_eq!(status, 200);
+        assert_eq!(v["object"], "list");
+        let ids: Vec<&str> = v["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|m| m["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["kokoro", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"]);
+
+        assert_eq!(get("/health").await, (200, json!({"status": "ok"})));
+        assert_eq!(get("/ready").await, (200, json!({"status": "ready"})));
+
+        // OpenAI voice names and blends speak.
+        for voice in ["alloy", "af_bella(2)+af_sky(1)", "bm_fable"] {
+            let r = post(
+                &client,
+                &server,
+                json!({"input": "Hi.", "voice": voice, "response_format": "wav", "stream": false}),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{voice}");
+            assert!(seconds(&r.body(), "wav") > 0.3);
+        }
+    });
+}
+
+#[test]
+fn ready_is_503_until_the_model_is_warm() {
+    let _serial = serial();
+    // Start without waiting: /health answers at once, /ready and speech wait for the model.
+    let mut child = std::process::Command::new(common::bin())
+        .current_dir(common::repo())
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("read line");
+    let base = line
+        .trim()
+        .trim_start_matches("ttsd listening on ")
+        .to_owned();
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let health = client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .expect("health");
+        assert_eq!(health.status(), 200);
+        let ready = client
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .expect("ready");
+        assert_eq!(ready.status(), 503, "ready before the model loaded");
+        let speech = client
+            .post(format!("{base}/v1/audio/speech"))
+            .json(&json!({"input": "Hi."}))
+            .send()
+            .await
+            .expect("speech");
+        assert_eq!(speech.status(), 503);
+        assert_eq!(speech.headers()["retry-after"], "1");
+        let v: Value = speech.json().await.expect("json");
+        assert_eq!(v["error"]["code"], "not_ready");
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
