@@ -37,7 +37,7 @@ bench: assets
 	$(MAKE) bench-latency
 
 bench-latency: assets build
-	./scripts/bench-latency.sh
+	$(CARGO) bench --bench latency
 
 clean-assets:
 	rm -rf assets voices/*.bin

@@ -1,1 +1,108 @@
-fn main() {}
+//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding.
+//!
+//! `cargo bench --bench pipeline` (or `make bench`). Inference reports its throughput in
+//! samples of audio per second; divide 24,000 by it for the real-time factor.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ttsd::audio::Format;
+use ttsd::engine::{EngineConfig, Kokoro, SAMPLE_RATE};
+use ttsd::text::{Language, Phonemizer, TextFrontend, Vocab};
+use ttsd::voice::Voices;
+
+const SHORT: &str = "Sure, I can help with that.";
+const MEDIUM: &str = "The old lighthouse keeper climbed the narrow stairs every evening, \
+    carrying a lamp and a small notebook in which he wrote down the ships he saw.";
+const PARAGRAPH: &str = "Good morning. The train to the city leaves from platform four at \
+    half past eight, and it usually arrives on time. Please remember to bring your ticket and \
+    a warm coat, because the evening will be cold. If you miss it, the next one leaves an hour \
+    later; it stops at every station on the way.";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn split(c: &mut Criterion) {
+    let frontend = TextFrontend::load(&root().join("assets/vocab.json")).expect("vocab");
+    let mut g = c.benchmark_group("split");
+    g.throughput(Throughput::Bytes(PARAGRAPH.len() as u64));
+    g.bench_function("sentences/paragraph", |b| {
+        b.iter(|| frontend.sentences(PARAGRAPH))
+    });
+    g.finish();
+}
+
+fn g2p(c: &mut Criterion) {
+    let phonemizer = Phonemizer::new();
+    let mut g = c.benchmark_group("g2p");
+    for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, text| {
+            b.iter(|| phonemizer.phonemize(text, Language::EnUs).expect("g2p"))
+        });
+    }
+    g.finish();
+}
+
+fn inference(c: &mut Criterion) {
+    let frontend =
+        TextFrontend::new(Vocab::load(&root().join("assets/vocab.json")).expect("vocab"));
+    let voices = Voices::load(&root().join("voices")).expect("voices");
+    let voice = voices.resolve("af_heart").expect("af_heart");
+    let mut g = c.benchmark_group("inference");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    for threads in [1, 2] {
+        let mut model = Kokoro::load(&EngineConfig {
+            model: root().join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
+            threads,
+            device: Default::default(),
+        })
+        .expect("model");
+        for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
+            // The whole sentence as one model call (no first-clause cut).
+            let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
+            let ids = frontend.chunk(&phonemes).ids;
+            let style = voice.style.style(ids.len()).to_vec();
+            let samples = model.infer(&ids, &style, 1.0).expect("infer").len();
+            g.throughput(Throughput::Elements(samples as u64));
+            g.bench_function(BenchmarkId::new(format!("{threads}-threads"), name), |b| {
+                b.iter(|| model.infer(&ids, &style, 1.0).expect("infer"))
+            });
+        }
+    }
+    g.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    // One second of a speech-like signal.
+    let audio: Vec<f32> = (0..SAMPLE_RATE)
+        .map(|i| {
+            let t = i as f32 / SAMPLE_RATE as f32;
+            0.3 * (t * 220.0 * std::f32::consts::TAU).sin()
+                * (t * 3.0 * std::f32::consts::TAU).sin()
+        })
+        .collect();
+    let audio = Arc::new(audio);
+    let mut g = c.benchmark_group("encode");
+    g.throughput(Throughput::Elements(audio.len() as u64));
+    for format in Format::ALL {
+        g.bench_function(format.name(), |b| {
+            b.iter(|| {
+                let mut enc = format.encoder(true).expect("encoder");
+                let mut n = enc.header().len();
+                n += enc.push(&audio).expect("push").len();
+                n += enc.finish().expect("finish").len();
+                n
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, split, g2p, inference, encode);
+criterion_main!(benches);

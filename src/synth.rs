@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::audio::{Encoder, Format, shape_chunk};
 use crate::engine::{Job, SAMPLE_RATE, Scheduler};
-use crate::text::{Chunk, Language, TextFrontend};
+use crate::text::{ChunkPlan, Language, TextFrontend};
 use crate::voice::{Voice, Voices};
 use crate::{Error, Result};
 
@@ -157,25 +157,22 @@ impl Synthesizer {
         let mut stats = StreamStats::default();
         // The header goes out with the first audio, so the first item is audio or an error.
         let mut header = Some(encoder.header());
-        let sentences = self.frontend.sentences(&request.text);
-        let mut queue: std::collections::VecDeque<Chunk> = Default::default();
-        let mut next_sentence = 0;
+        let mut plan = ChunkPlan::new(&self.frontend, &request.text, request.language);
         // Wall time at which the audio sent so far runs out at the client.
         let mut playhead: Option<Instant> = None;
         loop {
-            // Top up with the next sentence's chunks; keep one in hand to know the last.
-            while queue.len() < 2 && next_sentence < sentences.len() {
-                let (synth, sentence) = (Arc::clone(&self), sentences[next_sentence].clone());
-                let (language, first) = (request.language, next_sentence == 0);
-                let chunks =
-                    blocking(move || synth.frontend.chunks(&sentence, language, first)).await?;
-                queue.extend(chunks);
-                next_sentence += 1;
-            }
-            let Some(chunk) = queue.pop_front() else {
+            // G2P of a new sentence runs off the async threads.
+            let synth = Arc::clone(&self);
+            let (back, chunk) = blocking(move || {
+                let chunk = plan.next(&synth.frontend);
+                Ok((plan, chunk))
+            })
+            .await?;
+            plan = back;
+            let Some(chunk) = chunk? else {
                 break;
             };
-            let last = queue.is_empty() && next_sentence >= sentences.len();
+            let last = plan.is_done();
             let deadline = playhead.unwrap_or(arrived);
             let job = Job {
                 ids: chunk.ids,

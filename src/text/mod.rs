@@ -57,29 +57,173 @@ impl TextFrontend {
         split::sentences(&normalize::normalize(text))
     }
 
-    /// The chunks of one sentence. `first` asks for the first clause to be its own chunk
-    /// (used on a response's first sentence, for an early first audio).
-    pub fn chunks(&self, sentence: &str, lang: Language, first: bool) -> Result<Vec<Chunk>> {
+    /// The phonemes of one sentence, only symbols the model knows.
+    pub fn phonemes(&self, sentence: &str, lang: Language) -> Result<String> {
         let phonemes = self.phonemizer.phonemize(sentence, lang)?;
-        let phonemes = self.vocab.retain_known(&phonemes);
-        Ok(split::chunk_phonemes(&phonemes, MAX_PHONEME_IDS, first)
-            .into_iter()
-            .filter(|p| p.chars().any(|c| c.is_alphabetic()))
-            .map(|phonemes| Chunk {
-                ids: self.vocab.encode(&phonemes),
-                boundary: Boundary::of(&phonemes),
-                phonemes,
-            })
-            .collect())
+        Ok(self.vocab.retain_known(&phonemes))
     }
 
-    /// Every chunk of `text`, in order (the CLI's and benchmarks' path; the server walks
-    /// [`Self::sentences`] and [`Self::chunks`] lazily).
+    /// A chunk of phonemes with its ids and boundary.
+    pub fn chunk(&self, phonemes: &str) -> Chunk {
+        Chunk {
+            ids: self.vocab.encode(phonemes),
+            boundary: Boundary::of(phonemes),
+            phonemes: phonemes.to_owned(),
+        }
+    }
+
+    /// Every chunk of `text`, in order, as a response would take them.
     pub fn all_chunks(&self, text: &str, lang: Language) -> Result<Vec<Chunk>> {
+        let mut plan = ChunkPlan::new(self, text, lang);
         let mut out = Vec::new();
-        for (i, sentence) in self.sentences(text).iter().enumerate() {
-            out.extend(self.chunks(sentence, lang, i == 0)?);
+        while let Some(chunk) = plan.next(self)? {
+            out.push(chunk);
         }
         Ok(out)
+    }
+}
+
+/// How much bigger (in ids) a chunk may be than the one before it. Synthesis runs at about
+/// a third of real time, so a chunk twice as long as the previous one is ready before the
+/// client has played that one out: sizes grow back to whole sentences without a stall.
+pub const CHUNK_GROWTH: usize = 2;
+/// The smallest budget for a chunk after the first, in ids (about two seconds of speech).
+pub const MIN_CHUNK_IDS: usize = 32;
+
+/// The order in which a response's text is spoken: the first clause alone, then chunks
+/// that grow (by [`CHUNK_GROWTH`]) up to whole sentences of at most [`MAX_PHONEME_IDS`]
+/// ids. Sentences are phonemized one at a time, as they are reached.
+#[derive(Debug, Clone)]
+pub struct ChunkPlan {
+    sentences: Vec<String>,
+    next_sentence: usize,
+    /// Phonemes of the current sentence not yet chunked.
+    rest: String,
+    last_ids: Option<usize>,
+    language: Language,
+}
+
+impl ChunkPlan {
+    pub fn new(frontend: &TextFrontend, text: &str, language: Language) -> Self {
+        ChunkPlan {
+            sentences: frontend.sentences(text),
+            next_sentence: 0,
+            rest: String::new(),
+            last_ids: None,
+            language,
+        }
+    }
+
+    /// True when every chunk has been taken.
+    pub fn is_done(&self) -> bool {
+        self.rest.is_empty() && self.next_sentence >= self.sentences.len()
+    }
+
+    /// The next chunk, or `None` at the end. Runs G2P when it reaches a new sentence.
+    pub fn next(&mut self, frontend: &TextFrontend) -> Result<Option<Chunk>> {
+        loop {
+            if self.rest.is_empty() {
+                let Some(sentence) = self.sentences.get(self.next_sentence) else {
+                    return Ok(None);
+                };
+                self.next_sentence += 1;
+                self.rest = frontend.phonemes(sentence, self.language)?;
+                if self.last_ids.is_none()
+                    && let Some((head, tail)) = split::take_first_clause(&self.rest)
+                    && head.chars().count() <= MAX_PHONEME_IDS
+                {
+                    let chunk = frontend.chunk(head);
+                    self.rest = tail.to_owned();
+                    self.last_ids = Some(chunk.ids.len());
+                    return Ok(Some(chunk));
+                }
+            }
+            let budget = self
+                .last_ids
+                .map_or(MAX_PHONEME_IDS, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS));
+            let (head, tail) = split::take_chunk(&self.rest, budget, MAX_PHONEME_IDS);
+            let chunk = frontend.chunk(head);
+            self.rest = tail.to_owned();
+            // Punctuation alone is no speech: its pause is lost, nothing else.
+            if chunk.phonemes.chars().any(char::is_alphabetic) {
+                self.last_ids = Some(chunk.ids.len());
+                return Ok(Some(chunk));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frontend() -> TextFrontend {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/vocab.json");
+        TextFrontend::load(&path).unwrap_or_else(|e| panic!("{e} (run `make assets`)"))
+    }
+
+    #[test]
+    fn chunks_start_with_the_first_clause_and_grow_to_sentences() -> Result<()> {
+        let f = frontend();
+        let text = "Well then, here is the plan. We leave at dawn, cross the river before \
+                    noon, climb the ridge, and camp by the lake; if the weather turns, we wait. \
+                    Nobody goes alone. The guides know the way, the maps are ready, and the \
+                    food is packed.";
+        let chunks = f.all_chunks(text, Language::EnUs)?;
+        assert!(
+            chunks[0].phonemes.ends_with(','),
+            "{:?}",
+            chunks[0].phonemes
+        );
+        assert!(chunks[0].phonemes.split(' ').count() <= 3);
+        for pair in chunks.windows(2) {
+            let budget = (pair[0].ids.len() * CHUNK_GROWTH).max(MIN_CHUNK_IDS);
+            let single_clause =
+                !pair[1].phonemes[..pair[1].phonemes.len() - 1].contains([',', ';', ':', '—']);
+            assert!(
+                pair[1].ids.len() <= budget || single_clause,
+                "{} ids after {}",
+                pair[1].ids.len(),
+                pair[0].ids.len()
+            );
+        }
+        // Nothing lost, nothing added: the chunks are the sentences' phonemes in order.
+        let whole: String = f
+            .sentences(text)
+            .iter()
+            .map(|s| f.phonemes(s, Language::EnUs))
+            .collect::<Result<Vec<_>>>()?
+            .concat();
+        let spoken: String = chunks.iter().map(|c| c.phonemes.as_str()).collect();
+        let strip = |s: &str| s.replace(' ', "");
+        assert_eq!(strip(&spoken), strip(&whole));
+        Ok(())
+    }
+
+    #[test]
+    fn long_text_never_exceeds_the_model_limit() -> Result<()> {
+        let f = frontend();
+        let run_on = "and then the story went on ".repeat(60);
+        let word = "supercalifragilistic".repeat(60);
+        assert!(f.all_chunks(&run_on, Language::EnUs)?.len() > 1);
+        for text in [run_on.as_str(), word.as_str()] {
+            let chunks = f.all_chunks(text, Language::EnUs)?;
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.ids.len() <= MAX_PHONEME_IDS && !c.ids.is_empty())
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn punctuation_only_text_has_no_chunks() -> Result<()> {
+        assert!(
+            frontend()
+                .all_chunks("... !!! ???", Language::EnUs)?
+                .is_empty()
+        );
+        Ok(())
     }
 }

@@ -76,29 +76,64 @@ fn ends_with_abbreviation(sentence: &str) -> bool {
         || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
 }
 
-/// A sentence's phonemes cut into pieces of at most `max` symbols: whole if it fits, else
-/// at clause punctuation, else between words, else (one enormous word) anywhere.
-/// With `first_clause`, the first piece is the sentence's first clause of at least two
-/// words, when there is a clause break to cut at.
-pub fn chunk_phonemes(phonemes: &str, max: usize, first_clause: bool) -> Vec<String> {
+/// Takes the next chunk off the front of a sentence's `phonemes`: as many whole clauses as
+/// fit in `budget` symbols, and at least one. A single clause longer than `max` is cut
+/// between words, and a single word longer than `max` anywhere, so the chunk never has
+/// more than `max` symbols. Returns the chunk and the rest.
+pub fn take_chunk(phonemes: &str, budget: usize, max: usize) -> (&str, &str) {
     let phonemes = phonemes.trim();
-    if phonemes.is_empty() || max == 0 {
-        return Vec::new();
+    let max = max.max(1);
+    let budget = budget.clamp(1, max);
+    let mut fitting = None; // the longest run of whole clauses within the budget
+    let mut first = None; // the end of the first clause
+    let mut count = 0;
+    for (i, c) in phonemes.char_indices() {
+        count += 1;
+        if CLAUSE_ENDS.contains(&c) {
+            let end = i + c.len_utf8();
+            first.get_or_insert((end, count));
+            if count <= budget {
+                fitting = Some(end);
+            }
+        }
     }
-    let mut out = Vec::new();
-    let mut rest = phonemes;
-    if let Some(cut) = first_clause.then(|| first_clause_end(rest)).flatten() {
-        let (head, tail) = rest.split_at(cut);
-        push_fitting(&mut out, head.trim(), max);
-        rest = tail.trim_start();
-    }
-    push_fitting(&mut out, rest, max);
-    out
+    let total = count;
+    let cut = if total <= budget {
+        phonemes.len()
+    } else if let Some(end) = fitting {
+        end
+    } else {
+        match first {
+            Some((end, n)) if n <= max => end,
+            _ if total <= max => phonemes.len(),
+            _ => word_cut(phonemes, max),
+        }
+    };
+    let (head, tail) = phonemes.split_at(cut);
+    (head.trim(), tail.trim_start())
 }
 
-/// Byte offset just after the first clause punctuation that follows at least
-/// [`MIN_FIRST_CLAUSE_WORDS`] words, if something is left after it.
-fn first_clause_end(phonemes: &str) -> Option<usize> {
+/// Byte offset of the last word break within the first `max` symbols, or of the `max`-th
+/// symbol when one word is longer than that.
+fn word_cut(phonemes: &str, max: usize) -> usize {
+    let mut last_space = None;
+    for (n, (i, c)) in phonemes.char_indices().enumerate() {
+        if n == max {
+            return last_space.unwrap_or(i);
+        }
+        if c == ' ' && n > 0 {
+            last_space = Some(i);
+        }
+    }
+    phonemes.len()
+}
+
+/// The first clause of a response's first sentence, cut off so the first audio comes
+/// early: up to the first clause punctuation that follows at least
+/// [`MIN_FIRST_CLAUSE_WORDS`] words, when something speakable follows it. `None` when
+/// there is no such break (the sentence goes whole).
+pub fn take_first_clause(phonemes: &str) -> Option<(&str, &str)> {
+    let phonemes = phonemes.trim();
     let mut words = 0;
     let mut in_word = false;
     for (i, c) in phonemes.char_indices() {
@@ -111,108 +146,34 @@ fn first_clause_end(phonemes: &str) -> Option<usize> {
             in_word = true;
         }
         if CLAUSE_ENDS.contains(&c) && words >= MIN_FIRST_CLAUSE_WORDS {
-            let end = i + c.len_utf8();
-            let rest = phonemes[end..].trim();
-            // Only a break worth making: something speakable must follow.
-            return rest.chars().any(|c| c.is_alphabetic()).then_some(end);
+            let (head, tail) = phonemes.split_at(i + c.len_utf8());
+            let tail = tail.trim_start();
+            return tail
+                .chars()
+                .any(char::is_alphabetic)
+                .then_some((head, tail));
         }
     }
     None
 }
 
-/// Appends `text` as one piece if it fits, else split by the coarsest break that works.
-fn push_fitting(out: &mut Vec<String>, text: &str, max: usize) {
-    if text.is_empty() {
-        return;
+/// A sentence's phonemes cut into chunks of at most `max` symbols, each as many whole
+/// clauses as fit (see [`take_chunk`]); with `first_clause`, the first clause alone first.
+pub fn chunk_phonemes(phonemes: &str, max: usize, first_clause: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = phonemes.trim();
+    if let Some((head, tail)) = first_clause.then(|| take_first_clause(rest)).flatten()
+        && head.chars().count() <= max
+    {
+        out.push(head.to_owned());
+        rest = tail;
     }
-    if text.chars().count() <= max {
-        out.push(text.to_owned());
-        return;
+    while !rest.is_empty() {
+        let (chunk, tail) = take_chunk(rest, max, max);
+        out.push(chunk.to_owned());
+        rest = tail;
     }
-    let clauses = split_after(text, |c| CLAUSE_ENDS.contains(&c));
-    if clauses.len() > 1 {
-        pack(out, &clauses, max, push_fitting_words);
-        return;
-    }
-    push_fitting_words(out, text, max);
-}
-
-fn push_fitting_words(out: &mut Vec<String>, text: &str, max: usize) {
-    if text.chars().count() <= max {
-        out.push(text.to_owned());
-        return;
-    }
-    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
-    if words.len() > 1 {
-        pack(out, &words, max, push_fitting_chars);
-        return;
-    }
-    push_fitting_chars(out, text, max);
-}
-
-fn push_fitting_chars(out: &mut Vec<String>, text: &str, max: usize) {
-    let chars: Vec<char> = text.chars().collect();
-    for piece in chars.chunks(max) {
-        out.push(piece.iter().collect());
-    }
-}
-
-/// Greedily joins `parts` with spaces into pieces of at most `max` symbols; a part that is
-/// too long alone goes to `oversize`.
-fn pack(
-    out: &mut Vec<String>,
-    parts: &[&str],
-    max: usize,
-    oversize: fn(&mut Vec<String>, &str, usize),
-) {
-    let mut current = String::new();
-    let mut current_len = 0;
-    for part in parts {
-        let len = part.chars().count();
-        if len > max {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-                current_len = 0;
-            }
-            oversize(out, part, max);
-            continue;
-        }
-        let joined = if current.is_empty() {
-            len
-        } else {
-            current_len + 1 + len
-        };
-        if joined > max {
-            out.push(std::mem::take(&mut current));
-            current.push_str(part);
-            current_len = len;
-        } else {
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(part);
-            current_len = joined;
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-}
-
-/// `text` split after each char matching `is_break`, pieces trimmed, empties dropped.
-fn split_after(text: &str, is_break: impl Fn(char) -> bool) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if is_break(c) {
-            let end = i + c.len_utf8();
-            parts.push(text[start..end].trim());
-            start = end;
-        }
-    }
-    parts.push(text[start..].trim());
-    parts.retain(|p| !p.is_empty());
-    parts
+    out
 }
 
 #[cfg(test)]
