@@ -53,10 +53,10 @@ impl Server {
         let client = reqwest::Client::new();
         rt.block_on(async {
             loop {
-                if let Ok(r) = client.get(format!("{base}/ready")).send().await {
-                    if r.status() == 200 {
-                        break;
-                    }
+                if let Ok(r) = client.get(format!("{base}/ready")).send().await
+                    && r.status() == 200
+                {
+                    break;
                 }
                 assert!(started.elapsed() < Duration::from_secs(300), "never ready");
                 tokio::time::sleep(Duration::from_millis(50)).await;
