@@ -76,6 +76,16 @@ pub struct EngineArgs {
     /// Where inference runs.
     #[arg(long, env = "TTSD_DEVICE", default_value = "cpu")]
     pub device: Device,
+    /// The first chunk of a response: its first clause (early first audio) or its first
+    /// whole sentence.
+    #[arg(long, env = "TTSD_FIRST_CHUNK", default_value = "clause")]
+    pub first_chunk: FirstChunk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FirstChunk {
+    Clause,
+    Sentence,
 }
 
 impl EngineArgs {

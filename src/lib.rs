@@ -13,6 +13,7 @@
 //! - [`engine`]: the Kokoro ONNX session and the inference scheduler that owns it.
 //! - [`audio`]: per-response encoders (mp3, wav, pcm) and the one f32 → i16 conversion.
 //! - [`synth`]: one request's pipeline, from text to a stream of encoded audio.
+//! - [`metrics`]: counters and histograms, rendered for Prometheus.
 //! - [`http`]: the OpenAI-compatible API (the only module that knows axum).
 //! - [`config`]: command-line flags and environment variables.
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod synth;
 pub mod text;
 pub mod voice;

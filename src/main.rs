@@ -7,9 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Parser;
 use ttsd::audio::Format;
-use ttsd::config::{Cli, Command, LogFormat, SayArgs, VoiceArgs};
+use ttsd::config::{Cli, Command, FirstChunk, LogFormat, SayArgs, VoiceArgs};
 use ttsd::engine::Scheduler;
-use ttsd::synth::{Limits, Synthesizer, prepare};
+use ttsd::synth::{Settings, Synthesizer, prepare};
 use ttsd::text::TextFrontend;
 use ttsd::voice::Voices;
 
@@ -67,13 +67,14 @@ fn say(args: SayArgs) -> anyhow::Result<()> {
         None => format_from_extension(&args.output)?,
     };
     let voices = Voices::load(&args.engine.assets.voices_dir)?;
-    let limits = Limits {
+    let settings = Settings {
         max_input_chars: usize::MAX,
+        first_clause: args.engine.first_chunk == FirstChunk::Clause,
     };
     // Validate before loading the model: bad input fails fast.
     let request = prepare(
         &voices,
-        limits,
+        settings,
         &text,
         &args.voice,
         args.speed,
@@ -85,7 +86,8 @@ fn say(args: SayArgs) -> anyhow::Result<()> {
         frontend,
         voices,
         scheduler,
-        limits,
+        settings,
+        metrics: Default::default(),
     });
     let audio = runtime()?.block_on(synth.render(request, format))?;
     if args.output.as_os_str() == "-" {

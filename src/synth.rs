@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::audio::{Encoder, Format, shape_chunk};
 use crate::engine::{Job, SAMPLE_RATE, Scheduler};
+use crate::metrics::Metrics;
 use crate::text::{ChunkPlan, Language, TextFrontend};
 use crate::voice::{Voice, Voices};
 use crate::{Error, Result};
@@ -36,17 +37,29 @@ pub struct SpeechRequest {
     pub language: Language,
 }
 
-/// Limits applied when a request is validated.
+/// How requests are checked and chunked.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct Settings {
     /// Most characters of input.
     pub max_input_chars: usize,
+    /// Speak a response's first clause alone first, for an early first audio (see
+    /// [`ChunkPlan`]); off, the first sentence goes whole.
+    pub first_clause: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_input_chars: 4096,
+            first_clause: true,
+        }
+    }
 }
 
 /// Checks a request's fields and resolves its voice and language (no model needed).
 pub fn prepare(
     voices: &Voices,
-    limits: Limits,
+    settings: Settings,
     text: &str,
     voice: &str,
     speed: f32,
@@ -56,12 +69,12 @@ pub fn prepare(
         return Err(Error::invalid("input", "input is empty"));
     }
     let chars = text.chars().count();
-    if chars > limits.max_input_chars {
+    if chars > settings.max_input_chars {
         return Err(Error::invalid(
             "input",
             format!(
                 "input is {chars} characters; the limit is {}",
-                limits.max_input_chars
+                settings.max_input_chars
             ),
         ));
     }
@@ -90,7 +103,8 @@ pub struct Synthesizer {
     pub frontend: TextFrontend,
     pub voices: Voices,
     pub scheduler: Scheduler,
-    pub limits: Limits,
+    pub settings: Settings,
+    pub metrics: Metrics,
 }
 
 /// Timings of one response, for logs and headers.
@@ -110,7 +124,7 @@ impl Synthesizer {
         speed: f32,
         lang_code: Option<&str>,
     ) -> Result<SpeechRequest> {
-        prepare(&self.voices, self.limits, text, voice, speed, lang_code)
+        prepare(&self.voices, self.settings, text, voice, speed, lang_code)
     }
 
     /// Starts the pipeline; returns the bytes as they are encoded. An `Err` item ends the
@@ -126,7 +140,12 @@ impl Synthesizer {
         let synth = Arc::clone(self);
         tokio::spawn(async move {
             let started = Instant::now();
-            match Arc::clone(&synth).run(request, encoder, &tx).await {
+            synth.metrics.active_streams.inc();
+            let result = Arc::clone(&synth)
+                .run(request, encoder, streaming, &tx)
+                .await;
+            synth.metrics.active_streams.dec();
+            match result {
                 Ok(stats) => tracing::info!(
                     chunks = stats.chunks,
                     audio_s = stats.audio.as_secs_f32(),
@@ -151,13 +170,19 @@ impl Synthesizer {
         self: Arc<Self>,
         request: SpeechRequest,
         mut encoder: Box<dyn Encoder>,
+        streaming: bool,
         tx: &mpsc::Sender<Result<Bytes>>,
     ) -> Result<StreamStats> {
         let arrived = Instant::now();
         let mut stats = StreamStats::default();
         // The header goes out with the first audio, so the first item is audio or an error.
         let mut header = Some(encoder.header());
-        let mut plan = ChunkPlan::new(&self.frontend, &request.text, request.language);
+        let mut plan = ChunkPlan::new(
+            &self.frontend,
+            &request.text,
+            request.language,
+            self.settings.first_clause,
+        );
         // Wall time at which the audio sent so far runs out at the client.
         let mut playhead: Option<Instant> = None;
         loop {
@@ -185,6 +210,9 @@ impl Synthesizer {
                 _ = tx.closed() => return Ok(stats),
             };
             stats.compute += inferred.compute;
+            self.metrics
+                .inference
+                .observe(inferred.compute.as_secs_f64());
             let pcm = shape_chunk(inferred.samples, chunk.boundary, last);
             let audio = Duration::from_secs_f64(pcm.len() as f64 / SAMPLE_RATE as f64);
             let (back, bytes) = blocking(move || {
@@ -199,7 +227,20 @@ impl Synthesizer {
             };
             stats.chunks += 1;
             stats.audio += audio;
+            self.metrics
+                .audio_micros
+                .add(audio.as_micros().try_into().unwrap_or(u64::MAX));
             let now = Instant::now();
+            match playhead {
+                None => self
+                    .metrics
+                    .time_to_first_audio
+                    .observe(now.duration_since(arrived).as_secs_f64()),
+                Some(p) if streaming && now > p => {
+                    self.metrics.stall.observe((now - p).as_secs_f64());
+                }
+                _ => {}
+            }
             playhead = Some(playhead.map_or(now, |p| p.max(now)) + audio);
             if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
                 return Ok(stats);

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{asr_check, repo, seconds, serial, tempdir};
+use common::{asr_check, asr_wer, repo, seconds, serial, tempdir};
 
 fn ttsd(args: &[&str]) -> Output {
     Command::new(common::bin())
@@ -170,4 +170,35 @@ fn voices_lists_all_54_with_language_and_gender() {
     assert!(text.contains("af_heart") && text.contains("American English"));
     assert!(text.contains("bm_george") && text.contains("male"));
     assert!(text.contains("zf_xiaobei") && text.contains("Mandarin"));
+}
+
+#[test]
+fn cutting_the_first_clause_off_does_not_hurt_intelligibility() {
+    let _serial = serial();
+    let dir = tempdir();
+    let texts = [
+        "Thanks for the detailed question, and I have looked at it carefully: the short \
+         answer is that the library can do what you want, but you will need to enable the \
+         streaming option first.",
+        "When you reach the station, walk past the ticket machines, turn left at the bakery, \
+         and you will see the bus stop right in front of you.",
+    ];
+    let mut pairs = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        for first in ["clause", "sentence"] {
+            let path = dir.path().join(format!("{i}-{first}.wav"));
+            assert_ok(&say(text, &path, &["--first-chunk", first]));
+            pairs.push((*text, path));
+        }
+    }
+    let pairs: Vec<(&str, &Path)> = pairs.iter().map(|(t, p)| (*t, p.as_path())).collect();
+    let wer = asr_wer(&pairs);
+    for (i, pair) in wer.chunks(2).enumerate() {
+        let (chunked, whole) = (pair[0], pair[1]);
+        assert!(chunked <= 0.15, "text {i}: chunked WER {chunked}");
+        assert!(
+            chunked <= whole + 0.05,
+            "text {i}: chunked WER {chunked} vs whole {whole}"
+        );
+    }
 }

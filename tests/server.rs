@@ -425,6 +425,26 @@ fn voices_models_health_and_ready() {
         assert_eq!(get("/health").await, (200, json!({"status": "ok"})));
         assert_eq!(get("/ready").await, (200, json!({"status": "ready"})));
 
+        // Every response so far was timed.
+        let text = client
+            .get(server.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        for name in [
+            "ttsd_time_to_first_audio_seconds_count",
+            "ttsd_stream_stall_seconds_count",
+            "ttsd_inference_seconds_count",
+            "ttsd_audio_seconds_total",
+            "ttsd_active_streams",
+            "ttsd_queue_depth",
+        ] {
+            assert!(text.contains(name), "{name} missing:\n{text}");
+        }
+
         // OpenAI voice names and blends speak.
         for voice in ["alloy", "af_bella(2)+af_sky(1)", "bm_fable"] {
             let r = post(
@@ -436,6 +456,8 @@ fn voices_models_health_and_ready() {
             assert_eq!(r.status, 200, "{voice}");
             assert!(seconds(&r.body(), "wav") > 0.3);
         }
+        let ttfa_count = metric(&client, &server, "ttsd_time_to_first_audio_seconds_count").await;
+        assert!(ttfa_count >= 3.0, "{ttfa_count} first audios recorded");
     });
 }
 

@@ -25,5 +25,8 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
          # TYPE ttsd_queue_depth gauge\n\
          ttsd_queue_depth {depth}"
     );
+    if let Some(synth) = state.synth.get() {
+        synth.metrics.render(&mut out);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

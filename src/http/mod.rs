@@ -23,9 +23,10 @@ use tokio::sync::Semaphore;
 pub use error::ApiError;
 pub use openai::MODELS;
 
+use crate::config::FirstChunk;
 use crate::config::ServeArgs;
 use crate::engine::Scheduler;
-use crate::synth::{Limits, Synthesizer};
+use crate::synth::{Settings, Synthesizer};
 use crate::text::TextFrontend;
 use crate::voice::{VoiceInfo, Voices};
 use crate::{Error, Result};
@@ -128,8 +129,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
 
 async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
     let engine = args.engine.clone();
-    let limits = Limits {
+    let settings = Settings {
         max_input_chars: args.max_input_chars,
+        first_clause: args.engine.first_chunk == FirstChunk::Clause,
     };
     // Each stream has at most one job queued.
     let queue_capacity = args.max_concurrent() * 2;
@@ -140,7 +142,8 @@ async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
             frontend,
             voices,
             scheduler,
-            limits,
+            settings,
+            metrics: Default::default(),
         }))
     })
     .await

@@ -74,7 +74,7 @@ impl TextFrontend {
 
     /// Every chunk of `text`, in order, as a response would take them.
     pub fn all_chunks(&self, text: &str, lang: Language) -> Result<Vec<Chunk>> {
-        let mut plan = ChunkPlan::new(self, text, lang);
+        let mut plan = ChunkPlan::new(self, text, lang, true);
         let mut out = Vec::new();
         while let Some(chunk) = plan.next(self)? {
             out.push(chunk);
@@ -101,11 +101,19 @@ pub struct ChunkPlan {
     rest: String,
     last_ids: Option<usize>,
     language: Language,
+    first_clause: bool,
 }
 
 impl ChunkPlan {
-    pub fn new(frontend: &TextFrontend, text: &str, language: Language) -> Self {
+    /// `first_clause`: cut the first sentence's first clause off as the first chunk.
+    pub fn new(
+        frontend: &TextFrontend,
+        text: &str,
+        language: Language,
+        first_clause: bool,
+    ) -> Self {
         ChunkPlan {
+            first_clause,
             sentences: frontend.sentences(text),
             next_sentence: 0,
             rest: String::new(),
@@ -128,7 +136,8 @@ impl ChunkPlan {
                 };
                 self.next_sentence += 1;
                 self.rest = frontend.phonemes(sentence, self.language)?;
-                if self.last_ids.is_none()
+                if self.first_clause
+                    && self.last_ids.is_none()
                     && let Some((head, tail)) = split::take_first_clause(&self.rest)
                     && head.chars().count() <= MAX_PHONEME_IDS
                 {

@@ -167,6 +167,33 @@ pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
     assert!(out.status.success(), "asr-check failed:\n{report}");
 }
 
+/// Word error rates of (expected text, file) pairs, as asr-check scores them.
+pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
+    let tool = repo().join("../shared/tools/asr-check");
+    let mut cmd = Command::new(&tool);
+    cmd.args(["--max-wer", "1000"]);
+    for (text, file) in pairs {
+        cmd.arg(text).arg(file);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    let wers: Vec<f64> = report
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("wer=")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(wers.len(), pairs.len(), "asr-check report:\n{report}");
+    wers
+}
+
 /// A temporary directory for audio files.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

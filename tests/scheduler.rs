@@ -1,0 +1,155 @@
+//! The inference queue with the real model: earliest deadline first, withdrawn jobs skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{repo, serial};
+use ttsd::engine::{EngineConfig, Job, Scheduler, SchedulerConfig};
+use ttsd::text::{Language, TextFrontend};
+use ttsd::voice::Voices;
+
+fn scheduler() -> Scheduler {
+    Scheduler::start(&SchedulerConfig {
+        engine: EngineConfig {
+            model: repo().join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
+            threads: 2,
+            device: Default::default(),
+        },
+        workers: 1,
+        queue_capacity: 16,
+    })
+    .expect("scheduler")
+}
+
+fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) -> Job {
+    let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
+    Job {
+        ids: frontend.chunk(&phonemes).ids,
+        style: Arc::clone(&voices.resolve("af_heart").expect("voice").style),
+        speed: 1.0,
+        deadline,
+    }
+}
+
+#[test]
+fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
+    let _serial = serial();
+    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
+    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let scheduler = scheduler();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let now = Instant::now();
+        // Keep the worker busy while the others queue up.
+        let busy = {
+            let s = scheduler.clone();
+            let j = job(
+                &frontend,
+                &voices,
+                "This first job keeps the worker busy for a while, so that the others wait.",
+                now,
+            );
+            tokio::spawn(async move { s.infer(j).await.map(|_| Instant::now()) })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut handles = Vec::new();
+        // Submitted latest-deadline first; must finish earliest-deadline first.
+        for (label, offset) in [("late", 30), ("middle", 20), ("early", 10)] {
+            let s = scheduler.clone();
+            let j = job(
+                &frontend,
+                &voices,
+                "A short one.",
+                now + Duration::from_secs(offset),
+            );
+            handles.push((
+                label,
+                tokio::spawn(async move { s.infer(j).await.map(|_| Instant::now()) }),
+            ));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // A withdrawn job: submitted, then its future dropped before a worker reaches it.
+        let withdrawn = {
+            let s = scheduler.clone();
+            let j = job(&frontend, &voices, "Nobody waits for this.", now);
+            tokio::spawn(async move { s.infer(j).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        withdrawn.abort();
+
+        busy.await.expect("task").expect("busy job");
+        let mut finished = Vec::new();
+        for (label, h) in handles {
+            finished.push((h.await.expect("task").expect("job"), label));
+        }
+        finished.sort();
+        let order: Vec<&str> = finished.iter().map(|(_, l)| *l).collect();
+        assert_eq!(order, ["early", "middle", "late"]);
+        assert_eq!(scheduler.skipped(), 1, "the withdrawn job was skipped");
+        assert_eq!(scheduler.completed(), 4);
+        assert_eq!(scheduler.queue_depth(), 0);
+    });
+}
+
+#[test]
+fn a_full_queue_refuses_at_once() {
+    let _serial = serial();
+    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
+    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let scheduler = Scheduler::start(&SchedulerConfig {
+        engine: EngineConfig {
+            model: repo().join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
+            threads: 2,
+            device: Default::default(),
+        },
+        workers: 1,
+        queue_capacity: 1,
+    })
+    .expect("scheduler");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let now = Instant::now();
+        let s = scheduler.clone();
+        let j = job(
+            &frontend,
+            &voices,
+            "One that runs for a little while, long enough.",
+            now,
+        );
+        let running = tokio::spawn(async move { s.infer(j).await });
+        // Let the worker take it: the queue is empty again.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let s = scheduler.clone();
+        let j = job(&frontend, &voices, "One that waits.", now);
+        let queued = tokio::spawn(async move { s.infer(j).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(scheduler.queue_depth(), 1);
+        let started = Instant::now();
+        let refused = scheduler
+            .infer(job(&frontend, &voices, "One too many.", now))
+            .await;
+        assert!(
+            matches!(refused, Err(ttsd::Error::Overloaded)),
+            "{refused:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "refused at once"
+        );
+        assert!(running.await.expect("task").is_ok());
+        assert!(queued.await.expect("task").is_ok());
+    });
+}
