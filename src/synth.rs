@@ -188,8 +188,9 @@ impl Synthesizer {
         loop {
             // G2P of a new sentence runs off the async threads.
             let synth = Arc::clone(&self);
+            let cap = playhead.and_then(|p| self.chunk_cap(p));
             let (back, chunk) = blocking(move || {
-                let chunk = plan.next(&synth.frontend);
+                let chunk = plan.next(&synth.frontend, cap);
                 Ok((plan, chunk))
             })
             .await?;
@@ -262,6 +263,21 @@ impl Synthesizer {
         Ok(stats)
     }
 
+    /// The most phoneme ids a stream's next chunk should have so that it is synthesized
+    /// before the client plays out what it has (until `playhead`), given this stream's
+    /// share of the workers. `None` before any speed has been measured.
+    fn chunk_cap(&self, playhead: Instant) -> Option<usize> {
+        /// Part of the estimate actually planned on: the rest absorbs queueing and noise.
+        const SAFETY: f64 = 0.7;
+        let rate = self.scheduler.ids_per_second()?;
+        let slack = playhead
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        let streams = self.metrics.active_streams.get().max(1) as f64;
+        let share = (self.scheduler.workers() as f64 / streams).min(1.0);
+        Some((slack * rate * share * SAFETY) as usize)
+    }
+
     /// The whole of a request's audio, encoded (the CLI's path, and `stream: false`).
     pub async fn render(
         self: &Arc<Self>,
@@ -288,8 +304,7 @@ impl Synthesizer {
         for text in [
             "Hi.",
             "Sure, I can help with that.",
-            "The quick brown fox jumps over the lazy dog, and then it runs back across the \
-             field to where it started this morning.",
+            "The quick brown fox jumps over the lazy dog, then runs back home.",
         ] {
             let request = self.prepare(text, &voice, 1.0, None)?;
             self.render(request, Format::Pcm).await?;

@@ -7,7 +7,7 @@
 
 use std::collections::BinaryHeap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -80,6 +80,10 @@ struct Shared {
     capacity: usize,
     skipped: AtomicUsize,
     completed: AtomicUsize,
+    /// Moving average of phoneme ids synthesized per second of one worker's time (f64
+    /// bits; 0 until the first job).
+    ids_per_second: AtomicU64,
+    workers: usize,
 }
 
 impl Shared {
@@ -135,6 +139,8 @@ impl Scheduler {
             capacity: config.queue_capacity.max(1),
             skipped: AtomicUsize::new(0),
             completed: AtomicUsize::new(0),
+            ids_per_second: AtomicU64::new(0),
+            workers: config.workers.max(1),
         });
         let mut workers = Workers {
             shared: Arc::clone(&shared),
@@ -224,6 +230,18 @@ impl Scheduler {
         self.shared.skipped.load(Ordering::Relaxed)
     }
 
+    /// Phoneme ids one worker synthesizes per second (a moving average over recent jobs),
+    /// or `None` before the first job.
+    pub fn ids_per_second(&self) -> Option<f64> {
+        let rate = f64::from_bits(self.shared.ids_per_second.load(Ordering::Relaxed));
+        (rate > 0.0).then_some(rate)
+    }
+
+    /// Worker threads (each runs one job at a time).
+    pub fn workers(&self) -> usize {
+        self.shared.workers
+    }
+
     /// Jobs run to completion (successfully or not).
     pub fn completed(&self) -> usize {
         self.shared.completed.load(Ordering::Relaxed)
@@ -260,10 +278,27 @@ fn work(mut model: Kokoro, shared: &Shared) {
             compute: started.elapsed(),
             queued,
         });
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "inference failed");
+        match &result {
+            Ok(done) => record_rate(shared, job.ids.len(), done.compute),
+            Err(e) => tracing::error!(error = %e, "inference failed"),
         }
         shared.completed.fetch_add(1, Ordering::Relaxed);
         let _ = pending.reply.send(result);
     }
+}
+
+/// Folds one job's speed into the moving average (weight 1/5 for the newest).
+fn record_rate(shared: &Shared, ids: usize, compute: Duration) {
+    let secs = compute.as_secs_f64();
+    if ids == 0 || secs <= 0.0 {
+        return;
+    }
+    let sample = ids as f64 / secs;
+    let _ = shared
+        .ids_per_second
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+            let old = f64::from_bits(bits);
+            let new = if old > 0.0 { 0.8 * old + 0.2 * sample } else { sample };
+            Some(new.to_bits())
+        });
 }

@@ -76,7 +76,7 @@ impl TextFrontend {
     pub fn all_chunks(&self, text: &str, lang: Language) -> Result<Vec<Chunk>> {
         let mut plan = ChunkPlan::new(self, text, lang, true);
         let mut out = Vec::new();
-        while let Some(chunk) = plan.next(self)? {
+        while let Some(chunk) = plan.next(self, None)? {
             out.push(chunk);
         }
         Ok(out)
@@ -128,7 +128,9 @@ impl ChunkPlan {
     }
 
     /// The next chunk, or `None` at the end. Runs G2P when it reaches a new sentence.
-    pub fn next(&mut self, frontend: &TextFrontend) -> Result<Option<Chunk>> {
+    /// `cap` can lower the chunk's budget (never below [`MIN_CHUNK_IDS`]): the caller's
+    /// estimate of what can be synthesized before its client runs out of audio.
+    pub fn next(&mut self, frontend: &TextFrontend, cap: Option<usize>) -> Result<Option<Chunk>> {
         loop {
             if self.rest.is_empty() {
                 let Some(sentence) = self.sentences.get(self.next_sentence) else {
@@ -149,7 +151,8 @@ impl ChunkPlan {
             }
             let budget = self
                 .last_ids
-                .map_or(MAX_PHONEME_IDS, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS));
+                .map_or(MAX_PHONEME_IDS, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS))
+                .min(cap.unwrap_or(MAX_PHONEME_IDS).max(MIN_CHUNK_IDS));
             let (head, tail) = split::take_chunk(&self.rest, budget, MAX_PHONEME_IDS);
             let chunk = frontend.chunk(head);
             self.rest = tail.to_owned();
