@@ -129,9 +129,52 @@ pub struct ServeArgs {
     /// Speech requests served at once; more get 429 at once [default: 3 × cores].
     #[arg(long, env = "TTSD_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
+    /// Largest request body in bytes; larger gets 413.
+    #[arg(long, env = "TTSD_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// An API key clients must send as `Authorization: Bearer KEY` (repeat the flag, or
+    /// comma-separate in the variable). `/health` and `/ready` stay open. Default: no keys,
+    /// no authentication.
+    #[arg(
+        long = "api-key",
+        env = "TTSD_API_KEY",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<String>,
+    /// A file of API keys, one per line (blank lines and `#` comments ignored).
+    #[arg(long, env = "TTSD_API_KEY_FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Origins whose pages may call the API (repeat or comma-separate; `*` for any).
+    /// Default: none, same origin only.
+    #[arg(long, env = "TTSD_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    pub cors_allow_origin: Vec<String>,
+    /// Seconds in-flight responses may take to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "TTSD_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub shutdown_grace: u64,
 }
 
 impl ServeArgs {
+    /// Every API key, from the flags and the key file.
+    pub fn keys(&self) -> std::io::Result<Vec<String>> {
+        let mut keys: Vec<String> = self
+            .api_keys
+            .iter()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect();
+        if let Some(path) = &self.api_key_file {
+            let text = std::fs::read_to_string(path)?;
+            keys.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned),
+            );
+        }
+        Ok(keys)
+    }
+
     pub fn max_concurrent(&self) -> usize {
         self.max_concurrent_requests
             .unwrap_or_else(|| 3 * cores())

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::audio::{Encoder, Format, shape_chunk};
 use crate::engine::{Job, SAMPLE_RATE, Scheduler};
@@ -138,31 +139,36 @@ impl Synthesizer {
         let encoder = format.encoder(streaming)?;
         let (tx, rx) = mpsc::channel(4);
         let synth = Arc::clone(self);
-        tokio::spawn(async move {
-            let started = Instant::now();
-            synth.metrics.active_streams.inc();
-            let result = Arc::clone(&synth)
-                .run(request, encoder, streaming, &tx)
-                .await;
-            synth.metrics.active_streams.dec();
-            match result {
-                Ok(stats) => tracing::info!(
-                    chunks = stats.chunks,
-                    audio_s = stats.audio.as_secs_f32(),
-                    compute_s = stats.compute.as_secs_f32(),
-                    total_s = started.elapsed().as_secs_f32(),
-                    "speech done"
-                ),
-                Err(e) => {
-                    if e.is_client_error() {
-                        tracing::info!(error = %e, "speech refused");
-                    } else {
-                        tracing::error!(error = %e, "speech failed");
+        let span = tracing::Span::current();
+        tokio::spawn(
+            async move {
+                let started = Instant::now();
+                synth.metrics.active_streams.inc();
+                let result = Arc::clone(&synth)
+                    .run(request, encoder, streaming, &tx)
+                    .await;
+                synth.metrics.active_streams.dec();
+                match result {
+                    Ok(stats) => tracing::info!(
+                        chunks = stats.chunks,
+                        audio_s = stats.audio.as_secs_f32(),
+                        compute_s = stats.compute.as_secs_f32(),
+                        total_s = started.elapsed().as_secs_f32(),
+                        "speech done"
+                    ),
+                    Err(e) => {
+                        if e.is_client_error() {
+                            tracing::info!(error = %e, "speech refused");
+                        } else {
+                            tracing::error!(error = %e, "speech failed");
+                        }
+                        let _ = tx.send(Err(e)).await;
                     }
-                    let _ = tx.send(Err(e)).await;
                 }
             }
-        });
+            // The pipeline's log lines carry the request's id.
+            .instrument(span),
+        );
         Ok(rx)
     }
 

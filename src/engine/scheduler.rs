@@ -298,7 +298,11 @@ fn record_rate(shared: &Shared, ids: usize, compute: Duration) {
         .ids_per_second
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
             let old = f64::from_bits(bits);
-            let new = if old > 0.0 { 0.8 * old + 0.2 * sample } else { sample };
+            let new = if old > 0.0 {
+                0.8 * old + 0.2 * sample
+            } else {
+                sample
+            };
             Some(new.to_bits())
         });
 }

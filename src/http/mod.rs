@@ -6,19 +6,23 @@
 mod error;
 mod health;
 mod metrics;
+mod middleware;
 mod openai;
 mod speech;
 mod voices;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
 pub use openai::MODELS;
@@ -39,14 +43,21 @@ pub struct AppState {
     voice_list: Vec<VoiceInfo>,
     /// One permit per speech request in flight; none left means 429.
     admission: Arc<Semaphore>,
+    /// Accepted API keys; empty means no authentication.
+    api_keys: Vec<String>,
+    request_ids: middleware::RequestIds,
+    http_metrics: Arc<metrics::HttpMetrics>,
 }
 
 impl AppState {
-    pub fn new(voice_list: Vec<VoiceInfo>, max_concurrent: usize) -> Self {
+    pub fn new(voice_list: Vec<VoiceInfo>, max_concurrent: usize, api_keys: Vec<String>) -> Self {
         AppState {
             synth: OnceLock::new(),
             voice_list,
             admission: Arc::new(Semaphore::new(max_concurrent)),
+            api_keys,
+            request_ids: Default::default(),
+            http_metrics: Default::default(),
         }
     }
 
@@ -60,17 +71,62 @@ impl AppState {
     }
 }
 
-/// All routes.
-pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+/// HTTP settings beyond the routes.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Origins allowed by CORS (`*` for any); empty: same origin only.
+    pub cors_allow_origin: Vec<String>,
+}
+
+/// All routes and layers.
+pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
+    let protected = Router::new()
         .route("/v1/audio/speech", post(speech::speech))
         .route("/v1/audio/voices", get(voices::voices))
         .route("/v1/models", get(voices::models))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            middleware::require_key,
+        ));
+    let mut app = Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .route("/metrics", get(metrics::metrics))
+        .merge(protected)
         .fallback(|| async { ApiError::not_found() })
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes));
+    if let Some(cors) = cors(&options.cors_allow_origin) {
+        app = app.layer(cors);
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state),
+        middleware::observe,
+    ))
+    .with_state(state)
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .expose_headers([header::HeaderName::from_static("x-request-id")]),
+    )
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -78,7 +134,17 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
     // Cheap checks first, so a missing asset fails before the port is taken.
     let voices = Voices::load(&args.engine.assets.voices_dir)?;
-    let state = Arc::new(AppState::new(voices.info(), args.max_concurrent()));
+    let keys = args
+        .keys()
+        .map_err(|e| Error::Asset(format!("cannot read the API key file: {e}")))?;
+    if keys.is_empty() {
+        tracing::info!("no API keys: the API is open to anyone who can reach it");
+    }
+    let state = Arc::new(AppState::new(voices.info(), args.max_concurrent(), keys));
+    let options = HttpOptions {
+        max_body_bytes: args.max_body_bytes,
+        cors_allow_origin: args.cors_allow_origin.clone(),
+    };
 
     let addr = SocketAddr::new(args.host, args.port);
     let listener = TcpListener::bind(addr)
@@ -113,14 +179,39 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
     });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut stopping = stop_rx.clone();
     let server = std::future::IntoFuture::into_future(
-        axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()),
+        axum::serve(listener, router(state, &options)).with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        }),
     );
+    // After the signal, in-flight responses get the grace period to finish.
+    let grace = Duration::from_secs(args.shutdown_grace);
+    let mut stopped = stop_rx;
+    let deadline = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+        tracing::warn!(
+            grace_s = grace.as_secs(),
+            "grace period over; closing open streams"
+        );
+    };
+    let server = async move {
+        tokio::select! {
+            r = server => r.map_err(|e| Error::Internal(format!("server: {e}"))),
+            _ = deadline => Ok(()),
+        }
+    };
     tokio::pin!(server);
     tokio::select! {
-        r = &mut server => r.map_err(|e| Error::Internal(format!("server: {e}"))),
+        r = &mut server => r,
         r = loader => match r {
-            Ok(Ok(())) => server.await.map_err(|e| Error::Internal(format!("server: {e}"))),
+            Ok(Ok(())) => server.await,
             Ok(Err(e)) => Err(e),
             Err(e) => Err(Error::Internal(format!("model loader: {e}"))),
         },
@@ -169,5 +260,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; in-flight responses may finish");
 }

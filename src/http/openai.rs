@@ -59,8 +59,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let mut err = ApiError::bad_request(format!("cannot read the body: {e}"), None);
-            err.status = e.status();
+            let status = e.status();
+            let mut err = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::bad_request("the request body is larger than the limit", None)
+                    .with_code("body_too_large")
+            } else {
+                ApiError::bad_request(format!("cannot read the body: {e}"), None)
+            };
+            err.status = status;
             err
         })?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);

@@ -1,0 +1,198 @@
+//! Limits, authentication, CORS, request ids and graceful shutdown against a real server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Server, serial};
+use serde_json::{Value, json};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn api_keys_guard_everything_but_health_and_ready() {
+    let _serial = serial();
+    let dir = common::tempdir();
+    let key_file = dir.path().join("keys");
+    std::fs::write(&key_file, "# ops key\nfrom-file-key\n\n").expect("write keys");
+    let server = Server::start(&[
+        "--api-key",
+        "flag-key",
+        "--api-key-file",
+        key_file.to_str().expect("utf-8"),
+    ]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        for path in ["/health", "/ready"] {
+            let r = client.get(server.url(path)).send().await.expect("send");
+            assert_eq!(r.status(), 200, "{path} stays open");
+        }
+        for (auth, expected) in [
+            (None, 401),
+            (Some("Bearer wrong"), 401),
+            (Some("Bearer flag-key-and-more"), 401),
+            (Some("flag-key"), 401),
+            (Some("Bearer flag-key"), 200),
+            (Some("Bearer from-file-key"), 200),
+        ] {
+            for path in ["/v1/models", "/v1/audio/voices", "/metrics"] {
+                let mut req = client.get(server.url(path));
+                if let Some(a) = auth {
+                    req = req.header("authorization", a);
+                }
+                let r = req.send().await.expect("send");
+                assert_eq!(r.status(), expected, "{path} with {auth:?}");
+                if expected == 401 {
+                    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+                    let v: Value = r.json().await.expect("json");
+                    assert_eq!(v["error"]["code"], "invalid_api_key");
+                }
+            }
+        }
+        let r = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({"input": "Hi."}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 401, "speech needs a key too");
+        let r = client
+            .post(server.url("/v1/audio/speech"))
+            .bearer_auth("from-file-key")
+            .json(&json!({"input": "Hi."}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 200);
+        assert!(!r.bytes().await.expect("body").is_empty());
+    });
+}
+
+#[test]
+fn body_limit_cors_and_request_ids() {
+    let _serial = serial();
+    let server = Server::start(&[
+        "--max-body-bytes",
+        "2000",
+        "--cors-allow-origin",
+        "https://chat.example",
+    ]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let r = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({"input": "a".repeat(3000)}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 413);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["error"]["code"], "body_too_large");
+
+        // CORS: the configured origin is allowed, others get no grant.
+        let preflight = |origin: &'static str| {
+            client
+                .request(reqwest::Method::OPTIONS, server.url("/v1/audio/speech"))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type,authorization")
+                .send()
+        };
+        let r = preflight("https://chat.example").await.expect("send");
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://chat.example"
+        );
+        let r = preflight("https://evil.example").await.expect("send");
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+
+        // Every response has a distinct request id.
+        let mut ids = Vec::new();
+        for path in ["/health", "/v1/models", "/nope"] {
+            let r = client.get(server.url(path)).send().await.expect("send");
+            ids.push(r.headers()["x-request-id"].to_str().expect("ascii").to_owned());
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "{ids:?}");
+    });
+}
+
+#[test]
+fn no_cors_grant_by_default() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let r = client
+            .get(server.url("/v1/models"))
+            .header("origin", "https://chat.example")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+    });
+}
+
+#[test]
+fn sigterm_lets_the_stream_finish_and_exits_zero() {
+    let _serial = serial();
+    let mut child = Command::new(common::bin())
+        .current_dir(common::repo())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let base = line.trim().trim_start_matches("ttsd listening on ").to_owned();
+    let client = reqwest::Client::new();
+    let pid = child.id().to_string();
+    rt().block_on(async {
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{base}/ready")).send().await
+                && r.status() == 200
+            {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "never ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let text = "The first sentence is short. The second one takes a little longer to say, \
+                    because it goes on. And the third closes the stream.";
+        let mut resp = client
+            .post(format!("{base}/v1/audio/speech"))
+            .json(&json!({"input": text, "response_format": "pcm"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 200);
+        let mut bytes = resp.chunk().await.expect("chunk").expect("first chunk").len();
+        let kill = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(kill.success());
+        while let Some(chunk) = resp.chunk().await.expect("the stream completes") {
+            bytes += chunk.len();
+        }
+        // All three sentences arrived: several seconds of audio.
+        assert!(bytes > 48_000 * 5, "only {bytes} bytes after SIGTERM");
+        // New connections are refused once shutting down.
+        assert!(client.get(format!("{base}/health")).send().await.is_err());
+    });
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+}
