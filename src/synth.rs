@@ -5,10 +5,12 @@
 //! receiver is dropped (the client went away) the task stops, and the job it was waiting on
 //! is withdrawn from the queue.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
@@ -144,9 +146,15 @@ impl Synthesizer {
             async move {
                 let started = Instant::now();
                 synth.metrics.active_streams.inc();
-                let result = Arc::clone(&synth)
-                    .run(request, encoder, streaming, &tx)
-                    .await;
+                // A panic in one request's pipeline fails that request only, as an error
+                // (never as a stream that merely ends early and looks complete).
+                let result =
+                    AssertUnwindSafe(Arc::clone(&synth).run(request, encoder, streaming, &tx))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(Error::Internal("the speech pipeline panicked".into()))
+                        });
                 synth.metrics.active_streams.dec();
                 match result {
                     Ok(stats) => tracing::info!(

@@ -103,7 +103,10 @@ fn body_limit_cors_and_request_ids() {
                 .request(reqwest::Method::OPTIONS, server.url("/v1/audio/speech"))
                 .header("origin", origin)
                 .header("access-control-request-method", "POST")
-                .header("access-control-request-headers", "content-type,authorization")
+                .header(
+                    "access-control-request-headers",
+                    "content-type,authorization",
+                )
                 .send()
         };
         let r = preflight("https://chat.example").await.expect("send");
@@ -118,7 +121,12 @@ fn body_limit_cors_and_request_ids() {
         let mut ids = Vec::new();
         for path in ["/health", "/v1/models", "/nope"] {
             let r = client.get(server.url(path)).send().await.expect("send");
-            ids.push(r.headers()["x-request-id"].to_str().expect("ascii").to_owned());
+            ids.push(
+                r.headers()["x-request-id"]
+                    .to_str()
+                    .expect("ascii")
+                    .to_owned(),
+            );
         }
         ids.dedup();
         assert_eq!(ids.len(), 3, "{ids:?}");
@@ -156,7 +164,10 @@ fn sigterm_lets_the_stream_finish_and_exits_zero() {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("line");
-    let base = line.trim().trim_start_matches("ttsd listening on ").to_owned();
+    let base = line
+        .trim()
+        .trim_start_matches("ttsd listening on ")
+        .to_owned();
     let client = reqwest::Client::new();
     let pid = child.id().to_string();
     rt().block_on(async {
@@ -179,7 +190,12 @@ fn sigterm_lets_the_stream_finish_and_exits_zero() {
             .await
             .expect("send");
         assert_eq!(resp.status(), 200);
-        let mut bytes = resp.chunk().await.expect("chunk").expect("first chunk").len();
+        let mut bytes = resp
+            .chunk()
+            .await
+            .expect("chunk")
+            .expect("first chunk")
+            .len();
         let kill = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
@@ -195,4 +211,46 @@ fn sigterm_lets_the_stream_finish_and_exits_zero() {
     });
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+}
+
+#[test]
+fn hostile_unicode_is_speech_or_a_4xx_never_a_crash() {
+    let _serial = serial();
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let dir = common::tempdir();
+    rt().block_on(async {
+        let send = |body: String| {
+            client
+                .post(server.url("/v1/audio/speech"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        // Nothing an English voice can read: a clear 400.
+        for input in ["😀🎉👍", "שלום עולם", "مرحبا بالعالم", "\u{202e}\u{200b}\u{feff}", "\u{0}\u{1}\u{7}"] {
+            let r = send(json!({"input": input}).to_string()).await.expect("send");
+            assert_eq!(r.status(), 400, "{input:?}");
+            let v: Value = r.json().await.expect("json");
+            assert!(v["error"]["message"].as_str().is_some());
+        }
+        // A lone surrogate is not valid JSON text.
+        let r = send(r#"{"input": "a \ud800 b"}"#.to_owned()).await.expect("send");
+        assert_eq!(r.status(), 400);
+        // A very long word is either spoken or refused, never a 5xx.
+        let r = send(json!({"input": "z".repeat(4000)}).to_string()).await.expect("send");
+        assert!(r.status().is_success() || r.status().is_client_error(), "{}", r.status());
+        let _ = r.bytes().await;
+        // Mixed: the readable part is spoken, the rest is left out.
+        let r = send(
+            json!({"input": "Hello 😀 שלום world, \u{200b}this is\u{7} fine.", "response_format": "wav", "stream": false})
+                .to_string(),
+        )
+        .await
+        .expect("send");
+        assert_eq!(r.status(), 200);
+        let path = dir.path().join("mixed.wav");
+        std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
+        common::asr_check(&[("Hello world, this is fine.", &path)], 0.2);
+    });
 }

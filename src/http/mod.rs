@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, watch};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
-pub use openai::MODELS;
+pub use openai::{MODELS, SpeechBody};
 
 use crate::config::FirstChunk;
 use crate::config::ServeArgs;

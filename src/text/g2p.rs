@@ -146,11 +146,7 @@ impl Fallback for EspeakFallback {
                 error: e.to_string(),
             }
         })?;
-        if ipa.is_empty() {
-            return Err(FallbackError::NoPhonemes {
-                word: word.to_owned(),
-            });
-        }
+        // Nothing to say (punctuation, symbols espeak does not read): silence, not an error.
         Ok(espeak_to_kokoro(&ipa, self.0))
     }
 }

@@ -59,7 +59,9 @@ impl TextFrontend {
 
     /// The phonemes of one sentence, only symbols the model knows.
     pub fn phonemes(&self, sentence: &str, lang: Language) -> Result<String> {
-        let phonemes = self.phonemizer.phonemize(sentence, lang)?;
+        let phonemes = self
+            .phonemizer
+            .phonemize(&normalize::english_only(sentence), lang)?;
         Ok(self.vocab.retain_known(&phonemes))
     }
 
