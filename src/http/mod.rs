@@ -9,6 +9,7 @@ mod metrics;
 mod openai;
 mod speech;
 mod voices;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -62,6 +63,9 @@ impl AppState {
 /// All routes.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .route("/", get(web::index))
+        .route("/app.js", get(web::app_js))
+        .route("/style.css", get(web::style_css))
         .route("/v1/audio/speech", post(speech::speech))
         .route("/v1/audio/voices", get(voices::voices))
         .route("/v1/models", get(voices::models))
