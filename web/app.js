@@ -206,9 +206,9 @@ function choosePath(format) {
 }
 
 const MODE_LABELS = {
-  mse: 'streaming mp3 (MediaSource)',
-  webaudio: 'streaming pcm (Web Audio)',
-  blob: 'whole file, then play',
+  mse: 'mp3 stream, MediaSource',
+  webaudio: 'pcm stream, Web Audio',
+  blob: 'whole file, then played',
 };
 
 // One playback: the request, its timings, and the player that consumes its bytes.
@@ -254,8 +254,7 @@ async function play() {
   current = p;
   el.player.dataset.mode = path;
   el.player.dataset.state = 'loading';
-  el.modeLabel.textContent = MODE_LABELS[path] +
-    (path === 'webaudio' && format === 'mp3' ? ' — this browser cannot stream mp3' : '');
+  el.modeLabel.textContent = MODE_LABELS[path];
   el.ttfa.textContent = '–';
   el.total.textContent = '–';
   el.progress.textContent = '0.00';
@@ -265,7 +264,9 @@ async function play() {
   el.stop.disabled = false;
   el.download.disabled = true;
   lastDownload = null;
-  setStatus('Requesting…');
+  setStatus(path === 'webaudio' && format === 'mp3'
+    ? 'Requesting pcm: this browser cannot stream mp3 through MediaSource…'
+    : 'Requesting…');
 
   // Made here, inside the click or key press, so the browser lets it play.
   let player;
@@ -669,6 +670,8 @@ function init() {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       el.form.requestSubmit ? el.form.requestSubmit() : play();
+    } else if (e.key === 'Enter' && e.target === el.filter) {
+      e.preventDefault(); // Enter in the search box picks nothing and plays nothing
     } else if (e.key === 'Escape' && current) {
       stop();
     }

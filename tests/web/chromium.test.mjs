@@ -1,0 +1,153 @@
+// ttsd's page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// the voice list, mp3 through MediaSource, the pcm/Web Audio fallback, and Stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer, inferenceJobs, sleep, LONG_TEXT } from './server.mjs';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required'];
+const SCREENSHOT = process.env.TTSD_WEB_SCREENSHOTS || '/tmp';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ARGS,
+    timeout: 60_000,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// A fresh page; `refuseMp3` makes MediaSource.isTypeSupported refuse audio/mpeg, as
+// Firefox's does.
+async function open({ refuseMp3 = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (refuseMp3) {
+    await page.addInitScript(() => {
+      const original = MediaSource.isTypeSupported.bind(MediaSource);
+      MediaSource.isTypeSupported = (type) => !/^audio\/mpeg/i.test(type) && original(type);
+    });
+  }
+  // Only loopback: anything else the page asks for fails the test.
+  await page.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => {
+    errors.push(`request off loopback: ${route.request().url()}`);
+    route.abort();
+  });
+  await page.goto(server.base + '/', { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=voice] option').length > 10);
+  return { page, context, errors };
+}
+
+async function number(page, id) {
+  return Number(await page.getByTestId(id).textContent());
+}
+
+async function playUntil(page, seconds, timeoutMs = 60_000) {
+  await page.waitForFunction(
+    (s) => Number(document.querySelector('[data-testid=progress]').textContent) > s,
+    seconds,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+test('the voice list is filled, grouped by language and gender, and searchable', async () => {
+  const { page, context, errors } = await open();
+  const groups = await page.$$eval('[data-testid=voice] optgroup', (gs) => gs.map((g) => g.label));
+  assert.ok(groups.includes('American English · female'), groups.join(', '));
+  assert.ok(groups.includes('British English · male'), groups.join(', '));
+  const count = await page.$$eval('[data-testid=voice] option', (os) => os.length);
+  assert.ok(count >= 50, `only ${count} voices`);
+  await page.fill('#voice-filter', 'british male');
+  const filtered = await page.$$eval('[data-testid=voice] option', (os) => os.map((o) => o.value));
+  assert.ok(filtered.length > 0 && filtered.every((v) => v.startsWith('bm_')), filtered.join(', '));
+  // A blend of two voices gives the weighted syntax, and the curl command follows.
+  await page.fill('#voice-filter', '');
+  await page.selectOption('[data-testid=voice]', 'af_bella');
+  await page.click('#blend-add');
+  await page.locator('#blend-rows select').selectOption('af_sky');
+  await page.fill('#weight-0', '2');
+  assert.equal(await page.textContent('#voice-spec'), 'af_bella(2)+af_sky(1)');
+  assert.match(await page.inputValue('#curl'), /"voice":"af_bella\(2\)\+af_sky\(1\)"/);
+  // A voice whose language does not speak yet: the server's message is shown.
+  await page.click('#blend-rows .remove');
+  await page.selectOption('[data-testid=voice]', 'ef_dora');
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => document.getElementById('player').dataset.state === 'error');
+  const status = await page.textContent('#status');
+  assert.match(status, /^Error: .*Spanish/i, status);
+  // It fits a phone: nothing wider than the screen.
+  await page.setViewportSize({ width: 360, height: 780 });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true);
+  await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-phone.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('mp3 streams through MediaSource: plays, shows the time to first audio', async () => {
+  const { page, context, errors } = await open();
+  assert.equal(await page.evaluate(() => MediaSource.isTypeSupported('audio/mpeg')), true);
+  await page.getByTestId('text').fill(LONG_TEXT);
+  await page.getByTestId('play').click();
+  await playUntil(page, 0.5);
+  assert.equal(await page.getAttribute('#player', 'data-mode'), 'mse');
+  const ttfa = await number(page, 'ttfa');
+  assert.ok(ttfa > 0 && ttfa < 30, `ttfa ${ttfa}`);
+  console.log(`chromium mse: time to first audio ${ttfa.toFixed(2)} s`);
+  await playUntil(page, 2.0);
+  await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium.png`, fullPage: true });
+  await page.getByTestId('stop').click();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without audio/mpeg in MediaSource, pcm streams through Web Audio', async () => {
+  const { page, context, errors } = await open({ refuseMp3: true });
+  await page.getByTestId('text').fill(LONG_TEXT);
+  await page.getByTestId('text').press('Control+Enter'); // the shortcut plays too
+  await playUntil(page, 0.5);
+  assert.equal(await page.getAttribute('#player', 'data-mode'), 'webaudio');
+  const ttfa = await number(page, 'ttfa');
+  assert.ok(ttfa > 0 && ttfa < 30, `ttfa ${ttfa}`);
+  console.log(`chromium web audio fallback: time to first audio ${ttfa.toFixed(2)} s`);
+  await playUntil(page, 2.0);
+  await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-fallback.png`, fullPage: true });
+  await page.getByTestId('stop').click();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Stop silences the page and the server stops synthesizing', async () => {
+  const { page, context, errors } = await open();
+  await page.getByTestId('text').fill(`${LONG_TEXT} ${LONG_TEXT}`);
+  await page.getByTestId('play').click();
+  await playUntil(page, 0.3);
+  await page.getByTestId('stop').click();
+  assert.equal(await page.getAttribute('#player', 'data-state'), 'stopped');
+  assert.equal(await page.getByTestId('play').isEnabled(), true);
+  assert.equal(await page.getByTestId('stop').isEnabled(), false);
+  const atStop = await number(page, 'progress');
+  const jobs = await inferenceJobs(server.base);
+  await sleep(5000);
+  assert.ok(Math.abs((await number(page, 'progress')) - atStop) < 0.3, 'progress moved after Stop');
+  assert.equal(await page.evaluate(() => document.getElementById('audio').paused), true);
+  // The request was cancelled: at most the model call under way finishes, none follows it
+  // (ten sentences would take many more).
+  const later = await inferenceJobs(server.base);
+  assert.ok(later.completed - jobs.completed <= 1, `${JSON.stringify(jobs)} then ${JSON.stringify(later)}`);
+  // What was received can still be downloaded.
+  assert.equal(await page.getByTestId('download').isEnabled(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
