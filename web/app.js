@@ -405,6 +405,32 @@ class MsePlayer {
   }
 }
 
+// s16le bytes as the network cuts them into samples: a chunk may end in the middle of a
+// sample, whose first byte then waits for the next chunk.
+class PcmSamples {
+  constructor() {
+    this.carry = null; // the odd byte left from the previous chunk
+  }
+
+  push(bytes) {
+    if (this.carry !== null && bytes.length) {
+      const joined = new Uint8Array(bytes.length + 1);
+      joined[0] = this.carry;
+      joined.set(bytes, 1);
+      bytes = joined;
+      this.carry = null;
+    }
+    if (bytes.length % 2 === 1) {
+      this.carry = bytes[bytes.length - 1];
+      bytes = bytes.subarray(0, bytes.length - 1);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const ints = new Int16Array(bytes.length / 2);
+    for (let i = 0; i < ints.length; i++) ints[i] = view.getInt16(2 * i, true);
+    return ints;
+  }
+}
+
 // Web Audio: raw 24 kHz s16le from the network, one AudioBufferSourceNode per chunk,
 // each starting exactly where the previous one ends.
 class PcmPlayer {
@@ -417,7 +443,7 @@ class PcmPlayer {
       this.ctx = new Ctx(); // resamples each buffer to the device's rate
     }
     this.ctx.resume().catch(() => {});
-    this.carry = null; // an odd byte left from the previous network chunk
+    this.pcm = new PcmSamples();
     this.nextTime = 0; // where the next buffer starts on the context's clock
     this.segments = []; // [start, duration] of each scheduled buffer
     this.nodes = new Set();
@@ -425,27 +451,10 @@ class PcmPlayer {
   }
 
   async push(bytes) {
-    if (this.carry !== null && bytes.length) {
-      const joined = new Uint8Array(bytes.length + 1);
-      joined[0] = this.carry;
-      joined.set(bytes, 1);
-      bytes = joined;
-      this.carry = null;
-    }
-    if (bytes.length % 2 === 1) {
-      this.carry = bytes[bytes.length - 1];
-      bytes = bytes.subarray(0, bytes.length - 1);
-    }
-    const n = bytes.length / 2;
-    if (n === 0) return;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    const ints = new Int16Array(n);
-    const floats = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const s = view.getInt16(2 * i, true);
-      ints[i] = s;
-      floats[i] = s / 32768;
-    }
+    const ints = this.pcm.push(bytes);
+    if (ints.length === 0) return;
+    const floats = new Float32Array(ints.length);
+    for (let i = 0; i < ints.length; i++) floats[i] = ints[i] / 32768;
     this.p.samples.push(ints);
     this.schedule(floats);
   }

@@ -2,6 +2,7 @@
 // the voice list, mp3 through MediaSource, the pcm/Web Audio fallback, and Stop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import { startServer, inferenceJobs, sleep, LONG_TEXT } from './server.mjs';
 
@@ -30,7 +31,7 @@ after(async () => {
 // A fresh page; `refuseMp3` makes MediaSource.isTypeSupported refuse audio/mpeg, as
 // Firefox's does.
 async function open({ refuseMp3 = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
+  const context = await browser.newContext({ viewport: { width: 900, height: 1100 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -48,6 +49,15 @@ async function open({ refuseMp3 = false } = {}) {
   await page.goto(server.base + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=voice] option').length > 10);
   return { page, context, errors };
+}
+
+// Clicks Download and returns the file's name and bytes.
+async function downloaded(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 10_000 }),
+    page.getByTestId('download').click(),
+  ]);
+  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
 }
 
 async function number(page, id) {
@@ -108,6 +118,12 @@ test('mp3 streams through MediaSource: plays, shows the time to first audio', as
   await playUntil(page, 2.0);
   await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium.png`, fullPage: true });
   await page.getByTestId('stop').click();
+  // The download is the mp3 received so far: MPEG frames from the first byte.
+  const mp3 = await downloaded(page);
+  assert.equal(mp3.name, 'speech.mp3');
+  assert.ok(mp3.bytes.length > 8000, `${mp3.bytes.length} bytes`);
+  assert.equal(mp3.bytes[0], 0xff);
+  assert.equal(mp3.bytes[1] & 0xe0, 0xe0);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -124,7 +140,38 @@ test('without audio/mpeg in MediaSource, pcm streams through Web Audio', async (
   await playUntil(page, 2.0);
   await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-fallback.png`, fullPage: true });
   await page.getByTestId('stop').click();
+  // The download is a WAV built from the samples received, its sizes exact.
+  const wav = await downloaded(page);
+  assert.equal(wav.name, 'speech.wav');
+  const b = Buffer.from(wav.bytes);
+  assert.equal(b.toString('latin1', 0, 4), 'RIFF');
+  assert.equal(b.toString('latin1', 8, 16), 'WAVEfmt ');
+  assert.equal(b.readUInt32LE(24), 24000);
+  assert.equal(b.readUInt32LE(4), b.length - 8);
+  assert.equal(b.readUInt32LE(40), b.length - 44);
+  const seconds = (b.length - 44) / 2 / 24000;
+  assert.ok(seconds >= 2, `${seconds} s in the WAV`);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('pcm split at odd byte counts by the network comes out whole', async () => {
+  const { page, context } = await open();
+  const ok = await page.evaluate(() => {
+    const samples = Int16Array.from({ length: 1001 }, (_, i) => ((i * 7919) % 65536) - 32768);
+    const bytes = new Uint8Array(samples.buffer);
+    // Chunks of 1, 3, 2, 5, 7, … bytes, as a network might cut them.
+    const sizes = [1, 3, 2, 5, 7, 1, 1, 11, 4, 9];
+    const pcm = new PcmSamples(); // eslint-disable-line no-undef
+    const out = [];
+    for (let at = 0, k = 0; at < bytes.length; k++) {
+      const n = sizes[k % sizes.length];
+      out.push(...pcm.push(bytes.subarray(at, at + n)));
+      at += n;
+    }
+    return out.length === samples.length && out.every((v, i) => v === samples[i]);
+  });
+  assert.equal(ok, true);
   await context.close();
 });
 
