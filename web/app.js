@@ -260,8 +260,10 @@ async function play() {
   el.progress.textContent = '0.00';
   el.received.textContent = '0.00';
   el.bar.value = 0;
-  el.play.disabled = true;
   el.stop.disabled = false;
+  // Play is about to be disabled: keep the keyboard focus on a live button.
+  if (document.activeElement === el.play) el.stop.focus();
+  el.play.disabled = true;
   el.download.disabled = true;
   lastDownload = null;
   setStatus(path === 'webaudio' && format === 'mp3'
@@ -315,8 +317,7 @@ function fail(p, message) {
   p.stopped = true;
   current = null;
   el.player.dataset.state = 'error';
-  el.play.disabled = false;
-  el.stop.disabled = true;
+  idleButtons();
   if (p.chunks.length || p.samples.length) prepareDownload(p);
   setStatus(`Error: ${message}`, true);
 }
@@ -331,8 +332,7 @@ function stop(message = 'Stopped.') {
   if (p.player) p.player.stop();
   current = null;
   el.player.dataset.state = 'stopped';
-  el.play.disabled = false;
-  el.stop.disabled = true;
+  idleButtons();
   if (p.chunks.length || p.samples.length) prepareDownload(p);
   setStatus(message);
 }
@@ -341,13 +341,19 @@ function finished(p) {
   if (current !== p || p.doneAt === null) return;
   current = null;
   el.player.dataset.state = 'ended';
-  el.play.disabled = false;
-  el.stop.disabled = true;
+  idleButtons();
   updateProgress(p);
   p.player.stop(); // releases the audio context; the numbers stay
   setStatus(`Done: ${p.receivedSeconds.toFixed(2)} s of audio; first audio after ` +
     `${p.firstAudioAt === null ? '–' : p.firstAudioAt.toFixed(2)} s, all of it after ${p.doneAt.toFixed(2)} s.`);
-  el.play.focus();
+}
+
+// Play on, Stop off; the focus moves from Stop (about to be disabled) to Play.
+function idleButtons() {
+  el.play.disabled = false;
+  const hadFocus = document.activeElement === el.stop || document.activeElement === document.body;
+  el.stop.disabled = true;
+  if (hadFocus) el.play.focus();
 }
 
 // MediaSource: append the mp3 stream to an <audio> element as it arrives.
@@ -484,7 +490,7 @@ class PcmPlayer {
     const check = () => {
       if (this.p.stopped) return;
       if (this.ctx.currentTime >= start) this.p.markFirstAudio();
-      else requestAnimationFrameOrTimeout(check);
+      else setTimeout(check, 10);
     };
     check();
   }
@@ -551,11 +557,9 @@ class BlobPlayer {
   }
 }
 
-function requestAnimationFrameOrTimeout(fn) {
-  // Hidden tabs get no animation frames; a timer keeps the numbers moving.
-  if (document.hidden) setTimeout(fn, 100);
-  else requestAnimationFrame(fn);
-}
+// The numbers move ten times a second: often enough to read, and rare enough to leave the
+// CPU to the server, which may well run on the same machine.
+const TICK_MS = 100;
 
 let ticking = false;
 function tick() {
@@ -568,7 +572,7 @@ function tick() {
       return;
     }
     updateProgress(p);
-    requestAnimationFrameOrTimeout(loop);
+    setTimeout(loop, TICK_MS);
   };
   loop();
 }
