@@ -90,6 +90,7 @@ test('the voice list is filled, grouped by language and gender, and searchable',
   await page.fill('#weight-0', '2');
   assert.equal(await page.textContent('#voice-spec'), 'af_bella(2)+af_sky(1)');
   assert.match(await page.inputValue('#curl'), /"voice":"af_bella\(2\)\+af_sky\(1\)"/);
+  await page.locator('#blend').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-blend.png` });
   // A voice whose language does not speak yet: the server's message is shown.
   await page.click('#blend-rows .remove');
   await page.selectOption('[data-testid=voice]', 'ef_dora');
@@ -172,6 +173,29 @@ test('pcm split at odd byte counts by the network comes out whole', async () => 
     return out.length === samples.length && out.every((v, i) => v === samples[i]);
   });
   assert.equal(ok, true);
+  await context.close();
+});
+
+test('the keyboard alone plays and stops, and the focus stays on a live button', async () => {
+  const { page, context, errors } = await open();
+  // The controls come in reading order.
+  await page.getByTestId('text').focus();
+  const order = [];
+  for (let i = 0; i < 14; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => document.activeElement.dataset.testid || document.activeElement.id));
+  }
+  const at = (id) => order.indexOf(id);
+  assert.ok(at('voice') < at('speed') && at('speed') < at('format') && at('format') < at('play'), order.join(' '));
+  assert.ok(at('voice-filter') < at('voice'), order.join(' '));
+  await page.getByTestId('play').focus();
+  await page.keyboard.press('Enter');
+  await playUntil(page, 0.3);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'stop');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('#player', 'data-state'), 'stopped');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'play');
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
