@@ -30,7 +30,7 @@ after(async () => {
 
 // A fresh page; `refuseMp3` makes MediaSource.isTypeSupported refuse audio/mpeg, as
 // Firefox's does.
-async function open({ refuseMp3 = false } = {}) {
+async function open({ refuseMp3 = false, noStreaming = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 900, height: 1100 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
@@ -39,6 +39,14 @@ async function open({ refuseMp3 = false } = {}) {
     await page.addInitScript(() => {
       const original = MediaSource.isTypeSupported.bind(MediaSource);
       MediaSource.isTypeSupported = (type) => !/^audio\/mpeg/i.test(type) && original(type);
+    });
+  }
+  if (noStreaming) {
+    // A browser with neither MediaSource nor Web Audio: only the whole-file path is left.
+    await page.addInitScript(() => {
+      delete window.MediaSource;
+      delete window.AudioContext;
+      delete window.webkitAudioContext;
     });
   }
   // Only loopback: anything else the page asks for fails the test.
@@ -152,6 +160,19 @@ test('without audio/mpeg in MediaSource, pcm streams through Web Audio', async (
   assert.equal(b.readUInt32LE(40), b.length - 44);
   const seconds = (b.length - 44) / 2 / 24000;
   assert.ok(seconds >= 2, `${seconds} s in the WAV`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('with neither MediaSource nor Web Audio, the whole file plays as a last resort', async () => {
+  const { page, context, errors } = await open({ noStreaming: true });
+  await page.getByTestId('play').click();
+  await playUntil(page, 0.5);
+  assert.equal(await page.getAttribute('#player', 'data-mode'), 'blob');
+  const ttfa = await number(page, 'ttfa');
+  assert.ok(ttfa > 0 && ttfa < 60, `ttfa ${ttfa}`);
+  await page.getByTestId('stop').click();
+  assert.equal((await downloaded(page)).name, 'speech.mp3');
   assert.deepEqual(errors, []);
   await context.close();
 });
