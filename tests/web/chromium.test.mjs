@@ -35,6 +35,10 @@ async function open({ refuseMp3 = false, noStreaming = false } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The page keeps to its own Content-Security-Policy (same origin only).
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   if (refuseMp3) {
     await page.addInitScript(() => {
       const original = MediaSource.isTypeSupported.bind(MediaSource);
