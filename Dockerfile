@@ -9,6 +9,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
+# The page is embedded in the binary at compile time.
+COPY web web
 COPY benches benches
 COPY scripts scripts
 COPY voices/SHA256SUMS voices/

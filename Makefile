@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PORT ?= 8880
 
-.PHONY: all assets build run test fmt-check clippy cuda-check bench bench-latency clean-assets
+.PHONY: all assets build run test web-test fmt-check clippy cuda-check bench bench-latency clean-assets
 
 all: build
 
@@ -23,9 +23,16 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## Format check, lints, assets, and every test (unit, CLI and server integration, ASR).
+## Format check, lints, assets, and every test (unit, CLI and server integration, ASR,
+## then the page in real browsers).
 test: fmt-check clippy assets
 	$(CARGO) test --release --all-targets
+	$(MAKE) web-test
+
+## The page (web/) in headless Chromium (Playwright) and Firefox ESR (geckodriver), each
+## against a real `ttsd serve --port 0`. Needs chromium, firefox-esr, geckodriver, node.
+web-test: build
+	cd tests/web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
 
 ## The CUDA build compiles (it cannot run without a GPU).
 cuda-check:

@@ -10,6 +10,7 @@ mod middleware;
 mod openai;
 mod speech;
 mod voices;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -92,6 +93,10 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
             middleware::require_key,
         ));
     let mut app = Router::new()
+        // The page is static; the API calls it makes carry the key when one is set.
+        .route("/", get(web::index))
+        .route("/app.js", get(web::app_js))
+        .route("/style.css", get(web::style_css))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .merge(protected)
