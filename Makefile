@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PORT ?= 8880
 
-.PHONY: all assets build run test web-test fmt-check clippy cuda-check bench bench-latency clean-assets
+.PHONY: all assets build run test web-test fmt-check clippy cuda-check bench bench-latency soak clean-assets
 
 all: build
 
@@ -45,6 +45,10 @@ bench: assets
 
 bench-latency: assets build
 	$(CARGO) bench --bench latency
+
+## Ten minutes of mixed load (the test suite runs the same soak for 60 s).
+soak: assets
+	TTSD_SOAK_SECS=600 $(CARGO) test --release --test soak -- --nocapture
 
 clean-assets:
 	rm -rf assets voices/*.bin
