@@ -38,7 +38,7 @@ fn say_writes_every_format_with_plausible_duration() {
     let dir = tempdir();
     let text = "The weather today is sunny, with a light breeze from the west.";
     let mut durations = Vec::new();
-    for format in ["wav", "mp3", "opus", "flac", "pcm"] {
+    for format in ["wav", "mp3", "opus", "aac", "flac", "pcm"] {
         let path = dir.path().join(format!("out.{format}"));
         assert_ok(&say(text, &path, &[]));
         let bytes = std::fs::read(&path).expect("output written");

@@ -111,16 +111,10 @@ fn errors_are_openai_shaped_json_with_the_right_status() {
                 "invalid type",
             ),
             (
-                json!({"input": "hi", "response_format": "aac"}),
-                400,
-                Some("response_format"),
-                "not supported yet",
-            ),
-            (
                 json!({"input": "hi", "response_format": "ogg"}),
                 400,
                 Some("response_format"),
-                "unknown response_format",
+                "unknown response_format 'ogg'; use mp3, opus, aac, flac, wav, pcm",
             ),
             (
                 json!({"input": "hi", "model": "whisper-1"}),

@@ -4,6 +4,7 @@
 //! [`Encoder::push`] per chunk (returning the bytes ready to send now), [`Encoder::finish`]
 //! at the end. Samples reach encoders as f32; [`to_i16`] is the one conversion to 16-bit.
 
+mod aac;
 mod flac;
 mod mp3;
 mod opus;
@@ -23,19 +24,18 @@ use crate::{Error, Result};
 pub enum Format {
     Mp3,
     Opus,
+    Aac,
     Flac,
     Wav,
     Pcm,
 }
-
-/// OpenAI's formats that ttsd does not encode yet.
-const NOT_YET: &[&str] = &["aac"];
 
 impl Format {
     /// In OpenAI's order.
     pub const ALL: &[Format] = &[
         Format::Mp3,
         Format::Opus,
+        Format::Aac,
         Format::Flac,
         Format::Wav,
         Format::Pcm,
@@ -51,23 +51,17 @@ impl Format {
             .map(|f| f.name())
             .collect::<Vec<_>>()
             .join(", ");
-        Err(if NOT_YET.contains(&name.as_str()) {
-            Error::invalid(
-                "response_format",
-                format!("response_format '{name}' is not supported yet; use {known}"),
-            )
-        } else {
-            Error::invalid(
-                "response_format",
-                format!("unknown response_format '{name}'; use {known}"),
-            )
-        })
+        Err(Error::invalid(
+            "response_format",
+            format!("unknown response_format '{name}'; use {known}"),
+        ))
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Mp3 => "mp3",
             Format::Opus => "opus",
+            Format::Aac => "aac",
             Format::Flac => "flac",
             Format::Wav => "wav",
             Format::Pcm => "pcm",
@@ -79,6 +73,7 @@ impl Format {
             Format::Mp3 => "audio/mpeg",
             // OpenAI's type for its Ogg Opus.
             Format::Opus => "audio/opus",
+            Format::Aac => "audio/aac",
             Format::Flac => "audio/flac",
             Format::Wav => "audio/wav",
             Format::Pcm => "audio/pcm",
@@ -90,6 +85,7 @@ impl Format {
         Ok(match self {
             Format::Mp3 => Box::new(mp3::Mp3Encoder::new()?),
             Format::Opus => Box::new(opus::OpusEncoder::new()?),
+            Format::Aac => Box::new(aac::AacEncoder::new()?),
             Format::Flac => Box::new(flac::FlacEncoder::new(streaming)?),
             Format::Wav => Box::new(wav::WavEncoder::new(streaming)),
             Format::Pcm => Box::new(pcm::PcmEncoder),
@@ -146,11 +142,10 @@ mod tests {
         for &f in Format::ALL {
             assert_eq!(Format::parse(f.name()).ok(), Some(f));
         }
-        let e = Format::parse("aac")
+        let e = Format::parse("ogg")
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(e.contains("not supported yet"), "{e}");
-        assert!(Format::parse("ogg").is_err());
+        assert!(e.contains("use mp3, opus, aac, flac, wav, pcm"), "{e}");
     }
 }
