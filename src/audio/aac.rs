@@ -5,8 +5,8 @@
 //! every whole frame it completes and keeps the remainder for the next push; `finish` sends
 //! the remainder as the last, shorter frame and drains the encoder. libavcodec gives raw AAC
 //! packets; each gets its 7-byte ADTS header here, so every prefix of the stream that ends
-//! on a frame is playable. The encoder holds about two frames (its look-ahead), which at the
-//! end of a chunk is the chunk's trailing silence. ADTS cannot say how much priming the
+//! on a frame is playable. The encoder holds two frames (85 ms, its look-ahead), which at the
+//! end of a chunk is mostly the chunk's trailing silence and pause; they leave with the next. ADTS cannot say how much priming the
 //! decoder should drop, so a decoded file is 1024 samples (43 ms) longer at the start.
 
 use bytes::Bytes;
