@@ -3,15 +3,16 @@
 //! The stream is `fLaC`, one STREAMINFO block, then frames of a fixed block size. Each push
 //! encodes every block it completes and keeps the remainder (under [`BLOCK_SIZE`] samples,
 //! which lies in the chunk's trailing silence) for the next push; `finish` encodes it as the
-//! last, shorter frame. Streamed, STREAMINFO's total sample count is 0 ("unknown"), as a
-//! stream's must be; not streamed, the header is written at the end with the exact count.
+//! last, shorter frame. Streamed, STREAMINFO's total sample count, frame sizes and MD5 are 0
+//! ("unknown"), as a stream's must be; not streamed, the header is written at the end with
+//! all of them exact (`flac -t` then checks the MD5).
 
 use bytes::Bytes;
 use flacenc::bitsink::MemSink;
 use flacenc::component::{BitRepr, Stream};
 use flacenc::config;
 use flacenc::error::{Verified, Verify};
-use flacenc::source::{Fill, FrameBuf};
+use flacenc::source::{Context, Fill, FrameBuf};
 
 use super::{Encoder, to_i16};
 use crate::engine::SAMPLE_RATE;
@@ -37,6 +38,9 @@ pub struct FlacEncoder {
     samples: usize,
     /// Not streaming: the encoded frames, until `finish` writes the header before them.
     held: Vec<u8>,
+    /// Not streaming: the MD5 of the samples, and the smallest and largest frame.
+    md5: Context,
+    frame_sizes: Option<(usize, usize)>,
 }
 
 impl FlacEncoder {
@@ -49,6 +53,10 @@ impl FlacEncoder {
             .stream_info_mut()
             .set_block_sizes(BLOCK_SIZE, BLOCK_SIZE)
             .map_err(fail)?;
+        stream
+            .stream_info_mut()
+            .set_frame_sizes(0, 0)
+            .map_err(fail)?;
         Ok(FlacEncoder {
             streaming,
             config,
@@ -58,6 +66,8 @@ impl FlacEncoder {
             frames: 0,
             samples: 0,
             held: Vec::new(),
+            md5: Context::new(BITS_PER_SAMPLE, 1),
+            frame_sizes: None,
         })
     }
 
@@ -81,6 +91,14 @@ impl FlacEncoder {
         let mut sink = MemSink::<u8>::with_capacity(samples.len() * BITS_PER_SAMPLE);
         frame.write(&mut sink).map_err(fail)?;
         out.extend_from_slice(sink.as_slice());
+        if !self.streaming {
+            self.md5.fill_interleaved(samples).map_err(fail)?;
+            let size = sink.as_slice().len();
+            self.frame_sizes = Some(match self.frame_sizes {
+                Some((lo, hi)) => (lo.min(size), hi.max(size)),
+                None => (size, size),
+            });
+        }
         self.frames += 1;
         self.samples += samples.len();
         Ok(())
@@ -130,9 +148,12 @@ impl Encoder for FlacEncoder {
         if self.streaming {
             return Ok(Bytes::from(frames));
         }
-        self.stream
-            .stream_info_mut()
-            .set_total_samples(self.samples);
+        let info = self.stream.stream_info_mut();
+        info.set_total_samples(self.samples);
+        info.set_md5_digest(&self.md5.md5_digest());
+        if let Some((lo, hi)) = self.frame_sizes {
+            info.set_frame_sizes(lo, hi).map_err(fail)?;
+        }
         let mut file = self.stream_header()?;
         file.append(&mut self.held);
         file.extend_from_slice(&frames);
@@ -155,6 +176,9 @@ mod tests {
         assert_eq!(&header[..4], b"fLaC");
         // STREAMINFO: last-block flag and type 0, length 34.
         assert_eq!(&header[4..8], &[0x80, 0, 0, 34]);
+        // Streamed, frame sizes, total samples and MD5 are 0: unknown.
+        assert_eq!(&header[12..18], &[0; 6]);
+        assert!(header[22..42].iter().all(|&b| b == 0) && header[21] & 0x0f == 0);
         let first = enc.push(&tone(BLOCK_SIZE * 2 + 100))?;
         // A frame starts with the sync code 0xFFF8 (fixed block size).
         assert_eq!(&first[..2], &[0xff, 0xf8]);
@@ -178,6 +202,9 @@ mod tests {
             file[18], file[19], file[20], file[21], file[22], file[23], file[24], file[25],
         ]);
         assert_eq!(bits & 0xf_ffff_ffff, 5000);
+        // The MD5 of the samples follows, then the frames.
+        assert!(file[26..42].iter().any(|&b| b != 0), "MD5 is set");
+        assert_eq!(&file[42..44], &[0xff, 0xf8]);
         Ok(())
     }
 }
