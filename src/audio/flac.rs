@@ -31,6 +31,9 @@ pub struct FlacEncoder {
     config: Verified<config::Encoder>,
     /// Holds the STREAMINFO; frames are written one by one, never added to it.
     stream: Stream,
+    /// Streamed: `fLaC` and STREAMINFO, sent first. Written when the encoder is made, so a
+    /// failure there is an error before any response.
+    header: Vec<u8>,
     block: FrameBuf,
     /// Samples not yet in a frame (fewer than one block after a push).
     pending: Vec<i32>,
@@ -57,10 +60,16 @@ impl FlacEncoder {
             .stream_info_mut()
             .set_frame_sizes(0, 0)
             .map_err(fail)?;
+        let header = if streaming {
+            stream_header(&stream)?
+        } else {
+            Vec::new()
+        };
         Ok(FlacEncoder {
             streaming,
             config,
             stream,
+            header,
             block: FrameBuf::with_size(1, BLOCK_SIZE).map_err(fail)?,
             pending: Vec::with_capacity(BLOCK_SIZE * 2),
             frames: 0,
@@ -69,13 +78,6 @@ impl FlacEncoder {
             md5: Context::new(BITS_PER_SAMPLE, 1),
             frame_sizes: None,
         })
-    }
-
-    /// `fLaC` and STREAMINFO (the stream holds no frames).
-    fn stream_header(&self) -> Result<Vec<u8>> {
-        let mut sink = MemSink::<u8>::new();
-        self.stream.write(&mut sink).map_err(fail)?;
-        Ok(sink.into_inner())
     }
 
     /// Encodes `samples` (one block, or the shorter last one) as the next frame into `out`.
@@ -121,14 +123,16 @@ impl FlacEncoder {
     }
 }
 
+/// `fLaC` and STREAMINFO (the stream holds no frames).
+fn stream_header(stream: &Stream) -> Result<Vec<u8>> {
+    let mut sink = MemSink::<u8>::new();
+    stream.write(&mut sink).map_err(fail)?;
+    Ok(sink.into_inner())
+}
+
 impl Encoder for FlacEncoder {
     fn header(&mut self) -> Bytes {
-        if !self.streaming {
-            return Bytes::new();
-        }
-        // Only a verified STREAMINFO is ever written, so this cannot fail; if it did, the
-        // first frame's error would end the stream anyway.
-        self.stream_header().map(Bytes::from).unwrap_or_default()
+        Bytes::from(std::mem::take(&mut self.header))
     }
 
     fn push(&mut self, samples: &[f32]) -> Result<Bytes> {
@@ -154,7 +158,7 @@ impl Encoder for FlacEncoder {
         if let Some((lo, hi)) = self.frame_sizes {
             info.set_frame_sizes(lo, hi).map_err(fail)?;
         }
-        let mut file = self.stream_header()?;
+        let mut file = stream_header(&self.stream)?;
         file.append(&mut self.held);
         file.extend_from_slice(&frames);
         Ok(Bytes::from(file))
