@@ -17,7 +17,7 @@ RUN ./scripts/fetch-assets.sh && cargo build --release --locked --bin ttsd
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng1 libopus0 libavcodec59 libavformat59 \
+ && apt-get install -y --no-install-recommends libespeak-ng1 libopus0 libavcodec59 \
     ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /app ttsd
