@@ -4,7 +4,8 @@
 
 FROM rust:1.95-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng-dev unzip python3-pip npm \
+ && apt-get install -y --no-install-recommends libespeak-ng-dev libopus-dev libavcodec-dev \
+    libavformat-dev libclang-dev pkg-config unzip python3-pip npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -18,7 +19,8 @@ RUN ./scripts/fetch-assets.sh && cargo build --release --locked --bin ttsd
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng1 ca-certificates curl \
+ && apt-get install -y --no-install-recommends libespeak-ng1 libopus0 libavcodec59 \
+    ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /app ttsd
 WORKDIR /app

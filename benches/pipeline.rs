@@ -1,7 +1,8 @@
 //! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding.
 //!
-//! `cargo bench --bench pipeline` (or `make bench`). Inference reports its throughput in
-//! samples of audio per second; divide 24,000 by it for the real-time factor.
+//! `cargo bench --bench pipeline` (or `make bench`). Inference and encoding report their
+//! throughput in samples of audio per second; divide 24,000 by it for the real-time factor
+//! (the cost per second of audio). Encoding also prints each format's bytes per second.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -79,27 +80,44 @@ fn inference(c: &mut Criterion) {
 }
 
 fn encode(c: &mut Criterion) {
-    // One second of a speech-like signal.
-    let audio: Vec<f32> = (0..SAMPLE_RATE)
-        .map(|i| {
-            let t = i as f32 / SAMPLE_RATE as f32;
-            0.3 * (t * 220.0 * std::f32::consts::TAU).sin()
-                * (t * 3.0 * std::f32::consts::TAU).sin()
-        })
-        .collect();
-    let audio = Arc::new(audio);
+    // Real speech (the medium sentence, about 8 s), so variable-rate codecs (opus, flac) show
+    // the sizes and costs they have on what ttsd sends.
+    let frontend =
+        TextFrontend::new(Vocab::load(&root().join("assets/vocab.json")).expect("vocab"));
+    let voices = Voices::load(&root().join("voices")).expect("voices");
+    let voice = voices.resolve("af_heart").expect("af_heart");
+    let mut model = Kokoro::load(&EngineConfig {
+        model: root().join("assets/kokoro-v1.0.int8.onnx"),
+        ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
+        threads: 2,
+        device: Default::default(),
+    })
+    .expect("model");
+    let phonemes = frontend.phonemes(MEDIUM, Language::EnUs).expect("g2p");
+    let ids = frontend.chunk(&phonemes).ids;
+    let style = voice.style.style(ids.len()).to_vec();
+    let audio = Arc::new(model.infer(&ids, &style, 1.0).expect("infer"));
+    let seconds = audio.len() as f64 / SAMPLE_RATE as f64;
+
+    let encode_all = |format: Format, audio: &[f32]| {
+        let mut enc = format.encoder(true).expect("encoder");
+        let mut n = enc.header().len();
+        n += enc.push(audio).expect("push").len();
+        n += enc.finish().expect("finish").len();
+        n
+    };
+    for &format in Format::ALL {
+        let bytes = encode_all(format, &audio);
+        eprintln!(
+            "encode/{}: {bytes} bytes for {seconds:.2} s of speech = {:.0} bytes per second",
+            format.name(),
+            bytes as f64 / seconds
+        );
+    }
     let mut g = c.benchmark_group("encode");
     g.throughput(Throughput::Elements(audio.len() as u64));
-    for format in Format::ALL {
-        g.bench_function(format.name(), |b| {
-            b.iter(|| {
-                let mut enc = format.encoder(true).expect("encoder");
-                let mut n = enc.header().len();
-                n += enc.push(&audio).expect("push").len();
-                n += enc.finish().expect("finish").len();
-                n
-            })
-        });
+    for &format in Format::ALL {
+        g.bench_function(format.name(), |b| b.iter(|| encode_all(format, &audio)));
     }
     g.finish();
 }

@@ -107,6 +107,8 @@ fn format_from_extension(path: &std::path::Path) -> anyhow::Result<Format> {
     }
     match path.extension().and_then(|e| e.to_str()) {
         None => Ok(Format::Wav),
+        // An Ogg file holding Opus is often named .ogg.
+        Some(ext) if ext.eq_ignore_ascii_case("ogg") => Ok(Format::Opus),
         Some(ext) => match Format::parse(ext) {
             Ok(f) => Ok(f),
             Err(_) => bail!(
@@ -129,4 +131,27 @@ fn voices(args: VoiceArgs) -> anyhow::Result<()> {
         writeln!(out, "{:<16} {:<22} {}", v.name, v.language, v.gender)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_follows_from_its_extension() {
+        use std::path::Path;
+        for &f in Format::ALL {
+            let name = format!("out.{}", f.name());
+            assert_eq!(format_from_extension(Path::new(&name)).ok(), Some(f));
+        }
+        assert_eq!(
+            format_from_extension(Path::new("a.OGG")).ok(),
+            Some(Format::Opus)
+        );
+        assert_eq!(
+            format_from_extension(Path::new("-")).ok(),
+            Some(Format::Wav)
+        );
+        assert!(format_from_extension(Path::new("a.m4a")).is_err());
+    }
 }

@@ -38,7 +38,7 @@ fn say_writes_every_format_with_plausible_duration() {
     let dir = tempdir();
     let text = "The weather today is sunny, with a light breeze from the west.";
     let mut durations = Vec::new();
-    for format in ["wav", "mp3", "pcm"] {
+    for format in ["wav", "mp3", "opus", "aac", "flac", "pcm"] {
         let path = dir.path().join(format!("out.{format}"));
         assert_ok(&say(text, &path, &[]));
         let bytes = std::fs::read(&path).expect("output written");
@@ -129,7 +129,7 @@ fn say_rejects_bad_input_with_one_line_and_no_panic() {
         (&["say", "hi", "--voice", "jf_alpha", "-o", out], "Japanese"),
         (&["say", "hi", "--speed", "9", "-o", out], "speed"),
         (&["say", "hi", "--speed", "0.1", "-o", out], "speed"),
-        (&["say", "hi", "-o", "/tmp/x.ogg"], "--format"),
+        (&["say", "hi", "-o", "/tmp/x.m4a"], "--format"),
         (
             &["say", "hi", "--model", "/nonexistent/model.onnx", "-o", out],
             "not found",

@@ -4,7 +4,10 @@
 //! [`Encoder::push`] per chunk (returning the bytes ready to send now), [`Encoder::finish`]
 //! at the end. Samples reach encoders as f32; [`to_i16`] is the one conversion to 16-bit.
 
+mod aac;
+mod flac;
 mod mp3;
+mod opus;
 mod pcm;
 pub mod shape;
 mod wav;
@@ -20,38 +23,46 @@ use crate::{Error, Result};
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Mp3,
+    Opus,
+    Aac,
+    Flac,
     Wav,
     Pcm,
 }
 
-/// OpenAI's formats that ttsd does not encode yet.
-const NOT_YET: &[&str] = &["opus", "aac", "flac"];
-
 impl Format {
-    pub const ALL: &[Format] = &[Format::Mp3, Format::Wav, Format::Pcm];
+    /// In OpenAI's order.
+    pub const ALL: &[Format] = &[
+        Format::Mp3,
+        Format::Opus,
+        Format::Aac,
+        Format::Flac,
+        Format::Wav,
+        Format::Pcm,
+    ];
 
     pub fn parse(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "mp3" => Ok(Format::Mp3),
-            "wav" => Ok(Format::Wav),
-            "pcm" => Ok(Format::Pcm),
-            other if NOT_YET.contains(&other) => Err(Error::invalid(
-                "response_format",
-                format!(
-                    "response_format '{other}' is not supported yet; use mp3, wav or pcm \
-                     (opus, aac and flac are planned)"
-                ),
-            )),
-            other => Err(Error::invalid(
-                "response_format",
-                format!("unknown response_format '{other}'; use mp3, wav or pcm"),
-            )),
+        let name = name.to_ascii_lowercase();
+        if let Some(&format) = Format::ALL.iter().find(|f| f.name() == name) {
+            return Ok(format);
         }
+        let known = Format::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(Error::invalid(
+            "response_format",
+            format!("unknown response_format '{name}'; use {known}"),
+        ))
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Mp3 => "mp3",
+            Format::Opus => "opus",
+            Format::Aac => "aac",
+            Format::Flac => "flac",
             Format::Wav => "wav",
             Format::Pcm => "pcm",
         }
@@ -60,15 +71,22 @@ impl Format {
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Mp3 => "audio/mpeg",
+            // OpenAI's type for its Ogg Opus.
+            Format::Opus => "audio/opus",
+            Format::Aac => "audio/aac",
+            Format::Flac => "audio/flac",
             Format::Wav => "audio/wav",
             Format::Pcm => "audio/pcm",
         }
     }
 
-    /// A fresh encoder for one response. `streaming` decides what the wav header can know.
+    /// A fresh encoder for one response. `streaming` decides what a header can know.
     pub fn encoder(self, streaming: bool) -> Result<Box<dyn Encoder>> {
         Ok(match self {
             Format::Mp3 => Box::new(mp3::Mp3Encoder::new()?),
+            Format::Opus => Box::new(opus::OpusEncoder::new()?),
+            Format::Aac => Box::new(aac::AacEncoder::new()?),
+            Format::Flac => Box::new(flac::FlacEncoder::new(streaming)?),
             Format::Wav => Box::new(wav::WavEncoder::new(streaming)),
             Format::Pcm => Box::new(pcm::PcmEncoder),
         })
@@ -77,7 +95,8 @@ impl Format {
 
 /// One response's encoder.
 pub trait Encoder: Send {
-    /// Bytes that start the stream (a wav header), before any audio.
+    /// Bytes that start the stream (a wav or flac header, Ogg Opus's header pages), before
+    /// any audio.
     fn header(&mut self) -> Bytes {
         Bytes::new()
     }
@@ -120,11 +139,13 @@ mod tests {
     #[test]
     fn formats_parse_and_refuse_clearly() {
         assert_eq!(Format::parse("MP3").ok(), Some(Format::Mp3));
-        let e = Format::parse("opus")
+        for &f in Format::ALL {
+            assert_eq!(Format::parse(f.name()).ok(), Some(f));
+        }
+        let e = Format::parse("ogg")
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(e.contains("not supported yet"), "{e}");
-        assert!(Format::parse("ogg").is_err());
+        assert!(e.contains("use mp3, opus, aac, flac, wav, pcm"), "{e}");
     }
 }

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::formats::FormatOptions;
@@ -17,6 +19,11 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 pub const SAMPLE_RATE: u32 = 24_000;
+
+/// Three sentences, about eleven seconds of speech: long enough to see streaming.
+pub const THREE_SENTENCES: &str = "Good morning. The train to the city leaves from platform four \
+    at half past eight, and it usually arrives on time. Please remember to bring your ticket \
+    and a warm coat, because the evening will be cold.";
 
 /// Tests that measure time or load the CPU run one at a time (the machine has 2 cores).
 pub fn serial() -> MutexGuard<'static, ()> {
@@ -110,8 +117,12 @@ impl Drop for Server {
     }
 }
 
-/// Decoded mono samples and the sample rate, read by symphonia.
+/// Decoded mono samples and the sample rate: Ogg Opus by libopus (symphonia has no Opus
+/// decoder), everything else by symphonia.
 pub fn decode(bytes: &[u8], extension: &str) -> (Vec<f32>, u32) {
+    if extension == "opus" {
+        return decode_ogg_opus(bytes);
+    }
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(extension);
@@ -146,6 +157,52 @@ pub fn decode(bytes: &[u8], extension: &str) -> (Vec<f32>, u32) {
         samples.extend_from_slice(buf.samples());
     }
     (samples, rate)
+}
+
+/// Ogg Opus decoded by libopus at 48 kHz: pages read by the `ogg` crate, the pre-skip from
+/// OpusHead dropped, and the end trimmed to the last page's granule position (when the
+/// stream has its end; a prefix of a stream decodes to what it holds).
+pub fn decode_ogg_opus(bytes: &[u8]) -> (Vec<f32>, u32) {
+    const RATE: u32 = 48_000;
+    let mut reader = ogg::PacketReader::new(Cursor::new(bytes.to_vec()));
+    let head = reader.read_packet_expected().expect("an OpusHead packet");
+    assert!(
+        head.data.starts_with(b"OpusHead"),
+        "first packet is OpusHead"
+    );
+    assert_eq!(head.data[9], 1, "mono");
+    assert_eq!(head.absgp_page(), 0);
+    let pre_skip = u16::from_le_bytes([head.data[10], head.data[11]]) as usize;
+    let tags = reader.read_packet_expected().expect("an OpusTags packet");
+    assert!(
+        tags.data.starts_with(b"OpusTags"),
+        "second packet is OpusTags"
+    );
+    let mut decoder = opus::Decoder::new(RATE, opus::Channels::Mono).expect("libopus decoder");
+    let mut samples = Vec::new();
+    let mut buf = vec![0f32; 5760];
+    let mut granule = 0;
+    while let Some(packet) = reader.read_packet().expect("a valid Ogg page") {
+        let n = decoder
+            .decode_float(&packet.data, &mut buf, false)
+            .expect("an Opus packet");
+        samples.extend_from_slice(&buf[..n]);
+        if packet.last_in_page() {
+            let page = packet.absgp_page();
+            assert!(page >= granule, "granule positions never go back");
+            granule = page;
+        }
+        if packet.last_in_stream() {
+            assert!(
+                granule as usize <= samples.len(),
+                "end trimming within the audio"
+            );
+            samples.truncate(granule as usize);
+            break;
+        }
+    }
+    samples.drain(..pre_skip.min(samples.len()));
+    (samples, RATE)
 }
 
 /// Seconds of audio in raw 24 kHz s16le mono.
@@ -209,4 +266,48 @@ pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
 /// A temporary directory for audio files.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Bytes of a response, each chunk with the time it arrived (from the request's start).
+pub struct Timed {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub chunks: Vec<(Duration, bytes::Bytes)>,
+}
+
+impl Timed {
+    pub fn body(&self) -> Vec<u8> {
+        self.chunks.iter().flat_map(|(_, b)| b.to_vec()).collect()
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body()).expect("a JSON body")
+    }
+}
+
+pub async fn post(client: &reqwest::Client, server: &Server, body: Value) -> Timed {
+    let started = Instant::now();
+    let mut resp = client
+        .post(server.url("/v1/audio/speech"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let mut chunks = Vec::new();
+    while let Some(chunk) = resp.chunk().await.expect("read body") {
+        chunks.push((started.elapsed(), chunk));
+    }
+    Timed {
+        status,
+        headers,
+        chunks,
+    }
 }

@@ -1,0 +1,203 @@
+//! Ogg Opus (RFC 7845) through libopus: mono, 24 kHz in, 20 ms frames, 32 kbit/s VBR.
+//!
+//! The first two pages are OpusHead and OpusTags. Every push encodes the whole 20 ms frames
+//! it completes, keeps the remainder for the next push, and ends an Ogg page, so a player
+//! can start on the first chunk. Granule positions count 48 kHz samples (whatever the input
+//! rate) and include the pre-skip (the encoder's look-ahead). `finish` pads the last frame
+//! with silence, far enough that the look-ahead is flushed too, and gives the last page
+//! (flagged end of stream) the exact end: pre-skip plus the input's length, which trims the
+//! padding.
+
+use bytes::Bytes;
+use ogg::writing::{PacketWriteEndInfo, PacketWriter};
+
+use super::{Encoder, to_i16};
+use crate::engine::SAMPLE_RATE;
+use crate::{Error, Result};
+
+/// 20 ms at 24 kHz.
+const FRAME: usize = SAMPLE_RATE as usize / 50;
+/// Granule positions are always in 48 kHz samples.
+const GRANULE_PER_SAMPLE: u64 = 48_000 / SAMPLE_RATE as u64;
+const BITRATE: i32 = 32_000;
+/// Far above what one 20 ms packet at this bitrate needs (libopus caps packets at 1275).
+const MAX_PACKET: usize = 1500;
+
+fn fail(e: impl std::fmt::Display) -> Error {
+    Error::Encode(format!("opus: {e}"))
+}
+
+pub struct OpusEncoder {
+    opus: opus::Encoder,
+    ogg: PacketWriter<'static, Vec<u8>>,
+    serial: u32,
+    /// Encoder delay in input samples (the pre-skip is this in 48 kHz samples).
+    lookahead: usize,
+    /// OpusHead and OpusTags pages, sent first.
+    header: Vec<u8>,
+    /// Samples not yet in a frame (fewer than one frame after a push).
+    pending: Vec<i16>,
+    /// Input samples pushed so far.
+    samples: u64,
+    /// Frames encoded so far.
+    frames: u64,
+    packet: Vec<u8>,
+}
+
+/// OpusHead: version 1, mono, pre-skip, the input's rate, no gain, mapping family 0.
+fn opus_head(pre_skip: u16) -> Vec<u8> {
+    let mut h = Vec::with_capacity(19);
+    h.extend_from_slice(b"OpusHead");
+    h.push(1);
+    h.push(1);
+    h.extend_from_slice(&pre_skip.to_le_bytes());
+    h.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    h.extend_from_slice(&0i16.to_le_bytes());
+    h.push(0);
+    h
+}
+
+/// OpusTags: the vendor string and no comments.
+fn opus_tags() -> Vec<u8> {
+    let vendor = format!("ttsd {} ({})", env!("CARGO_PKG_VERSION"), opus::version());
+    let mut t = Vec::with_capacity(16 + vendor.len());
+    t.extend_from_slice(b"OpusTags");
+    t.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    t.extend_from_slice(vendor.as_bytes());
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t
+}
+
+/// A stream serial number that differs between responses (chained files must not repeat one).
+fn serial() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ d.as_secs() as u32)
+        .unwrap_or(0x7474_7364)
+}
+
+impl OpusEncoder {
+    pub fn new() -> Result<Self> {
+        let mut opus =
+            opus::Encoder::new(SAMPLE_RATE, opus::Channels::Mono, opus::Application::Audio)
+                .map_err(fail)?;
+        opus.set_bitrate(opus::Bitrate::Bits(BITRATE))
+            .map_err(fail)?;
+        let lookahead = usize::try_from(opus.get_lookahead().map_err(fail)?).map_err(fail)?;
+        let pre_skip = u16::try_from(lookahead as u64 * GRANULE_PER_SAMPLE).map_err(fail)?;
+        let serial = serial();
+        let mut ogg = PacketWriter::new(Vec::new());
+        // Each header packet ends its own page, granule position 0.
+        ogg.write_packet(opus_head(pre_skip), serial, PacketWriteEndInfo::EndPage, 0)
+            .map_err(fail)?;
+        ogg.write_packet(opus_tags(), serial, PacketWriteEndInfo::EndPage, 0)
+            .map_err(fail)?;
+        let header = std::mem::take(ogg.inner_mut());
+        Ok(OpusEncoder {
+            opus,
+            ogg,
+            serial,
+            lookahead,
+            header,
+            pending: Vec::with_capacity(FRAME * 2),
+            samples: 0,
+            frames: 0,
+            packet: vec![0; MAX_PACKET],
+        })
+    }
+
+    /// Encodes `pending`'s whole frames, the last one ending a page with `last_info` and
+    /// `last_granule` (or, when `None`, the granule position of the frames so far).
+    fn encode_frames(
+        &mut self,
+        last_info: PacketWriteEndInfo,
+        last_granule: Option<u64>,
+    ) -> Result<Bytes> {
+        let whole = self.pending.len() / FRAME;
+        for i in 0..whole {
+            let frame = &self.pending[i * FRAME..(i + 1) * FRAME];
+            let len = self.opus.encode(frame, &mut self.packet).map_err(fail)?;
+            self.frames += 1;
+            let decoded = self.frames * FRAME as u64 * GRANULE_PER_SAMPLE;
+            let (info, granule) = if i + 1 == whole {
+                (last_info, last_granule.unwrap_or(decoded))
+            } else {
+                (PacketWriteEndInfo::NormalPacket, decoded)
+            };
+            self.ogg
+                .write_packet(self.packet[..len].to_vec(), self.serial, info, granule)
+                .map_err(fail)?;
+        }
+        self.pending.drain(..whole * FRAME);
+        Ok(Bytes::from(std::mem::take(self.ogg.inner_mut())))
+    }
+}
+
+impl Encoder for OpusEncoder {
+    fn header(&mut self) -> Bytes {
+        Bytes::from(std::mem::take(&mut self.header))
+    }
+
+    fn push(&mut self, samples: &[f32]) -> Result<Bytes> {
+        self.pending.extend(samples.iter().map(|&s| to_i16(s)));
+        self.samples += samples.len() as u64;
+        self.encode_frames(PacketWriteEndInfo::EndPage, None)
+    }
+
+    fn finish(&mut self) -> Result<Bytes> {
+        // Silence up to a frame boundary past the input plus the look-ahead, so every input
+        // sample comes out of the decoder; at least one frame, to carry the end of stream.
+        let encoded = self.frames * FRAME as u64;
+        let needed = (self.samples + self.lookahead as u64).saturating_sub(encoded);
+        let frames = needed.div_ceil(FRAME as u64).max(1);
+        self.pending.resize(frames as usize * FRAME, 0);
+        let end = (self.lookahead as u64 + self.samples) * GRANULE_PER_SAMPLE;
+        self.encode_frames(PacketWriteEndInfo::EndStream, Some(end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(bytes: &[u8]) -> Vec<(u8, u64, Vec<Vec<u8>>)> {
+        let mut reader = ogg::PacketReader::new(std::io::Cursor::new(bytes.to_vec()));
+        let mut out: Vec<(u8, u64, Vec<Vec<u8>>)> = Vec::new();
+        while let Ok(Some(p)) = reader.read_packet() {
+            out.push((u8::from(p.last_in_stream()), p.absgp_page(), vec![p.data]));
+        }
+        out
+    }
+
+    #[test]
+    fn header_pages_then_a_page_per_push_then_the_trimmed_end() -> Result<()> {
+        let mut enc = OpusEncoder::new()?;
+        let header = enc.header();
+        assert_eq!(&header[..4], b"OggS");
+        let head = pages(&header);
+        assert_eq!(head.len(), 2);
+        assert_eq!(&head[0].2[0][..8], b"OpusHead");
+        let pre_skip = u16::from_le_bytes([head[0].2[0][10], head[0].2[0][11]]) as u64;
+        assert_eq!(pre_skip, enc.lookahead as u64 * 2);
+        assert_eq!(&head[1].2[0][..8], b"OpusTags");
+
+        let tone: Vec<f32> = (0..FRAME * 3 + 100)
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect();
+        let first = enc.push(&tone)?;
+        // Three whole frames, ending a page whose granule counts 48 kHz samples.
+        let p = pages(&[header.to_vec(), first.to_vec()].concat());
+        assert_eq!(p.len(), 5);
+        assert_eq!(p[4].1, 3 * 960);
+        assert_eq!(enc.pending.len(), 100);
+
+        let tail = enc.finish()?;
+        let p = pages(&[header.to_vec(), first.to_vec(), tail.to_vec()].concat());
+        let (eos, granule, _) = &p[p.len() - 1];
+        assert_eq!(*eos, 1, "end of stream");
+        assert_eq!(*granule, pre_skip + 2 * tone.len() as u64);
+        // Enough frames that the granule end lies within the encoded audio.
+        assert!(enc.frames * 960 >= *granule);
+        Ok(())
+    }
+}
