@@ -66,8 +66,10 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs());
     // Memory is compared from the end of a warm-up under the same load (a fifth of the run,
-    // at least ten seconds), when allocators and the model's buffers have settled.
-    let warm_up = Duration::from_secs((secs() / 5).max(10));
+    // at least 30 s), when allocators and the model's buffers have settled: measured, RSS
+    // rises for the first 30 s of mixed load and is flat after (563 → 576 MiB from 30 s to
+    // 150 s).
+    let warm_up = Duration::from_secs((secs() / 5).max(30).min(secs() / 2));
     let baseline = Arc::new(AtomicU64::new(0));
 
     rt.block_on(async {
@@ -77,6 +79,15 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep_until((started + warm_up).into()).await;
                 baseline.store(server.rss_kib(), Ordering::Relaxed);
+                // The memory curve, for the record.
+                while Instant::now() < deadline {
+                    eprintln!(
+                        "soak t={:>4} s RSS {} MiB",
+                        started.elapsed().as_secs(),
+                        server.rss_kib() / 1024
+                    );
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                }
             }));
         }
         // Two listeners who stay to the end.
