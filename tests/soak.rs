@@ -100,7 +100,7 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
                     let body = json!({
                         "input": TEXTS[i % TEXTS.len()],
                         "response_format": FORMATS[i % FORMATS.len()],
-                        "voice": if i % 5 == 0 { "bm_george" } else { "af_heart" },
+                        "voice": if i.is_multiple_of(5) { "bm_george" } else { "af_heart" },
                     });
                     let mut r = client
                         .post(server.url("/v1/audio/speech"))
