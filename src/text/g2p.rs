@@ -134,12 +134,27 @@ impl Default for Phonemizer {
     }
 }
 
+/// The longest word handed to espeak-ng (longer ones are cut: no real word is that long).
+const MAX_FALLBACK_WORD: usize = 64;
+
 /// misaki's out-of-vocabulary hook, answered by espeak-ng.
 struct EspeakFallback(Language);
 
 impl Fallback for EspeakFallback {
     fn phonemize(&self, word: &str) -> Result<String, FallbackError> {
         tracing::debug!(word, "not in misaki's lexicon: asking espeak-ng");
+        // Only plain letters reach espeak-ng: fed arbitrary symbols, libespeak-ng 1.51 has
+        // crashed the process (found by the property tests), and an English word needs
+        // nothing else.
+        let word: String = word
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic() || matches!(c, '\'' | '-'))
+            .take(MAX_FALLBACK_WORD)
+            .collect();
+        if !word.chars().any(|c| c.is_ascii_alphabetic()) {
+            return Ok(String::new());
+        }
+        let word = word.as_str();
         let ipa = espeak::text_to_ipa(word, self.0.espeak_voice()).map_err(|e| {
             FallbackError::Espeak {
                 word: word.to_owned(),
