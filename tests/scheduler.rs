@@ -11,7 +11,7 @@ use ttsd::engine::{EngineConfig, Job, Scheduler, SchedulerConfig};
 use ttsd::text::{Language, TextFrontend};
 use ttsd::voice::Voices;
 
-fn scheduler() -> Scheduler {
+fn scheduler(queue_capacity: usize) -> Scheduler {
     Scheduler::start(&SchedulerConfig {
         engine: EngineConfig {
             model: repo().join("assets/kokoro-v1.0.int8.onnx"),
@@ -20,7 +20,7 @@ fn scheduler() -> Scheduler {
             device: Default::default(),
         },
         workers: 1,
-        queue_capacity: 16,
+        queue_capacity,
     })
     .expect("scheduler")
 }
@@ -40,7 +40,7 @@ fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
     let _serial = serial();
     let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
     let voices = Voices::load(&repo().join("voices")).expect("voices");
-    let scheduler = scheduler();
+    let scheduler = scheduler(16);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -104,17 +104,7 @@ fn a_full_queue_refuses_at_once() {
     let _serial = serial();
     let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
     let voices = Voices::load(&repo().join("voices")).expect("voices");
-    let scheduler = Scheduler::start(&SchedulerConfig {
-        engine: EngineConfig {
-            model: repo().join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
-            threads: 2,
-            device: Default::default(),
-        },
-        workers: 1,
-        queue_capacity: 1,
-    })
-    .expect("scheduler");
+    let scheduler = scheduler(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -219,9 +219,9 @@ pub fn seconds(bytes: &[u8], format: &str) -> f64 {
     samples.len() as f64 / rate as f64
 }
 
-/// Runs `../shared/tools/asr-check` on (expected text, file) pairs; panics with its report
-/// when any file's word error rate is above `max_wer`.
-pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
+/// Runs `../shared/tools/asr-check` on (expected text, file) pairs with `--max-wer`;
+/// returns whether it passed and its report.
+fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64) -> (bool, String) {
     let tool = repo().join("../shared/tools/asr-check");
     let mut cmd = Command::new(&tool);
     cmd.arg("--max-wer").arg(max_wer.to_string());
@@ -231,24 +231,21 @@ pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "asr-check failed:\n{report}");
+    (out.status.success(), report)
+}
+
+/// asr-check on (expected text, file) pairs; panics with its report when any file's word
+/// error rate is above `max_wer`.
+pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
+    let (passed, report) = run_asr_check(pairs, max_wer);
+    assert!(passed, "asr-check failed:\n{report}");
 }
 
 /// Word error rates of (expected text, file) pairs, as asr-check scores them.
 pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
-    let tool = repo().join("../shared/tools/asr-check");
-    let mut cmd = Command::new(&tool);
-    cmd.args(["--max-wer", "1000"]);
-    for (text, file) in pairs {
-        cmd.arg(text).arg(file);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
-    let report = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{report}");
+    let (_, report) = run_asr_check(pairs, 1000.0);
     let wers: Vec<f64> = report
         .lines()
         .filter_map(|l| {
