@@ -25,6 +25,18 @@ fn scheduler(queue_capacity: usize) -> Scheduler {
     .expect("scheduler")
 }
 
+/// The text front end, the voices and a runtime for the async calls.
+fn fixture() -> (TextFrontend, Voices, tokio::runtime::Runtime) {
+    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
+    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    (frontend, voices, rt)
+}
+
 fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) -> Job {
     let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
     Job {
@@ -38,14 +50,8 @@ fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) 
 #[test]
 fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
     let _serial = serial();
-    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
-    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let (frontend, voices, rt) = fixture();
     let scheduler = scheduler(16);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     rt.block_on(async {
         let now = Instant::now();
         // Keep the worker busy while the others queue up.
@@ -102,14 +108,8 @@ fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
 #[test]
 fn a_full_queue_refuses_at_once() {
     let _serial = serial();
-    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
-    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let (frontend, voices, rt) = fixture();
     let scheduler = scheduler(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     rt.block_on(async {
         let now = Instant::now();
         let s = scheduler.clone();

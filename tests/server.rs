@@ -6,21 +6,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, THREE_SENTENCES, asr_check, decode, post, rt, seconds, serial, tempdir};
+use common::{
+    Server, THREE_SENTENCES, asr_check, decode, metric_value, post, rt, scrape, seconds, serial,
+    tempdir,
+};
 use serde_json::{Value, json};
 
 async fn metric(client: &reqwest::Client, server: &Server, name: &str) -> f64 {
-    let text = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+    let text = scrape(client, server).await;
+    metric_value(&text, name).unwrap_or_else(|| panic!("no {name} in:\n{text}"))
 }
 
 #[test]
@@ -320,14 +314,7 @@ fn voices_models_health_and_ready() {
         assert_eq!(get("/ready").await, (200, json!({"status": "ready"})));
 
         // Every response so far was timed.
-        let text = client
-            .get(server.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let text = scrape(&client, &server).await;
         for name in [
             "ttsd_time_to_first_audio_seconds_count",
             "ttsd_stream_stall_seconds_count",

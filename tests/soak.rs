@@ -190,20 +190,8 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
 
         // The server ends idle: no stream left running, no job left queued.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let metrics = client
-            .get(server.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        let value = |name: &str| -> f64 {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-                .unwrap_or(f64::NAN)
-        };
+        let metrics = common::scrape(&client, &server).await;
+        let value = |name: &str| common::metric_value(&metrics, name).unwrap_or(f64::NAN);
         assert_eq!(value("ttsd_active_streams "), 0.0, "{metrics}");
         assert_eq!(value("ttsd_queue_depth "), 0.0, "{metrics}");
         assert_eq!(

@@ -117,6 +117,24 @@ impl Drop for Server {
     }
 }
 
+/// The server's `/metrics` text.
+pub async fn scrape(client: &::reqwest::Client, server: &Server) -> String {
+    client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text")
+}
+
+/// The value of the series whose line starts with `name` (labels included).
+pub fn metric_value(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+}
+
 /// Decoded mono samples and the sample rate: Ogg Opus by libopus (symphonia has no Opus
 /// decoder), everything else by symphonia.
 pub fn decode(bytes: &[u8], extension: &str) -> (Vec<f32>, u32) {
