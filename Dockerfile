@@ -22,14 +22,15 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libespeak-ng1 libopus0 libavcodec59 \
     ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home /app ttsd
+ && useradd --system --uid 10001 --home /app ttsd
 WORKDIR /app
 COPY --from=build /src/target/release/ttsd /usr/local/bin/ttsd
 COPY --from=build /src/assets assets
 COPY --from=build /src/voices voices
-USER ttsd
+# Numeric, so Kubernetes' runAsNonRoot can check it.
+USER 10001
 ENV TTSD_HOST=0.0.0.0 TTSD_PORT=8880
 EXPOSE 8880
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fsS http://127.0.0.1:8880/ready || exit 1
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD ["sh", "-c", "curl -fsS http://127.0.0.1:8880/ready || exit 1"]
 ENTRYPOINT ["ttsd"]
 CMD ["serve"]

@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PORT ?= 8880
 
-.PHONY: all assets build run test web-test fmt-check clippy cuda-check bench bench-latency soak clean-assets
+.PHONY: all assets build run test web-test lint-deploy fmt-check clippy cuda-check fuzz bench bench-latency soak clean-assets
 
 all: build
 
@@ -23,20 +23,25 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## Format check, lints, assets, and every test (unit, CLI and server integration, ASR,
-## then the page in real browsers).
-test: fmt-check clippy assets
+## Format check, lints (code, Dockerfiles, Kubernetes manifests), assets, and every test
+## (unit, CLI and server integration, ASR, then the page in real browsers).
+test: fmt-check clippy lint-deploy assets
 	$(CARGO) test --release --all-targets
 	$(MAKE) web-test
+
+## hadolint on the Dockerfiles, kubernetes-validate on deploy/kubernetes (tools from PyPI).
+lint-deploy:
+	./scripts/lint-deploy.sh
 
 ## The page (web/) in headless Chromium (Playwright) and Firefox ESR (geckodriver), each
 ## against a real `ttsd serve --port 0`. Needs chromium, firefox-esr, geckodriver, node.
 web-test: build
 	cd tests/web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
 
-## The CUDA build compiles (it cannot run without a GPU).
-cuda-check:
-	$(CARGO) build --release --features cuda
+## The CUDA build compiles, onnxruntime-gpu's libraries load and speak on the CPU, and
+## --device cuda without a GPU fails clearly (scripts/cuda-check.sh).
+cuda-check: assets
+	./scripts/cuda-check.sh
 
 ## Criterion benches per stage, then the latency bench against a running server.
 bench: assets

@@ -10,7 +10,19 @@
 #
 #   TTSD_ASSETS_DIR   where the library, model and vocabulary go (default: assets)
 #   TTSD_VOICES_DIR   where the voice packs go (default: voices)
+#
+# With --gpu, only the CUDA build of ONNX Runtime is fetched instead (PyPI onnxruntime-gpu,
+# same version): assets/gpu/ gets libonnxruntime.so.1.31.1 and, beside it, the CUDA and shared
+# provider libraries it loads. The CUDA 13 and cuDNN 9 libraries themselves come from the
+# system or from PyPI's nvidia-* wheels (see Dockerfile.cuda).
 set -euo pipefail
+
+gpu=0
+case ${1:-} in
+  --gpu) gpu=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--gpu]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 assets=${TTSD_ASSETS_DIR:-$root/assets}
@@ -28,6 +40,13 @@ MODEL_PART_SHA=(
   665d3df5f2dc2a86cccc18fe046ab0c71d351c4d371aa73a5cf7135e77bd6202
   4714e1d3c443a09baf059201aebdba6ebcd5799b94b98815cbcd36bf01cf645c
 )
+# onnxruntime-gpu==1.31.1: the main library and the two provider libraries it loads.
+GPU_SHA=(
+  5104254339ecadae808da771bd0b63b240f0dbd466514234905e54372435c303 # libonnxruntime.so.1.31.1
+  d5290158115fa5569a3fe8f1f4037ee9b0e86658a96e52f852bbb7039aa88137 # libonnxruntime_providers_cuda.so
+  086ec1d5388f64153d9c63470d126693db9a182c8ce236d3a1119068471b8a0d # libonnxruntime_providers_shared.so
+)
+GPU_LIBS=("$ORT_LIB" libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so)
 VOCAB_SHA=ba536e2187cf4a12827b4e6138f29c17b795fcc3f8155386408d8d4edc229a41
 VOICES_TGZ_SHA=1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860
 
@@ -50,6 +69,29 @@ pip_download() {
 mkdir -p "$assets" "$voices"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# --- ONNX Runtime for CUDA (--gpu) ------------------------------------------------------------
+if ((gpu)); then
+  mkdir -p "$assets/gpu"
+  missing=0
+  for i in "${!GPU_LIBS[@]}"; do
+    ok "$assets/gpu/${GPU_LIBS[$i]}" "${GPU_SHA[$i]}" || missing=1
+  done
+  if ((missing)); then
+    need unzip "unzip (apt-get install unzip)"
+    say "fetching onnxruntime-gpu==$ORT_VERSION from PyPI (about 250 MB)"
+    pip_download --python-version 3.11 --implementation cp --platform manylinux_2_28_x86_64 \
+      -d "$work/gpu" "onnxruntime-gpu==$ORT_VERSION"
+    for i in "${!GPU_LIBS[@]}"; do
+      lib=${GPU_LIBS[$i]}
+      unzip -q -o -d "$work/gpu" "$work"/gpu/onnxruntime_gpu-*.whl "onnxruntime/capi/$lib"
+      ok "$work/gpu/onnxruntime/capi/$lib" "${GPU_SHA[$i]}" || die "$lib from onnxruntime-gpu has the wrong checksum"
+      mv -f "$work/gpu/onnxruntime/capi/$lib" "$assets/gpu/$lib"
+    done
+  fi
+  say "onnxruntime-gpu libraries ok in $assets/gpu"
+  exit 0
+fi
 
 # --- ONNX Runtime ---------------------------------------------------------------------------
 if ok "$assets/$ORT_LIB" "$ORT_SHA"; then

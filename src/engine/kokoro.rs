@@ -145,7 +145,7 @@ fn register_device(
                 Error::Inference(format!(
                     "the CUDA execution provider cannot be used: {e} (needs \
                      libonnxruntime_providers_cuda.so from onnxruntime-gpu beside the ONNX \
-                     Runtime library, and the CUDA 12 and cuDNN 9 libraries)"
+                     Runtime library, and the CUDA 13 and cuDNN 9 libraries)"
                 ))
             }),
     }
