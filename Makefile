@@ -19,6 +19,7 @@ run: assets build
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -42,6 +43,15 @@ web-test: build
 ## --device cuda without a GPU fails clearly (scripts/cuda-check.sh).
 cuda-check: assets
 	./scripts/cuda-check.sh
+
+## cargo-fuzz (libFuzzer, nightly): each target for FUZZ_SECS seconds from fuzz/seeds.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS = text_frontend speech_request encoders http_router
+fuzz: assets
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=4096 \
+	  || exit 1; done
 
 ## Criterion benches per stage, then the latency bench against a running server.
 bench: assets

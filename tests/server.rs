@@ -214,9 +214,10 @@ fn beyond_the_concurrency_limit_is_an_immediate_429() {
 }
 
 #[test]
-fn a_client_that_hangs_up_stops_costing_work() {
+fn a_client_that_hangs_up_stops_costing_work_and_frees_its_slot() {
     let _serial = serial();
-    let server = Server::start(&[]);
+    // One slot: the request after the hang-up gets it only if the hang-up released it.
+    let server = Server::start(&["--max-concurrent-requests", "1"]);
     let client = reqwest::Client::new();
     let sentence = "This sentence is one of many that nobody will stay to hear, because the \
                     client hangs up early.";
@@ -239,6 +240,17 @@ fn a_client_that_hangs_up_stops_costing_work() {
             .expect("send");
         abandoned.chunk().await.expect("first chunk");
         drop(abandoned);
+        // The server sees the closed connection at its next write: after the chunk being
+        // synthesized, a few seconds at most.
+        let mut active = 1.0;
+        for _ in 0..200 {
+            active = metric(&client, &server, "ttsd_active_streams").await;
+            if active == 0.0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(active, 0.0, "the abandoned stream is still active after 10 s");
         let completed = metric(
             &client,
             &server,
@@ -265,9 +277,9 @@ fn a_client_that_hangs_up_stops_costing_work() {
             &server,
             json!({"input": "Hello there, how are you?"}),
         )
-        .await
-        .chunks[0]
-            .0;
+        .await;
+        assert_eq!(after.status, 200, "the hung-up request's slot was not freed");
+        let after = after.chunks[0].0;
         assert!(
             after < baseline * 3,
             "time to first audio after a hang-up {after:?} vs {baseline:?} before"

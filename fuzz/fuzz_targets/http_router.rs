@@ -1,0 +1,84 @@
+//! Any method, path, headers and body through the router (before the model is loaded):
+//! every response is a status with a well-formed body, errors in OpenAI's JSON shape.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use libfuzzer_sys::fuzz_target;
+use tower::ServiceExt;
+use ttsd::http::{AppState, HttpOptions, router};
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+const METHODS: [Method; 4] = [Method::GET, Method::POST, Method::OPTIONS, Method::PUT];
+const PATHS: [&str; 8] = [
+    "/v1/audio/speech",
+    "/v1/audio/voices",
+    "/v1/models",
+    "/metrics",
+    "/health",
+    "/ready",
+    "/",
+    "/nope",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&control, body)) = data.split_first() else {
+        return;
+    };
+    let method = METHODS[usize::from(control & 3)].clone();
+    let path = PATHS[usize::from(control >> 2) % PATHS.len()];
+    let with_key = control & 0x40 != 0;
+    let keys = vec!["secret".to_owned()];
+    let state = Arc::new(AppState::new(
+        Vec::new(),
+        2,
+        if with_key { keys } else { Vec::new() },
+    ));
+    let options = HttpOptions {
+        max_body_bytes: 4096,
+        cors_allow_origin: vec!["https://example.com".into()],
+    };
+    let app = router(state, &options);
+    let is_preflight = method == Method::OPTIONS;
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("origin", "https://example.com")
+        .header("authorization", "Bearer secret")
+        .body(Body::from(body.to_vec()))
+        .expect("a request");
+    runtime().block_on(async move {
+        let response = app
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("a body under 1 MiB");
+        // Unknown routes and methods (axum's empty 404 and 405) and CORS preflights.
+        if status.as_u16() == 404 || status.as_u16() == 405 || is_preflight {
+            return;
+        }
+        if path == "/ready" {
+            // A probe, not an API call: `{"status": ...}` either way.
+            let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+            assert!(json["status"].is_string(), "{json}");
+        } else if status.is_client_error() || status.is_server_error() {
+            let json: serde_json::Value = serde_json::from_slice(&bytes).expect("errors are JSON");
+            assert!(json["error"]["message"].is_string(), "{json}");
+        }
+    });
+});
