@@ -1,4 +1,5 @@
-//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding.
+//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding; and the
+//! pipeline's overhead over raw inference of the same chunks.
 //!
 //! `cargo bench --bench pipeline` (or `make bench`). Inference and encoding report their
 //! throughput in samples of audio per second; divide 24,000 by it for the real-time factor
@@ -7,11 +8,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ttsd::audio::Format;
-use ttsd::engine::{EngineConfig, Kokoro, SAMPLE_RATE};
+use ttsd::engine::{EngineConfig, Job, Kokoro, SAMPLE_RATE, Scheduler, SchedulerConfig};
+use ttsd::synth::{Settings, Synthesizer};
 use ttsd::text::{Language, Phonemizer, TextFrontend, Vocab};
 use ttsd::voice::Voices;
 
@@ -122,5 +124,90 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, split, g2p, inference, encode);
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        model: root().join("assets/kokoro-v1.0.int8.onnx"),
+        ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
+        threads: 2,
+        device: Default::default(),
+    }
+}
+
+/// What the pipeline costs beyond inference: a whole paragraph through
+/// [`Synthesizer::render`] (normalize, split, G2P, the scheduler, inference, shaping, mp3),
+/// against the same chunks' model calls alone, on the same session (handed to its worker
+/// directly), alternately, so both see the same machine. Prints the medians and their ratio.
+fn overhead(_c: &mut Criterion) {
+    const PAIRS: usize = 5;
+    // Honour a criterion name filter (`cargo bench --bench pipeline -- encode`).
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"overhead/paragraph".contains(&f)) {
+        return;
+    }
+    let vocab = root().join("assets/vocab.json");
+    let voices = Voices::load(&root().join("voices")).expect("voices");
+    let voice = voices.resolve("af_heart").expect("af_heart");
+    let scheduler = Scheduler::start(&SchedulerConfig {
+        engine: engine_config(),
+        workers: 1,
+        queue_capacity: 4,
+    })
+    .expect("scheduler");
+    let synth = Arc::new(Synthesizer {
+        frontend: TextFrontend::load(&vocab).expect("vocab"),
+        voices,
+        scheduler: scheduler.clone(),
+        settings: Settings::default(),
+        metrics: Default::default(),
+    });
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let request = synth
+        .prepare(PARAGRAPH, "af_heart", 1.0, None)
+        .expect("request");
+    // A whole file (not streamed) is cut exactly as `all_chunks` cuts it.
+    let chunks = synth
+        .frontend
+        .all_chunks(PARAGRAPH, Language::EnUs)
+        .expect("chunks");
+    let raw = || {
+        let started = Instant::now();
+        for chunk in &chunks {
+            let job = Job {
+                ids: chunk.ids.clone(),
+                style: Arc::clone(&voice.style),
+                speed: 1.0,
+                deadline: Instant::now(),
+            };
+            scheduler.infer_blocking(job).expect("infer");
+        }
+        started.elapsed()
+    };
+    let pipeline = || {
+        let started = Instant::now();
+        rt.block_on(synth.render(request.clone(), Format::Mp3))
+            .expect("render");
+        started.elapsed()
+    };
+    raw();
+    pipeline();
+    let (mut raws, mut pipes) = (Vec::new(), Vec::new());
+    for _ in 0..PAIRS {
+        raws.push(raw().as_secs_f64());
+        pipes.push(pipeline().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (r, p) = (median(&mut raws), median(&mut pipes));
+    eprintln!(
+        "overhead/paragraph: {} chunks; raw inference {r:.3} s, pipeline (text to mp3) {p:.3} s \
+         (medians of {PAIRS}); pipeline / raw = {:.4} ({:+.2}%)",
+        chunks.len(),
+        p / r,
+        (p / r - 1.0) * 100.0
+    );
+}
+
+criterion_group!(benches, split, g2p, inference, encode, overhead);
 criterion_main!(benches);

@@ -202,7 +202,11 @@ impl Synthesizer {
         loop {
             // G2P of a new sentence runs off the async threads.
             let synth = Arc::clone(&self);
-            let cap = playhead.and_then(|p| self.chunk_cap(p));
+            // Only a streamed response plays while it is made; a whole file is fastest
+            // in whole sentences.
+            let cap = playhead
+                .filter(|_| streaming)
+                .and_then(|p| self.chunk_cap(p));
             let (back, chunk) = blocking(move || {
                 let chunk = plan.next(&synth.frontend, cap);
                 Ok((plan, chunk))
@@ -315,11 +319,7 @@ impl Synthesizer {
             .find(|n| n.starts_with('a'))
             .unwrap_or("af_heart")
             .to_owned();
-        for text in [
-            "Hi.",
-            "Sure, I can help with that.",
-            "The quick brown fox jumps over the lazy dog, then runs back home.",
-        ] {
+        for text in ["Hi.", "Sure, I can help with that."] {
             let request = self.prepare(text, &voice, 1.0, None)?;
             self.render(request, Format::Pcm).await?;
         }

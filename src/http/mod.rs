@@ -232,8 +232,16 @@ async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
     // Each stream has at most one job queued.
     let queue_capacity = args.max_concurrent() * 2;
     tokio::task::spawn_blocking(move || {
-        let frontend = TextFrontend::load(&engine.assets.vocab)?;
-        let scheduler = Scheduler::start(&engine.scheduler(queue_capacity))?;
+        // The G2P lexicons load on this thread while the workers load the model.
+        let scheduler = std::thread::scope(|scope| {
+            let workers = scope.spawn(|| Scheduler::start(&engine.scheduler(queue_capacity)));
+            let frontend = TextFrontend::load(&engine.assets.vocab);
+            let scheduler = workers
+                .join()
+                .map_err(|_| Error::Internal("the model loader panicked".into()))?;
+            Ok::<_, Error>((frontend?, scheduler?))
+        });
+        let (frontend, scheduler) = scheduler?;
         Ok(Arc::new(Synthesizer {
             frontend,
             voices,
