@@ -29,8 +29,16 @@ const el = {
   play: $('play'), stop: $('stop'), download: $('download'), player: $('player'),
   status: $('status'), bar: $('progress-bar'), ttfa: $('ttfa'), total: $('total'),
   progress: $('progress'), received: $('received'), modeLabel: $('mode-label'),
-  audio: $('audio'), curl: $('curl'), copy: $('copy'),
+  audio: $('audio'), curl: $('curl'), copy: $('copy'), apiKey: $('api-key'),
 };
+
+// The API key, if the server asks for one: kept for this tab only (sessionStorage).
+const KEY_STORE = 'ttsd-api-key';
+
+function authHeaders(headers = {}) {
+  const key = el.apiKey.value.trim();
+  return key ? { ...headers, Authorization: `Bearer ${key}` } : headers;
+}
 
 let voices = []; // [{name, lang_code, language, gender}]
 let current = null; // the playback in progress, if any
@@ -40,7 +48,13 @@ let lastDownload = null; // {blob, filename}
 
 async function loadVoices() {
   try {
-    const resp = await fetch('/v1/audio/voices');
+    const resp = await fetch('/v1/audio/voices', { headers: authHeaders() });
+    if (resp.status === 401) {
+      setStatus('This server needs an API key: enter it in the API key field.', true);
+      el.apiKey.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    el.apiKey.removeAttribute('aria-invalid');
     if (!resp.ok) throw new Error(await errorMessage(resp));
     const body = await resp.json();
     voices = body.details || body.voices.map((name) => ({ name, language: '', gender: '' }));
@@ -170,7 +184,9 @@ function shellQuote(s) {
 function curlCommand() {
   const format = el.format.value;
   const body = JSON.stringify(requestBody(format));
-  return `curl -sN ${location.origin}/v1/audio/speech \\\n  -H 'Content-Type: application/json' \\\n  -d ${shellQuote(body)} \\\n  -o speech.${format}`;
+  // The key itself never goes into the text (it may be shared); the variable stands in.
+  const auth = el.apiKey.value.trim() ? `  -H "Authorization: Bearer $TTSD_API_KEY" \\\n` : '';
+  return `curl -sN ${location.origin}/v1/audio/speech \\\n${auth}  -H 'Content-Type: application/json' \\\n  -d ${shellQuote(body)} \\\n  -o speech.${format}`;
 }
 
 async function errorMessage(resp) {
@@ -280,7 +296,7 @@ async function play() {
 
     const resp = await fetch('/v1/audio/speech', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: authHeaders({ 'Content-Type': 'application/json' }),
       body: JSON.stringify(requestBody(p.wire)),
       signal: p.abort.signal,
     });
@@ -688,6 +704,11 @@ function init() {
     } else if (e.key === 'Escape' && current) {
       stop();
     }
+  });
+  el.apiKey.value = sessionStorage.getItem(KEY_STORE) || '';
+  el.apiKey.addEventListener('change', () => {
+    sessionStorage.setItem(KEY_STORE, el.apiKey.value.trim());
+    loadVoices();
   });
   renumberBlend();
   updateSpec();

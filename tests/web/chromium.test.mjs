@@ -247,3 +247,33 @@ test('Stop silences the page and the server stops synthesizing', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('with API keys set, the page asks for one and then plays with it', async () => {
+  const KEY = 'sk-web-test-key';
+  const keyed = await startServer({ args: ['--api-key', KEY] });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(keyed.base + '/', { waitUntil: 'load' });
+    await page.waitForFunction(() => /needs an API key/.test(document.getElementById('status').textContent));
+    assert.equal(await page.getByTestId('api-key').getAttribute('aria-invalid'), 'true');
+
+    await page.getByTestId('api-key').fill(KEY);
+    await page.getByTestId('api-key').dispatchEvent('change');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=voice] option').length > 10);
+    const curl = await page.getByTestId('curl').inputValue();
+    assert.match(curl, /Authorization: Bearer \$TTSD_API_KEY/);
+    assert.ok(!curl.includes(KEY), 'the key itself stays out of the curl command');
+
+    await page.getByTestId('text').fill('The key opens the door.');
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ttfa]').textContent) > 0,
+      null, { timeout: 60_000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await keyed.stop();
+  }
+});

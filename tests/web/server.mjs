@@ -8,8 +8,8 @@ import path from 'node:path';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO, 'target/release/ttsd');
 
-export async function startServer({ readyTimeoutMs = 180_000 } = {}) {
-  const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], {
+export async function startServer({ readyTimeoutMs = 180_000, args = [] } = {}) {
+  const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
     // Warnings and errors only, unless TTSD_LOG says otherwise.
