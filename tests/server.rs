@@ -250,7 +250,10 @@ fn a_client_that_hangs_up_stops_costing_work_and_frees_its_slot() {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert_eq!(active, 0.0, "the abandoned stream is still active after 10 s");
+        assert_eq!(
+            active, 0.0,
+            "the abandoned stream is still active after 10 s"
+        );
         let completed = metric(
             &client,
             &server,
@@ -278,7 +281,10 @@ fn a_client_that_hangs_up_stops_costing_work_and_frees_its_slot() {
             json!({"input": "Hello there, how are you?"}),
         )
         .await;
-        assert_eq!(after.status, 200, "the hung-up request's slot was not freed");
+        assert_eq!(
+            after.status, 200,
+            "the hung-up request's slot was not freed"
+        );
         let after = after.chunks[0].0;
         assert!(
             after < baseline * 3,
