@@ -98,6 +98,8 @@ pub struct VoiceInfo {
     pub lang_code: String,
     pub language: &'static str,
     pub gender: &'static str,
+    /// Whether ttsd can speak this voice's language (Japanese and Mandarin: not yet).
+    pub supported: bool,
 }
 
 /// All voice packs found at start.
@@ -222,6 +224,7 @@ fn voice_info(name: &str) -> VoiceInfo {
         lang_code: lang.to_string(),
         language: language_name(lang),
         gender,
+        supported: Language::from_prefix(lang).is_some(),
     }
 }
 
@@ -347,6 +350,13 @@ mod tests {
             v.resolve("jf_alpha"),
             Err(Error::UnsupportedLanguage(_))
         ));
+        assert_eq!(v.resolve("ff_siwis")?.language, Language::Fr);
+        let listed = v.info();
+        let supported = |name: &str| listed.iter().find(|i| i.name == name).map(|i| i.supported);
+        assert_eq!(supported("ef_dora"), Some(true));
+        assert_eq!(supported("hf_alpha"), Some(true));
+        assert_eq!(supported("zf_xiaobei"), Some(false));
+        assert_eq!(supported("jm_kumo"), Some(false));
         Ok(())
     }
 

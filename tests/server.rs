@@ -81,10 +81,10 @@ fn errors_are_openai_shaped_json_with_the_right_status() {
                 "unknown voice",
             ),
             (
-                json!({"input": "hi", "voice": "ef_dora"}),
+                json!({"input": "hi", "voice": "zf_xiaobei"}),
                 400,
                 Some("voice"),
-                "Spanish",
+                "Mandarin",
             ),
             (
                 json!({"input": "hi", "voice": "a+"}),
