@@ -18,7 +18,8 @@ while IFS= read -r line; do
   text=${line%%$'\t'*}
   expected=${line#*$'\t'}
   file=$(printf '%s/ttsd/%02d.wav' "$out" "$i")
-  ./target/release/ttsd say "$text" --voice "$voice" -o "$file" 2>/dev/null
+  # Through standard input: a line may start with "-" (a Markdown bullet).
+  printf "%s" "$text" | ./target/release/ttsd say - --voice "$voice" -o "$file" 2>/dev/null
   printf '%s\t%s\n' "$file" "$expected" >> "$out/ttsd.tsv"
   i=$((i + 1))
 done < "$corpus"

@@ -30,9 +30,10 @@ const BOUNDS: &[(&str, &str, &str, Option<f64>)] = &[
 ];
 
 /// Seconds of speech per character of input that a reading can take: normal speech is
-/// 12–16 characters a second; a line read as silence, or cut short, or spelled out letter
+/// 12–16 characters a second, fewer spoken where emoji, Markdown and URLs are written; a
+/// line read as silence, or cut short, or spelled out letter
 /// by letter falls outside.
-const SECONDS_PER_CHAR: (f64, f64) = (0.03, 0.15);
+const SECONDS_PER_CHAR: (f64, f64) = (0.02, 0.15);
 
 /// A corpus file's cases: (input, expected speech). `#` lines are comments; a line is
 /// `INPUT` or `INPUT<TAB>EXPECTED`.
