@@ -34,7 +34,7 @@ fn split(c: &mut Criterion) {
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Bytes(PARAGRAPH.len() as u64));
     g.bench_function("sentences/paragraph", |b| {
-        b.iter(|| frontend.sentences(PARAGRAPH))
+        b.iter(|| frontend.sentences(PARAGRAPH, Language::EnUs, &Default::default()))
     });
     g.finish();
 }

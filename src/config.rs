@@ -195,9 +195,13 @@ pub struct SayArgs {
     /// Output format [default: from the output file's extension, else wav].
     #[arg(long)]
     pub format: Option<Format>,
-    /// Language override: `a` (American English) or `b` (British English).
-    #[arg(long)]
+    /// Language override: `a` (American English), `b` (British English), `e` (Spanish), `f`
+    /// (French), `h` (Hindi), `i` (Italian), `p` (Brazilian Portuguese) [default: the voice's].
+    #[arg(long, alias = "lang")]
     pub lang_code: Option<String>,
+    /// Read the text as written: no normalization of numbers, URLs, Markdown, …
+    #[arg(long)]
+    pub no_normalize: bool,
     /// Output file; `-` writes to standard output.
     #[arg(short, long)]
     pub output: PathBuf,

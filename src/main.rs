@@ -79,7 +79,11 @@ fn say(args: SayArgs) -> anyhow::Result<()> {
         &args.voice,
         args.speed,
         args.lang_code.as_deref(),
-    )?;
+    )?
+    .with_normalization(ttsd::text::NormalizationOptions {
+        normalize: !args.no_normalize,
+        ..Default::default()
+    });
     let frontend = TextFrontend::load(&args.engine.assets.vocab)?;
     let scheduler = Scheduler::start(&args.engine.scheduler(4))?;
     let synth = Arc::new(Synthesizer {
@@ -126,9 +130,18 @@ fn format_from_extension(path: &std::path::Path) -> anyhow::Result<Format> {
 fn voices(args: VoiceArgs) -> anyhow::Result<()> {
     let voices = Voices::load(&args.voices_dir)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<16} {:<22} GENDER", "NAME", "LANGUAGE")?;
+    writeln!(
+        out,
+        "{:<16} {:<22} {:<8} SPOKEN",
+        "NAME", "LANGUAGE", "GENDER"
+    )?;
     for v in voices.info() {
-        writeln!(out, "{:<16} {:<22} {}", v.name, v.language, v.gender)?;
+        let spoken = if v.supported { "yes" } else { "no (no G2P)" };
+        writeln!(
+            out,
+            "{:<16} {:<22} {:<8} {spoken}",
+            v.name, v.language, v.gender
+        )?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::audio::{Encoder, Format, shape_chunk};
 use crate::engine::{Job, SAMPLE_RATE, Scheduler};
 use crate::metrics::Metrics;
-use crate::text::{ChunkPlan, Language, TextFrontend};
+use crate::text::{ChunkPlan, Language, NormalizationOptions, TextFrontend};
 use crate::voice::{Voice, Voices};
 use crate::{Error, Result};
 
@@ -38,6 +38,18 @@ pub struct SpeechRequest {
     pub voice: Voice,
     pub speed: f32,
     pub language: Language,
+    /// How the text is read before G2P (Kokoro-FastAPI's `normalization_options`).
+    pub normalization: NormalizationOptions,
+}
+
+impl SpeechRequest {
+    /// The request with these normalization switches instead of the defaults.
+    pub fn with_normalization(self, normalization: NormalizationOptions) -> Self {
+        SpeechRequest {
+            normalization,
+            ..self
+        }
+    }
 }
 
 /// How requests are checked and chunked.
@@ -98,6 +110,7 @@ pub fn prepare(
         voice,
         speed,
         language,
+        normalization: NormalizationOptions::default(),
     })
 }
 
@@ -195,6 +208,7 @@ impl Synthesizer {
             &self.frontend,
             &request.text,
             request.language,
+            &request.normalization,
             self.settings.first_clause,
         );
         // Wall time at which the audio sent so far runs out at the client.

@@ -98,6 +98,8 @@ pub struct VoiceInfo {
     pub lang_code: String,
     pub language: &'static str,
     pub gender: &'static str,
+    /// Whether ttsd can speak this voice's language (Japanese and Mandarin: not yet).
+    pub supported: bool,
 }
 
 /// All voice packs found at start.
@@ -222,6 +224,7 @@ fn voice_info(name: &str) -> VoiceInfo {
         lang_code: lang.to_string(),
         language: language_name(lang),
         gender,
+        supported: Language::from_prefix(lang).is_some(),
     }
 }
 
@@ -295,6 +298,8 @@ mod tests {
         v.insert("bm_george", pack(0.0));
         v.insert("af_alloy", pack(2.0));
         v.insert("jf_alpha", pack(0.0));
+        v.insert("ff_siwis", pack(0.0));
+        v.insert("zf_xiaobei", pack(0.0));
         v
     }
 
@@ -347,6 +352,13 @@ mod tests {
             v.resolve("jf_alpha"),
             Err(Error::UnsupportedLanguage(_))
         ));
+        assert_eq!(v.resolve("ff_siwis")?.language, Language::Fr);
+        let listed = v.info();
+        let supported = |name: &str| listed.iter().find(|i| i.name == name).map(|i| i.supported);
+        assert_eq!(supported("ff_siwis"), Some(true));
+        assert_eq!(supported("bm_george"), Some(true));
+        assert_eq!(supported("zf_xiaobei"), Some(false));
+        assert_eq!(supported("jf_alpha"), Some(false));
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use ttsd::engine::MAX_PHONEME_IDS;
 use ttsd::http::SpeechBody;
 use ttsd::synth::{Settings, prepare};
-use ttsd::text::normalize::normalize;
+use ttsd::text::normalize::{NormalizationOptions, for_speech, normalize};
 use ttsd::text::split::{chunk_phonemes, sentences, take_chunk};
 use ttsd::text::{Language, TextFrontend};
 use ttsd::voice::{Voices, parse_spec};
@@ -116,6 +116,69 @@ proptest! {
     }
 }
 
+/// What assistants write: numbers, currency, times, units, URLs, Markdown, symbols.
+fn assistant_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[a-zA-Z]{1,10}",
+        "[0-9]{1,20}",
+        "[0-9]{1,3}(,[0-9]{3}){0,4}(\\.[0-9]{1,3})?",
+        "[$€£¥₹#~-]?[0-9]{1,4}(\\.[0-9]{1,2})?[%kKMB]?",
+        "[0-9]{1,2}:[0-9]{2} ?([ap]\\.?m\\.?)?",
+        "[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}",
+        "[0-9]{1,3} ?(°F|°C|km/h|mph|GB|ms|kg|m|g|°)",
+        "(https?://)?(www\\.)?[a-z]{1,8}\\.(com|io|org)(/[a-z0-9._-]{0,8}){0,3}",
+        "[a-z.]{1,8}@[a-z]{1,8}\\.com",
+        "\\(?[0-9]{3}\\)? ?[0-9]{3}-[0-9]{4}",
+        "(Dr|Mr|Mrs|St|Mt|e\\.g|i\\.e|etc|vs)\\.",
+        "(\\*\\*|__|`|~~|#{1,6} |- |\\[|\\]\\(|\\)|\\|)",
+        "[!?.,;:&@+=/*_|^<>{}\\[\\]()\"'…—–-]{1,4}",
+        "(\u{1F600}|\u{1F389}|\u{2764}\u{FE0F}|\u{1F44D}\u{1F3FD}|\u{2192})",
+        "[0-9](st|nd|rd|th)|v[0-9](\\.[0-9]){1,3}|[a-z]\\(s\\)",
+        "\\PC{1,6}",
+    ];
+    proptest::collection::vec((piece, "[ \n]{0,2}"), 0..40)
+        .prop_map(|parts| parts.into_iter().map(|(p, s)| p + &s).collect())
+}
+
+fn any_language() -> impl Strategy<Value = Language> {
+    proptest::sample::select(Language::ALL.to_vec())
+}
+
+fn any_options() -> impl Strategy<Value = NormalizationOptions> {
+    proptest::array::uniform7(proptest::bool::weighted(0.8)).prop_map(|b| NormalizationOptions {
+        normalize: b[0],
+        unit_normalization: b[1],
+        url_normalization: b[2],
+        email_normalization: b[3],
+        optional_pluralization_normalization: b[4],
+        phone_normalization: b[5],
+        replace_remaining_symbols: b[6],
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Total (no panic), finite (every rule is one linear pass: no input loops it) and clean,
+    /// whatever the language and switches.
+    #[test]
+    fn normalization_for_speech_is_total_and_clean(
+        text in prop_oneof![2 => assistant_text(), 1 => texty()],
+        lang in any_language(),
+        options in any_options(),
+    ) {
+        let out = for_speech(&text, lang, &options);
+        prop_assert!(!out.chars().any(|c| c.is_control()));
+        prop_assert!(!out.starts_with(' ') && !out.ends_with(' '));
+        prop_assert!(!out.contains("  "));
+        // Words for symbols and digits: longer, but within a constant factor.
+        prop_assert!(out.len() <= 64 * text.len() + 64, "{} → {}", text.len(), out.len());
+        if lang.is_english() && options.normalize {
+            prop_assert!(!out.chars().any(|c| c.is_ascii_digit()), "{out:?}");
+        }
+    }
+}
+
 proptest! {
     // G2P takes milliseconds per call: fewer cases.
     #![proptest_config(ProptestConfig::with_cases(300))]
@@ -128,6 +191,27 @@ proptest! {
             prop_assert!(!chunk.ids.is_empty() && chunk.ids.len() <= MAX_PHONEME_IDS);
             prop_assert!(chunk.phonemes.chars().all(|c| f.vocab().contains(c)));
             prop_assert!(!chunk.phonemes.contains('❓'));
+        }
+    }
+
+    /// Whole sentences reach espeak-ng in the other languages: random text (accents,
+    /// Devanagari, digits, symbols, emoji) through that path never crashes the process (an
+    /// espeak-ng crash would abort this test binary) and only known symbols come out.
+    #[test]
+    fn espeak_languages_never_crash_on_any_text(
+        text in prop_oneof![
+            2 => assistant_text(),
+            1 => texty(),
+            1 => "[a-zàâçéèêëîïôûùüÿñæœáíóúãõ¿¡' .,;:!?0-9-]{0,200}",
+            1 => "[\u{900}-\u{97f}a-z0-9 ।,.?!]{0,120}",
+            1 => any::<String>(),
+        ],
+        lang in proptest::sample::select(vec![Language::Es, Language::Fr, Language::It, Language::PtBr, Language::Hi]),
+    ) {
+        let f = frontend();
+        for chunk in f.all_chunks(&text, lang).expect("G2P does not fail on text") {
+            prop_assert!(!chunk.ids.is_empty() && chunk.ids.len() <= MAX_PHONEME_IDS);
+            prop_assert!(chunk.phonemes.chars().all(|c| f.vocab().contains(c)));
         }
     }
 }

@@ -81,10 +81,10 @@ fn errors_are_openai_shaped_json_with_the_right_status() {
                 "unknown voice",
             ),
             (
-                json!({"input": "hi", "voice": "ef_dora"}),
+                json!({"input": "hi", "voice": "zf_xiaobei"}),
                 400,
                 Some("voice"),
-                "Spanish",
+                "Mandarin",
             ),
             (
                 json!({"input": "hi", "voice": "a+"}),
@@ -314,7 +314,12 @@ fn voices_models_health_and_ready() {
         assert!(voices.contains(&json!("af_heart")));
         let details = v["details"].as_array().expect("details");
         assert!(details.contains(&json!({
-            "name": "bm_george", "lang_code": "b", "language": "British English", "gender": "male"
+            "name": "bm_george", "lang_code": "b", "language": "British English", "gender": "male",
+            "supported": true
+        })));
+        assert!(details.contains(&json!({
+            "name": "zf_xiaobei", "lang_code": "z", "language": "Mandarin Chinese",
+            "gender": "female", "supported": false
         })));
 
         let (status, v) = get("/v1/models").await;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::text::NormalizationOptions;
 
 /// Model names accepted in `model`: all are Kokoro-82M.
 pub const MODELS: &[&str] = &["kokoro", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
@@ -29,9 +30,13 @@ pub struct SpeechBody {
     /// instructions.
     #[serde(default)]
     pub instructions: Option<String>,
-    /// Language override (`a`, `b`, `en-us`, `en-gb`), as Kokoro-FastAPI takes it.
+    /// Language override (`a`, `b`, `e`, `f`, `h`, `i`, `p` or a tag such as `pt-br`), as
+    /// Kokoro-FastAPI takes it.
     #[serde(default)]
     pub lang_code: Option<String>,
+    /// Kokoro-FastAPI's text normalization switches; missing or null means the defaults.
+    #[serde(default)]
+    pub normalization_options: Option<NormalizationOptions>,
 }
 
 fn default_model() -> String {

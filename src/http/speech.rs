@@ -35,12 +35,14 @@ pub async fn speech(
         .with_code("unknown_model"));
     }
     let format = Format::parse(&body.response_format)?;
-    let request = synth.prepare(
-        &body.input,
-        &body.voice,
-        body.speed,
-        body.lang_code.as_deref(),
-    )?;
+    let request = synth
+        .prepare(
+            &body.input,
+            &body.voice,
+            body.speed,
+            body.lang_code.as_deref(),
+        )?
+        .with_normalization(body.normalization_options.unwrap_or_default());
     // Admission last, so a bad request never takes a slot.
     let permit = Arc::clone(&state.admission)
         .try_acquire_owned()

@@ -1,4 +1,5 @@
-//! The espeak-ng FFI: IPA for words misaki does not know. The only `unsafe` in the crate.
+//! The espeak-ng FFI: IPA for words misaki does not know, and for the languages misaki does
+//! not speak. The only `unsafe` in the crate.
 //!
 //! libespeak-ng keeps process-global state (the selected voice, internal buffers), so every
 //! call goes through one mutex: one caller at a time. The library is linked as a system
@@ -32,6 +33,11 @@ const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
 const INITIALIZE_DONT_EXIT: c_int = 0x8000;
 const CHARS_UTF8: c_int = 1;
 const PHONEMES_IPA: c_int = 0x02;
+/// Bit 7 of the phoneme mode: bits 8-23 hold a character that ties the letters of one
+/// phoneme ("t^ʃ", "a^ɪ"), so a diphthong is told apart from two vowels in a row.
+const PHONEMES_TIE: c_int = 0x80;
+/// The tie character, as misaki asks phonemizer for it.
+pub const TIE: char = '^';
 const EE_OK: c_int = 0;
 
 /// The library's state as this process knows it: initialized or not, and the voice set last.
@@ -45,7 +51,8 @@ static STATE: Mutex<State> = Mutex::new(State {
     voice: None,
 });
 
-/// IPA for `text` in the espeak-ng voice `voice` (e.g. `en-us`, `en`, `es`, `fr-fr`).
+/// IPA for `text` in the espeak-ng voice `voice` (e.g. `en-us`, `en`, `es`, `fr-fr`), the
+/// letters of multi-letter phonemes joined by [`TIE`].
 ///
 /// espeak translates clause by clause and drops punctuation; the clauses' phonemes are
 /// joined with a space. Control characters and NULs are removed first.
@@ -105,7 +112,11 @@ pub fn text_to_ipa(text: &str, voice: &str) -> Result<String> {
         // null at the end. The returned pointer is either null or a NUL-terminated string in
         // espeak's static buffer, valid until the next call, and it is copied at once.
         let phonemes = unsafe {
-            let p = espeak_TextToPhonemes(&mut cursor, CHARS_UTF8, PHONEMES_IPA);
+            let p = espeak_TextToPhonemes(
+                &mut cursor,
+                CHARS_UTF8,
+                PHONEMES_IPA | PHONEMES_TIE | ((TIE as c_int) << 8),
+            );
             if p.is_null() {
                 break;
             }

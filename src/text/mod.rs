@@ -13,6 +13,7 @@ pub mod tokens;
 use std::path::Path;
 
 pub use g2p::{Language, Phonemizer};
+pub use normalize::NormalizationOptions;
 pub use split::Boundary;
 pub use tokens::Vocab;
 
@@ -52,16 +53,21 @@ impl TextFrontend {
         &self.vocab
     }
 
-    /// The sentences of `text`, normalized. Cheap: no G2P yet.
-    pub fn sentences(&self, text: &str) -> Vec<String> {
-        split::sentences(&normalize::normalize(text))
+    /// The sentences of `text`, normalized for `lang`. Cheap: no G2P yet.
+    pub fn sentences(
+        &self,
+        text: &str,
+        lang: Language,
+        options: &NormalizationOptions,
+    ) -> Vec<String> {
+        split::sentences(&normalize::for_speech(text, lang, options))
     }
 
     /// The phonemes of one sentence, only symbols the model knows.
     pub fn phonemes(&self, sentence: &str, lang: Language) -> Result<String> {
         let phonemes = self
             .phonemizer
-            .phonemize(&normalize::english_only(sentence), lang)?;
+            .phonemize(&normalize::speakable(sentence, lang), lang)?;
         Ok(self.vocab.retain_known(&phonemes))
     }
 
@@ -74,9 +80,10 @@ impl TextFrontend {
         }
     }
 
-    /// Every chunk of `text`, in order, as a response would take them.
+    /// Every chunk of `text`, in order, as a response would take them (default
+    /// normalization).
     pub fn all_chunks(&self, text: &str, lang: Language) -> Result<Vec<Chunk>> {
-        let mut plan = ChunkPlan::new(self, text, lang, true);
+        let mut plan = ChunkPlan::new(self, text, lang, &NormalizationOptions::default(), true);
         let mut out = Vec::new();
         while let Some(chunk) = plan.next(self, None)? {
             out.push(chunk);
@@ -112,11 +119,12 @@ impl ChunkPlan {
         frontend: &TextFrontend,
         text: &str,
         language: Language,
+        normalization: &NormalizationOptions,
         first_clause: bool,
     ) -> Self {
         ChunkPlan {
             first_clause,
-            sentences: frontend.sentences(text),
+            sentences: frontend.sentences(text, language, normalization),
             next_sentence: 0,
             rest: String::new(),
             last_ids: None,
@@ -203,7 +211,7 @@ mod tests {
         }
         // Nothing lost, nothing added: the chunks are the sentences' phonemes in order.
         let whole: String = f
-            .sentences(text)
+            .sentences(text, Language::EnUs, &NormalizationOptions::default())
             .iter()
             .map(|s| f.phonemes(s, Language::EnUs))
             .collect::<Result<Vec<_>>>()?

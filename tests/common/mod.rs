@@ -237,12 +237,13 @@ pub fn seconds(bytes: &[u8], format: &str) -> f64 {
     samples.len() as f64 / rate as f64
 }
 
-/// Runs `../shared/tools/asr-check` on (expected text, file) pairs with `--max-wer`;
-/// returns whether it passed and its report.
-fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64) -> (bool, String) {
+/// Runs `../shared/tools/asr-check` on (expected text, file) pairs with `--max-wer` and
+/// `--lang`; returns whether it passed and its report.
+fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, String) {
     let tool = repo().join("../shared/tools/asr-check");
     let mut cmd = Command::new(&tool);
     cmd.arg("--max-wer").arg(max_wer.to_string());
+    cmd.arg("--lang").arg(lang);
     for (text, file) in pairs {
         cmd.arg(text).arg(file);
     }
@@ -257,25 +258,34 @@ fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64) -> (bool, String) {
 /// asr-check on (expected text, file) pairs; panics with its report when any file's word
 /// error rate is above `max_wer`.
 pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
-    let (passed, report) = run_asr_check(pairs, max_wer);
+    let (passed, report) = run_asr_check(pairs, max_wer, "en");
     assert!(passed, "asr-check failed:\n{report}");
 }
 
 /// Word error rates of (expected text, file) pairs, as asr-check scores them.
 pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
-    let (_, report) = run_asr_check(pairs, 1000.0);
-    let wers: Vec<f64> = report
+    asr_wer_in("en", pairs).0
+}
+
+/// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code),
+/// and what the ear heard in each file.
+pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+    let (_, report) = run_asr_check(pairs, 1000.0, lang);
+    let (wers, heard): (Vec<f64>, Vec<String>) = report
         .lines()
         .filter_map(|l| {
-            l.strip_prefix("wer=")?
+            let wer: f64 = l
+                .strip_prefix("wer=")?
                 .split_whitespace()
                 .next()?
                 .parse()
-                .ok()
+                .ok()?;
+            let heard = l.split_once(" heard=").map_or("", |(_, h)| h);
+            Some((wer, heard.trim_matches(['\'', '"']).to_owned()))
         })
-        .collect();
+        .unzip();
     assert_eq!(wers.len(), pairs.len(), "asr-check report:\n{report}");
-    wers
+    (wers, heard)
 }
 
 /// A temporary directory for audio files.

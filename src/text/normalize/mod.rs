@@ -1,0 +1,325 @@
+//! Text clean-up before splitting: what a chat assistant writes ("$23.50", "7:15 a.m.",
+//! "Dr.", "72°F", URLs, Markdown, emoji) turned into what a person would say, then control
+//! characters out and whitespace folded.
+//!
+//! One file per rule family; [`for_speech`] runs them in an order where each sees what the
+//! earlier ones left (URLs before numbers, currency before plain numbers, …). Every rule is a
+//! single pass of a regular expression (linear time, no loops to get stuck in). English gets
+//! every rule; the other languages get the language-neutral ones (Markdown, emoji,
+//! punctuation) and espeak-ng reads their numbers.
+
+mod markdown;
+mod numbers;
+mod symbols;
+mod time;
+mod units;
+mod web;
+
+use serde::{Deserialize, Serialize};
+
+use super::Language;
+
+pub use markdown::is_emoji;
+pub use numbers::{cardinal, ordinal};
+
+/// Regular expressions compiled once, on first use.
+pub(crate) mod rx {
+    pub type Lazy = std::sync::LazyLock<regex::Regex>;
+
+    /// A constant pattern. Every pattern is compiled by the unit tests, so a typo fails
+    /// there, never in a request.
+    pub fn compile(pattern: &str) -> regex::Regex {
+        regex::Regex::new(pattern)
+            .unwrap_or_else(|e| panic!("invalid built-in pattern {pattern:?}: {e}"))
+    }
+
+    macro_rules! lazy {
+        ($pattern:expr $(,)?) => {
+            std::sync::LazyLock::new(|| $crate::text::normalize::rx::compile($pattern))
+        };
+    }
+    pub(crate) use lazy;
+}
+
+/// Per-request switches, with Kokoro-FastAPI's names (`normalization_options`). Missing
+/// fields take their defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NormalizationOptions {
+    /// Off: the text goes to G2P as written (only whitespace and control characters folded).
+    pub normalize: bool,
+    /// Units written as letters after a number ("5 GB", "200 ms", "3 kg"). Symbol units
+    /// (°F, °C, km/h) are read whenever `normalize` is on. Kokoro-FastAPI defaults this to
+    /// false; ttsd to true, because misaki reads "200 ms" as letters.
+    pub unit_normalization: bool,
+    /// URLs as "acme dot io slash help".
+    pub url_normalization: bool,
+    /// Emails as "jane at example dot com".
+    pub email_normalization: bool,
+    /// "file(s)" as "files".
+    pub optional_pluralization_normalization: bool,
+    /// Phone numbers digit by digit, in their groups.
+    pub phone_normalization: bool,
+    /// Symbols left after the other rules ("+", "=", "@", "/", "→") as words, or dropped.
+    pub replace_remaining_symbols: bool,
+}
+
+impl Default for NormalizationOptions {
+    fn default() -> Self {
+        NormalizationOptions {
+            normalize: true,
+            unit_normalization: true,
+            url_normalization: true,
+            email_normalization: true,
+            optional_pluralization_normalization: true,
+            phone_normalization: true,
+            replace_remaining_symbols: true,
+        }
+    }
+}
+
+/// `text` as it should be said in `lang`, ready for sentence splitting.
+pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) -> String {
+    if !options.normalize {
+        return normalize(text);
+    }
+    let t = markdown::markdown(text);
+    let t = markdown::drop_emoji(&t).into_owned();
+    let t = if lang.is_english() {
+        english(&t, lang, options)
+    } else {
+        other(&t, lang)
+    };
+    let t = normalize(&markdown::fold_punctuation(&t));
+    // Rules leave spaces before punctuation ("cents ,"): misaki would read them as pauses.
+    static SPACE_BEFORE_PUNCTUATION: rx::Lazy = rx::lazy!(r" +([,.;:!?…])");
+    SPACE_BEFORE_PUNCTUATION.replace_all(&t, "$1").into_owned()
+}
+
+fn english(text: &str, lang: Language, o: &NormalizationOptions) -> String {
+    let mut t = text.to_owned();
+    let mut step = |on: bool, rule: &dyn Fn(&str) -> std::borrow::Cow<'_, str>| {
+        if on && let std::borrow::Cow::Owned(s) = rule(&t) {
+            t = s;
+        }
+    };
+    step(o.email_normalization, &web::emails);
+    step(o.url_normalization, &web::urls);
+    step(o.phone_normalization, &web::phones);
+    step(true, &|s| time::dates(s, lang == Language::EnGb));
+    step(true, &time::times);
+    step(true, &numbers::currency);
+    step(true, &numbers::percent);
+    step(true, &|s| units::units(s, o.unit_normalization));
+    step(true, &numbers::number_sign);
+    step(true, &numbers::versions);
+    step(true, &numbers::scaled);
+    step(true, &numbers::ordinals);
+    step(
+        o.optional_pluralization_normalization,
+        &symbols::optional_plurals,
+    );
+    step(true, &symbols::abbreviations);
+    step(true, &symbols::ampersand);
+    step(true, &numbers::ranges);
+    step(o.replace_remaining_symbols, &symbols::remaining_symbols);
+    step(true, &numbers::plain);
+    t
+}
+
+/// The language-neutral rules for a language espeak-ng reads: "%" and "&" in its words
+/// (espeak reads digits itself).
+fn other(text: &str, lang: Language) -> String {
+    let (percent, and) = match lang {
+        Language::Es => ("por ciento", "y"),
+        Language::Fr => ("pour cent", "et"),
+        Language::It => ("per cento", "e"),
+        Language::PtBr => ("por cento", "e"),
+        Language::Hi => ("प्रतिशत", "और"),
+        Language::EnUs | Language::EnGb => ("percent", "and"),
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => {
+                out.push(' ');
+                out.push_str(percent);
+            }
+            '&' => {
+                out.push(' ');
+                out.push_str(and);
+                out.push(' ');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text with control characters replaced by spaces, runs of whitespace folded into one
+/// space (a blank line stays a sentence break), and the ends trimmed.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    let mut newlines = 0;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            if c == '\n' {
+                newlines += 1;
+            }
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            // A paragraph break with no closing punctuation still ends a sentence.
+            if newlines >= 2 && !out.ends_with(['.', '!', '?', ':', ';', ',']) {
+                out.push('.');
+            }
+            out.push(' ');
+        }
+        pending_space = false;
+        newlines = 0;
+        out.push(c);
+    }
+    out
+}
+
+/// The text with what a voice of `lang` cannot read replaced by spaces: letters of other
+/// scripts (Hebrew, Arabic, CJK, …; Devanagari is Hindi's), emoji and pictographs. Reading
+/// them letter by letter through another language's rules would be noise, not speech.
+pub fn speakable(text: &str, lang: Language) -> String {
+    text.chars()
+        .map(|c| {
+            let letter_ok = is_latin(c) || (lang == Language::Hi && is_devanagari(c));
+            let letter = c.is_alphabetic() || is_devanagari(c);
+            if (letter && !letter_ok) || is_emoji(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A Latin letter, accented ones included.
+pub fn is_latin(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | 'a'..='z' | '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}' | '\u{a720}'..='\u{a7ff}'
+        | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}')
+}
+
+/// A letter or sign of the Devanagari script (Hindi), its digits and danda excepted.
+pub fn is_devanagari(c: char) -> bool {
+    matches!(c, '\u{900}'..='\u{963}' | '\u{971}'..='\u{97f}' | '\u{a8e0}'..='\u{a8ff}')
+}
+
+/// Format characters that carry no sound (zero-width spaces, joiners, BOM, bidi marks).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_whitespace_and_controls() {
+        assert_eq!(normalize("  Hello,\t\u{7}world \r\n "), "Hello, world");
+        assert_eq!(normalize("a\u{200b}b"), "a b");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn other_scripts_and_emoji_are_not_read() {
+        assert_eq!(speakable("Café 😀 naïve", Language::EnUs), "Café   naïve");
+        assert_eq!(
+            speakable("שלום hello مرحبا", Language::EnUs).trim(),
+            "hello"
+        );
+        assert_eq!(speakable("5 € & 10%", Language::Fr), "5 € & 10%");
+        assert_eq!(speakable("नमस्ते hello", Language::Hi), "नमस्ते hello");
+        assert_eq!(speakable("नमस्ते hello", Language::Es).trim(), "hello");
+    }
+
+    fn say(text: &str) -> String {
+        for_speech(text, Language::EnUs, &NormalizationOptions::default())
+    }
+
+    #[test]
+    fn assistant_text_is_spoken_naturally() {
+        assert_eq!(
+            say("Your total is $23.50, due by 7:15 a.m. on March 14, 2025."),
+            "Your total is twenty three dollars and fifty cents, due by seven fifteen A M \
+             on March fourteenth, twenty twenty five."
+        );
+        assert_eq!(
+            say("**Note:** Dr. Patel said it's 72°F & sunny 😀!!"),
+            "Note: Doctor Patel said it's seventy two degrees Fahrenheit and sunny!"
+        );
+        assert_eq!(
+            say("See [the docs](https://acme.io/help) or https://acme.io/help, e.g. for v2.0."),
+            "See the docs or acme dot io slash help, for example, for version two point oh."
+        );
+        assert_eq!(
+            say("## Results\n- 15% faster\n- 200 ms less\n- issue #12 closed"),
+            "Results. fifteen percent faster. two hundred milliseconds less. issue number \
+             twelve closed."
+        );
+        assert_eq!(
+            say("Call (555) 123-4567 or email help@acme.io."),
+            "Call five five five, one two three, four five six seven or email help at acme \
+             dot io."
+        );
+    }
+
+    #[test]
+    fn options_switch_rules_off() {
+        let off = NormalizationOptions {
+            normalize: false,
+            ..Default::default()
+        };
+        assert_eq!(for_speech("$5 at 6pm", Language::EnUs, &off), "$5 at 6pm");
+        let no_urls = NormalizationOptions {
+            url_normalization: false,
+            email_normalization: false,
+            ..Default::default()
+        };
+        assert_eq!(
+            for_speech("see acme.io or a@b.com", Language::EnUs, &no_urls),
+            "see acme.io or a at b.com"
+        );
+        let no_units = NormalizationOptions {
+            unit_normalization: false,
+            ..Default::default()
+        };
+        assert_eq!(
+            for_speech("5 GB at 20°C", Language::EnUs, &no_units),
+            "five GB at twenty degrees Celsius"
+        );
+    }
+
+    #[test]
+    fn other_languages_keep_their_numbers_for_espeak() {
+        let o = NormalizationOptions::default();
+        assert_eq!(
+            for_speech("**Hola** 😀, un 20% más!!", Language::Es, &o),
+            "Hola, un 20 por ciento más!"
+        );
+        assert_eq!(for_speech("A & B", Language::Fr, &o), "A et B");
+    }
+
+    #[test]
+    fn abbreviations_do_not_break_sentences() {
+        use crate::text::split::sentences;
+        let text = say("Dr. Smith lives on St. Mark's Pl., e.g. near Mt. Hood. It is 5 p.m. now.");
+        assert_eq!(sentences(&text).len(), 2, "{text}");
+    }
+
+    #[test]
+    fn paragraph_breaks_end_sentences() {
+        assert_eq!(normalize("Title\n\nBody text."), "Title. Body text.");
+        assert_eq!(normalize("One.\n\nTwo."), "One. Two.");
+        assert_eq!(normalize("line\nwrapped"), "line wrapped");
+    }
+}

@@ -1,0 +1,419 @@
+//! Numbers in words: cardinals, decimals, ordinals, years, digit strings; and the rules that
+//! read currency, percentages, "1.5M", "#12", ordinals, version numbers and plain numbers.
+
+use std::borrow::Cow;
+
+use regex::Captures;
+
+use super::rx;
+
+const ONES: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS: [&str; 10] = [
+    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+const SCALES: [(u64, &str); 4] = [
+    (1_000_000_000_000, "trillion"),
+    (1_000_000_000, "billion"),
+    (1_000_000, "million"),
+    (1_000, "thousand"),
+];
+/// Longer digit strings are read digit by digit (ids, card numbers), not as quantities.
+const MAX_CARDINAL_DIGITS: usize = 15;
+
+/// `n` in words: 1234 → "one thousand two hundred thirty four".
+pub fn cardinal(n: u64) -> String {
+    if n < 20 {
+        return ONES[n as usize].to_owned();
+    }
+    if n < 100 {
+        let tens = TENS[(n / 10) as usize];
+        return match n % 10 {
+            0 => tens.to_owned(),
+            r => format!("{tens} {}", ONES[r as usize]),
+        };
+    }
+    if n < 1000 {
+        let head = format!("{} hundred", ONES[(n / 100) as usize]);
+        return match n % 100 {
+            0 => head,
+            r => format!("{head} {}", cardinal(r)),
+        };
+    }
+    for (size, name) in SCALES {
+        if n >= size {
+            let head = format!("{} {name}", cardinal(n / size));
+            return match n % size {
+                0 => head,
+                r => format!("{head} {}", cardinal(r)),
+            };
+        }
+    }
+    // Beyond the scales (≥ 10^15 is never reached through `integer`).
+    digits(&n.to_string())
+}
+
+/// Each digit as a word: "42" → "four two".
+pub fn digits(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| c.to_digit(10))
+        .map(|d| ONES[d as usize])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A digit string (commas allowed as thousands separators) as a quantity; very long ones
+/// digit by digit.
+pub fn integer(s: &str) -> String {
+    let plain: String = s.chars().filter(char::is_ascii_digit).collect();
+    if plain.is_empty() {
+        return String::new();
+    }
+    let trimmed = plain.trim_start_matches('0');
+    if trimmed.len() > MAX_CARDINAL_DIGITS {
+        return digits(&plain);
+    }
+    cardinal(trimmed.parse().unwrap_or(0))
+}
+
+/// "3.14" → "three point one four"; "2.0" → "two point oh".
+pub fn decimal(whole: &str, fraction: &str) -> String {
+    let mut out = integer(whole);
+    if !fraction.is_empty() {
+        out.push_str(" point ");
+        out.push_str(&point_digits(fraction));
+    }
+    out
+}
+
+/// Digits after a point: zero is "oh", as people read "2.0" and "1.05".
+fn point_digits(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| c.to_digit(10))
+        .map(|d| if d == 0 { "oh" } else { ONES[d as usize] })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A number as written, with an optional decimal part: "1,250.5".
+pub fn number(s: &str) -> String {
+    match s.split_once('.') {
+        Some((whole, fraction)) => decimal(whole, fraction),
+        None => integer(s),
+    }
+}
+
+/// `n` as an ordinal: 1 → "first", 23 → "twenty third".
+pub fn ordinal(n: u64) -> String {
+    let words = cardinal(n);
+    let (head, last) = match words.rsplit_once(' ') {
+        Some((h, l)) => (format!("{h} "), l.to_owned()),
+        None => (String::new(), words),
+    };
+    let last = match last.as_str() {
+        "one" => "first".to_owned(),
+        "two" => "second".to_owned(),
+        "three" => "third".to_owned(),
+        "five" => "fifth".to_owned(),
+        "eight" => "eighth".to_owned(),
+        "nine" => "ninth".to_owned(),
+        "twelve" => "twelfth".to_owned(),
+        w if w.ends_with('y') => format!("{}ieth", &w[..w.len() - 1]),
+        w => format!("{w}th"),
+    };
+    head + &last
+}
+
+/// A year as people say it: 1999 → "nineteen ninety nine", 2005 → "two thousand five",
+/// 2025 → "twenty twenty five", 1900 → "nineteen hundred".
+pub fn year(n: u64) -> String {
+    if !(1100..=2099).contains(&n) || (2000..=2009).contains(&n) {
+        return cardinal(n);
+    }
+    let (hi, lo) = (n / 100, n % 100);
+    match lo {
+        0 => format!("{} hundred", cardinal(hi)),
+        1..=9 => format!("{} oh {}", cardinal(hi), cardinal(lo)),
+        _ => format!("{} {}", cardinal(hi), cardinal(lo)),
+    }
+}
+
+/// Currency names: (symbol, one, many, cent one, cents many).
+const CURRENCIES: &[(char, &str, &str, &str, &str)] = &[
+    ('$', "dollar", "dollars", "cent", "cents"),
+    ('€', "euro", "euros", "cent", "cents"),
+    ('£', "pound", "pounds", "penny", "pence"),
+    ('¥', "yen", "yen", "", ""),
+    ('₹', "rupee", "rupees", "paisa", "paise"),
+];
+
+fn scale_word(s: &str) -> Option<&'static str> {
+    match s.to_ascii_lowercase().as_str() {
+        "k" | "thousand" => Some("thousand"),
+        "m" | "mn" | "million" => Some("million"),
+        "b" | "bn" | "billion" => Some("billion"),
+        "t" | "tn" | "trillion" => Some("trillion"),
+        _ => None,
+    }
+}
+
+fn plural<'a>(amount: &str, one: &'a str, many: &'a str) -> &'a str {
+    if amount.trim_start_matches('0') == "1" {
+        one
+    } else {
+        many
+    }
+}
+
+/// "$23.50" → "twenty three dollars and fifty cents"; "€1.5M" → "one point five million
+/// euros"; "£5" → "five pounds".
+pub fn currency(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(
+        r"(?i)([$€£¥₹])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s?(thousand|million|billion|trillion|bn|mn|[kmbt])\b)?",
+    );
+    RE.replace_all(text, |c: &Captures| {
+        let symbol = c[1].chars().next().unwrap_or('$');
+        let Some(&(_, one, many, cent, cents)) = CURRENCIES.iter().find(|(s, ..)| *s == symbol)
+        else {
+            return c[0].to_owned();
+        };
+        let whole = &c[2];
+        let fraction = c.get(3).map_or("", |m| m.as_str());
+        if let Some(scale) = c.get(4).and_then(|m| scale_word(m.as_str())) {
+            return format!(" {} {scale} {many} ", decimal(whole, fraction));
+        }
+        let units = format!("{} {}", integer(whole), plural(whole, one, many));
+        let cents_value: u64 = match fraction.len() {
+            0 => 0,
+            1 => fraction.parse::<u64>().unwrap_or(0) * 10,
+            2 => fraction.parse().unwrap_or(0),
+            // "$0.005": not cents; read as a decimal amount.
+            _ => return format!(" {} {many} ", decimal(whole, fraction)),
+        };
+        if cents_value == 0 || cent.is_empty() {
+            return format!(" {units} ");
+        }
+        let cents_words = format!(
+            "{} {}",
+            cardinal(cents_value),
+            if cents_value == 1 { cent } else { cents }
+        );
+        if whole.trim_start_matches('0').is_empty() {
+            format!(" {cents_words} ")
+        } else {
+            format!(" {units} and {cents_words} ")
+        }
+    })
+}
+
+/// "15%" → "fifteen percent", "-3.5 %" → "minus three point five percent".
+pub fn percent(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"(-|\+)?\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?%");
+    RE.replace_all(text, |c: &Captures| {
+        let sign = match c.get(1).map(|m| m.as_str()) {
+            Some("-") => "minus ",
+            Some("+") => "plus ",
+            _ => "",
+        };
+        let n = decimal(&c[2], c.get(3).map_or("", |m| m.as_str()));
+        format!("{sign}{n} percent")
+    })
+}
+
+/// "1.5M users" → "one point five million users"; "10k" → "ten thousand".
+pub fn scaled(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"\b(\d+)(?:\.(\d+))?([kKMB]|bn)\b");
+    RE.replace_all(text, |c: &Captures| {
+        let scale = scale_word(&c[3]).unwrap_or("thousand");
+        format!(
+            "{} {scale}",
+            decimal(&c[1], c.get(2).map_or("", |m| m.as_str()))
+        )
+    })
+}
+
+/// "#12" → "number twelve"; "No. 5" → "number five".
+pub fn number_sign(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"(?:#|\bNo\.\s?|\bno\.\s)(\d+)\b");
+    RE.replace_all(text, |c: &Captures| format!("number {}", integer(&c[1])))
+}
+
+/// "1st" → "first", "23rd" → "twenty third".
+pub fn ordinals(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"\b(\d{1,15})(?:st|nd|rd|th)\b");
+    RE.replace_all(text, |c: &Captures| ordinal(c[1].parse().unwrap_or(0)))
+}
+
+/// Version numbers: "v2.0" → "version two point oh", "3.11.4" → "three point eleven point
+/// four" (each part a number, as developers read them).
+pub fn versions(text: &str) -> Cow<'_, str> {
+    static V: rx::Lazy = rx::lazy!(r"\b[vV](\d+(?:\.\d+)*)\b");
+    static MULTI: rx::Lazy = rx::lazy!(r"\b\d+(?:\.\d+){2,}\b");
+    let spoken = |v: &str| -> String {
+        let parts: Vec<&str> = v.split('.').collect();
+        if parts.len() == 2 {
+            return decimal(parts[0], parts[1]);
+        }
+        parts
+            .iter()
+            .map(|p| {
+                if *p == "0" {
+                    "oh".to_owned()
+                } else {
+                    integer(p)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" point ")
+    };
+    let text = V.replace_all(text, |c: &Captures| format!("version {}", spoken(&c[1])));
+    match MULTI.replace_all(&text, |c: &Captures| spoken(&c[0])) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(s) => Cow::Owned(s),
+    }
+}
+
+/// Ranges: "10-20" → "10 to 20" (before the numbers are read).
+pub fn ranges(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[-–]\s?(\d+(?:\.\d+)?)\b");
+    RE.replace_all(text, "$1 to $2")
+}
+
+/// Every number left: negatives, decimals, thousands separators, years.
+pub fn plain(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy =
+        rx::lazy!(r"(^|[\s(\[])?(-)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(s\b|'s\b)?",);
+    RE.replace_all(text, |c: &Captures| {
+        let lead = c.get(1).map_or("", |m| m.as_str());
+        let minus = if c.get(2).is_some() && c.get(1).is_some() {
+            "minus "
+        } else if c.get(2).is_some() {
+            // "5-6" was a range, handled before; a hyphen glued to a word stays a pause.
+            " "
+        } else {
+            ""
+        };
+        let whole = &c[3];
+        let fraction = c.get(4).map_or("", |m| m.as_str());
+        let decade = c.get(5).is_some();
+        let value: Option<u64> = (!whole.contains(',') && whole.len() == 4 && fraction.is_empty())
+            .then(|| whole.parse().ok())
+            .flatten();
+        let words = match value {
+            Some(y) if (1100..=2099).contains(&y) => year(y),
+            _ if fraction.is_empty() => integer(whole),
+            _ => decimal(whole, fraction),
+        };
+        let words = if decade { pluralize(&words) } else { words };
+        format!("{lead}{minus}{words}")
+    })
+}
+
+/// "nineteen ninety" → "nineteen nineties" (for "1990s", "80s").
+fn pluralize(words: &str) -> String {
+    match words.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{words}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cardinals_and_ordinals() {
+        assert_eq!(cardinal(0), "zero");
+        assert_eq!(cardinal(23), "twenty three");
+        assert_eq!(cardinal(100), "one hundred");
+        assert_eq!(
+            cardinal(1_234_567),
+            "one million two hundred thirty four thousand five hundred sixty seven"
+        );
+        assert_eq!(ordinal(1), "first");
+        assert_eq!(ordinal(12), "twelfth");
+        assert_eq!(ordinal(20), "twentieth");
+        assert_eq!(ordinal(23), "twenty third");
+        assert_eq!(ordinal(101), "one hundred first");
+        assert_eq!(integer("1,250"), "one thousand two hundred fifty");
+        assert_eq!(
+            integer("4111111111111111111"),
+            digits("4111111111111111111")
+        );
+    }
+
+    #[test]
+    fn years_and_decimals() {
+        assert_eq!(year(2025), "twenty twenty five");
+        assert_eq!(year(1999), "nineteen ninety nine");
+        assert_eq!(year(2005), "two thousand five");
+        assert_eq!(year(1905), "nineteen oh five");
+        assert_eq!(decimal("3", "14"), "three point one four");
+        assert_eq!(decimal("2", "0"), "two point oh");
+    }
+
+    #[test]
+    fn currency_with_cents_and_scales() {
+        assert_eq!(
+            currency("It costs $23.50 today").trim(),
+            "It costs  twenty three dollars and fifty cents  today"
+        );
+        assert_eq!(currency("$1").trim(), "one dollar");
+        assert_eq!(currency("€0.99").trim(), "ninety nine cents");
+        assert_eq!(currency("£5").trim(), "five pounds");
+        assert_eq!(currency("¥300").trim(), "three hundred yen");
+        assert_eq!(currency("$1.5M").trim(), "one point five million dollars");
+        assert_eq!(currency("$2 billion").trim(), "two billion dollars");
+        assert_eq!(
+            currency("$1,200").trim(),
+            "one thousand two hundred dollars"
+        );
+    }
+
+    #[test]
+    fn percentages_scales_and_signs() {
+        assert_eq!(percent("up 15%"), "up fifteen percent");
+        assert_eq!(percent("-3.5%"), "minus three point five percent");
+        assert_eq!(scaled("1.5M users"), "one point five million users");
+        assert_eq!(scaled("10k steps"), "ten thousand steps");
+        assert_eq!(number_sign("issue #12"), "issue number twelve");
+        assert_eq!(ordinals("the 1st and 22nd"), "the first and twenty second");
+    }
+
+    #[test]
+    fn versions_ranges_and_plain_numbers() {
+        assert_eq!(
+            versions("Python 3.11.4"),
+            "Python three point eleven point four"
+        );
+        assert_eq!(versions("v2.0 is out"), "version two point oh is out");
+        assert_eq!(ranges("10-20 minutes"), "10 to 20 minutes");
+        assert_eq!(
+            plain("in 2025 we had 1,200 users"),
+            "in twenty twenty five we had one thousand two hundred users"
+        );
+        assert_eq!(plain("it was -5 outside"), "it was minus five outside");
+        assert_eq!(plain("the 1990s"), "the nineteen nineties");
+        assert_eq!(plain("pi is 3.14"), "pi is three point one four");
+    }
+}

@@ -1,0 +1,231 @@
+//! Abbreviations ("Dr.", "St.", "e.g.", "etc.", "vs."), "&", "(s)", and the symbols left
+//! after the other rules ("+", "=", "@", "/", "~", "×", arrows).
+
+use std::borrow::Cow;
+
+use regex::Captures;
+
+use super::rx;
+
+/// Abbreviations always followed by a name: their period never ends a sentence.
+const TITLES: &[(&str, &str)] = &[
+    ("Dr", "Doctor"),
+    ("Mr", "Mister"),
+    ("Mrs", "Missus"),
+    ("Ms", "Miz"),
+    ("Mt", "Mount"),
+    ("Prof", "Professor"),
+    ("Capt", "Captain"),
+    ("Gen", "General"),
+    ("Sen", "Senator"),
+    ("Rep", "Representative"),
+    ("Lt", "Lieutenant"),
+    ("Col", "Colonel"),
+];
+
+/// Abbreviations that can end a sentence: the period stays when the next word starts one.
+const WORDS: &[(&str, &str)] = &[
+    ("etc", "et cetera"),
+    ("vs", "versus"),
+    ("approx", "approximately"),
+    ("Jr", "Junior"),
+    ("Sr", "Senior"),
+    ("Inc", "Incorporated"),
+    ("Ltd", "Limited"),
+    ("Dept", "Department"),
+    ("Ave", "Avenue"),
+    ("Blvd", "Boulevard"),
+];
+
+/// What follows an abbreviation's period decides whether it also ended the sentence.
+fn keeps_period(rest: &str) -> bool {
+    let next = rest.trim_start();
+    next.is_empty() || next.starts_with(|c: char| c.is_uppercase() || c == '\n')
+}
+
+pub fn abbreviations(text: &str) -> Cow<'_, str> {
+    static TITLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let names: Vec<&str> = TITLES.iter().map(|(a, _)| *a).collect();
+        rx::compile(&format!(r"\b({})\.(\s)", names.join("|")))
+    });
+    static WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let names: Vec<&str> = WORDS.iter().map(|(a, _)| *a).collect();
+        rx::compile(&format!(r"\b({})\.", names.join("|")))
+    });
+    // e.g. and i.e. introduce a clause: a comma, not a full stop.
+    static LATIN: rx::Lazy = rx::lazy!(r"(?i)\b(e\.g|i\.e)\.?(,)?(\s|$)");
+    static SAINT_STREET: rx::Lazy = rx::lazy!(r"\bSt\.(\s+)(\S?)");
+    static VS: rx::Lazy = rx::lazy!(r"\bvs\b");
+
+    let t = TITLE.replace_all(text, |c: &Captures| {
+        let full = TITLES
+            .iter()
+            .find(|(a, _)| *a == &c[1])
+            .map_or(&c[1], |(_, f)| f);
+        format!("{full}{}", &c[2])
+    });
+    let t = LATIN.replace_all(&t, |c: &Captures| {
+        let spoken = if c[1].eq_ignore_ascii_case("e.g") {
+            "for example"
+        } else {
+            "that is"
+        };
+        format!("{spoken},{}", &c[3])
+    });
+    // "St. Louis" is a saint; "Main St." a street.
+    let t =
+        SAINT_STREET.replace_all(&t, |c: &Captures| {
+            let next = &c[2];
+            if next.starts_with(char::is_uppercase) {
+                let start = c.get(0).map_or(0, |m| m.start());
+                let before = t[..start].trim_end();
+                // After a name or number it is a street, whatever follows.
+                if before.rsplit(' ').next().is_some_and(|w| {
+                    w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                }) {
+                    return format!("Street.{}{next}", &c[1]);
+                }
+                format!("Saint{}{next}", &c[1])
+            } else {
+                format!("Street{}{next}", &c[1])
+            }
+        });
+    let t = WORD.replace_all(&t, |c: &Captures| {
+        let full = WORDS
+            .iter()
+            .find(|(a, _)| *a == &c[1])
+            .map_or(&c[1], |(_, f)| f);
+        let end = c.get(0).map_or(0, |m| m.end());
+        if keeps_period(&t[end..]) {
+            format!("{full}.")
+        } else {
+            full.to_owned()
+        }
+    });
+    let t = VS.replace_all(&t, "versus");
+    Cow::Owned(t.into_owned())
+}
+
+/// "file(s)" → "files".
+pub fn optional_plurals(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"(\w)\(s\)");
+    RE.replace_all(text, "${1}s")
+}
+
+/// "&" → "and", always: it is never silent.
+pub fn ampersand(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"\s*&\s*");
+    RE.replace_all(text, " and ")
+}
+
+/// Symbols still in the text after the other rules, as words.
+pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
+    static TIMES: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\b");
+    static BETWEEN_NUMBERS: rx::Lazy = rx::lazy!(r"(\d)\s*([+=×*/<>])\s*(\d)");
+    static SLASH_WORDS: rx::Lazy = rx::lazy!(r"\b([A-Za-z]+)/([A-Za-z]+)\b");
+    static APPROX: rx::Lazy = rx::lazy!(r"(^|\s)~\s?(\d)");
+    let t = TIMES.replace_all(text, "$1 times");
+    let t = BETWEEN_NUMBERS.replace_all(&t, |c: &Captures| {
+        let op = match &c[2] {
+            "+" => "plus",
+            "=" => "equals",
+            "×" | "*" => "times",
+            "/" => "over",
+            "<" => "is less than",
+            _ => "is greater than",
+        };
+        format!("{} {op} {}", &c[1], &c[3])
+    });
+    // "and/or", "client/server": both words, the slash a short pause.
+    let t = SLASH_WORDS.replace_all(&t, |c: &Captures| {
+        if c[1].eq_ignore_ascii_case("and") {
+            format!("{} {}", &c[1], &c[2])
+        } else {
+            format!("{} or {}", &c[1], &c[2])
+        }
+    });
+    let t = APPROX.replace_all(&t, "${1}about $2");
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        let word = match c {
+            '+' => " plus ",
+            '=' => " equals ",
+            '@' => " at ",
+            '×' => " times ",
+            '÷' => " divided by ",
+            '→' | '⇒' | '➜' => " to ",
+            '←' => " from ",
+            '≈' => " about ",
+            '≤' => " at most ",
+            '≥' => " at least ",
+            '°' => " degrees ",
+            '%' => " percent ",
+            '#' | '*' | '_' | '|' | '^' | '~' | '`' | '<' | '>' | '{' | '}' | '[' | ']' | '\\' => {
+                " "
+            }
+            '/' => " ",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(word);
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_never_end_sentences() {
+        assert_eq!(
+            abbreviations("Dr. Smith and Mr. Lee"),
+            "Doctor Smith and Mister Lee"
+        );
+        assert_eq!(abbreviations("Mt. Everest"), "Mount Everest");
+    }
+
+    #[test]
+    fn latin_and_sentence_final_abbreviations() {
+        assert_eq!(
+            abbreviations("fruit, e.g. apples, etc. are fine"),
+            "fruit, for example, apples, et cetera are fine"
+        );
+        assert_eq!(abbreviations("i.e., the cache"), "that is, the cache");
+        assert_eq!(
+            abbreviations("apples, pears, etc. Then"),
+            "apples, pears, et cetera. Then"
+        );
+        assert_eq!(abbreviations("cats vs. dogs"), "cats versus dogs");
+        assert_eq!(abbreviations("Rust vs Go"), "Rust versus Go");
+    }
+
+    #[test]
+    fn saint_or_street() {
+        assert_eq!(abbreviations("St. Louis"), "Saint Louis");
+        assert_eq!(abbreviations("on 5th St. near"), "on 5th Street near");
+        assert_eq!(
+            abbreviations("at 12 Main St. Then we"),
+            "at 12 Main Street. Then we"
+        );
+    }
+
+    #[test]
+    fn symbols_become_words() {
+        assert_eq!(ampersand("R&D and Q & A"), "R and D and Q and A");
+        assert_eq!(optional_plurals("the file(s)"), "the files");
+        assert_eq!(
+            remaining_symbols("2 + 2 = 4 + x")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            "2 plus 2 equals 4 plus x"
+        );
+        assert_eq!(remaining_symbols("and/or"), "and or");
+        assert_eq!(remaining_symbols("yes/no"), "yes or no");
+        assert_eq!(remaining_symbols("it is 3x faster"), "it is 3 times faster");
+        assert_eq!(remaining_symbols("~5 minutes"), "about 5 minutes");
+    }
+}
