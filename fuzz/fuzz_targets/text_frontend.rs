@@ -1,6 +1,6 @@
-//! Any text through the whole front end (normalize, split, G2P with the espeak-ng fallback,
-//! chunking): no panic, no crash in espeak-ng, and every chunk within the model's limit
-//! and vocabulary.
+//! Any text through the whole front end (normalize, split, G2P with the espeak-ng fallback
+//! or espeak-ng itself, chunking), in every language and with any normalization switches:
+//! no panic, no crash in espeak-ng, and every chunk within the model's limit and vocabulary.
 #![no_main]
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use ttsd::engine::MAX_PHONEME_IDS;
-use ttsd::text::{Language, TextFrontend};
+use ttsd::text::{ChunkPlan, Language, NormalizationOptions, TextFrontend};
 
 fn frontend() -> &'static TextFrontend {
     static FRONTEND: OnceLock<TextFrontend> = OnceLock::new();
