@@ -59,7 +59,8 @@ async function loadVoices() {
     const body = await resp.json();
     voices = body.details || body.voices.map((name) => ({ name, language: '', gender: '' }));
     fillVoiceSelect(el.voice, '', el.voice.value || 'af_heart');
-    setStatus(`${voices.length} voices. American and British English voices speak now.`);
+    const speaking = voices.filter((v) => v.supported !== false).length;
+    setStatus(`${voices.length} voices, ${speaking} of them speak here (Japanese and Mandarin not yet).`);
   } catch (e) {
     setStatus(`Cannot load the voices: ${e.message}`, true);
   }
@@ -90,7 +91,12 @@ function fillVoiceSelect(select, query, keep) {
   for (const [label, list] of groups) {
     const group = document.createElement('optgroup');
     group.label = label;
-    for (const v of list) group.append(new Option(v.name, v.name));
+    for (const v of list) {
+      // Listed for completeness; the server has no G2P for their language yet.
+      const option = new Option(v.supported === false ? `${v.name} (not yet spoken)` : v.name, v.name);
+      option.disabled = v.supported === false;
+      group.append(option);
+    }
     select.append(group);
   }
   if (groups.size === 0) {
