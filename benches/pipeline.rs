@@ -59,13 +59,7 @@ fn inference(c: &mut Criterion) {
     let mut g = c.benchmark_group("inference");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     for threads in [1, 2] {
-        let mut model = Kokoro::load(&EngineConfig {
-            model: root().join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
-            threads,
-            device: Default::default(),
-        })
-        .expect("model");
+        let mut model = Kokoro::load(&engine_config(threads)).expect("model");
         for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
             // The whole sentence as one model call (no first-clause cut).
             let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
@@ -88,13 +82,7 @@ fn encode(c: &mut Criterion) {
         TextFrontend::new(Vocab::load(&root().join("assets/vocab.json")).expect("vocab"));
     let voices = Voices::load(&root().join("voices")).expect("voices");
     let voice = voices.resolve("af_heart").expect("af_heart");
-    let mut model = Kokoro::load(&EngineConfig {
-        model: root().join("assets/kokoro-v1.0.int8.onnx"),
-        ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
-        threads: 2,
-        device: Default::default(),
-    })
-    .expect("model");
+    let mut model = Kokoro::load(&engine_config(2)).expect("model");
     let phonemes = frontend.phonemes(MEDIUM, Language::EnUs).expect("g2p");
     let ids = frontend.chunk(&phonemes).ids;
     let style = voice.style.style(ids.len()).to_vec();
@@ -124,11 +112,12 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-fn engine_config() -> EngineConfig {
+fn engine_config(threads: usize) -> EngineConfig {
     EngineConfig {
         model: root().join("assets/kokoro-v1.0.int8.onnx"),
         ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
-        threads: 2,
+        threads,
+        spinning: true,
         device: Default::default(),
     }
 }
@@ -148,7 +137,7 @@ fn overhead(_c: &mut Criterion) {
     let voices = Voices::load(&root().join("voices")).expect("voices");
     let voice = voices.resolve("af_heart").expect("af_heart");
     let scheduler = Scheduler::start(&SchedulerConfig {
-        engine: engine_config(),
+        engine: engine_config(2),
         workers: 1,
         queue_capacity: 4,
     })

@@ -100,6 +100,8 @@ impl EngineArgs {
                 model: self.assets.model.clone(),
                 ort_library: self.assets.ort_library.clone(),
                 threads,
+                // Spin only when no two threads share a core.
+                spinning: workers * threads <= cores(),
                 device: self.device,
             },
             workers,

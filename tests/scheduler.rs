@@ -17,6 +17,7 @@ fn scheduler(queue_capacity: usize) -> Scheduler {
             model: repo().join("assets/kokoro-v1.0.int8.onnx"),
             ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
             threads: 2,
+            spinning: true,
             device: Default::default(),
         },
         workers: 1,

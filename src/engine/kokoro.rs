@@ -49,6 +49,9 @@ pub struct EngineConfig {
     pub ort_library: PathBuf,
     /// Intra-op threads per session.
     pub threads: usize,
+    /// Whether idle intra-op threads spin waiting for work: faster hand-offs when every
+    /// thread has a core of its own, wasted cores when sessions share them.
+    pub spinning: bool,
     pub device: Device,
 }
 
@@ -97,6 +100,8 @@ impl Kokoro {
         let builder = Session::builder(&env)
             .map_err(fail)?
             .with_intra_threads(config.threads.max(1))
+            .map_err(|e| fail(e.into()))?
+            .with_intra_op_spinning(config.spinning)
             .map_err(|e| fail(e.into()))?
             .with_memory_pattern(false)
             .map_err(|e| fail(e.into()))?;
