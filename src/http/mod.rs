@@ -8,6 +8,7 @@ mod health;
 mod metrics;
 mod middleware;
 mod openai;
+mod openapi;
 mod speech;
 mod voices;
 mod web;
@@ -81,10 +82,31 @@ pub struct HttpOptions {
     pub cors_allow_origin: Vec<String>,
 }
 
-/// All routes and layers.
+/// Every route [`router`] serves, as (method, path): `openapi.json` must describe exactly
+/// these (a unit test checks), and the client tests request each one.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/app.js"),
+    ("GET", "/style.css"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/openapi.json"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/audio/speech"),
+    ("GET", "/v1/audio/voices"),
+    ("GET", "/v1/models"),
+    ("POST", "/openwebui/v1/audio/speech"),
+    ("GET", "/openwebui/v1/audio/voices"),
+    ("GET", "/openwebui/v1/audio/models"),
+];
+
+/// All routes and layers (listed in [`ROUTES`]).
 pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
     let protected = Router::new()
         .route("/v1/audio/speech", post(speech::speech))
+        // Open WebUI's base URL: its listings want another shape than Kokoro-FastAPI's
+        // (see `voices::openwebui_voices`); speech is the same endpoint.
+        .route("/openwebui/v1/audio/speech", post(speech::speech))
         .route("/v1/audio/voices", get(voices::voices))
         .route("/v1/models", get(voices::models))
         .route("/metrics", get(metrics::metrics))
@@ -99,6 +121,10 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         .route("/style.css", get(web::style_css))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/openapi.json", get(openapi::openapi))
+        // Open WebUI fetches these two without its API key; they list public facts only.
+        .route("/openwebui/v1/audio/voices", get(voices::openwebui_voices))
+        .route("/openwebui/v1/audio/models", get(voices::openwebui_models))
         .merge(protected)
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(options.max_body_bytes));
