@@ -128,10 +128,7 @@ mod tests {
         assert_eq!(quiet, vec![0.2, -0.4, 0.8]);
         let mut loud: Vec<f32> = (-100..=100).map(|i| i as f32 / 100.0).collect();
         apply_gain(&mut loud, MAX_GAIN);
-        assert!(
-            loud.iter().all(|s| s.abs() <= 1.0),
-            "limited to full scale"
-        );
+        assert!(loud.iter().all(|s| s.abs() <= 1.0), "limited to full scale");
         assert!(
             loud.windows(2).all(|w| w[0] <= w[1]),
             "the curve keeps the waveform's order (no fold-over)"

@@ -175,9 +175,9 @@ fn check_extras(body: &SpeechBody) -> Result<bool, ApiError> {
 
 /// One chunk of audio (in the response format) as OpenAI's `speech.audio.delta` event.
 fn delta_event(bytes: &[u8]) -> Bytes {
+    // Written by hand to keep OpenAI's key order (`type` first); base64 needs no escaping.
     let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let event = json!({"type": "speech.audio.delta", "audio": audio});
-    format!("data: {event}\n\n").into()
+    format!("data: {{\"type\":\"speech.audio.delta\",\"audio\":\"{audio}\"}}\n\n").into()
 }
 
 /// The closing `speech.audio.done` event with the usage: phoneme ids read by the model as
@@ -209,7 +209,7 @@ mod tests {
         let text = std::str::from_utf8(&event).unwrap_or_default();
         assert_eq!(
             text,
-            "data: {\"audio\":\"AAEC/w==\",\"type\":\"speech.audio.delta\"}\n\n"
+            "data: {\"type\":\"speech.audio.delta\",\"audio\":\"AAEC/w==\"}\n\n"
         );
     }
 }
