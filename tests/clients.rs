@@ -18,9 +18,14 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use common::{SAMPLE_RATE, Server, THREE_SENTENCES, asr_check, decode, rt, serial, tempdir};
+use common::{SAMPLE_RATE, Server, asr_check, decode, rt, serial, tempdir};
 
 const KEY: &str = "sk-ttsd-clients-test";
+/// Short enough to keep these tests quick, long enough for several chunks (the first clause
+/// goes alone, then each sentence).
+/// (No numbers: the ear writes them as digits in ways that cost words.)
+const TEXT: &str = "Good morning, and welcome aboard. Please keep your ticket ready, because \
+    the conductor will check it soon.";
 
 /// The venv's python (created on first use; idempotent).
 fn python() -> &'static Path {
@@ -63,10 +68,7 @@ fn openai_sdk_create_stream_and_sse() {
     let server = Server::start(&["--api-key", KEY]);
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    let summary = run_script(
-        "openai_sdk.py",
-        &[&server.url("/v1"), KEY, out, THREE_SENTENCES],
-    );
+    let summary = run_script("openai_sdk.py", &[&server.url("/v1"), KEY, out, TEXT]);
     eprintln!("openai SDK: {summary}");
     assert!(summary["create_bytes"].as_u64().unwrap() > 44);
     assert_eq!(summary["stream_content_type"], "audio/pcm");
@@ -92,12 +94,9 @@ fn openai_sdk_create_stream_and_sse() {
     );
     let files = ["create.wav", "streamed.wav", "sse.wav"].map(|f| dir.path().join(f));
     for f in &files {
-        assert!(wav_seconds(f) > 5.0, "{} is the whole text", f.display());
+        assert!(wav_seconds(f) > 4.0, "{} is the whole text", f.display());
     }
-    let pairs: Vec<(&str, &Path)> = files
-        .iter()
-        .map(|f| (THREE_SENTENCES, f.as_path()))
-        .collect();
+    let pairs: Vec<(&str, &Path)> = files.iter().map(|f| (TEXT, f.as_path())).collect();
     asr_check(&pairs, 0.15);
 }
 
@@ -107,13 +106,12 @@ fn openai_sdk_create_stream_and_sse() {
 fn sse_events_carry_the_audio_then_the_usage() {
     let _guard = serial();
     let server = Server::start(&[]);
-    let dir = tempdir();
     rt().block_on(async {
         let client = reqwest::Client::new();
         let resp = client
             .post(server.url("/v1/audio/speech"))
             .json(&json!({
-                "input": THREE_SENTENCES,
+                "input": TEXT,
                 "response_format": "mp3",
                 "stream_format": "sse",
             }))
@@ -153,9 +151,7 @@ fn sse_events_carry_the_audio_then_the_usage() {
             "{} decoded samples, {output} counted",
             samples.len()
         );
-        let path = dir.path().join("sse.mp3");
-        std::fs::write(&path, &mp3).unwrap();
-        asr_check(&[(THREE_SENTENCES, &path)], 0.15);
+        // Intelligibility of SSE audio is the openai SDK test's; here, the framing.
 
         for (body, param) in [
             (
@@ -250,14 +246,14 @@ fn litellm_proxy_round_trip() {
             master,
             "kokoro-tts",
             mp3.to_str().unwrap(),
-            THREE_SENTENCES,
+            TEXT,
         ],
     );
     eprintln!("litellm: {summary}");
     let (samples, rate) = decode(&std::fs::read(&mp3).unwrap(), "mp3");
     assert_eq!(rate, SAMPLE_RATE, "ttsd's mp3, passed through");
-    assert!(samples.len() > 5 * SAMPLE_RATE as usize);
-    asr_check(&[(THREE_SENTENCES, &mp3)], 0.15);
+    assert!(samples.len() > 4 * SAMPLE_RATE as usize);
+    asr_check(&[(TEXT, &mp3)], 0.15);
 }
 
 /// The status of a GET over a plain socket.
@@ -285,7 +281,7 @@ fn open_webui_requests() {
             "kokoro",
             "af_bella",
             mp3.to_str().unwrap(),
-            THREE_SENTENCES,
+            TEXT,
         ],
     );
     let models = summary["models"].as_array().unwrap();
@@ -305,7 +301,7 @@ fn open_webui_requests() {
         "only voices that speak now: {voices:?}"
     );
     assert_eq!(summary["content_type"], "audio/mpeg");
-    asr_check(&[(THREE_SENTENCES, &mp3)], 0.15);
+    asr_check(&[(TEXT, &mp3)], 0.15);
 }
 
 #[test]
@@ -446,7 +442,7 @@ fn wyoming_clients() {
     let dir = tempdir();
     let summary = run_script(
         "wyoming_tts.py",
-        &[host, port, dir.path().to_str().unwrap(), THREE_SENTENCES],
+        &[host, port, dir.path().to_str().unwrap(), TEXT],
     );
     eprintln!("wyoming: {summary}");
     assert_eq!(summary["streaming"], true);
@@ -462,10 +458,7 @@ fn wyoming_clients() {
     assert_eq!(summary["streamed"]["stops"], 1);
     assert_eq!(summary["streamed"]["last"], "synthesize-stopped");
     let files = ["oneshot.wav", "streamed.wav"].map(|f| dir.path().join(f));
-    let pairs: Vec<(&str, &Path)> = files
-        .iter()
-        .map(|f| (THREE_SENTENCES, f.as_path()))
-        .collect();
+    let pairs: Vec<(&str, &Path)> = files.iter().map(|f| (TEXT, f.as_path())).collect();
     asr_check(&pairs, 0.15);
 
     // A Rust client on the raw protocol: framing, timestamps, errors as events.
