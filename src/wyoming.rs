@@ -207,9 +207,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         next_id += 1;
         tokio::spawn(
             async move {
-                if let Err(e) = connection(stream, shared).await {
-                    tracing::info!(error = %e, "wyoming: connection ended");
-                }
+                connection(stream, shared).await;
                 drop(slot);
             }
             .instrument(span),
@@ -233,7 +231,8 @@ struct Streaming {
     speaker: tokio::task::JoinHandle<()>,
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
+/// Serves one connection until the client closes it, sends a malformed event, or idles.
+async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     // Everything written goes through one task, so speech and replies never interleave
@@ -254,6 +253,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
             Ok(Ok(Some(event))) => event,
             Ok(Ok(None)) => break,
             Ok(Err(e)) => {
+                tracing::info!(error = %e, "wyoming: malformed event; closing");
                 let _ = out.send(Event::error(e.to_string(), "bad_event")).await;
                 break;
             }
@@ -346,7 +346,6 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
     }
     drop(out);
     let _ = writer.await;
-    Ok(())
 }
 
 /// Cuts the complete sentences off the front of `pending`: everything up to the last
