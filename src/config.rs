@@ -151,6 +151,10 @@ pub struct ServeArgs {
     /// Default: none, same origin only.
     #[arg(long, env = "TTSD_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
     pub cors_allow_origin: Vec<String>,
+    /// Also serve the Wyoming protocol (Home Assistant) on this TCP port, on the same host
+    /// (0 picks a free one; the address is printed). Default: off.
+    #[arg(long, env = "TTSD_WYOMING_PORT")]
+    pub wyoming_port: Option<u16>,
     /// Seconds in-flight responses may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "TTSD_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,

@@ -15,6 +15,7 @@
 //! - [`synth`]: one request's pipeline, from text to a stream of encoded audio.
 //! - [`metrics`]: counters and histograms, rendered for Prometheus.
 //! - [`http`]: the OpenAI-compatible API (the only module that knows axum).
+//! - [`wyoming`]: Home Assistant's Wyoming protocol over TCP, on the same synthesizer.
 //! - [`config`]: command-line flags and environment variables.
 
 pub mod audio;
@@ -26,5 +27,6 @@ pub mod metrics;
 pub mod synth;
 pub mod text;
 pub mod voice;
+pub mod wyoming;
 
 pub use error::{Error, Result};

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use crate::audio::{Encoder, Format, shape_chunk};
+use crate::audio::{Encoder, Format, apply_gain, shape_chunk};
 use crate::engine::{Job, SAMPLE_RATE, Scheduler};
 use crate::metrics::Metrics;
 use crate::text::{ChunkPlan, Language, NormalizationOptions, TextFrontend};
@@ -40,6 +40,8 @@ pub struct SpeechRequest {
     pub language: Language,
     /// How the text is read before G2P (Kokoro-FastAPI's `normalization_options`).
     pub normalization: NormalizationOptions,
+    /// Multiplies the samples, with a soft limiter (Kokoro-FastAPI's `volume_multiplier`).
+    pub gain: f32,
 }
 
 impl SpeechRequest {
@@ -111,6 +113,7 @@ pub fn prepare(
         speed,
         language,
         normalization: NormalizationOptions::default(),
+        gain: 1.0,
     })
 }
 
@@ -127,6 +130,10 @@ pub struct Synthesizer {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StreamStats {
     pub chunks: usize,
+    /// Phoneme ids the model read.
+    pub ids: usize,
+    /// Samples (24 kHz) produced.
+    pub samples: usize,
     pub audio: Duration,
     pub compute: Duration,
 }
@@ -151,7 +158,23 @@ impl Synthesizer {
         format: Format,
         streaming: bool,
     ) -> Result<mpsc::Receiver<Result<Bytes>>> {
+        self.stream_reporting(request, format, streaming)
+            .map(|(rx, _)| rx)
+    }
+
+    /// [`Synthesizer::stream`], plus the response's [`StreamStats`] once the pipeline has
+    /// ended without an error (on an error the stats sender is dropped).
+    pub fn stream_reporting(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+        format: Format,
+        streaming: bool,
+    ) -> Result<(
+        mpsc::Receiver<Result<Bytes>>,
+        oneshot::Receiver<StreamStats>,
+    )> {
         let encoder = format.encoder(streaming)?;
+        let (stats_tx, stats_rx) = oneshot::channel();
         let (tx, rx) = mpsc::channel(4);
         let synth = Arc::clone(self);
         let span = tracing::Span::current();
@@ -170,13 +193,16 @@ impl Synthesizer {
                         });
                 synth.metrics.active_streams.dec();
                 match result {
-                    Ok(stats) => tracing::info!(
-                        chunks = stats.chunks,
-                        audio_s = stats.audio.as_secs_f32(),
-                        compute_s = stats.compute.as_secs_f32(),
-                        total_s = started.elapsed().as_secs_f32(),
-                        "speech done"
-                    ),
+                    Ok(stats) => {
+                        tracing::info!(
+                            chunks = stats.chunks,
+                            audio_s = stats.audio.as_secs_f32(),
+                            compute_s = stats.compute.as_secs_f32(),
+                            total_s = started.elapsed().as_secs_f32(),
+                            "speech done"
+                        );
+                        let _ = stats_tx.send(stats);
+                    }
                     Err(e) => {
                         if e.is_client_error() {
                             tracing::info!(error = %e, "speech refused");
@@ -190,7 +216,7 @@ impl Synthesizer {
             // The pipeline's log lines carry the request's id.
             .instrument(span),
         );
-        Ok(rx)
+        Ok((rx, stats_rx))
     }
 
     async fn run(
@@ -231,6 +257,7 @@ impl Synthesizer {
                 break;
             };
             let last = plan.is_done();
+            stats.ids += chunk.ids.len();
             let deadline = playhead.unwrap_or(arrived);
             let job = Job {
                 ids: chunk.ids,
@@ -246,7 +273,9 @@ impl Synthesizer {
             self.metrics
                 .inference
                 .observe(inferred.compute.as_secs_f64());
-            let pcm = shape_chunk(inferred.samples, chunk.boundary, last);
+            let mut pcm = shape_chunk(inferred.samples, chunk.boundary, last);
+            apply_gain(&mut pcm, request.gain);
+            stats.samples += pcm.len();
             let audio = Duration::from_secs_f64(pcm.len() as f64 / SAMPLE_RATE as f64);
             let (back, bytes) = blocking(move || {
                 let bytes = encoder.push(&pcm);

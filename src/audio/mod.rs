@@ -14,7 +14,7 @@ mod wav;
 
 use bytes::Bytes;
 
-pub use shape::shape_chunk;
+pub use shape::{MAX_GAIN, apply_gain, shape_chunk};
 
 use crate::{Error, Result};
 

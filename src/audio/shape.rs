@@ -49,6 +49,31 @@ pub fn shape_chunk(mut audio: Vec<f32>, boundary: Boundary, last: bool) -> Vec<f
     audio
 }
 
+/// Largest `volume_multiplier` accepted: beyond it the soft limiter would do most of the work.
+pub const MAX_GAIN: f32 = 4.0;
+/// Where the soft limiter starts bending: below it a gain is exactly linear.
+const KNEE: f32 = 0.9;
+
+/// Multiplies the samples by `gain`, then bends anything above [`KNEE`] smoothly towards
+/// full scale instead of letting it hit the hard clamp of the 16-bit conversion (which would
+/// square the waveform off into buzz). The curve is continuous, rises monotonically and
+/// never exceeds 1.0.
+pub fn apply_gain(audio: &mut [f32], gain: f32) {
+    if gain == 1.0 {
+        return;
+    }
+    for s in audio.iter_mut() {
+        let x = *s * gain;
+        let a = x.abs();
+        *s = if a <= KNEE {
+            x
+        } else {
+            let room = 1.0 - KNEE;
+            (KNEE + room * ((a - KNEE) / room).tanh()).copysign(x)
+        };
+    }
+}
+
 /// Linear fade-in and fade-out over [`FADE_MS`] at the two ends.
 fn fade(audio: &mut [f32]) {
     let n = samples(FADE_MS).min(audio.len() / 2);
@@ -94,6 +119,23 @@ mod tests {
         assert!(len(Boundary::Sentence, false) > len(Boundary::Clause, false));
         assert!(len(Boundary::Clause, false) > len(Boundary::Word, false));
         assert_eq!(len(Boundary::Sentence, true), 2400);
+    }
+
+    #[test]
+    fn gain_is_linear_below_the_knee_and_never_clips() {
+        let mut quiet = vec![0.1, -0.2, 0.4];
+        apply_gain(&mut quiet, 2.0);
+        assert_eq!(quiet, vec![0.2, -0.4, 0.8]);
+        let mut loud: Vec<f32> = (-100..=100).map(|i| i as f32 / 100.0).collect();
+        apply_gain(&mut loud, MAX_GAIN);
+        assert!(loud.iter().all(|s| s.abs() <= 1.0), "limited to full scale");
+        assert!(
+            loud.windows(2).all(|w| w[0] <= w[1]),
+            "the curve keeps the waveform's order (no fold-over)"
+        );
+        let mut half = vec![0.5, -0.5];
+        apply_gain(&mut half, 0.5);
+        assert_eq!(half, vec![0.25, -0.25]);
     }
 
     #[test]

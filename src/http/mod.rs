@@ -8,6 +8,7 @@ mod health;
 mod metrics;
 mod middleware;
 mod openai;
+mod openapi;
 mod speech;
 mod voices;
 mod web;
@@ -38,8 +39,8 @@ use crate::{Error, Result};
 
 /// Shared by all handlers.
 pub struct AppState {
-    /// Set once the model is loaded and warmed.
-    synth: OnceLock<Arc<Synthesizer>>,
+    /// Set once the model is loaded and warmed (shared with the Wyoming server).
+    synth: Arc<OnceLock<Arc<Synthesizer>>>,
     /// The voices, known before the model loads.
     voice_list: Vec<VoiceInfo>,
     /// One permit per speech request in flight; none left means 429.
@@ -53,7 +54,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(voice_list: Vec<VoiceInfo>, max_concurrent: usize, api_keys: Vec<String>) -> Self {
         AppState {
-            synth: OnceLock::new(),
+            synth: Arc::new(OnceLock::new()),
             voice_list,
             admission: Arc::new(Semaphore::new(max_concurrent)),
             api_keys,
@@ -65,6 +66,16 @@ impl AppState {
     /// Marks the server ready with its synthesizer.
     pub fn set_ready(&self, synth: Arc<Synthesizer>) {
         let _ = self.synth.set(synth);
+    }
+
+    /// What a Wyoming server needs to share this state's model and admission limit.
+    pub fn wyoming(&self, max_connections: usize) -> crate::wyoming::Shared {
+        crate::wyoming::Shared {
+            synth: Arc::clone(&self.synth),
+            admission: Arc::clone(&self.admission),
+            voices: self.voice_list.clone(),
+            max_connections,
+        }
     }
 
     fn synth(&self) -> Result<&Arc<Synthesizer>, ApiError> {
@@ -81,10 +92,31 @@ pub struct HttpOptions {
     pub cors_allow_origin: Vec<String>,
 }
 
-/// All routes and layers.
+/// Every route [`router`] serves, as (method, path): `openapi.json` must describe exactly
+/// these (a unit test checks), and the client tests request each one.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/app.js"),
+    ("GET", "/style.css"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/openapi.json"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/audio/speech"),
+    ("GET", "/v1/audio/voices"),
+    ("GET", "/v1/models"),
+    ("POST", "/openwebui/v1/audio/speech"),
+    ("GET", "/openwebui/v1/audio/voices"),
+    ("GET", "/openwebui/v1/audio/models"),
+];
+
+/// All routes and layers (listed in [`ROUTES`]).
 pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
     let protected = Router::new()
         .route("/v1/audio/speech", post(speech::speech))
+        // Open WebUI's base URL: its listings want another shape than Kokoro-FastAPI's
+        // (see `voices::openwebui_voices`); speech is the same endpoint.
+        .route("/openwebui/v1/audio/speech", post(speech::speech))
         .route("/v1/audio/voices", get(voices::voices))
         .route("/v1/models", get(voices::models))
         .route("/metrics", get(metrics::metrics))
@@ -99,6 +131,10 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         .route("/style.css", get(web::style_css))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/openapi.json", get(openapi::openapi))
+        // Open WebUI fetches these two without its API key; they list public facts only.
+        .route("/openwebui/v1/audio/voices", get(voices::openwebui_voices))
+        .route("/openwebui/v1/audio/models", get(voices::openwebui_models))
         .merge(protected)
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(options.max_body_bytes));
@@ -158,9 +194,39 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let local = listener
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
-    // Tests and scripts read this line to find the port.
-    println!("ttsd listening on http://{local}");
+    let wyoming = match args.wyoming_port {
+        Some(port) => {
+            let addr = SocketAddr::new(args.host, port);
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Asset(format!("cannot listen on {addr}: {e}")))?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Some((listener, local))
+        }
+        None => None,
+    };
+    // Tests and scripts read these lines to find the ports (errors ignored: nobody may be
+    // reading).
+    let mut banner = format!("ttsd listening on http://{local}\n");
+    if let Some((_, addr)) = &wyoming {
+        banner.push_str(&format!("ttsd wyoming listening on tcp://{addr}\n"));
+    }
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
+    }
     tracing::info!(%local, "listening");
+    if let Some((listener, addr)) = wyoming {
+        tracing::info!(%addr, "wyoming listening");
+        // Each connection may hold one utterance; a few more than the speech limit may wait
+        // idle (Home Assistant connects per request).
+        let shared = Arc::new(state.wyoming(args.max_concurrent() * 2 + 4));
+        tokio::spawn(crate::wyoming::serve(listener, shared));
+    }
 
     let loader = {
         let state = Arc::clone(&state);

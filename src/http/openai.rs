@@ -37,7 +37,30 @@ pub struct SpeechBody {
     /// Kokoro-FastAPI's text normalization switches; missing or null means the defaults.
     #[serde(default)]
     pub normalization_options: Option<NormalizationOptions>,
+    /// `audio` (the audio bytes, chunked) or `sse` (Server-Sent Events carrying base64
+    /// chunks, then usage), as OpenAI takes it.
+    #[serde(default = "default_stream_format")]
+    pub stream_format: String,
+    /// Kokoro-FastAPI's gain on the samples, 0 to [`crate::audio::MAX_GAIN`]; loud results
+    /// are soft-limited, never hard-clipped. `null` means 1.
+    #[serde(default)]
+    pub volume_multiplier: Option<f32>,
+    /// Kokoro-FastAPI's format for a saved download file. ttsd saves none: the value is
+    /// checked (a format name) and otherwise ignored.
+    #[serde(default)]
+    pub download_format: Option<String>,
+    /// Kokoro-FastAPI's link to a saved copy (`X-Download-Path`). ttsd keeps no files, so
+    /// `true` is refused.
+    #[serde(default)]
+    pub return_download_link: bool,
+    /// Kokoro-FastAPI's word timestamps (its captioned-speech endpoint). ttsd has none, so
+    /// `true` is refused.
+    #[serde(default)]
+    pub return_timestamps: bool,
 }
+
+/// Values of `stream_format`.
+pub const STREAM_FORMATS: &[&str] = &["audio", "sse"];
 
 fn default_model() -> String {
     "kokoro".into()
@@ -53,6 +76,9 @@ fn default_speed() -> f32 {
 }
 fn default_stream() -> bool {
     true
+}
+fn default_stream_format() -> String {
+    "audio".into()
 }
 
 /// A JSON body. Malformed JSON and wrong types are 400s in OpenAI's shape, naming the field.

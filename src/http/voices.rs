@@ -1,4 +1,5 @@
-//! `GET /v1/audio/voices` (Kokoro-FastAPI's shape, plus details) and `GET /v1/models`.
+//! `GET /v1/audio/voices` (Kokoro-FastAPI's shape, plus details), `GET /v1/models`, and the
+//! listings Open WebUI reads under its own base URL (`/openwebui/v1/audio/{voices,models}`).
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::openai::MODELS;
+use crate::text::Language;
 
 /// `{"voices": ["af_heart", …], "details": [{"name", "lang_code", "language", "gender"}]}`.
 pub async fn voices(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -22,4 +24,32 @@ pub async fn models() -> Json<Value> {
         .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "ttsd"}))
         .collect();
     Json(json!({"object": "list", "data": data}))
+}
+
+/// Open WebUI's voice listing, `{"voices": [{"id", "name"}]}`: only the voices that speak
+/// now (a voice of a language without grapheme-to-phoneme yet would only fail there).
+/// Kokoro-FastAPI's clients read plain names from `/v1/audio/voices` instead, so the two
+/// shapes live at two paths.
+pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let voices: Vec<Value> = state
+        .voice_list
+        .iter()
+        .filter(|v| Language::from_voice(&v.name).is_ok())
+        .map(|v| {
+            json!({
+                "id": v.name,
+                "name": format!("{} ({}, {})", v.name, v.language, v.gender),
+            })
+        })
+        .collect();
+    Json(json!({ "voices": voices }))
+}
+
+/// Open WebUI's model listing, `{"models": [{"id", "name"}]}`.
+pub async fn openwebui_models() -> Json<Value> {
+    let models: Vec<Value> = MODELS
+        .iter()
+        .map(|id| json!({"id": id, "name": format!("{id} (Kokoro-82M)")}))
+        .collect();
+    Json(json!({ "models": models }))
 }

@@ -43,6 +43,8 @@ pub fn repo() -> PathBuf {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// `host:port` of the Wyoming server, when started with `--wyoming-port`.
+    pub wyoming: Option<String>,
 }
 
 impl Server {
@@ -58,8 +60,9 @@ impl Server {
             .spawn()
             .expect("start ttsd serve");
         let stdout = child.stdout.take().expect("stdout");
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout)
+        stdout
             .read_line(&mut line)
             .expect("read the listening line");
         let base = line
@@ -67,7 +70,20 @@ impl Server {
             .strip_prefix("ttsd listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
-        let server = Server { child, base };
+        // The Wyoming address is the second line, printed with the first.
+        let wyoming = extra.contains(&"--wyoming-port").then(|| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("read the wyoming line");
+            line.trim()
+                .strip_prefix("ttsd wyoming listening on tcp://")
+                .unwrap_or_else(|| panic!("unexpected second line: {line:?}"))
+                .to_owned()
+        });
+        let server = Server {
+            child,
+            base,
+            wyoming,
+        };
         server.wait_ready(Duration::from_secs(180));
         server
     }

@@ -1,0 +1,551 @@
+//! The clients people use, against a real `ttsd serve`: the official `openai` SDK (create,
+//! streaming, SSE), a LiteLLM proxy, the requests Open WebUI sends, and the `wyoming`
+//! package's client, all installed from PyPI at pinned versions into a private venv
+//! (`scripts/clients-venv.sh`) and driven by the scripts in `tests/clients/`. Beside them,
+//! Rust clients: SSE parsed by hand, Kokoro-FastAPI's fields, a Wyoming client speaking raw
+//! TCP, and every route `GET /openapi.json` lists.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use common::{SAMPLE_RATE, Server, asr_check, decode, rt, serial, tempdir};
+
+const KEY: &str = "sk-ttsd-clients-test";
+/// Short enough to keep these tests quick, long enough for several chunks (the first clause
+/// goes alone, then each sentence).
+/// (No numbers: the ear writes them as digits in ways that cost words.)
+const TEXT: &str = "Good morning, and welcome aboard. Please keep your ticket ready, because \
+    the conductor will check it soon.";
+
+/// The venv's python (created on first use; idempotent).
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let out = Command::new(common::repo().join("scripts/clients-venv.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/clients-venv.sh");
+        assert!(out.status.success(), "scripts/clients-venv.sh failed");
+        PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
+    })
+}
+
+/// Runs `tests/clients/SCRIPT` with the venv's python; returns the JSON it prints last.
+fn run_script(script: &str, args: &[&str]) -> Value {
+    let path = common::repo().join("tests/clients").join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{script} failed; stdout:\n{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{script} printed {last:?}: {e}"))
+}
+
+/// Samples and rate of a WAV file, checked to be 24 kHz mono.
+fn wav_seconds(path: &Path) -> f64 {
+    let (samples, rate) = decode(&std::fs::read(path).expect("read wav"), "wav");
+    assert_eq!(rate, SAMPLE_RATE, "{}", path.display());
+    samples.len() as f64 / rate as f64
+}
+
+/// The Python clients share one server (a model load each would cost more than they do),
+/// with an API key (they must send it) and the Wyoming port.
+#[test]
+fn python_clients() {
+    let _guard = serial();
+    let server = Server::start(&["--api-key", KEY, "--wyoming-port", "0"]);
+    let dir = tempdir();
+    let mut heard = openai_sdk_create_stream_and_sse(&server, dir.path());
+    heard.push(open_webui_requests(&server, dir.path()));
+    heard.push(litellm_proxy_round_trip(&server, dir.path()));
+    heard.extend(wyoming_clients(&server, dir.path()));
+    // Every client's audio, intelligible (one run of the ear for all).
+    let pairs: Vec<(&str, &Path)> = heard.iter().map(|f| (TEXT, f.as_path())).collect();
+    asr_check(&pairs, 0.15);
+}
+
+/// The Rust clients share one server, without keys.
+#[test]
+fn rust_clients() {
+    let _guard = serial();
+    let server = Server::start(&[]);
+    sse_events_carry_the_audio_then_the_usage(&server);
+    kokoro_fastapi_fields(&server);
+    every_documented_route_is_served(&server);
+}
+
+/// Returns the files to hear.
+fn openai_sdk_create_stream_and_sse(server: &Server, dir: &Path) -> Vec<PathBuf> {
+    let out = dir.to_str().unwrap();
+    let summary = run_script("openai_sdk.py", &[&server.url("/v1"), KEY, out, TEXT]);
+    eprintln!("openai SDK: {summary}");
+    assert!(summary["create_bytes"].as_u64().unwrap() > 44);
+    assert_eq!(summary["stream_content_type"], "audio/pcm");
+    assert!(
+        summary["stream_chunks"].as_u64().unwrap() >= 2,
+        "iter_bytes() yields several chunks, not one: {summary}"
+    );
+    assert_eq!(summary["sse_content_type"], "text/event-stream");
+    assert!(summary["sse_deltas"].as_u64().unwrap() >= 2, "{summary}");
+    let usage = &summary["sse_done"]["usage"];
+    let (input, output) = (
+        usage["input_tokens"].as_u64().unwrap(),
+        usage["output_tokens"].as_u64().unwrap(),
+    );
+    assert!(input > 0);
+    assert_eq!(usage["total_tokens"].as_u64().unwrap(), input + output);
+    let sse = dir.join("sse.wav");
+    let seconds = wav_seconds(&sse);
+    assert_eq!(
+        (seconds * SAMPLE_RATE as f64).round() as u64,
+        output,
+        "output_tokens counts the samples the deltas carried"
+    );
+    let files = ["create.wav", "streamed.wav", "sse.wav"].map(|f| dir.join(f));
+    for f in &files {
+        assert!(wav_seconds(f) > 4.0, "{} is the whole text", f.display());
+    }
+    files.into()
+}
+
+/// Server-Sent Events read by hand: every event a `data:` line of JSON, deltas then one
+/// `done`, and the deltas' audio is the response format's stream.
+fn sse_events_carry_the_audio_then_the_usage(server: &Server) {
+    rt().block_on(async {
+        let client = reqwest::Client::new();
+        let resp = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({
+                "input": TEXT,
+                "response_format": "mp3",
+                "stream_format": "sse",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        let text = resp.text().await.unwrap();
+        assert!(text.ends_with("\n\n"));
+        let events: Vec<Value> = text
+            .split_terminator("\n\n")
+            .map(|block| {
+                let data = block.strip_prefix("data: ").expect("a data line");
+                assert!(!data.contains('\n'), "one line per event");
+                serde_json::from_str(data).expect("JSON")
+            })
+            .collect();
+        let (done, deltas) = events.split_last().unwrap();
+        assert_eq!(done["type"], "speech.audio.done");
+        assert!(deltas.len() >= 2, "one delta per chunk");
+        let mut mp3 = Vec::new();
+        for delta in deltas {
+            assert_eq!(delta["type"], "speech.audio.delta");
+            let audio = base64::engine::general_purpose::STANDARD
+                .decode(delta["audio"].as_str().unwrap())
+                .unwrap();
+            mp3.extend_from_slice(&audio);
+        }
+        let (samples, rate) = decode(&mp3, "mp3");
+        assert_eq!(rate, SAMPLE_RATE);
+        let usage = &done["usage"];
+        let output = usage["output_tokens"].as_u64().unwrap() as f64;
+        // mp3 adds its encoder delay and frame padding, a few frames at most.
+        assert!(
+            (samples.len() as f64 - output).abs() < 0.1 * SAMPLE_RATE as f64,
+            "{} decoded samples, {output} counted",
+            samples.len()
+        );
+        // Intelligibility of SSE audio is the openai SDK test's; here, the framing.
+
+        for (body, param) in [
+            (
+                json!({"input": "Hi.", "stream_format": "sse", "stream": false}),
+                "stream",
+            ),
+            (
+                json!({"input": "Hi.", "stream_format": "ws"}),
+                "stream_format",
+            ),
+        ] {
+            let resp = client
+                .post(server.url("/v1/audio/speech"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 400, "{body}");
+            let err: Value = resp.json().await.unwrap();
+            assert_eq!(err["error"]["param"], param);
+        }
+    });
+}
+
+/// A child process killed on drop (the LiteLLM proxy).
+struct Proxy {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Returns the file to hear.
+fn litellm_proxy_round_trip(server: &Server, dir: &Path) -> PathBuf {
+    let port = free_port();
+    let master = "sk-litellm-master-0123456789abcdef";
+    let log = dir.join("litellm.log");
+    let litellm = python().with_file_name("litellm");
+    let child = Command::new(&litellm)
+        .args(["--config", "examples/litellm.yaml", "--host", "127.0.0.1"])
+        .args(["--port", &port.to_string()])
+        .current_dir(common::repo())
+        .env("TTSD_BASE_URL", server.url("/v1"))
+        .env("TTSD_API_KEY", KEY)
+        .env("LITELLM_MASTER_KEY", master)
+        // No download of the model price list at start (CI reaches only package registries).
+        .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        .env("LITELLM_TELEMETRY", "False")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start litellm");
+    let mut proxy = Proxy { child, log };
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = proxy.child.try_wait().unwrap() {
+            let log = std::fs::read_to_string(&proxy.log).unwrap_or_default();
+            panic!("litellm exited ({status}):\n{log}");
+        }
+        if http_status(&base, "/health/liveliness") == Some(200) {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let log = std::fs::read_to_string(&proxy.log).unwrap_or_default();
+            panic!("litellm not ready after 180 s:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let mp3 = dir.join("litellm.mp3");
+    let summary = run_script(
+        "litellm_speech.py",
+        &[
+            &format!("{base}/v1"),
+            master,
+            "kokoro-tts",
+            mp3.to_str().unwrap(),
+            TEXT,
+        ],
+    );
+    eprintln!("litellm: {summary}");
+    let (samples, rate) = decode(&std::fs::read(&mp3).unwrap(), "mp3");
+    assert_eq!(rate, SAMPLE_RATE, "ttsd's mp3, passed through");
+    assert!(samples.len() > 4 * SAMPLE_RATE as usize);
+    mp3
+}
+
+/// The status of a GET over a plain socket.
+fn http_status(base: &str, path: &str) -> Option<u16> {
+    let addr = base.strip_prefix("http://")?;
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// With a key on the server: Open WebUI sends it with speech, not with its listings.
+/// Returns the file to hear.
+fn open_webui_requests(server: &Server, dir: &Path) -> PathBuf {
+    let mp3 = dir.join("openwebui.mp3");
+    let summary = run_script(
+        "openwebui.py",
+        &[
+            &server.url("/openwebui/v1"),
+            KEY,
+            "kokoro",
+            "af_bella",
+            mp3.to_str().unwrap(),
+            TEXT,
+        ],
+    );
+    let models = summary["models"].as_array().unwrap();
+    assert!(models.contains(&json!("kokoro")) && models.contains(&json!("tts-1")));
+    let voices = summary["voices"].as_object().unwrap();
+    assert!(
+        voices["af_heart"]
+            .as_str()
+            .unwrap()
+            .contains("American English")
+    );
+    assert!(voices.contains_key("bm_george"));
+    assert!(
+        voices
+            .keys()
+            .all(|v| v.starts_with('a') || v.starts_with('b')),
+        "only voices that speak now: {voices:?}"
+    );
+    assert_eq!(summary["content_type"], "audio/mpeg");
+    // The listings are open; speech stays behind the key.
+    assert_eq!(
+        http_status(&server.base, "/openwebui/v1/audio/voices"),
+        Some(200)
+    );
+    assert_eq!(
+        http_status(&server.base, "/openwebui/v1/audio/models"),
+        Some(200)
+    );
+    let status = rt().block_on(async {
+        reqwest::Client::new()
+            .post(server.url("/openwebui/v1/audio/speech"))
+            .json(&json!({"input": "Hi."}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 401);
+    mp3
+}
+
+fn kokoro_fastapi_fields(server: &Server) {
+    rt().block_on(async {
+        let client = reqwest::Client::new();
+        let speak = |extra: Value| {
+            let mut body = json!({"input": "A quiet sentence, then a loud one.", "response_format": "pcm", "stream": false});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let request = client.post(server.url("/v1/audio/speech")).json(&body);
+            async move {
+                let resp = request.send().await.unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.bytes().await.unwrap())
+            }
+        };
+        // Everything Kokoro-FastAPI's clients send, and a field nobody knows.
+        let (status, full) = speak(json!({
+            "model": "kokoro",
+            "voice": "af_heart",
+            "lang_code": "a",
+            "volume_multiplier": 1.0,
+            "normalization_options": {"normalize": true},
+            "download_format": "wav",
+            "return_download_link": false,
+            "return_timestamps": false,
+            "some_future_field": [1, 2],
+        }))
+        .await;
+        assert_eq!(status, 200);
+        let (status, half) = speak(json!({"volume_multiplier": 0.5})).await;
+        assert_eq!(status, 200);
+        let rms = |pcm: &[u8]| {
+            let n = pcm.len() / 2;
+            let sum: f64 = pcm
+                .chunks_exact(2)
+                .map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])).powi(2))
+                .sum();
+            (sum / n as f64).sqrt()
+        };
+        let ratio = rms(&half) / rms(&full);
+        assert!((0.4..0.6).contains(&ratio), "half the gain: RMS ratio {ratio}");
+        let (status, _) = speak(json!({"volume_multiplier": null})).await;
+        assert_eq!(status, 200, "null means 1");
+
+        for (extra, param) in [
+            (json!({"return_download_link": true}), "return_download_link"),
+            (json!({"return_timestamps": true}), "return_timestamps"),
+            (json!({"volume_multiplier": 4.5}), "volume_multiplier"),
+            (json!({"volume_multiplier": -1}), "volume_multiplier"),
+            (json!({"download_format": "ogg"}), "download_format"),
+        ] {
+            let (status, body) = speak(extra.clone()).await;
+            assert_eq!(status, 400, "{extra}");
+            let err: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(err["error"]["param"], param, "{err}");
+        }
+    });
+}
+
+fn every_documented_route_is_served(server: &Server) {
+    rt().block_on(async {
+        let client = reqwest::Client::new();
+        let doc: Value = client
+            .get(server.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 10);
+        for (path, item) in paths {
+            for method in item.as_object().unwrap().keys() {
+                let request = match method.as_str() {
+                    "get" => client.get(server.url(path)),
+                    // A body that is invalid: the route answers 400, not 404/405.
+                    "post" => client.post(server.url(path)).json(&json!({})),
+                    other => panic!("unexpected method {other} for {path}"),
+                };
+                let status = request.send().await.unwrap().status().as_u16();
+                assert!(
+                    status != 404 && status != 405,
+                    "{method} {path} answered {status}"
+                );
+            }
+        }
+    });
+}
+
+/// One Wyoming event read from a raw socket: header line, data bytes, payload bytes.
+fn read_event(reader: &mut impl BufRead) -> (Value, Vec<u8>) {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.ends_with('\n'), "a header line: {line:?}");
+    let mut header: Value = serde_json::from_str(&line).unwrap();
+    assert!(header["version"].is_string());
+    if let Some(n) = header["data_length"].as_u64() {
+        let mut data = vec![0; n as usize];
+        reader.read_exact(&mut data).unwrap();
+        let data: Value = serde_json::from_slice(&data).unwrap();
+        header["data"] = data;
+    }
+    let mut payload = Vec::new();
+    if let Some(n) = header["payload_length"].as_u64() {
+        payload = vec![0; n as usize];
+        reader.read_exact(&mut payload).unwrap();
+    }
+    (header, payload)
+}
+
+fn write_event(stream: &mut TcpStream, kind: &str, data: Value) {
+    let data = serde_json::to_vec(&data).unwrap();
+    let header = json!({"type": kind, "data_length": data.len(), "version": "1.10.2"});
+    stream
+        .write_all(format!("{header}\n").as_bytes())
+        .and_then(|()| stream.write_all(&data))
+        .unwrap();
+}
+
+/// Returns the files to hear.
+fn wyoming_clients(server: &Server, dir: &Path) -> Vec<PathBuf> {
+    let addr = server.wyoming.clone().expect("the wyoming address");
+    let (host, port) = addr.rsplit_once(':').unwrap();
+
+    // The wyoming package's own client: describe, synthesize, and the streaming variant.
+    let out = dir.join("wyoming");
+    std::fs::create_dir_all(&out).unwrap();
+    let summary = run_script("wyoming_tts.py", &[host, port, out.to_str().unwrap(), TEXT]);
+    eprintln!("wyoming: {summary}");
+    assert_eq!(summary["streaming"], true);
+    let voices = summary["voices"].as_array().unwrap();
+    assert!(voices.contains(&json!("af_heart")) && voices.contains(&json!("bf_emma")));
+    assert_eq!(summary["languages"], json!(["en-GB", "en-US"]));
+    for mode in ["oneshot", "streamed"] {
+        assert_eq!(summary[mode]["format"], json!([24000, 2, 1]), "{mode}");
+        assert!(summary[mode]["chunks"].as_u64().unwrap() >= 2, "{mode}");
+    }
+    assert_eq!(summary["oneshot"]["events"], "audio-start");
+    assert_eq!(summary["streamed"]["starts"], 1);
+    assert_eq!(summary["streamed"]["stops"], 1);
+    assert_eq!(summary["streamed"]["last"], "synthesize-stopped");
+    let files = ["oneshot.wav", "streamed.wav"].map(|f| out.join(f));
+
+    // A Rust client on the raw protocol: framing, timestamps, errors as events.
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    write_event(&mut stream, "describe", json!({}));
+    let (info, _) = read_event(&mut reader);
+    assert_eq!(info["type"], "info");
+    assert_eq!(
+        info["data"]["tts"][0]["supports_synthesize_streaming"],
+        true
+    );
+    write_event(
+        &mut stream,
+        "synthesize",
+        json!({"text": "Hello there. How are you today?", "voice": {"language": "en-GB"}}),
+    );
+    let (start, _) = read_event(&mut reader);
+    assert_eq!(start["type"], "audio-start");
+    assert_eq!(start["data"]["rate"], 24000);
+    let mut samples = 0;
+    let mut last_timestamp = -1;
+    loop {
+        let (event, payload) = read_event(&mut reader);
+        match event["type"].as_str().unwrap() {
+            "audio-chunk" => {
+                assert_eq!(payload.len() % 2, 0, "whole 16-bit samples");
+                assert!(!payload.is_empty());
+                let ts = event["data"]["timestamp"].as_i64().unwrap();
+                assert_eq!(
+                    ts,
+                    samples as i64 * 1000 / 24000,
+                    "timestamps follow the audio"
+                );
+                assert!(ts > last_timestamp);
+                last_timestamp = ts;
+                samples += payload.len() / 2;
+            }
+            "audio-stop" => break,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(samples > SAMPLE_RATE as usize, "{samples} samples");
+    write_event(
+        &mut stream,
+        "synthesize",
+        json!({"text": "Hi.", "voice": {"name": "zz_nobody"}}),
+    );
+    let (error, _) = read_event(&mut reader);
+    assert_eq!(error["type"], "error");
+    assert!(
+        error["data"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("zz_nobody")
+    );
+    stream.write_all(b"this is not an event\n").unwrap();
+    let (error, _) = read_event(&mut reader);
+    assert_eq!(error["type"], "error");
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    assert!(
+        rest.is_empty(),
+        "the connection is closed after a malformed event"
+    );
+    files.into()
+}
