@@ -127,7 +127,12 @@ fn engine_config(threads: usize) -> EngineConfig {
 /// against the same chunks' model calls alone, on the same session (handed to its worker
 /// directly), alternately, so both see the same machine. Prints the medians and their ratio.
 fn overhead(_c: &mut Criterion) {
-    const PAIRS: usize = 5;
+    // `cargo test --all-targets` runs benches without `--bench`: one pair as a smoke test.
+    let pairs = if std::env::args().any(|a| a == "--bench") {
+        5
+    } else {
+        1
+    };
     // Honour a criterion name filter (`cargo bench --bench pipeline -- encode`).
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     if filter.is_some_and(|f| !"overhead/paragraph".contains(&f)) {
@@ -177,10 +182,13 @@ fn overhead(_c: &mut Criterion) {
             .expect("render");
         started.elapsed()
     };
-    raw();
-    pipeline();
+    if pairs > 1 {
+        // One of each first, untimed.
+        raw();
+        pipeline();
+    }
     let (mut raws, mut pipes) = (Vec::new(), Vec::new());
-    for _ in 0..PAIRS {
+    for _ in 0..pairs {
         raws.push(raw().as_secs_f64());
         pipes.push(pipeline().as_secs_f64());
     }
@@ -191,7 +199,7 @@ fn overhead(_c: &mut Criterion) {
     let (r, p) = (median(&mut raws), median(&mut pipes));
     eprintln!(
         "overhead/paragraph: {} chunks; raw inference {r:.3} s, pipeline (text to mp3) {p:.3} s \
-         (medians of {PAIRS}); pipeline / raw = {:.4} ({:+.2}%)",
+         (medians of {pairs}); pipeline / raw = {:.4} ({:+.2}%)",
         chunks.len(),
         p / r,
         (p / r - 1.0) * 100.0
