@@ -5,20 +5,11 @@
 use libfuzzer_sys::fuzz_target;
 use ttsd::audio::Format;
 
-const FORMATS: [Format; 6] = [
-    Format::Mp3,
-    Format::Opus,
-    Format::Aac,
-    Format::Flac,
-    Format::Wav,
-    Format::Pcm,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&control, rest)) = data.split_first() else {
         return;
     };
-    let format = FORMATS[usize::from(control) % FORMATS.len()];
+    let format = Format::ALL[usize::from(control) % Format::ALL.len()];
     let streaming = control & 0x80 != 0;
     let samples: Vec<f32> = rest
         .chunks_exact(4)
