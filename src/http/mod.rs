@@ -187,24 +187,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         cors_allow_origin: args.cors_allow_origin.clone(),
     };
 
-    let addr = SocketAddr::new(args.host, args.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::Asset(format!("cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (listener, local) = bind(SocketAddr::new(args.host, args.port)).await?;
     let wyoming = match args.wyoming_port {
-        Some(port) => {
-            let addr = SocketAddr::new(args.host, port);
-            let listener = TcpListener::bind(addr)
-                .await
-                .map_err(|e| Error::Asset(format!("cannot listen on {addr}: {e}")))?;
-            let local = listener
-                .local_addr()
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            Some((listener, local))
-        }
+        Some(port) => Some(bind(SocketAddr::new(args.host, port)).await?),
         None => None,
     };
     // Tests and scripts read these lines to find the ports (errors ignored: nobody may be
@@ -318,6 +303,17 @@ async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
     })
     .await
     .map_err(|e| Error::Internal(format!("model loader: {e}")))?
+}
+
+/// A listener on `addr`, and the address it got (the port, when `addr` asks for port 0).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Asset(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((listener, local))
 }
 
 async fn shutdown_signal() {
