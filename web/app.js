@@ -378,11 +378,34 @@ function idleButtons() {
   if (hadFocus) el.play.focus();
 }
 
-// MediaSource: append the mp3 stream to an <audio> element as it arrives.
-class MsePlayer {
+// What the two players on the page's <audio> element share: its clock, its end, and
+// letting go of it.
+class ElementPlayer {
   constructor(p) {
     this.p = p;
     this.audio = el.audio;
+    this.url = null;
+  }
+
+  played() {
+    return this.audio.currentTime;
+  }
+
+  idle() {
+    return this.audio.ended;
+  }
+
+  stop() {
+    this.audio.pause();
+    this.audio.onended = this.audio.onerror = this.audio.onplaying = null;
+    if (this.url) URL.revokeObjectURL(this.url);
+  }
+}
+
+// MediaSource: append the mp3 stream to an <audio> element as it arrives.
+class MsePlayer extends ElementPlayer {
+  constructor(p) {
+    super(p);
     this.source = new MediaSource();
     this.url = URL.createObjectURL(this.source);
     this.opened = new Promise((resolve) => this.source.addEventListener('sourceopen', resolve, { once: true }));
@@ -416,20 +439,6 @@ class MsePlayer {
     await this.opened;
     await this.whenIdle();
     if (this.source.readyState === 'open' && !this.p.stopped) this.source.endOfStream();
-  }
-
-  played() {
-    return this.audio.currentTime;
-  }
-
-  idle() {
-    return this.audio.ended;
-  }
-
-  stop() {
-    this.audio.pause();
-    this.audio.onended = this.audio.onerror = this.audio.onplaying = null;
-    URL.revokeObjectURL(this.url);
   }
 }
 
@@ -548,34 +557,17 @@ class PcmPlayer {
 }
 
 // The last resort: the whole file, then an <audio> element.
-class BlobPlayer {
-  constructor(p) {
-    this.p = p;
-    this.audio = el.audio;
-  }
-
+class BlobPlayer extends ElementPlayer {
   async whole(blob) {
     this.p.chunks.push(new Uint8Array(await blob.arrayBuffer()));
-    this.audio.src = URL.createObjectURL(blob);
+    this.url = URL.createObjectURL(blob);
+    this.audio.src = this.url;
     this.audio.onplaying = () => this.p.markFirstAudio();
     this.audio.onended = () => finished(this.p);
     this.audio.onloadedmetadata = () => {
       if (Number.isFinite(this.audio.duration)) this.p.receivedSeconds = this.audio.duration;
     };
     await this.audio.play();
-  }
-
-  played() {
-    return this.audio.currentTime;
-  }
-
-  idle() {
-    return this.audio.ended;
-  }
-
-  stop() {
-    this.audio.pause();
-    this.audio.onended = this.audio.onplaying = null;
   }
 }
 
