@@ -283,7 +283,7 @@ async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
     // Each stream has at most one job queued.
     let queue_capacity = args.max_concurrent() * 2;
     tokio::task::spawn_blocking(move || {
-        // The G2P lexicons load on this thread while the workers load the model.
+        // The American English lexicon loads on this thread while the workers load the model.
         let scheduler = std::thread::scope(|scope| {
             let workers = scope.spawn(|| Scheduler::start(&engine.scheduler(queue_capacity)));
             let frontend = TextFrontend::load(&engine.assets.vocab);

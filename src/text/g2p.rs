@@ -5,8 +5,12 @@
 //! and "record") and keeps punctuation, which Kokoro uses for pauses and intonation.
 //! espeak-ng's IPA is mapped onto Kokoro's symbols (diphthongs to single letters, and so on)
 //! before it joins misaki's output.
+//!
+//! Each English lexicon takes about 90 MB once parsed, so the British one loads on the
+//! first British request (about 0.15 s, once) instead of at start.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use misaki_rs::fallback::FallbackError;
 use misaki_rs::{Fallback, G2P};
@@ -161,24 +165,26 @@ pub fn language_name(prefix: char) -> &'static str {
     }
 }
 
-/// English G2P for both dialects, built once and shared (it is `Sync`).
+/// English G2P for both dialects, shared (it is `Sync`): American built at start, British
+/// on first use.
 pub struct Phonemizer {
     us: G2P,
-    gb: G2P,
+    gb: OnceLock<G2P>,
+}
+
+fn english(lang: Language) -> G2P {
+    let misaki_lang = match lang {
+        Language::EnGb => misaki_rs::Language::EnglishGB,
+        _ => misaki_rs::Language::EnglishUS,
+    };
+    G2P::with_fallback(misaki_lang, Some(Box::new(EspeakFallback(lang))))
 }
 
 impl Phonemizer {
     pub fn new() -> Self {
-        let make = |lang: Language| {
-            let misaki_lang = match lang {
-                Language::EnGb => misaki_rs::Language::EnglishGB,
-                _ => misaki_rs::Language::EnglishUS,
-            };
-            G2P::with_fallback(misaki_lang, Some(Box::new(EspeakFallback(lang))))
-        };
         Phonemizer {
-            us: make(Language::EnUs),
-            gb: make(Language::EnGb),
+            us: english(Language::EnUs),
+            gb: OnceLock::new(),
         }
     }
 
@@ -188,7 +194,10 @@ impl Phonemizer {
     pub fn phonemize(&self, text: &str, lang: Language) -> Result<String> {
         let g2p = match lang {
             Language::EnUs => &self.us,
-            Language::EnGb => &self.gb,
+            Language::EnGb => self.gb.get_or_init(|| {
+                tracing::info!("loading the British English lexicon (first British request)");
+                english(Language::EnGb)
+            }),
             _ => return espeak_sentence(text, lang),
         };
         let (phonemes, _) = g2p.g2p(text).map_err(|e| Error::Phonemize(e.to_string()))?;
