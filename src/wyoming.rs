@@ -543,7 +543,7 @@ fn info(shared: &Shared) -> Event {
     let voices: Vec<Value> = shared
         .voices
         .iter()
-        .filter(|v| Language::from_voice(&v.name).is_ok())
+        .filter(|v| v.supported)
         .map(|v| {
             json!({
                 "name": v.name,

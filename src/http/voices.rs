@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::openai::MODELS;
-use crate::text::Language;
 
 /// `{"voices": ["af_heart", …], "details": [{"name", "lang_code", "language", "gender"}]}`.
 pub async fn voices(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -34,7 +33,7 @@ pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value>
     let voices: Vec<Value> = state
         .voice_list
         .iter()
-        .filter(|v| Language::from_voice(&v.name).is_ok())
+        .filter(|v| v.supported)
         .map(|v| {
             json!({
                 "id": v.name,
