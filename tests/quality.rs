@@ -151,7 +151,7 @@ fn assistant_output_is_understood_in_every_language() {
                 pairs.push((cases[(i + 1) % n].1.as_str(), file.as_path()));
             }
         }
-        let (wers, _) = match ear {
+        let wers = match ear {
             Ear::English => asr_wer_in(lang, &pairs),
             Ear::Multilingual => multilingual_wer_in(lang, &pairs),
         };

@@ -285,46 +285,42 @@ pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
 
 /// Word error rates of (expected text, file) pairs, as asr-check scores them.
 pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
-    asr_wer_in("en", pairs).0
+    asr_wer_in("en", pairs)
 }
 
-/// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code),
-/// and what the ear heard in each file.
-pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+/// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code).
+pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
     ear_wers(&asr_check_tool(), lang, pairs)
 }
 
 /// The same from the multilingual ear (`scripts/multilingual-ear.sh`: Whisper base,
 /// multilingual, installed under target/ on first use), which scores Hindi by a character
 /// error rate instead (`tests/asr/multilingual.py` says why).
-pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
     ear_wers(&repo().join("scripts/multilingual-ear.sh"), lang, pairs)
 }
 
-fn ear_wers(tool: &Path, lang: &str, pairs: &[(&str, &Path)]) -> (Vec<f64>, Vec<String>) {
+fn ear_wers(tool: &Path, lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
     let (_, report) = run_ear(tool, pairs, 1000.0, lang);
-    let (wers, heard): (Vec<f64>, Vec<String>) = report
+    let wers: Vec<f64> = report
         .lines()
         .filter_map(|l| {
             // "wer=", or "cer=" where the ear scores characters (Hindi: multilingual.py).
-            let wer: f64 = l
-                .strip_prefix("wer=")
+            l.strip_prefix("wer=")
                 .or_else(|| l.strip_prefix("cer="))?
                 .split_whitespace()
                 .next()?
                 .parse()
-                .ok()?;
-            let heard = l.split_once(" heard=").map_or("", |(_, h)| h);
-            Some((wer, heard.trim_matches(['\'', '"']).to_owned()))
+                .ok()
         })
-        .unzip();
+        .collect();
     assert_eq!(
         wers.len(),
         pairs.len(),
         "{} report:\n{report}",
         tool.display()
     );
-    (wers, heard)
+    wers
 }
 
 /// A temporary directory for audio files.
