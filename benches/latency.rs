@@ -1,7 +1,19 @@
 //! Latency bench against a running `ttsd serve` (started here, on 127.0.0.1:0).
 //!
 //! `cargo bench --bench latency -- [--runs N] [--concurrency 1,2,3,4] [--no-peer]
-//! [--server-args "--workers 2 --threads 1"]` (`make bench-latency`).
+//! [--server-args "--workers 2 --threads 1"] [--baseline PATH] [--beside] [--stream-in]
+//! [--cached]`
+//! (`make bench-latency`).
+//!
+//! `--baseline PATH` also runs another `ttsd` binary (an older build), alternating with this
+//! one run by run, and prints the single-stream TTFA of both and their ratio. `--beside`
+//! measures an HTTP stream of the paragraph beside a second HTTP stream and beside a
+//! Wyoming streamed synthesis of the same text: its TTFA and worst stall in each case.
+//! `--stream-in` feeds a ~120-word assistant reply over the WebSocket as a simulated LLM
+//! writes it (15, 30 and 60 tokens a second), against the client that waits for the whole
+//! reply and then POSTs it (what chat UIs do today), in the same run. `--cached` measures an
+//! opener assistants repeat ("Sure thing.") with the chunk cache on: its first time, then
+//! again before a different sentence each time, so only the opener can come from the cache.
 //!
 //! Reports, over the runs: time to first audio (TTFA) p50/p95, total time, real-time
 //! factor, the worst stall a player starting at the first byte would hear, the cold start
@@ -38,13 +50,19 @@ pub const PARAGRAPH: &str = "The museum opens at nine every morning, and the fir
 struct Server {
     child: Child,
     base: String,
+    /// The Wyoming address, when started with `--wyoming-port`.
+    wyoming: Option<String>,
     cold_start: Duration,
 }
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
+        Self::start_binary(env!("CARGO_BIN_EXE_ttsd"), extra)
+    }
+
+    fn start_binary(binary: &str, extra: &[&str]) -> Server {
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ttsd"))
+        let mut child = Command::new(binary)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(extra)
@@ -52,14 +70,20 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("start ttsd");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
+        stdout.read_line(&mut line).expect("listening line");
         let base = line
             .trim()
             .trim_start_matches("ttsd listening on ")
             .to_owned();
+        let wyoming = extra.contains(&"--wyoming-port").then(|| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("wyoming line");
+            line.trim()
+                .trim_start_matches("ttsd wyoming listening on tcp://")
+                .to_owned()
+        });
         let rt = runtime();
         let client = reqwest::Client::new();
         rt.block_on(async {
@@ -76,6 +100,7 @@ impl Server {
         Server {
             child,
             base,
+            wyoming,
             cold_start: started.elapsed(),
         }
     }
@@ -115,6 +140,8 @@ struct Run {
     audio: f64,
     /// Longest silence a player starting at the first byte would hear mid-stream.
     worst_stall: f64,
+    /// Refused at admission (a 429): `ttfa` is then the time to the refusal.
+    refused: bool,
 }
 
 async fn speak(client: &reqwest::Client, base: &str, text: &str) -> Run {
@@ -125,6 +152,16 @@ async fn speak(client: &reqwest::Client, base: &str, text: &str) -> Run {
         .send()
         .await
         .expect("send");
+    if resp.status() == 429 {
+        let t = started.elapsed().as_secs_f64();
+        return Run {
+            ttfa: t,
+            total: t,
+            audio: 0.0,
+            worst_stall: 0.0,
+            refused: true,
+        };
+    }
     assert_eq!(resp.status(), 200);
     let mut ttfa = None;
     let mut bytes = 0usize;
@@ -146,6 +183,37 @@ async fn speak(client: &reqwest::Client, base: &str, text: &str) -> Run {
         total: started.elapsed().as_secs_f64(),
         audio: bytes as f64 / BYTES_PER_SECOND,
         worst_stall,
+        refused: false,
+    }
+}
+
+/// A Wyoming streamed synthesis of `text`, its text sent three words at a time; returns when
+/// `synthesize-stopped` arrives.
+async fn wyoming_streamed(addr: &str, text: &str) {
+    use tokio::io::AsyncWriteExt;
+    use ttsd::wyoming::{Event, encode_event, read_event};
+    let (read, mut write) = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("wyoming")
+        .into_split();
+    let mut read = tokio::io::BufReader::new(read);
+    let mut send = Vec::new();
+    send.extend(encode_event(&Event::new("synthesize-start", json!({}))));
+    let words: Vec<&str> = text.split(' ').collect();
+    for piece in words.chunks(3) {
+        let text = format!("{} ", piece.join(" "));
+        send.extend(encode_event(&Event::new(
+            "synthesize-chunk",
+            json!({"text": text}),
+        )));
+    }
+    send.extend(encode_event(&Event::new("synthesize-stop", json!({}))));
+    write.write_all(&send).await.expect("write");
+    while let Some(event) = read_event(&mut read).await.expect("an event") {
+        if event.kind == "synthesize-stopped" || event.kind == "error" {
+            assert_eq!(event.kind, "synthesize-stopped");
+            return;
+        }
     }
 }
 
@@ -219,7 +287,9 @@ fn main() {
     let server_args = value("--server-args").unwrap_or_default();
     let server_args: Vec<&str> = server_args.split_whitespace().collect();
 
-    let server = Server::start(&server_args);
+    // The chunk cache off: repeated runs of one text would otherwise be served from it.
+    let uncached = [server_args.as_slice(), &["--cache-mb", "0"]].concat();
+    let server = Server::start(&uncached);
     let rss_ready = server.rss_mib();
     let rt = runtime();
     let client = reqwest::Client::new();
@@ -235,9 +305,9 @@ fn main() {
         server.cold_start.as_secs_f64()
     );
     println!(
-        "| text | streams | TTFA p50 | TTFA p95 | TTFA max | total p50 | audio | RTF p50 | worst stall |"
+        "| text | streams | admitted | 429 within | TTFA p50 | TTFA p95 | TTFA max | total p50 | audio | RTF p50 | worst stall |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut single = Vec::new();
     for &(name, text) in &texts {
         for &streams in &levels {
@@ -259,12 +329,25 @@ fn main() {
                 });
                 all.extend(batch);
             }
+            let refusals: Vec<f64> = all.iter().filter(|r| r.refused).map(|r| r.ttfa).collect();
+            let asked = all.len();
+            all.retain(|r| !r.refused);
+            let admitted = format!("{}/{asked}", all.len());
+            let refused_within = if refusals.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("{:.0} ms", percentile(&refusals, 1.0) * 1000.0)
+            };
+            if all.is_empty() {
+                println!("| {name} | {streams} | {admitted} | {refused_within} | | | | | | | |");
+                continue;
+            }
             let ttfa: Vec<f64> = all.iter().map(|r| r.ttfa).collect();
             let total: Vec<f64> = all.iter().map(|r| r.total).collect();
             let rtf: Vec<f64> = all.iter().map(|r| r.total / r.audio).collect();
             let stall = all.iter().map(|r| r.worst_stall).fold(0.0, f64::max);
             println!(
-                "| {name} | {streams} | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {:.1} s | {:.2} | {:.0} ms |",
+                "| {name} | {streams} | {admitted} | {refused_within} | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {:.1} s | {:.2} | {:.0} ms |",
                 percentile(&ttfa, 0.5),
                 percentile(&ttfa, 0.95),
                 percentile(&ttfa, 1.0),
@@ -280,6 +363,19 @@ fn main() {
     }
     println!("\nRSS after the runs: {:.0} MiB", server.rss_mib());
     drop(server);
+
+    if let Some(baseline) = value("--baseline") {
+        compare_with(&baseline, &server_args, &texts, runs);
+    }
+    if args.iter().any(|a| a == "--beside") {
+        beside(&server_args, runs);
+    }
+    if args.iter().any(|a| a == "--stream-in") {
+        stream_in(&server_args, runs);
+    }
+    if args.iter().any(|a| a == "--cached") {
+        cached_opener(&server_args, runs);
+    }
 
     if with_peer {
         let peer_runs = peer(&texts, runs);
@@ -305,4 +401,279 @@ fn main() {
             );
         }
     }
+}
+
+/// Single-stream TTFA of this build and of `baseline`, alternating run by run.
+fn compare_with(baseline: &str, server_args: &[&str], texts: &[(&str, &str)], runs: usize) {
+    let new = Server::start(&[server_args, &["--cache-mb", "0"]].concat());
+    let old = Server::start_binary(baseline, server_args);
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    println!("\n## this build against {baseline}, alternating ({runs} runs per row)\n");
+    println!(
+        "| text | TTFA p50 new | TTFA p50 baseline | new / baseline | total p50 new | total p50 baseline |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for &(name, text) in texts {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            ours.push(rt.block_on(speak(&client, &new.base, text)));
+            theirs.push(rt.block_on(speak(&client, &old.base, text)));
+        }
+        let p50 =
+            |v: &[Run], f: fn(&Run) -> f64| percentile(&v.iter().map(f).collect::<Vec<_>>(), 0.5);
+        let (a, b) = (p50(&ours, |r| r.ttfa), p50(&theirs, |r| r.ttfa));
+        println!(
+            "| {name} | {a:.3} s | {b:.3} s | {:.3} | {:.2} s | {:.2} s |",
+            a / b,
+            p50(&ours, |r| r.total),
+            p50(&theirs, |r| r.total)
+        );
+    }
+}
+
+/// An HTTP stream of the paragraph beside another HTTP stream, and beside a Wyoming streamed
+/// synthesis of the same text: the measured stream's TTFA and worst stall.
+fn beside(server_args: &[&str], runs: usize) {
+    let mut args = server_args.to_vec();
+    args.extend(["--wyoming-port", "0", "--cache-mb", "0"]);
+    let server = Server::start(&args);
+    let wyoming = server.wyoming.clone().expect("wyoming address");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    println!("\n## an HTTP stream of the paragraph beside another utterance ({runs} runs)\n");
+    println!("| beside | TTFA p50 | TTFA max | worst stall |");
+    println!("| --- | --- | --- | --- |");
+    for other in ["HTTP stream", "Wyoming streamed synthesis"] {
+        let mut measured = Vec::new();
+        for _ in 0..runs {
+            let run = rt.block_on(async {
+                let second = {
+                    let client = client.clone();
+                    let base = server.base.clone();
+                    let wyoming = wyoming.clone();
+                    tokio::spawn(async move {
+                        if other == "HTTP stream" {
+                            speak(&client, &base, PARAGRAPH).await;
+                        } else {
+                            wyoming_streamed(&wyoming, PARAGRAPH).await;
+                        }
+                    })
+                };
+                // The second one starts first, by a hair, as a client already speaking.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let run = speak(&client, &server.base, PARAGRAPH).await;
+                second.await.expect("task");
+                run
+            });
+            measured.push(run);
+        }
+        let ttfa: Vec<f64> = measured.iter().map(|r| r.ttfa).collect();
+        let stall = measured.iter().map(|r| r.worst_stall).fold(0.0, f64::max);
+        println!(
+            "| {other} | {:.2} s | {:.2} s | {:.0} ms |",
+            percentile(&ttfa, 0.5),
+            percentile(&ttfa, 1.0),
+            stall * 1000.0
+        );
+    }
+}
+
+/// About 120 words of assistant reply, opening with a short clause.
+pub const REPLY: &str = "Sure, here is how to set it up. First, open the settings page and choose \
+    the audio tab, where you will find the list of voices. Pick the one you like, then press \
+    save; the change takes effect at once, so there is no need to restart anything. If you \
+    want the assistant to speak faster, move the speed slider a little to the right, but not \
+    too far, because very fast speech is harder to follow. Finally, try a short test sentence \
+    to hear the result. If something sounds wrong, check that the language matches the voice, \
+    since an English voice reading French text will sound strange. That is all there is to \
+    it, and you can change these settings again whenever you like.";
+
+/// The reply as an LLM writes it: tokens of about four characters (OpenAI's rule of thumb).
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        let word = if i == 0 {
+            word.to_owned()
+        } else {
+            format!(" {word}")
+        };
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(4) {
+            out.push(piece.iter().collect());
+        }
+    }
+    out
+}
+
+/// One reply written at `rate` tokens a second over the WebSocket.
+struct StreamIn {
+    /// From the token that ends the first clause to the first audio.
+    after_clause: f64,
+    /// From the first token to the first audio.
+    after_first_token: f64,
+    /// The worst gap a player starting at the first audio hears after the text is complete.
+    stall_after_text: f64,
+    /// The worst gap at all (a slow writer's gaps are its own).
+    stall: f64,
+    /// From the first token to the last audio.
+    total: f64,
+}
+
+async fn write_over_websocket(base: &str, rate: f64) -> StreamIn {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!(
+        "{}/v1/audio/speech/stream",
+        base.replacen("http://", "ws://", 1)
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    let (mut tx, mut rx) = ws.split();
+    tx.send(Message::Text(
+        json!({"voice": "af_heart", "response_format": "pcm"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("settings");
+    let started = Instant::now();
+    let pieces = tokens(REPLY);
+    let writer = tokio::spawn(async move {
+        let mut clause_at = None;
+        for (i, piece) in pieces.iter().enumerate() {
+            let due = started + Duration::from_secs_f64(i as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+            tx.send(Message::Text(json!({"text": piece}).to_string().into()))
+                .await
+                .expect("text");
+            if clause_at.is_none() && piece.ends_with([',', '.', ';', ':', '!', '?']) {
+                clause_at = Some(started.elapsed().as_secs_f64());
+            }
+        }
+        let done_at = started.elapsed().as_secs_f64();
+        tx.send(Message::Text(json!({"close": true}).to_string().into()))
+            .await
+            .expect("close");
+        (clause_at.unwrap_or(0.0), done_at, tx)
+    });
+    let mut first = None;
+    let mut play_end = 0.0f64;
+    let mut gaps: Vec<(f64, f64)> = Vec::new();
+    while let Some(Ok(message)) = rx.next().await {
+        match message {
+            Message::Binary(bytes) => {
+                let t = started.elapsed().as_secs_f64();
+                if first.is_none() {
+                    first = Some(t);
+                    play_end = t;
+                } else if t > play_end {
+                    gaps.push((play_end, t - play_end));
+                }
+                play_end = play_end.max(t) + bytes.len() as f64 / BYTES_PER_SECOND;
+            }
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    let total = started.elapsed().as_secs_f64();
+    let (clause_at, text_done, _tx) = writer.await.expect("writer");
+    let first = first.unwrap_or(f64::NAN);
+    StreamIn {
+        after_clause: first - clause_at,
+        after_first_token: first,
+        stall_after_text: gaps
+            .iter()
+            .filter(|(at, _)| *at >= text_done)
+            .map(|(_, g)| *g)
+            .fold(0.0, f64::max),
+        stall: gaps.iter().map(|(_, g)| *g).fold(0.0, f64::max),
+        total,
+    }
+}
+
+/// Speech for an LLM's reply as it is written (WebSocket), against waiting for the whole
+/// reply and POSTing it.
+fn stream_in(server_args: &[&str], runs: usize) {
+    let server = Server::start(&[server_args, &["--cache-mb", "0"]].concat());
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let words = REPLY.split(' ').count();
+    let count = tokens(REPLY).len();
+    println!(
+        "\n## speech from an LLM's reply as it is written ({words} words, {count} tokens; {runs} runs per row)\n"
+    );
+    println!(
+        "| tokens/s | writing takes | WebSocket: first audio after the first clause | after the first token | worst stall once the text is complete | worst stall | total | wait, then POST: first audio after the first token | total |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for rate in [15.0, 30.0, 60.0] {
+        let writing = count as f64 / rate;
+        let mut ws_runs = Vec::new();
+        let mut post_runs = Vec::new();
+        for _ in 0..runs {
+            ws_runs.push(rt.block_on(write_over_websocket(&server.base, rate)));
+            // The waiting client: the whole reply, then one POST.
+            let run = rt.block_on(speak(&client, &server.base, REPLY));
+            post_runs.push((writing + run.ttfa, writing + run.total));
+        }
+        let p50 = |v: Vec<f64>| percentile(&v, 0.5);
+        println!(
+            "| {rate:.0} | {writing:.1} s | {:.2} s | {:.2} s | {:.0} ms | {:.0} ms | {:.1} s | {:.2} s | {:.1} s |",
+            p50(ws_runs.iter().map(|r| r.after_clause).collect()),
+            p50(ws_runs.iter().map(|r| r.after_first_token).collect()),
+            ws_runs
+                .iter()
+                .map(|r| r.stall_after_text)
+                .fold(0.0, f64::max)
+                * 1000.0,
+            ws_runs.iter().map(|r| r.stall).fold(0.0, f64::max) * 1000.0,
+            p50(ws_runs.iter().map(|r| r.total).collect()),
+            p50(post_runs.iter().map(|r| r.0).collect()),
+            p50(post_runs.iter().map(|r| r.1).collect()),
+        );
+    }
+}
+
+/// An opener assistants repeat, with the chunk cache on (the server's default size): TTFA the
+/// first time (synthesized) and then before a different second sentence each time, so that
+/// only the opener can be a hit.
+fn cached_opener(server_args: &[&str], runs: usize) {
+    const OPENER: &str = "Sure thing.";
+    const NEXT: [&str; 5] = [
+        "The train to the city leaves from platform four at half past eight.",
+        "Your meeting with the design team starts in twenty minutes.",
+        "I have added milk, eggs and bread to your shopping list.",
+        "The weather tomorrow will be sunny, with a light breeze from the west.",
+        "Your package was delivered to the front door an hour ago.",
+    ];
+    let server = Server::start(server_args);
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let first = rt.block_on(speak(
+        &client,
+        &server.base,
+        &format!("{OPENER} {}", NEXT[0]),
+    ));
+    let repeated: Vec<Run> = (0..runs.max(3))
+        .map(|i| {
+            let text = format!("{OPENER} {}", NEXT[1 + i % (NEXT.len() - 1)]);
+            rt.block_on(speak(&client, &server.base, &text))
+        })
+        .collect();
+    let ttfa: Vec<f64> = repeated.iter().map(|r| r.ttfa).collect();
+    println!(
+        "\n## a repeated opener from the chunk cache (\"{OPENER}\" then a different sentence; {} runs)\n",
+        repeated.len()
+    );
+    println!("| first time: TTFA | repeated: TTFA p50 | TTFA max | worst stall |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| {:.2} s | {:.1} ms | {:.1} ms | {:.0} ms |",
+        first.ttfa,
+        percentile(&ttfa, 0.5) * 1000.0,
+        percentile(&ttfa, 1.0) * 1000.0,
+        repeated.iter().map(|r| r.worst_stall).fold(0.0, f64::max) * 1000.0,
+    );
 }

@@ -12,9 +12,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ttsd::audio::Format;
-use ttsd::engine::{EngineConfig, Job, Kokoro, SAMPLE_RATE, Scheduler, SchedulerConfig};
+use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Scheduler};
+use ttsd::language::Language;
+use ttsd::metrics::Metrics;
+use ttsd::request::{Input, SpeechParams};
 use ttsd::synth::{Settings, Synthesizer};
-use ttsd::text::{Language, Phonemizer, TextFrontend, Vocab};
+use ttsd::text::plan::all_chunks;
+use ttsd::text::{Phonemizer, TextFrontend};
 use ttsd::voice::Voices;
 
 const SHORT: &str = "Sure, I can help with that.";
@@ -29,8 +33,22 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn factory(threads: usize) -> Arc<KokoroFactory> {
+    Arc::new(
+        KokoroFactory::new(KokoroConfig {
+            model: root().join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
+            vocab: root().join("assets/vocab.json"),
+            threads,
+            spinning: true,
+            device: Default::default(),
+        })
+        .expect("vocab"),
+    )
+}
+
 fn split(c: &mut Criterion) {
-    let frontend = TextFrontend::load(&root().join("assets/vocab.json")).expect("vocab");
+    let frontend = TextFrontend::new(Arc::clone(&factory(1).spec().vocab));
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Bytes(PARAGRAPH.len() as u64));
     g.bench_function("sentences/paragraph", |b| {
@@ -40,7 +58,7 @@ fn split(c: &mut Criterion) {
 }
 
 fn g2p(c: &mut Criterion) {
-    let phonemizer = Phonemizer::new();
+    let phonemizer = Phonemizer::default();
     let mut g = c.benchmark_group("g2p");
     for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
         g.throughput(Throughput::Bytes(text.len() as u64));
@@ -52,23 +70,26 @@ fn g2p(c: &mut Criterion) {
 }
 
 fn inference(c: &mut Criterion) {
-    let frontend =
-        TextFrontend::new(Vocab::load(&root().join("assets/vocab.json")).expect("vocab"));
-    let voices = Voices::load(&root().join("voices")).expect("voices");
-    let voice = voices.resolve("af_heart").expect("af_heart");
     let mut g = c.benchmark_group("inference");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     for threads in [1, 2] {
-        let mut model = Kokoro::load(&engine_config(threads)).expect("model");
+        let factory = factory(threads);
+        let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
+        let voices = Voices::load(&root().join("voices"), factory.spec()).expect("voices");
+        let voice = voices.resolve("af_heart").expect("af_heart");
+        let mut model = factory.create().expect("model");
         for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
             // The whole sentence as one model call (no first-clause cut).
             let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
             let ids = frontend.chunk(&phonemes).ids;
-            let style = voice.style.style(ids.len()).to_vec();
-            let samples = model.infer(&ids, &style, 1.0).expect("infer").len();
+            let samples = model
+                .infer(&ids, &voice.style, 1.0)
+                .expect("infer")
+                .samples
+                .len();
             g.throughput(Throughput::Elements(samples as u64));
             g.bench_function(BenchmarkId::new(format!("{threads}-threads"), name), |b| {
-                b.iter(|| model.infer(&ids, &style, 1.0).expect("infer"))
+                b.iter(|| model.infer(&ids, &voice.style, 1.0).expect("infer"))
             });
         }
     }
@@ -78,19 +99,19 @@ fn inference(c: &mut Criterion) {
 fn encode(c: &mut Criterion) {
     // Real speech (the medium sentence, about 8 s), so variable-rate codecs (opus, flac) show
     // the sizes and costs they have on what ttsd sends.
-    let frontend =
-        TextFrontend::new(Vocab::load(&root().join("assets/vocab.json")).expect("vocab"));
-    let voices = Voices::load(&root().join("voices")).expect("voices");
+    let factory = factory(2);
+    let spec = factory.spec().clone();
+    let frontend = TextFrontend::new(Arc::clone(&spec.vocab));
+    let voices = Voices::load(&root().join("voices"), &spec).expect("voices");
     let voice = voices.resolve("af_heart").expect("af_heart");
-    let mut model = Kokoro::load(&engine_config(2)).expect("model");
+    let mut model = factory.create().expect("model");
     let phonemes = frontend.phonemes(MEDIUM, Language::EnUs).expect("g2p");
     let ids = frontend.chunk(&phonemes).ids;
-    let style = voice.style.style(ids.len()).to_vec();
-    let audio = Arc::new(model.infer(&ids, &style, 1.0).expect("infer"));
-    let seconds = audio.len() as f64 / SAMPLE_RATE as f64;
+    let audio = Arc::new(model.infer(&ids, &voice.style, 1.0).expect("infer").samples);
+    let seconds = spec.seconds(audio.len());
 
     let encode_all = |format: Format, audio: &[f32]| {
-        let mut enc = format.encoder(true).expect("encoder");
+        let mut enc = format.encoder(spec.sample_rate, true).expect("encoder");
         let mut n = enc.header().len();
         n += enc.push(audio).expect("push").len();
         n += enc.finish().expect("finish").len();
@@ -112,16 +133,6 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-fn engine_config(threads: usize) -> EngineConfig {
-    EngineConfig {
-        model: root().join("assets/kokoro-v1.0.int8.onnx"),
-        ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
-        threads,
-        spinning: true,
-        device: Default::default(),
-    }
-}
-
 /// What the pipeline costs beyond inference: a whole paragraph through
 /// [`Synthesizer::render`] (normalize, split, G2P, the scheduler, inference, shaping, mp3),
 /// against the same chunks' model calls alone, on the same session (handed to its worker
@@ -138,37 +149,42 @@ fn overhead(_c: &mut Criterion) {
     if filter.is_some_and(|f| !"overhead/paragraph".contains(&f)) {
         return;
     }
-    let vocab = root().join("assets/vocab.json");
-    let voices = Voices::load(&root().join("voices")).expect("voices");
+    let factory = factory(2);
+    let spec = factory.spec().clone();
+    let voices = Voices::load(&root().join("voices"), &spec).expect("voices");
     let voice = voices.resolve("af_heart").expect("af_heart");
-    let scheduler = Scheduler::start(&SchedulerConfig {
-        engine: engine_config(2),
-        workers: 1,
-        queue_capacity: 4,
-    })
-    .expect("scheduler");
-    let synth = Arc::new(Synthesizer {
-        frontend: TextFrontend::load(&vocab).expect("vocab"),
+    let metrics = Arc::new(Metrics::new());
+    let scheduler = Scheduler::start(factory, 1, 4, 0, Arc::clone(&metrics)).expect("scheduler");
+    let settings = Settings::default();
+    let synth = Arc::new(Synthesizer::new(
+        spec.clone(),
+        TextFrontend::new(Arc::clone(&spec.vocab)),
         voices,
-        scheduler: scheduler.clone(),
-        settings: Settings::default(),
-        metrics: Default::default(),
-    });
+        scheduler.clone(),
+        settings,
+        metrics,
+    ));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let request = synth
-        .prepare(PARAGRAPH, "af_heart", 1.0, None)
-        .expect("request");
+    let mut params = SpeechParams::new(PARAGRAPH, "af_heart");
+    params.stream = Some(false);
+    let request = synth.validate(params, Input::Required).expect("request");
     // A whole file (not streamed) is cut exactly as `all_chunks` cuts it.
-    let chunks = synth
-        .frontend
-        .all_chunks(PARAGRAPH, Language::EnUs)
-        .expect("chunks");
+    let chunks = all_chunks(
+        synth.frontend(),
+        PARAGRAPH,
+        Language::EnUs,
+        Default::default(),
+        settings.first_clause,
+        spec.max_ids,
+    )
+    .expect("chunks");
     let raw = || {
         let started = Instant::now();
         for chunk in &chunks {
             let job = Job {
                 ids: chunk.ids.clone(),
-                style: Arc::clone(&voice.style),
+                voice: Arc::clone(&voice.style),
+                voice_name: Arc::from(voice.name.as_str()),
                 speed: 1.0,
                 deadline: Instant::now(),
             };
@@ -178,8 +194,7 @@ fn overhead(_c: &mut Criterion) {
     };
     let pipeline = || {
         let started = Instant::now();
-        rt.block_on(synth.render(request.clone(), Format::Mp3))
-            .expect("render");
+        rt.block_on(synth.render(request.clone())).expect("render");
         started.elapsed()
     };
     if pairs > 1 {

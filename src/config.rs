@@ -1,12 +1,22 @@
 //! Command-line flags; every one can also be set by an environment variable `TTSD_…`.
+//!
+//! Parsed by clap, then checked once into the values the rest of ttsd takes
+//! ([`ServeArgs::config`], [`EngineArgs::factory`], [`EngineArgs::settings`]): a setting that
+//! cannot work stops the server at start with a message, never at the first request.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::audio::Format;
-use crate::engine::{Device, EngineConfig, SchedulerConfig};
+use crate::engine::tone::{Cost, ToneFactory};
+use crate::engine::{Device, EngineFactory, KokoroConfig, KokoroFactory};
+use crate::request::Limits;
+use crate::synth::Settings;
+use crate::{Error, Result};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,11 +51,13 @@ pub enum Command {
 /// Where the runtime assets are (`make assets` puts them at the defaults).
 #[derive(Debug, Clone, Args)]
 pub struct AssetArgs {
-    /// Kokoro v1.0 ONNX model (the int8 file by default; fp16/fp32 exports work too).
+    /// Kokoro v1.0 ONNX model: by default the int8 export with its predicted durations as a
+    /// second output (`make assets` builds it; the same audio, plus word timestamps); the
+    /// plain int8, fp16 or fp32 exports work too, without timestamps.
     #[arg(
         long,
         env = "TTSD_MODEL",
-        default_value = "assets/kokoro-v1.0.int8.onnx"
+        default_value = "assets/kokoro-v1.0.int8.durations.onnx"
     )]
     pub model: PathBuf,
     /// ONNX Runtime shared library (1.31.x).
@@ -61,12 +73,32 @@ pub struct AssetArgs {
     /// Directory of voice packs (`NAME.bin`).
     #[arg(long, env = "TTSD_VOICES_DIR", default_value = "voices")]
     pub voices_dir: PathBuf,
+    /// Directory of the Japanese G2P's dictionary and word list (loaded on the first
+    /// Japanese request).
+    #[arg(long, env = "TTSD_JA_DICT", default_value = "assets/ja")]
+    pub ja_dict: PathBuf,
+    /// Directory of the Mandarin G2P's phrase readings (loaded on the first Mandarin
+    /// request).
+    #[arg(long, env = "TTSD_ZH_DICT", default_value = "assets/zh")]
+    pub zh_dict: PathBuf,
+}
+
+/// Which engine speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// Kokoro-82M through ONNX Runtime.
+    Kokoro,
+    /// A deterministic tone generator for tests (no model; 16 kHz).
+    Tone,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct EngineArgs {
     #[command(flatten)]
     pub assets: AssetArgs,
+    /// The engine: `kokoro`, or `tone` (a test engine that beeps instead of speaking).
+    #[arg(long, env = "TTSD_ENGINE", default_value = "kokoro", hide = true)]
+    pub engine: EngineKind,
     /// ONNX Runtime intra-op threads per worker [default: the machine's cores / workers].
     #[arg(long, env = "TTSD_THREADS")]
     pub threads: Option<usize>,
@@ -80,6 +112,19 @@ pub struct EngineArgs {
     /// whole sentence.
     #[arg(long, env = "TTSD_FIRST_CHUNK", default_value = "clause")]
     pub first_chunk: FirstChunk,
+    /// How OpenAI's voice names map to Kokoro voices: `ttsd` (each to the voice most like
+    /// it: alloy is af_alloy) or `kokoro-fastapi` (Kokoro-FastAPI's table: alloy is am_adam).
+    #[arg(long, env = "TTSD_VOICE_ALIASES", default_value = "ttsd")]
+    pub voice_aliases: crate::voice::Aliases,
+    /// Megabytes of recently made short chunks kept to be said again at once ("Sure!",
+    /// "Let me check."); 0 keeps none.
+    #[arg(long, env = "TTSD_CACHE_MB", default_value_t = 8)]
+    pub cache_mb: usize,
+    /// Streamed text (WebSocket, a streamed request body, Wyoming, `say -`) that has waited
+    /// this many milliseconds without a sentence end is spoken anyway, up to its last whole
+    /// word.
+    #[arg(long, env = "TTSD_FLUSH_AFTER_MS", default_value_t = 1500)]
+    pub flush_after_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,23 +134,58 @@ pub enum FirstChunk {
 }
 
 impl EngineArgs {
-    pub fn scheduler(&self, queue_capacity: usize) -> SchedulerConfig {
-        let workers = self.workers.max(1);
-        let threads = self
-            .threads
-            .unwrap_or_else(|| (cores() / workers).max(1))
-            .max(1);
-        SchedulerConfig {
-            engine: EngineConfig {
+    /// The engine's factory (reads the vocabulary; the model loads in each worker).
+    pub fn factory(&self) -> Result<Arc<dyn EngineFactory>> {
+        Ok(match self.engine {
+            EngineKind::Kokoro => Arc::new(KokoroFactory::new(KokoroConfig {
                 model: self.assets.model.clone(),
                 ort_library: self.assets.ort_library.clone(),
-                threads,
+                vocab: self.assets.vocab.clone(),
+                threads: self.threads(),
                 // Spin only when no two threads share a core.
-                spinning: workers * threads <= cores(),
+                spinning: self.workers() * self.threads() <= cores(),
                 device: self.device,
-            },
-            workers,
-            queue_capacity,
+            })?),
+            EngineKind::Tone => Arc::new(ToneFactory::new(Cost::default())),
+        })
+    }
+
+    /// Bytes the chunk cache may hold.
+    pub fn cache_bytes(&self) -> usize {
+        self.cache_mb.saturating_mul(1 << 20)
+    }
+
+    /// Where the G2P's data files are.
+    pub fn g2p(&self) -> crate::text::G2pConfig {
+        crate::text::G2pConfig {
+            japanese: self.assets.ja_dict.clone(),
+            mandarin: self.assets.zh_dict.clone(),
+        }
+    }
+
+    /// How long streamed text may wait without a sentence end before it is spoken.
+    pub fn flush_after(&self) -> Duration {
+        Duration::from_millis(self.flush_after_ms.max(1))
+    }
+
+    /// Inference workers.
+    pub fn workers(&self) -> usize {
+        self.workers.max(1)
+    }
+
+    /// Intra-op threads per worker.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| (cores() / self.workers()).max(1))
+            .max(1)
+    }
+
+    /// How text is cut, with this input limit.
+    pub fn settings(&self, max_input_chars: usize) -> Settings {
+        Settings {
+            limits: Limits { max_input_chars },
+            first_clause: self.first_chunk == FirstChunk::Clause,
+            capacity: None,
         }
     }
 }
@@ -131,6 +211,10 @@ pub struct ServeArgs {
     /// Speech requests served at once; more get 429 at once [default: 3 × cores].
     #[arg(long, env = "TTSD_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
+    /// Real-time streams admitted at once (more get 429 at once) [default: reckoned from
+    /// what model calls and streams cost on this machine].
+    #[arg(long, env = "TTSD_CAPACITY")]
+    pub capacity: Option<usize>,
     /// Largest request body in bytes; larger gets 413.
     #[arg(long, env = "TTSD_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
@@ -155,36 +239,183 @@ pub struct ServeArgs {
     /// (0 picks a free one; the address is printed). Default: off.
     #[arg(long, env = "TTSD_WYOMING_PORT")]
     pub wyoming_port: Option<u16>,
+    /// Serve Wyoming on a non-loopback address although API keys are set: Wyoming has no
+    /// authentication of its own, so anyone who can reach the port can speak without a key.
+    #[arg(long, env = "TTSD_WYOMING_ALLOW_UNAUTHENTICATED")]
+    pub wyoming_allow_unauthenticated: bool,
     /// Seconds in-flight responses may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "TTSD_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Seconds a WebSocket (or a Wyoming stream) may go without a message while its text is
+    /// open; then it is closed with an error.
+    #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = 60)]
+    pub stream_idle_timeout: u64,
+    /// Seconds for a request head to arrive in full; then the connection is closed.
+    #[arg(long, env = "TTSD_HEADER_TIMEOUT", default_value_t = 20)]
+    pub header_timeout: u64,
+    /// Seconds for a request body to arrive in full; then 408.
+    #[arg(long, env = "TTSD_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "TTSD_KEEPALIVE_TIMEOUT", default_value_t = 75)]
+    pub keepalive_timeout: u64,
+    /// Seconds a client may accept no byte of a response (HTTP or Wyoming) before its
+    /// connection is dropped and its synthesis cancelled.
+    #[arg(long, env = "TTSD_WRITE_TIMEOUT", default_value_t = 30)]
+    pub write_timeout: u64,
+    /// Most open HTTP connections; more get 503 [default: the open-file limit less 256,
+    /// at most 2048].
+    #[arg(long, env = "TTSD_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+}
+
+/// The connection layer's timeouts and cap, as set.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnSettings {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub keepalive_timeout: Duration,
+    pub write_timeout: Duration,
+    /// `None`: from the open-file limit, once it has been raised.
+    pub max_connections: Option<usize>,
+}
+
+/// The smallest body limit that still takes a short speech request.
+const MIN_BODY_BYTES: usize = 1024;
+
+/// A checked server configuration.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub engine: EngineArgs,
+    pub http: SocketAddr,
+    pub wyoming: Option<SocketAddr>,
+    /// Accepted API keys; empty means no authentication.
+    pub api_keys: Vec<String>,
+    pub cors_allow_origin: Vec<String>,
+    pub max_body_bytes: usize,
+    /// Utterances at once (HTTP, Wyoming and WebSocket together).
+    pub max_streams: usize,
+    pub shutdown_grace: Duration,
+    pub settings: Settings,
+    /// Streamed text waiting this long without a sentence end is spoken anyway.
+    pub flush_after: Duration,
+    /// A streaming connection with no message this long is closed.
+    pub stream_idle: Duration,
+    pub conn: ConnSettings,
 }
 
 impl ServeArgs {
-    /// Every API key, from the flags and the key file.
-    pub fn keys(&self) -> std::io::Result<Vec<String>> {
-        let mut keys: Vec<String> = self
-            .api_keys
-            .iter()
-            .map(|k| k.trim().to_owned())
-            .filter(|k| !k.is_empty())
-            .collect();
+    /// Every setting checked: keys read (and an empty one refused), Wyoming's exposure
+    /// checked against them.
+    pub fn config(&self) -> Result<ServeConfig> {
+        let api_keys = self.keys()?;
+        let wyoming = self
+            .wyoming_port
+            .map(|port| SocketAddr::new(self.host, port));
+        if let Some(addr) = wyoming
+            && !api_keys.is_empty()
+            && !addr.ip().is_loopback()
+            && !self.wyoming_allow_unauthenticated
+        {
+            return Err(Error::Config(format!(
+                "Wyoming has no authentication, so on {addr} anyone who can reach it could \
+                 speak without an API key; serve it on 127.0.0.1 (--host) behind a tunnel, \
+                 or pass --wyoming-allow-unauthenticated to accept that"
+            )));
+        }
+        if self.max_input_chars == 0 {
+            return Err(Error::Config("--max-input-chars must be at least 1".into()));
+        }
+        for (flag, secs) in [
+            ("--header-timeout", self.header_timeout),
+            ("--body-timeout", self.body_timeout),
+            ("--keepalive-timeout", self.keepalive_timeout),
+            ("--write-timeout", self.write_timeout),
+            ("--stream-idle-timeout", self.stream_idle_timeout),
+        ] {
+            if secs == 0 {
+                return Err(Error::Config(format!(
+                    "{flag} 0 would close every connection at once; it must be at least 1 s"
+                )));
+            }
+        }
+        if self.max_connections == Some(0) {
+            return Err(Error::Config(
+                "--max-connections 0 would refuse every connection; it must be at least 1".into(),
+            ));
+        }
+        if self.max_body_bytes < MIN_BODY_BYTES {
+            return Err(Error::Config(format!(
+                "--max-body-bytes {} would refuse every request; it must be at least \
+                 {MIN_BODY_BYTES}",
+                self.max_body_bytes
+            )));
+        }
+        Ok(ServeConfig {
+            engine: self.engine.clone(),
+            http: SocketAddr::new(self.host, self.port),
+            wyoming,
+            api_keys,
+            cors_allow_origin: self.cors_allow_origin.clone(),
+            max_body_bytes: self.max_body_bytes,
+            max_streams: self
+                .max_concurrent_requests
+                .unwrap_or_else(|| 3 * cores())
+                .max(1),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
+            settings: Settings {
+                capacity: self.capacity,
+                ..self.engine.settings(self.max_input_chars)
+            },
+            flush_after: self.engine.flush_after(),
+            stream_idle: Duration::from_secs(self.stream_idle_timeout),
+            conn: ConnSettings {
+                header_timeout: Duration::from_secs(self.header_timeout),
+                body_timeout: Duration::from_secs(self.body_timeout),
+                keepalive_timeout: Duration::from_secs(self.keepalive_timeout),
+                write_timeout: Duration::from_secs(self.write_timeout),
+                max_connections: self.max_connections,
+            },
+        })
+    }
+
+    /// Every API key, from the flags and the key file. A key that is empty (or a key file
+    /// with none) is refused: it would start the server with no authentication.
+    fn keys(&self) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        for key in &self.api_keys {
+            let key = key.trim();
+            if key.is_empty() {
+                return Err(Error::Config(
+                    "an empty API key (--api-key or TTSD_API_KEY) would leave the API open; \
+                     give a key, or none at all for an open server"
+                        .into(),
+                ));
+            }
+            keys.push(key.to_owned());
+        }
         if let Some(path) = &self.api_key_file {
-            let text = std::fs::read_to_string(path)?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::Config(format!(
+                    "cannot read the API key file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let before = keys.len();
             keys.extend(
                 text.lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with('#'))
                     .map(str::to_owned),
             );
+            if keys.len() == before {
+                return Err(Error::Config(format!(
+                    "the API key file {} has no keys; the API would be open",
+                    path.display()
+                )));
+            }
         }
         Ok(keys)
-    }
-
-    pub fn max_concurrent(&self) -> usize {
-        self.max_concurrent_requests
-            .unwrap_or_else(|| 3 * cores())
-            .max(1)
     }
 }
 
@@ -193,7 +424,7 @@ pub struct SayArgs {
     /// Text to speak; `-` reads standard input.
     pub text: String,
     /// Voice: a name (`af_heart`), an OpenAI alias (`alloy`) or a blend (`af_bella(2)+af_sky(1)`).
-    #[arg(long, default_value = "af_heart")]
+    #[arg(long, default_value = crate::language::DEFAULT_VOICE)]
     pub voice: String,
     /// Speaking rate, 0.25–4.0.
     #[arg(long, default_value_t = 1.0)]
@@ -202,7 +433,8 @@ pub struct SayArgs {
     #[arg(long)]
     pub format: Option<Format>,
     /// Language override: `a` (American English), `b` (British English), `e` (Spanish), `f`
-    /// (French), `h` (Hindi), `i` (Italian), `p` (Brazilian Portuguese) [default: the voice's].
+    /// (French), `h` (Hindi), `i` (Italian), `j` (Japanese), `p` (Brazilian Portuguese), `z`
+    /// (Mandarin) [default: the voice's].
     #[arg(long, alias = "lang")]
     pub lang_code: Option<String>,
     /// Read the text as written: no normalization of numbers, URLs, Markdown, …
@@ -220,4 +452,80 @@ pub struct VoiceArgs {
     /// Directory of voice packs (`NAME.bin`).
     #[arg(long, env = "TTSD_VOICES_DIR", default_value = "voices")]
     pub voices_dir: PathBuf,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<ServeConfig> {
+        let cli = Cli::try_parse_from(["ttsd", "serve"].iter().chain(args))
+            .map_err(|e| Error::Config(e.to_string()))?;
+        match cli.command {
+            Command::Serve(serve) => serve.config(),
+            _ => unreachable!("parsed as serve"),
+        }
+    }
+
+    fn refused(args: &[&str]) -> String {
+        match config(args) {
+            Err(Error::Config(message)) => message,
+            other => panic!("{args:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.conn.header_timeout, Duration::from_secs(20));
+        assert_eq!(c.conn.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.conn.keepalive_timeout, Duration::from_secs(75));
+        assert_eq!(c.conn.write_timeout, Duration::from_secs(30));
+        assert_eq!(c.conn.max_connections, None);
+        assert_eq!(c.stream_idle, Duration::from_secs(60));
+        assert_eq!(c.flush_after, Duration::from_millis(1500));
+        assert_eq!(c.max_body_bytes, 1 << 20);
+        assert!(c.api_keys.is_empty());
+    }
+
+    #[test]
+    fn an_empty_key_or_a_key_file_without_keys_is_refused() {
+        assert!(refused(&["--api-key", ""]).contains("empty API key"));
+        assert!(refused(&["--api-key", "  "]).contains("empty API key"));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "# only a comment\n\n").unwrap();
+        let path = file.path().to_str().unwrap();
+        assert!(refused(&["--api-key-file", path]).contains("has no keys"));
+        std::fs::write(file.path(), "# a key\n  k1  \n").unwrap();
+        assert_eq!(config(&["--api-key-file", path]).unwrap().api_keys, ["k1"]);
+    }
+
+    #[test]
+    fn settings_that_cannot_work_are_refused_before_binding() {
+        assert!(refused(&["--max-input-chars", "0"]).contains("--max-input-chars"));
+        assert!(refused(&["--max-body-bytes", "0"]).contains("--max-body-bytes"));
+        for flag in [
+            "--header-timeout",
+            "--body-timeout",
+            "--keepalive-timeout",
+            "--write-timeout",
+            "--stream-idle-timeout",
+        ] {
+            assert!(refused(&[flag, "0"]).contains(flag));
+        }
+        assert!(refused(&["--max-connections", "0"]).contains("--max-connections"));
+    }
+
+    #[test]
+    fn wyoming_beyond_loopback_with_keys_needs_the_opt_in() {
+        let open = ["--host", "0.0.0.0", "--wyoming-port", "10200"];
+        assert!(config(&open).is_ok(), "no keys: nothing to bypass");
+        let keyed = [&open[..], &["--api-key", "k"]].concat();
+        assert!(refused(&keyed).contains("--wyoming-allow-unauthenticated"));
+        let allowed = [&keyed[..], &["--wyoming-allow-unauthenticated"]].concat();
+        assert!(config(&allowed).is_ok());
+        let local = ["--wyoming-port", "10200", "--api-key", "k"];
+        assert!(config(&local).is_ok(), "loopback is the safe default");
+    }
 }

@@ -1,4 +1,12 @@
-//! The core error type. It knows nothing of HTTP: `http::error` maps it to status codes.
+//! The core error type, and what each protocol needs to report it: a stable code, a class
+//! (the caller's mistake, busy, not ready, our fault) and a message safe to show.
+//!
+//! It knows nothing of any protocol: `http::error` maps it to a status and OpenAI's JSON,
+//! Wyoming to an `error` event, the WebSocket to an error message. Whoever reports an error
+//! to a client logs it, once ([`Error::log`]); nothing below does.
+
+use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Everything that can go wrong between text and audio.
 #[derive(Debug, thiserror::Error)]
@@ -11,19 +19,44 @@ pub enum Error {
         param: Option<&'static str>,
     },
     /// No loaded voice has this name.
-    #[error("unknown voice '{0}'; GET /v1/audio/voices lists the voices (or run `ttsd voices`)")]
+    #[error("unknown voice '{0}'; the voice list (or `ttsd voices`) names them")]
     UnknownVoice(String),
-    /// The voice (or `lang_code`) names a language that has no grapheme-to-phoneme yet.
+    /// The voice or `lang_code` names a language without grapheme-to-phoneme.
+    #[error("{language} has no grapheme-to-phoneme in ttsd yet; use a voice of another language")]
+    UnsupportedLanguage {
+        language: &'static str,
+        param: &'static str,
+    },
+    /// `model` names no model this server serves.
+    #[error("unknown model '{model}'; accepted: {accepted}")]
+    UnknownModel { model: String, accepted: String },
+    /// No capacity for another stream now; `retry_after` is when one is expected to free.
+    #[error("the server is at capacity; retry in {}s", retry_after.as_secs().max(1))]
+    Overloaded { retry_after: Duration },
+    /// The model is still loading.
+    #[error("the model is still loading; retry shortly")]
+    NotReady,
+    /// The server is shutting down and takes no new work.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// The client took too long (to send its request, or to read the response).
     #[error("{0}")]
-    UnsupportedLanguage(String),
-    /// More phoneme ids than the model takes in one call. Callers split text so that this
-    /// never happens; seeing it means a bug in the splitter, not bad input.
-    #[error("{0} phoneme ids exceed the model's limit of {max}", max = crate::engine::MAX_PHONEME_IDS)]
-    TooManyPhonemes(usize),
-    /// A runtime asset (model, library, vocabulary, voice pack) is missing or malformed.
+    Timeout(String),
+    /// A runtime asset (model, library, vocabulary, voice pack, dictionary) is missing or
+    /// malformed.
     #[error("{0}")]
     Asset(String),
-    /// ONNX Runtime failed while loading or running the model.
+    /// A setting is unusable (refused at start).
+    #[error("{0}")]
+    Config(String),
+    /// A listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The inference engine failed while loading or running the model.
     #[error("inference failed: {0}")]
     Inference(String),
     /// An audio encoder failed.
@@ -35,12 +68,24 @@ pub enum Error {
     /// A bug or a failure of the process itself (a task that panicked, …).
     #[error("internal error: {0}")]
     Internal(String),
-    /// The inference queue is full.
-    #[error("the server is at capacity; retry shortly")]
-    Overloaded,
     /// The inference workers have stopped (shutdown or a fatal error).
     #[error("the inference workers are not running")]
     EngineStopped,
+}
+
+/// Who an error is for, which decides how a protocol reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The caller can fix it by changing the request.
+    Invalid,
+    /// No room now; retry later.
+    Busy,
+    /// Not serving (yet, or any more).
+    Unavailable,
+    /// The client was too slow.
+    Timeout,
+    /// Our failure: the client gets a generic message, the log the details.
+    Server,
 }
 
 impl Error {
@@ -52,13 +97,127 @@ impl Error {
         }
     }
 
+    pub fn class(&self) -> Class {
+        match self {
+            Error::InvalidInput { .. }
+            | Error::UnknownVoice(_)
+            | Error::UnsupportedLanguage { .. }
+            | Error::UnknownModel { .. } => Class::Invalid,
+            Error::Overloaded { .. } => Class::Busy,
+            Error::NotReady | Error::ShuttingDown => Class::Unavailable,
+            Error::Timeout(_) => Class::Timeout,
+            Error::Asset(_)
+            | Error::Config(_)
+            | Error::Bind { .. }
+            | Error::Inference(_)
+            | Error::Encode(_)
+            | Error::Phonemize(_)
+            | Error::Internal(_)
+            | Error::EngineStopped => Class::Server,
+        }
+    }
+
     /// True when the caller can fix it by changing the request.
     pub fn is_client_error(&self) -> bool {
-        matches!(
-            self,
-            Error::InvalidInput { .. } | Error::UnknownVoice(_) | Error::UnsupportedLanguage(_)
-        )
+        self.class() == Class::Invalid
+    }
+
+    /// A stable, machine-readable code (OpenAI's `code`, Wyoming's `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_value",
+            Error::UnknownVoice(_) => "unknown_voice",
+            Error::UnsupportedLanguage { .. } => "unsupported_language",
+            Error::UnknownModel { .. } => "model_not_found",
+            Error::Overloaded { .. } => "rate_limit_exceeded",
+            Error::NotReady => "not_ready",
+            Error::ShuttingDown => "shutting_down",
+            Error::Timeout(_) => "timeout",
+            _ => "internal_error",
+        }
+    }
+
+    /// The request field at fault, when there is one.
+    pub fn param(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidInput { param, .. } => *param,
+            Error::UnknownVoice(_) => Some("voice"),
+            Error::UnsupportedLanguage { param, .. } => Some(param),
+            Error::UnknownModel { .. } => Some("model"),
+            _ => None,
+        }
+    }
+
+    /// What a client may be told: the message itself, except for our own failures, whose
+    /// details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self.class() {
+            Class::Server => "internal server error".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+
+    /// When a client should retry, for errors that pass.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Overloaded { retry_after } => Some(*retry_after),
+            Error::NotReady => Some(Duration::from_secs(1)),
+            _ => None,
+        }
+    }
+
+    /// Logs the error once, where it is reported to a client: our failures as errors (with
+    /// their details), the rest at info (they are the client's business).
+    pub fn log(&self, context: &'static str) {
+        match self.class() {
+            Class::Server => tracing::error!(error = %self, "{context}"),
+            _ => tracing::info!(error = %self, code = self.code(), "{context}"),
+        }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The most characters of a client's value quoted back in an error message.
+pub const MAX_QUOTED: usize = 64;
+
+/// `value` cut to `max` characters (with "…" when cut): what a client sent, bounded before
+/// it is quoted in a message or written to a log line.
+pub fn clip(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        None => value.into(),
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_failures_never_reach_the_client_in_detail() {
+        let e = Error::Inference("onnx said: tensor 7 at /secret/path".into());
+        assert_eq!(e.class(), Class::Server);
+        assert_eq!(e.public_message(), "internal server error");
+        assert_eq!(e.code(), "internal_error");
+        let e = Error::invalid("speed", "speed 9 is outside 0.25–4.0");
+        assert_eq!(e.public_message(), "speed 9 is outside 0.25–4.0");
+        assert_eq!(e.param(), Some("speed"));
+    }
+
+    #[test]
+    fn quoted_values_are_bounded() {
+        assert_eq!(clip("short", MAX_QUOTED), "short");
+        assert_eq!(clip(&"é".repeat(1000), 3), "ééé…");
+    }
+
+    #[test]
+    fn busy_errors_say_when_to_retry() {
+        let e = Error::Overloaded {
+            retry_after: Duration::from_millis(2500),
+        };
+        assert_eq!(e.class(), Class::Busy);
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(2500)));
+        assert!(e.to_string().contains("retry in 2s"));
+    }
+}

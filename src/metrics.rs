@@ -1,157 +1,281 @@
-//! Counters and histograms for the Prometheus text format, lock-free (atomics only).
+//! What ttsd counts, in one registry, rendered for Prometheus by `prometheus-client`
+//! (OpenMetrics text).
 //!
-//! The pipeline records into one [`Metrics`]; `GET /metrics` renders it.
+//! The pipeline, the scheduler and the front ends record into one shared [`Metrics`];
+//! `GET /metrics` renders it. Other parts with counters of their own (the HTTP listener)
+//! register them here before the server starts.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
-/// A monotonically increasing count.
-#[derive(Debug, Default)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    pub fn inc(&self) {
-        self.add(1);
-    }
-    pub fn add(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// A value that goes up and down.
-#[derive(Debug, Default)]
-pub struct Gauge(AtomicI64);
-
-impl Gauge {
-    pub fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    pub fn dec(&self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-    pub fn get(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// A histogram of seconds with fixed bucket bounds.
-#[derive(Debug)]
-pub struct Histogram {
-    bounds: &'static [f64],
-    /// One count per bound (not cumulative), then the overflow.
-    counts: Vec<AtomicU64>,
-    sum_micros: AtomicU64,
-}
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 
 /// Bounds for latencies (seconds).
-pub const LATENCY_BUCKETS: &[f64] = &[
+const LATENCY_BUCKETS: &[f64] = &[
     0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0,
 ];
-/// Bounds for long durations (seconds).
-pub const DURATION_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0];
+/// Bounds for whole requests (seconds).
+const DURATION_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0];
+/// Bounds for waits in the inference queue (seconds): mostly short.
+const QUEUE_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0];
 
-impl Histogram {
-    pub fn new(bounds: &'static [f64]) -> Self {
-        Histogram {
-            bounds,
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum_micros: AtomicU64::new(0),
+/// Why a request failed, as counted in `ttsd_request_failures_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Failure {
+    bad_request,
+    unauthorized,
+    overloaded,
+    cancelled,
+    timeout,
+    internal,
+}
+
+impl Failure {
+    const ALL: [Failure; 6] = [
+        Failure::bad_request,
+        Failure::unauthorized,
+        Failure::overloaded,
+        Failure::cancelled,
+        Failure::timeout,
+        Failure::internal,
+    ];
+
+    /// The failure an HTTP status stands for.
+    pub fn of_status(status: u16) -> Option<Failure> {
+        match status {
+            401 | 403 => Some(Failure::unauthorized),
+            408 => Some(Failure::timeout),
+            429 | 503 => Some(Failure::overloaded),
+            400..=499 => Some(Failure::bad_request),
+            500..=599 => Some(Failure::internal),
+            _ => None,
         }
-    }
-
-    pub fn observe(&self, seconds: f64) {
-        let seconds = if seconds.is_finite() {
-            seconds.max(0.0)
-        } else {
-            0.0
-        };
-        let slot = self
-            .bounds
-            .iter()
-            .position(|&b| seconds <= b)
-            .unwrap_or(self.bounds.len());
-        self.counts[slot].fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-    }
-
-    pub fn count(&self) -> u64 {
-        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
-    }
-
-    pub fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (bound, count) in self.bounds.iter().zip(&self.counts) {
-            cumulative += count.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let total = self.count();
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {total}");
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {total}");
     }
 }
 
-/// Everything ttsd counts.
+/// What happened to a model call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Outcome {
+    /// Ran (successfully or not).
+    completed,
+    /// Not run: its requester had gone.
+    skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct StatusLabel {
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: Failure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: Outcome,
+}
+
+/// Everything ttsd counts. Cheap to share: every metric is a handle onto atomics.
 #[derive(Debug)]
 pub struct Metrics {
-    /// From a request's arrival to its first audio bytes leaving.
+    registry: Registry,
+    /// HTTP responses by status.
+    pub requests: Family<StatusLabel, Counter>,
+    /// Failed requests by reason.
+    pub failures: Family<ReasonLabel, Counter>,
+    /// From a request's arrival to the last byte of its response.
+    pub request_duration: Histogram,
+    /// From an utterance's first text to its first audio.
     pub time_to_first_audio: Histogram,
-    /// Mid-stream stalls: how long a client playing from the first byte would have waited.
+    /// Mid-stream gaps a client playing from the first byte would hear (while its text was
+    /// already there).
     pub stall: Histogram,
-    /// Time inside the model per chunk.
+    /// Time in the model per chunk.
     pub inference: Histogram,
-    /// Seconds of audio produced, in microseconds.
-    pub audio_micros: Counter,
-    /// Speech streams running now.
+    /// Time a chunk waited in the inference queue.
+    pub queue_wait: Histogram,
+    /// Model calls by outcome.
+    pub jobs: Family<OutcomeLabel, Counter>,
+    /// Model calls waiting for a worker.
+    pub queue_depth: Gauge,
+    /// Utterances being synthesized now.
     pub active_streams: Gauge,
+    /// Real-time streams the workers can keep playing, by the cost model.
+    pub capacity_streams: Gauge,
+    /// Utterances running over capacity (0 to 1): what an autoscaler should watch.
+    pub load_ratio: Gauge<f64, std::sync::atomic::AtomicU64>,
+    /// Seconds of audio produced.
+    pub audio_seconds: Counter<f64, AtomicU64>,
+    /// Model calls answered from the chunk cache, and looked up there in vain.
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    /// Bytes the chunk cache holds.
+    pub cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics {
-            time_to_first_audio: Histogram::new(LATENCY_BUCKETS),
-            stall: Histogram::new(LATENCY_BUCKETS),
-            inference: Histogram::new(LATENCY_BUCKETS),
-            audio_micros: Counter::default(),
-            active_streams: Gauge::default(),
-        }
+        Self::new()
     }
 }
 
 impl Metrics {
-    /// The pipeline's metrics in Prometheus text format.
-    pub fn render(&self, out: &mut String) {
-        self.time_to_first_audio.render(
-            out,
-            "ttsd_time_to_first_audio_seconds",
-            "From a speech request's arrival to its first audio bytes.",
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let m = Metrics {
+            requests: Family::default(),
+            failures: Family::default(),
+            request_duration: Histogram::new(DURATION_BUCKETS.iter().copied()),
+            time_to_first_audio: Histogram::new(LATENCY_BUCKETS.iter().copied()),
+            stall: Histogram::new(LATENCY_BUCKETS.iter().copied()),
+            inference: Histogram::new(LATENCY_BUCKETS.iter().copied()),
+            queue_wait: Histogram::new(QUEUE_BUCKETS.iter().copied()),
+            jobs: Family::default(),
+            queue_depth: Gauge::default(),
+            active_streams: Gauge::default(),
+            capacity_streams: Gauge::default(),
+            load_ratio: Gauge::default(),
+            audio_seconds: Counter::default(),
+            cache_hits: Counter::default(),
+            cache_misses: Counter::default(),
+            cache_bytes: Gauge::default(),
+            registry: Registry::default(),
+        };
+        // Every reason and outcome is exported from the start, at 0.
+        for reason in Failure::ALL {
+            let _ = m.failures.get_or_create(&ReasonLabel { reason });
+        }
+        for outcome in [Outcome::completed, Outcome::skipped] {
+            let _ = m.jobs.get_or_create(&OutcomeLabel { outcome });
+        }
+        registry.register(
+            "ttsd_requests",
+            "HTTP requests, by status",
+            m.requests.clone(),
         );
-        self.stall.render(
-            out,
-            "ttsd_stream_stall_seconds",
-            "Mid-stream stalls a client playing from the first byte would hear.",
+        registry.register(
+            "ttsd_request_failures",
+            "Failed requests, by reason",
+            m.failures.clone(),
         );
-        self.inference.render(
-            out,
-            "ttsd_inference_seconds",
-            "Time in the model per chunk.",
+        registry.register_with_unit(
+            "ttsd_request_duration",
+            "From a request's arrival to the last byte of its response",
+            Unit::Seconds,
+            m.request_duration.clone(),
         );
-        let audio = self.audio_micros.get() as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "# HELP ttsd_audio_seconds_total Seconds of audio produced.\n\
-             # TYPE ttsd_audio_seconds_total counter\n\
-             ttsd_audio_seconds_total {audio}\n\
-             # HELP ttsd_active_streams Speech streams running now.\n\
-             # TYPE ttsd_active_streams gauge\n\
-             ttsd_active_streams {}",
-            self.active_streams.get()
+        registry.register_with_unit(
+            "ttsd_time_to_first_audio",
+            "From an utterance's first text to its first audio bytes",
+            Unit::Seconds,
+            m.time_to_first_audio.clone(),
         );
+        registry.register_with_unit(
+            "ttsd_stream_stall",
+            "Mid-stream stalls a client playing from the first byte would hear",
+            Unit::Seconds,
+            m.stall.clone(),
+        );
+        registry.register_with_unit(
+            "ttsd_inference",
+            "Time in the model per chunk",
+            Unit::Seconds,
+            m.inference.clone(),
+        );
+        registry.register_with_unit(
+            "ttsd_queue_wait",
+            "Time a chunk waited for an inference worker",
+            Unit::Seconds,
+            m.queue_wait.clone(),
+        );
+        registry.register(
+            "ttsd_inference_jobs",
+            "Model calls, by outcome (skipped: the client had gone)",
+            m.jobs.clone(),
+        );
+        registry.register(
+            "ttsd_queue_depth",
+            "Model calls waiting for a worker",
+            m.queue_depth.clone(),
+        );
+        registry.register(
+            "ttsd_active_streams",
+            "Utterances being synthesized now",
+            m.active_streams.clone(),
+        );
+        registry.register_with_unit(
+            "ttsd_audio",
+            "Seconds of audio produced",
+            Unit::Seconds,
+            m.audio_seconds.clone(),
+        );
+        registry.register(
+            "ttsd_capacity_streams",
+            "Real-time streams the workers can keep playing, by the learnt cost of a model call",
+            m.capacity_streams.clone(),
+        );
+        registry.register(
+            "ttsd_load_ratio",
+            "Utterances running over capacity: above 1 new ones are refused with 429",
+            m.load_ratio.clone(),
+        );
+        registry.register(
+            "ttsd_chunk_cache_hits",
+            "Model calls answered from the chunk cache",
+            m.cache_hits.clone(),
+        );
+        registry.register(
+            "ttsd_chunk_cache_misses",
+            "Short model calls not in the chunk cache (made, then kept)",
+            m.cache_misses.clone(),
+        );
+        registry.register_with_unit(
+            "ttsd_chunk_cache",
+            "Bytes the chunk cache holds",
+            Unit::Bytes,
+            m.cache_bytes.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// Adds metrics kept elsewhere (before the registry is shared).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// Every metric, in the OpenMetrics text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts an HTTP response's status, and its failure reason if it is one.
+    pub fn count_status(&self, status: u16) {
+        self.requests.get_or_create(&StatusLabel { status }).inc();
+        if let Some(reason) = Failure::of_status(status) {
+            self.fail(reason);
+        }
+    }
+
+    pub fn fail(&self, reason: Failure) {
+        self.failures.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// One model call's time in the model and in the queue.
+    pub fn observe_inference(&self, compute: Duration, queued: Duration) {
+        self.inference.observe(compute.as_secs_f64());
+        self.queue_wait.observe(queued.as_secs_f64());
     }
 }
 
@@ -160,17 +284,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn histogram_buckets_are_cumulative() {
-        let h = Histogram::new(&[0.1, 1.0]);
-        for v in [0.05, 0.5, 0.7, 3.0, f64::NAN] {
-            h.observe(v);
+    fn names_and_values_are_exported() {
+        let m = Metrics::new();
+        m.count_status(200);
+        m.count_status(429);
+        m.time_to_first_audio.observe(0.3);
+        m.audio_seconds.inc_by(1.5);
+        m.active_streams.inc();
+        let text = m.render();
+        for line in [
+            "ttsd_requests_total{status=\"200\"} 1",
+            "ttsd_requests_total{status=\"429\"} 1",
+            "ttsd_request_failures_total{reason=\"overloaded\"} 1",
+            "ttsd_request_failures_total{reason=\"internal\"} 0",
+            "ttsd_time_to_first_audio_seconds_bucket{le=\"0.4\"} 1",
+            "ttsd_time_to_first_audio_seconds_count 1",
+            "ttsd_audio_seconds_total 1.5",
+            "ttsd_active_streams 1",
+            "ttsd_inference_jobs_total{outcome=\"skipped\"} 0",
+            "# EOF",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
-        let mut out = String::new();
-        h.render(&mut out, "x", "help");
-        assert!(out.contains("x_bucket{le=\"0.1\"} 2"), "{out}");
-        assert!(out.contains("x_bucket{le=\"1\"} 4"), "{out}");
-        assert!(out.contains("x_bucket{le=\"+Inf\"} 5"), "{out}");
-        assert!(out.contains("x_count 5"), "{out}");
-        assert!(out.contains("x_sum 4.25"), "{out}");
     }
 }

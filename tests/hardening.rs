@@ -151,26 +151,43 @@ fn no_cors_grant_by_default() {
 }
 
 #[test]
-fn sigterm_lets_the_stream_finish_and_exits_zero() {
+fn sigterm_lets_an_http_stream_and_a_wyoming_synthesis_finish_and_exits_zero() {
+    use ttsd::wyoming::{Event, encode_event, read_event};
     let _serial = serial();
     let mut child = Command::new(common::bin())
         .current_dir(common::repo())
-        .args(["serve", "--port", "0"])
+        // Two utterances at once whatever this machine's real-time capacity: the test is
+        // about shutdown, not admission.
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--wyoming-port",
+            "0",
+            "--capacity",
+            "2",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
+    stdout.read_line(&mut line).expect("line");
     let base = line
         .trim()
         .trim_start_matches("ttsd listening on ")
         .to_owned();
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the wyoming line");
+    let wyoming = line
+        .trim()
+        .trim_start_matches("ttsd wyoming listening on tcp://")
+        .to_owned();
     let client = reqwest::Client::new();
     let pid = child.id().to_string();
     rt().block_on(async {
+        use tokio::io::AsyncWriteExt;
         let started = Instant::now();
         loop {
             if let Ok(r) = client.get(format!("{base}/ready")).send().await
@@ -181,6 +198,24 @@ fn sigterm_lets_the_stream_finish_and_exits_zero() {
             assert!(started.elapsed() < Duration::from_secs(120), "never ready");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // A Wyoming synthesis in progress: started, its text partly sent.
+        let (read, mut write) = tokio::net::TcpStream::connect(&wyoming)
+            .await
+            .expect("wyoming")
+            .into_split();
+        let mut read = tokio::io::BufReader::new(read);
+        let send = |kind: &str, data: serde_json::Value| encode_event(&Event::new(kind, data));
+        write
+            .write_all(&send("synthesize-start", json!({})))
+            .await
+            .expect("write");
+        write
+            .write_all(&send(
+                "synthesize-chunk",
+                json!({"text": "Good morning. The bus"}),
+            ))
+            .await
+            .expect("write");
         let text = "The first sentence is short. The second one takes a little longer to say, \
                     because it goes on. And the third closes the stream.";
         let mut resp = client
@@ -201,11 +236,37 @@ fn sigterm_lets_the_stream_finish_and_exits_zero() {
             .status()
             .expect("kill");
         assert!(kill.success());
+        // The Wyoming client finishes its text after the signal.
+        write
+            .write_all(&send(
+                "synthesize-chunk",
+                json!({"text": " leaves at nine."}),
+            ))
+            .await
+            .expect("write");
+        write
+            .write_all(&send("synthesize-stop", json!({})))
+            .await
+            .expect("write");
         while let Some(chunk) = resp.chunk().await.expect("the stream completes") {
             bytes += chunk.len();
         }
         // All three sentences arrived: several seconds of audio.
         assert!(bytes > 48_000 * 5, "only {bytes} bytes after SIGTERM");
+        let mut kinds = Vec::new();
+        let mut pcm = 0;
+        while let Some(event) = read_event(&mut read).await.expect("an event") {
+            pcm += event.payload.as_ref().map_or(0, |p| p.len());
+            kinds.push(event.kind);
+        }
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("synthesize-stopped"),
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&"audio-stop".to_owned()));
+        // "Good morning. The bus leaves at nine.": a couple of seconds.
+        assert!(pcm > 48_000 * 2, "only {pcm} bytes of Wyoming audio");
         // New connections are refused once shutting down.
         assert!(client.get(format!("{base}/health")).send().await.is_err());
     });

@@ -23,6 +23,8 @@
 //! | Italian, if_sara | 0.090 | 0.15 | "Nota" as "Note", "d'identità" as "di identità", "pioverà" as "più verrà" |
 //! | Portuguese, pf_dora | 0.040 | 0.10 | "calor à tarde" as "calora tarde" |
 //! | Hindi, hf_alpha | 0.104 CER | 0.15 | "बैठक … बजे" as "بیٹھا … دسپڑی", "स्टेशन" as "ڈیشن", "बाहर" as "بہر"; a Tamil and a Greek letter |
+//! | Japanese, jf_alpha | 0.067 CER (kana) | 0.15 | "iPhone" as アイフォン (Latin letters against kana), "清水寺" as 木を水でら, "3個" as 参考 |
+//! | Mandarin, zf_xiaoxiao | 0.037 CER (toneless pinyin) | 0.08 | "iPhone" as 阿峰, "GPT" as 這筆底, "1,234,567" as 124,567 |
 //!
 //! Whisper base writes Hindi speech in Urdu script (9 lines here) or in Latin letters (1)
 //! even with `--lang hi`, so no Devanagari word can match (WER 0.99); what it writes does
@@ -71,7 +73,13 @@ const BOUNDS: &[(&str, &str, &str, Ear, f64)] = &[
     ("it", "if_sara", "it", Ear::Multilingual, 0.15),
     ("pt", "pf_dora", "pt", Ear::Multilingual, 0.10),
     ("hi", "hf_alpha", "hi", Ear::Multilingual, 0.15),
+    ("ja", "jf_alpha", "ja", Ear::Multilingual, 0.15),
+    ("zh", "zf_xiaoxiao", "zh", Ear::Multilingual, 0.08),
 ];
+
+/// Languages the ear scores by characters (Hindi over a phonetic skeleton, Japanese over
+/// kana readings, Mandarin over pinyin syllables: `tests/asr/multilingual.py`).
+const SCORED_BY_CHARACTER: &[&str] = &["hi", "ja", "zh"];
 
 /// The control (each file scored against the next sentence of its corpus) must average at
 /// least this (`CONTROL_MIN_CER` where the ear scores characters: Hindi), and at least
@@ -85,6 +93,8 @@ const CONTROL_GAP: f64 = 0.5;
 /// line read as silence, or cut short, or spelled out letter
 /// by letter falls outside.
 const SECONDS_PER_CHAR: (f64, f64) = (0.02, 0.15);
+/// The same for Japanese and Chinese, where one character is a syllable or two.
+const SECONDS_PER_CJK_CHAR: (f64, f64) = (0.05, 0.45);
 
 /// A corpus file's cases: (input, expected speech). `#` lines are comments; a line is
 /// `INPUT` or `INPUT<TAB>EXPECTED`.
@@ -126,7 +136,12 @@ fn assistant_output_is_understood_in_every_language() {
                 let response = post(&client, &server, body).await;
                 assert_eq!(response.status, 200, "{name} line {}: {input}", i + 1);
                 let per_char = seconds(&response.body(), "wav") / input.chars().count() as f64;
-                if !(SECONDS_PER_CHAR.0..=SECONDS_PER_CHAR.1).contains(&per_char) {
+                let (lo, hi) = if matches!(name, "ja" | "zh") {
+                    SECONDS_PER_CJK_CHAR
+                } else {
+                    SECONDS_PER_CHAR
+                };
+                if !(lo..=hi).contains(&per_char) {
                     failures.push(format!(
                         "{name} line {}: {per_char:.3} s per character",
                         i + 1
@@ -155,8 +170,7 @@ fn assistant_output_is_understood_in_every_language() {
             Ear::English => asr_wer_in(lang, &pairs),
             Ear::Multilingual => multilingual_wer_in(lang, &pairs),
         };
-        // The multilingual ear scores Hindi by characters (tests/asr/multilingual.py).
-        let (metric, control_min) = if lang == "hi" {
+        let (metric, control_min) = if SCORED_BY_CHARACTER.contains(&lang) {
             ("CER", CONTROL_MIN_CER)
         } else {
             ("WER", CONTROL_MIN_WER)

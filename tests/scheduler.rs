@@ -7,29 +7,35 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{repo, serial};
-use ttsd::engine::{EngineConfig, Job, Scheduler, SchedulerConfig};
-use ttsd::text::{Language, TextFrontend};
+use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Scheduler};
+use ttsd::language::Language;
+use ttsd::metrics::Metrics;
+use ttsd::text::TextFrontend;
 use ttsd::voice::Voices;
 
-fn scheduler(queue_capacity: usize) -> Scheduler {
-    Scheduler::start(&SchedulerConfig {
-        engine: EngineConfig {
+fn factory() -> Arc<KokoroFactory> {
+    Arc::new(
+        KokoroFactory::new(KokoroConfig {
             model: repo().join("assets/kokoro-v1.0.int8.onnx"),
             ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
+            vocab: repo().join("assets/vocab.json"),
             threads: 2,
             spinning: true,
             device: Default::default(),
-        },
-        workers: 1,
-        queue_capacity,
-    })
-    .expect("scheduler")
+        })
+        .expect("vocab"),
+    )
+}
+
+fn scheduler(queue_capacity: usize) -> Scheduler {
+    Scheduler::start(factory(), 1, queue_capacity, 0, Arc::new(Metrics::new())).expect("scheduler")
 }
 
 /// The text front end, the voices and a runtime for the async calls.
 fn fixture() -> (TextFrontend, Voices, tokio::runtime::Runtime) {
-    let frontend = TextFrontend::load(&repo().join("assets/vocab.json")).expect("vocab");
-    let voices = Voices::load(&repo().join("voices")).expect("voices");
+    let factory = factory();
+    let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
+    let voices = Voices::load(&repo().join("voices"), factory.spec()).expect("voices");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -42,7 +48,8 @@ fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) 
     let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
     Job {
         ids: frontend.chunk(&phonemes).ids,
-        style: Arc::clone(&voices.resolve("af_heart").expect("voice").style),
+        voice: Arc::clone(&voices.resolve("af_heart").expect("voice").style),
+        voice_name: Arc::from("af_heart"),
         speed: 1.0,
         deadline,
     }
@@ -133,7 +140,7 @@ fn a_full_queue_refuses_at_once() {
             .infer(job(&frontend, &voices, "One too many.", now))
             .await;
         assert!(
-            matches!(refused, Err(ttsd::Error::Overloaded)),
+            matches!(refused, Err(ttsd::Error::Overloaded { .. })),
             "{refused:?}"
         );
         assert!(

@@ -1,7 +1,9 @@
-//! Soak: mixed concurrent load on loopback (whole streams, hang-ups, bad requests) for
-//! `TTSD_SOAK_SECS` seconds (60 in `make test`, 600 in `make soak`). Zero 5xx, every
-//! admitted stream completes or is cleanly cancelled, nothing hangs, the server ends idle,
-//! and its memory grows less than 10% after the warm-up.
+//! Soak: mixed concurrent load on loopback for `TTSD_SOAK_SECS` seconds (60 in `make test`,
+//! 600 in `make soak`): whole streams, hang-ups after the first audio and before the
+//! headers, a slow reader (slower than playback), bad requests and hostile inputs (runs of
+//! combining marks, run-on words, data after the JSON, markup past its limits). Zero 5xx,
+//! every admitted stream completes or is cleanly cancelled, nothing hangs, the server ends
+//! idle, and its memory grows less than 10% after the warm-up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -29,6 +31,31 @@ struct Tally {
     refused_429: AtomicU64,
     bad_4xx: AtomicU64,
     worst_gap_ms: AtomicU64,
+    early_hangups: AtomicU64,
+    slow_bytes: AtomicU64,
+    hostile: AtomicU64,
+}
+
+/// Inputs built to cost the most per character, or to sit at a limit's edge: each gets a
+/// 200 with speech or a 4xx, never a 5xx or a hang.
+fn hostile_bodies() -> Vec<String> {
+    let marks = format!("e{}", "\u{301}".repeat(2000));
+    // Long enough to find a cost that grows faster than the text, short enough to finish
+    // within a soak (a 3000-letter word is 200 s of speech).
+    let word = "supercalifragilistic".repeat(15);
+    vec![
+        json!({"input": marks, "response_format": "pcm"}).to_string(),
+        json!({"input": word, "response_format": "pcm"}).to_string(),
+        json!({"input": "à ".repeat(100), "response_format": "pcm"}).to_string(),
+        format!("{}{}", json!({"input": "hi"}), " trailing"),
+        json!({"input": "[pause:9s]".repeat(20)}).to_string(),
+        json!({"input": format!("<speak>{}x{}</speak>", "<s>".repeat(20), "</s>".repeat(20)),
+               "ssml": true})
+        .to_string(),
+        json!({"input": "a [voice:af_bella] b"}).to_string(),
+        json!({"input": "[x](/€/)"}).to_string(),
+        json!({"input": "Hi [pause:1s] there.", "response_format": "wav"}).to_string(),
+    ]
 }
 
 fn secs() -> u64 {
@@ -90,8 +117,9 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
                 }
             }));
         }
-        // Two listeners who stay to the end.
-        for n in 0..2u64 {
+        // A listener who stays to the end (admission counts real-time capacity: on two cores
+        // about two streams, so one listener leaves room for the others below).
+        for n in 0..1u64 {
             let (client, server, tally) = (client.clone(), Arc::clone(&server), Arc::clone(&tally));
             tasks.push(tokio::spawn(async move {
                 let mut i = n as usize;
@@ -147,7 +175,88 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
                         drop(r);
                         tally.cancelled.fetch_add(1, Ordering::Relaxed);
                     }
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(Duration::from_millis(700)).await;
+                }
+            }));
+        }
+        // A slow reader: a long pcm stream taken a chunk every 250 ms (hyper reads the socket
+        // only as chunks are asked for, so the TCP window fills), for 8 s, then gone. The
+        // server paces itself instead of filling buffers.
+        {
+            let (client, server, tally) = (client.clone(), Arc::clone(&server), Arc::clone(&tally));
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"input": TEXTS[3].repeat(3), "response_format": "pcm"});
+                while Instant::now() + Duration::from_secs(9) < deadline {
+                    let mut r = client
+                        .post(server.url("/v1/audio/speech"))
+                        .json(&body)
+                        .send()
+                        .await
+                        .expect("send");
+                    let status = r.status().as_u16();
+                    assert!(status < 500, "5xx to a slow reader: {status}");
+                    if status == 429 {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        continue;
+                    }
+                    let until = Instant::now() + Duration::from_secs(8);
+                    while Instant::now() < until {
+                        match r.chunk().await {
+                            Ok(Some(chunk)) => {
+                                tally.slow_bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                            }
+                            _ => break,
+                        }
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                }
+            }));
+        }
+        // Hang-ups before the headers: half a request head, or a whole request and gone at once.
+        {
+            let (server, tally) = (Arc::clone(&server), Arc::clone(&tally));
+            tasks.push(tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let addr = server.url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+                let body = json!({"input": TEXTS[2]}).to_string();
+                let mut i = 0u64;
+                while Instant::now() < deadline {
+                    let mut socket = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+                    let request = format!(
+                        "POST /v1/audio/speech HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let cut = if i.is_multiple_of(2) { request.len() / 3 } else { request.len() };
+                    let _ = socket.write_all(&request.as_bytes()[..cut]).await;
+                    drop(socket);
+                    tally.early_hangups.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                }
+            }));
+        }
+        // One who sends hostile inputs, and reads what comes back to the end.
+        {
+            let (client, server, tally) = (client.clone(), Arc::clone(&server), Arc::clone(&tally));
+            tasks.push(tokio::spawn(async move {
+                let bodies = hostile_bodies();
+                let mut i = 0;
+                while Instant::now() < deadline {
+                    let body = &bodies[i % bodies.len()];
+                    let r = client
+                        .post(server.url("/v1/audio/speech"))
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .expect("send");
+                    let status = r.status().as_u16();
+                    assert!(status < 500, "{status} for {}", &body[..body.len().min(80)]);
+                    // A 429 is an answer too (the hostile input never took a slot).
+                    r.bytes().await.expect("the whole answer");
+                    tally.hostile.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
                 }
             }));
         }
@@ -204,13 +313,17 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
     let baseline = baseline.load(Ordering::Relaxed);
     let growth = (end as f64 - baseline as f64) / baseline as f64;
     eprintln!(
-        "soak {} s: {} completed, {} cancelled, {} refused (429), {} bad requests (4xx); \
+        "soak {} s: {} completed, {} cancelled, {} refused (429), {} bad requests (4xx), \
+         {} hostile inputs answered, {} early hang-ups, {} KiB to the slow reader; \
          longest wait between chunks {} ms; RSS {} → {} MiB ({:+.1}%)",
         secs(),
         tally.completed.load(Ordering::Relaxed),
         tally.cancelled.load(Ordering::Relaxed),
         tally.refused_429.load(Ordering::Relaxed),
         tally.bad_4xx.load(Ordering::Relaxed),
+        tally.hostile.load(Ordering::Relaxed),
+        tally.early_hangups.load(Ordering::Relaxed),
+        tally.slow_bytes.load(Ordering::Relaxed) / 1024,
         tally.worst_gap_ms.load(Ordering::Relaxed),
         baseline / 1024,
         end / 1024,
@@ -218,6 +331,9 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
     );
     assert!(tally.completed.load(Ordering::Relaxed) > 0);
     assert!(tally.cancelled.load(Ordering::Relaxed) > 0);
+    assert!(tally.hostile.load(Ordering::Relaxed) > 0);
+    assert!(tally.early_hangups.load(Ordering::Relaxed) > 0);
+    assert!(tally.slow_bytes.load(Ordering::Relaxed) > 0);
     assert!(
         tally.worst_gap_ms.load(Ordering::Relaxed) < 10_000,
         "a stream hung"

@@ -22,15 +22,58 @@ fn get(server: &Server, path: &str) -> (u16, String, String) {
     })
 }
 
+/// Each of the page's files, with the content type it must be served with.
+const FILES: &[(&str, &str, &str)] = &[
+    ("/", "text/html", include_str!("../web/index.html")),
+    ("/style.css", "text/css", include_str!("../web/style.css")),
+    (
+        "/js/main.js",
+        "text/javascript",
+        include_str!("../web/js/main.js"),
+    ),
+    (
+        "/js/api.js",
+        "text/javascript",
+        include_str!("../web/js/api.js"),
+    ),
+    (
+        "/js/players.js",
+        "text/javascript",
+        include_str!("../web/js/players.js"),
+    ),
+    (
+        "/js/pcm.js",
+        "text/javascript",
+        include_str!("../web/js/pcm.js"),
+    ),
+    (
+        "/js/voices.js",
+        "text/javascript",
+        include_str!("../web/js/voices.js"),
+    ),
+    (
+        "/js/ui.js",
+        "text/javascript",
+        include_str!("../web/js/ui.js"),
+    ),
+];
+
 #[test]
-fn the_page_its_script_and_its_style_are_served_from_the_binary() {
+fn the_page_and_its_modules_are_served_from_the_binary() {
     let _serial = serial();
     let server = Server::start(&[]);
 
-    let (status, content_type, html) = get(&server, "/");
-    assert_eq!(status, 200);
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    assert!(html.contains("<script src=\"/app.js\""), "{html}");
+    for (path, kind, body) in FILES {
+        let (status, content_type, served) = get(&server, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert_eq!(&served, body, "{path}");
+    }
+    let (_, _, html) = get(&server, "/");
+    assert!(
+        html.contains("<script type=\"module\" src=\"/js/main.js\">"),
+        "{html}"
+    );
     for id in [
         "text", "voice", "speed", "format", "play", "stop", "download", "ttfa", "progress",
     ] {
@@ -39,21 +82,18 @@ fn the_page_its_script_and_its_style_are_served_from_the_binary() {
             "no data-testid={id}"
         );
     }
-
-    let (status, content_type, js) = get(&server, "/app.js");
-    assert_eq!(status, 200);
-    assert!(
-        content_type.starts_with("text/javascript"),
-        "{content_type}"
-    );
-    assert!(js.contains("MediaSource.isTypeSupported('audio/mpeg')"));
-    assert_eq!(js, include_str!("../web/app.js"));
-
-    let (status, content_type, css) = get(&server, "/style.css");
-    assert_eq!(status, 200);
-    assert!(content_type.starts_with("text/css"), "{content_type}");
-    assert_eq!(css, include_str!("../web/style.css"));
+    // Every module the page imports is served: each `from './x.js'` names one.
+    for (path, _, js) in FILES.iter().filter(|f| f.0.ends_with(".js")) {
+        for import in js.split("from './").skip(1) {
+            let name = import.split('\'').next().unwrap_or_default();
+            assert!(
+                FILES.iter().any(|f| f.0 == format!("/js/{name}")),
+                "{path} imports {name}, which is not served"
+            );
+        }
+    }
 
     // Nothing else is served from the page's directory.
     assert_eq!(get(&server, "/index.html").0, 404);
+    assert_eq!(get(&server, "/app.js").0, 404);
 }

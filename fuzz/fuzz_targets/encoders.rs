@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    let Ok(mut encoder) = format.encoder(streaming) else {
+    // Kokoro's rate, and the test engine's.
+    let rate = if control & 0x40 != 0 { 16_000 } else { 24_000 };
+    let Ok(mut encoder) = format.encoder(rate, streaming) else {
         return;
     };
     let _ = encoder.header();

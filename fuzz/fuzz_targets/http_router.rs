@@ -8,7 +8,12 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
-use ttsd::http::{AppState, HttpOptions, router};
+use ttsd::engine::EngineFactory;
+use ttsd::engine::tone::{Cost, ToneFactory};
+use ttsd::http::{HttpOptions, router};
+use ttsd::metrics::Metrics;
+use ttsd::request::Limits;
+use ttsd::service::Service;
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -40,16 +45,21 @@ fuzz_target!(|data: &[u8]| {
     let path = PATHS[usize::from(control >> 2) % PATHS.len()];
     let with_key = control & 0x40 != 0;
     let keys = vec!["secret".to_owned()];
-    let state = Arc::new(AppState::new(
+    let spec = ToneFactory::new(Cost::default()).spec().clone();
+    let service = Arc::new(Service::new(
+        spec,
         Vec::new(),
         2,
-        if with_key { keys } else { Vec::new() },
+        Limits::default(),
+        Arc::new(Metrics::new()),
     ));
     let options = HttpOptions {
         max_body_bytes: 4096,
         cors_allow_origin: vec!["https://example.com".into()],
+        api_keys: if with_key { keys } else { Vec::new() },
+        ..Default::default()
     };
-    let app = router(state, &options);
+    let app = router(service, &options);
     let is_preflight = method == Method::OPTIONS;
     let request = Request::builder()
         .method(method)
@@ -68,11 +78,13 @@ fuzz_target!(|data: &[u8]| {
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .expect("a body under 1 MiB");
-        // Unknown routes and methods (axum's empty 404 and 405) and CORS preflights.
-        if status.as_u16() == 404 || status.as_u16() == 405 || is_preflight {
+        // CORS preflights have no body to check.
+        if is_preflight {
             return;
         }
-        if path == "/ready" {
+        if path == "/metrics" && status.is_success() {
+            assert!(std::str::from_utf8(&bytes).is_ok_and(|t| t.ends_with("# EOF\n")));
+        } else if path == "/ready" {
             // A probe, not an API call: `{"status": ...}` either way.
             let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
             assert!(json["status"].is_string(), "{json}");

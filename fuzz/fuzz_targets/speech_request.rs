@@ -7,34 +7,40 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use ttsd::http::SpeechBody;
-use ttsd::synth::{SPEED_RANGE, Settings, prepare};
+use ttsd::engine::{EngineFactory, KokoroConfig, KokoroFactory};
+use ttsd::request::{Input, Limits, SPEED_RANGE, SpeechParams};
 use ttsd::voice::Voices;
 
 fn voices() -> &'static Voices {
     static VOICES: OnceLock<Voices> = OnceLock::new();
     VOICES.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../voices");
-        Voices::load(&dir).expect("voices/*.bin (run `make assets`)")
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let factory = KokoroFactory::new(KokoroConfig {
+            model: root.join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: root.join("assets/libonnxruntime.so.1.31.1"),
+            vocab: root.join("assets/vocab.json"),
+            threads: 1,
+            spinning: false,
+            device: Default::default(),
+        })
+        .expect("assets/vocab.json (run `make assets`)");
+        Voices::load(&root.join("voices"), factory.spec())
+            .expect("voices/*.bin (run `make assets`)")
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = serde_json::from_slice::<SpeechBody>(data) else {
+    let Ok(params) = serde_json::from_slice::<SpeechParams>(data) else {
         return;
     };
-    let settings = Settings::default();
-    let lang = body.lang_code.as_deref();
-    if let Ok(request) = prepare(
-        voices(),
-        settings,
-        &body.input,
-        &body.voice,
-        body.speed,
-        lang,
-    ) {
-        assert!(!request.text.trim().is_empty());
-        assert!(request.text.chars().count() <= settings.max_input_chars);
-        assert!((SPEED_RANGE.0..=SPEED_RANGE.1).contains(&request.speed));
+    let limits = Limits::default();
+    match params.validate(voices(), limits, Input::Required) {
+        Ok(request) => {
+            let text = request.text().unwrap_or_default();
+            assert!(!text.trim().is_empty());
+            assert!(text.chars().count() <= limits.max_input_chars);
+            assert!((SPEED_RANGE.0..=SPEED_RANGE.1).contains(&request.speed()));
+        }
+        Err(e) => assert!(e.is_client_error(), "{e}"),
     }
 });

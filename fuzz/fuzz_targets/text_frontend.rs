@@ -7,34 +7,56 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use ttsd::engine::MAX_PHONEME_IDS;
-use ttsd::text::{ChunkPlan, Language, NormalizationOptions, TextFrontend};
+use ttsd::engine::{EngineFactory, KokoroConfig, KokoroFactory, ModelSpec};
+use ttsd::language::Language;
+use ttsd::text::plan::all_chunks;
+use ttsd::text::{NormalizationOptions, TextFrontend};
 
-fn frontend() -> &'static TextFrontend {
-    static FRONTEND: OnceLock<TextFrontend> = OnceLock::new();
+fn frontend() -> &'static (TextFrontend, ModelSpec) {
+    static FRONTEND: OnceLock<(TextFrontend, ModelSpec)> = OnceLock::new();
     FRONTEND.get_or_init(|| {
-        let vocab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/vocab.json");
-        TextFrontend::load(&vocab).expect("assets/vocab.json (run `make assets`)")
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let factory = KokoroFactory::new(KokoroConfig {
+            model: root.join("assets/kokoro-v1.0.int8.onnx"),
+            ort_library: root.join("assets/libonnxruntime.so.1.31.1"),
+            vocab: root.join("assets/vocab.json"),
+            threads: 1,
+            spinning: false,
+            device: Default::default(),
+        })
+        .expect("assets/vocab.json (run `make assets`)");
+        let spec = factory.spec().clone();
+        (TextFrontend::new(std::sync::Arc::clone(&spec.vocab)), spec)
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some((&control, rest)) = data.split_first() else {
         return;
     };
-    let lang = if data.len() % 2 == 0 {
-        Language::EnUs
-    } else {
-        Language::EnGb
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
     };
-    let frontend = frontend();
-    if let Ok(chunks) = frontend.all_chunks(text, lang) {
+    let spoken: Vec<Language> = Language::spoken().collect();
+    let lang = spoken[usize::from(control) % spoken.len()];
+    // The switches from the control byte's high bits.
+    let options = NormalizationOptions {
+        normalize: control & 0x80 == 0,
+        url_normalization: control & 0x40 == 0,
+        unit_normalization: control & 0x20 == 0,
+        ..Default::default()
+    };
+    let (frontend, spec) = frontend();
+    if let Ok(chunks) = all_chunks(
+        frontend,
+        text,
+        lang,
+        options,
+        control & 0x10 == 0,
+        spec.max_ids,
+    ) {
         for chunk in chunks {
-            assert!(
-                chunk.ids.len() <= MAX_PHONEME_IDS,
-                "{} ids",
-                chunk.ids.len()
-            );
+            assert!(chunk.ids.len() <= spec.max_ids, "{} ids", chunk.ids.len());
             assert_eq!(frontend.vocab().encode(&chunk.phonemes), chunk.ids);
         }
     }

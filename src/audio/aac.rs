@@ -1,5 +1,5 @@
 //! AAC-LC in ADTS frames, through libavcodec's native `aac` encoder (FFmpeg, Debian main):
-//! mono, 24 kHz, 64 kbit/s.
+//! mono, at the engine's rate, 64 kbit/s.
 //!
 //! The encoder takes frames of exactly 1024 samples (its `frame_size`): each push sends
 //! every whole frame it completes and keeps the remainder for the next push; `finish` sends
@@ -16,14 +16,16 @@ use ffmpeg::{ChannelLayout, codec, encoder, frame};
 use ffmpeg_next as ffmpeg;
 
 use super::Encoder;
-use crate::engine::SAMPLE_RATE;
 use crate::{Error, Result};
 
 const BITRATE: usize = 64_000;
 /// ADTS: MPEG-4 AAC-LC (object type 2, written as profile 1).
 const PROFILE_LC: u8 = 1;
-/// ADTS sampling-frequency index of 24 kHz.
-const FREQ_INDEX_24K: u8 = 6;
+/// ADTS's sampling frequencies; a stream names its rate by its index in this table.
+const ADTS_RATES: [u32; 13] = [
+    96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000,
+    7_350,
+];
 /// ADTS channel configuration: one channel.
 const MONO: u8 = 1;
 const ADTS_HEADER: usize = 7;
@@ -36,6 +38,9 @@ fn fail(e: impl std::fmt::Display) -> Error {
 
 pub struct AacEncoder {
     encoder: encoder::Audio,
+    rate: u32,
+    /// The rate's index in [`ADTS_RATES`].
+    freq_index: u8,
     frame_size: usize,
     /// Samples not yet sent to the encoder (fewer than one frame after a push).
     pending: Vec<f32>,
@@ -45,7 +50,12 @@ pub struct AacEncoder {
 }
 
 impl AacEncoder {
-    pub fn new() -> Result<Self> {
+    pub fn new(rate: u32) -> Result<Self> {
+        let freq_index = ADTS_RATES
+            .iter()
+            .position(|&r| r == rate)
+            .and_then(|i| u8::try_from(i).ok())
+            .ok_or_else(|| fail(format!("ADTS has no sampling frequency {rate} Hz")))?;
         // libav* would log encoder statistics to stderr at every close; errors go to ours.
         static QUIET: std::sync::Once = std::sync::Once::new();
         QUIET.call_once(|| ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error));
@@ -56,13 +66,13 @@ impl AacEncoder {
             .encoder()
             .audio()
             .map_err(fail)?;
-        setup.set_rate(SAMPLE_RATE as i32);
+        setup.set_rate(rate as i32);
         setup.set_channel_layout(ChannelLayout::MONO);
         setup.set_channels(1);
         // The native encoder takes planar float only.
         setup.set_format(Sample::F32(SampleType::Planar));
         setup.set_bit_rate(BITRATE);
-        setup.set_time_base((1, SAMPLE_RATE as i32));
+        setup.set_time_base((1, rate as i32));
         let encoder = setup.open_as(aac).map_err(fail)?;
         let frame_size = encoder.frame_size() as usize;
         if frame_size == 0 {
@@ -70,6 +80,8 @@ impl AacEncoder {
         }
         Ok(AacEncoder {
             encoder,
+            rate,
+            freq_index,
             frame_size,
             pending: Vec::with_capacity(frame_size * 2),
             pts: 0,
@@ -85,7 +97,7 @@ impl AacEncoder {
             ChannelLayout::MONO,
         );
         frame.set_channels(1);
-        frame.set_rate(SAMPLE_RATE);
+        frame.set_rate(self.rate);
         frame.set_pts(Some(self.pts));
         if frame.planes() != 1 || frame.samples() != samples.len() {
             return Err(fail("cannot allocate a frame"));
@@ -105,7 +117,7 @@ impl AacEncoder {
             match self.encoder.receive_packet(&mut self.packet) {
                 Ok(()) => {
                     let data = self.packet.data().unwrap_or_default();
-                    adts_frame(data, out)?;
+                    adts_frame(data, self.freq_index, out)?;
                 }
                 Err(ffmpeg::Error::Other {
                     errno: ffmpeg::error::EAGAIN,
@@ -118,7 +130,7 @@ impl AacEncoder {
 }
 
 /// Appends one raw AAC packet with its ADTS header (no CRC).
-fn adts_frame(packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
+fn adts_frame(packet: &[u8], freq_index: u8, out: &mut Vec<u8>) -> Result<()> {
     let len = packet.len() + ADTS_HEADER;
     if len > ADTS_MAX_FRAME {
         return Err(fail(format!("a {len}-byte frame does not fit ADTS")));
@@ -126,7 +138,7 @@ fn adts_frame(packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
     out.extend_from_slice(&[
         0xff,
         0xf1, // sync, MPEG-4, layer 0, no CRC
-        (PROFILE_LC << 6) | (FREQ_INDEX_24K << 2) | (MONO >> 2),
+        (PROFILE_LC << 6) | (freq_index << 2) | (MONO >> 2),
         ((MONO & 3) << 6) | (len >> 11) as u8,
         (len >> 3) as u8,
         ((len & 7) as u8) << 5 | 0x1f, // buffer fullness 0x7FF: variable bit rate
@@ -176,7 +188,7 @@ mod tests {
             assert_eq!(h[0], 0xff);
             assert_eq!(h[1], 0xf1);
             assert_eq!(h[2] >> 6, PROFILE_LC);
-            assert_eq!((h[2] >> 2) & 0xf, FREQ_INDEX_24K);
+            assert_eq!(ADTS_RATES[usize::from((h[2] >> 2) & 0xf)], 24_000);
             let len = ((h[3] as usize & 3) << 11) | ((h[4] as usize) << 3) | (h[5] as usize >> 5);
             lens.push(len);
             at += len;
@@ -187,7 +199,7 @@ mod tests {
 
     #[test]
     fn pushes_give_adts_frames_and_finish_drains_the_rest() -> Result<()> {
-        let mut enc = AacEncoder::new()?;
+        let mut enc = AacEncoder::new(24_000)?;
         assert_eq!(enc.frame_size, 1024);
         let tone: Vec<f32> = (0..24_000).map(|i| 0.3 * (i as f32 * 0.06).sin()).collect();
         let first = enc.push(&tone)?;

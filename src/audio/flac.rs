@@ -1,4 +1,4 @@
-//! FLAC (lossless, 16-bit, mono, 24 kHz) through `flacenc`, a pure-Rust encoder.
+//! FLAC (lossless, 16-bit, mono, at the engine's rate) through `flacenc`, a pure-Rust encoder.
 //!
 //! The stream is `fLaC`, one STREAMINFO block, then frames of a fixed block size. Each push
 //! encodes every block it completes and keeps the remainder (under [`BLOCK_SIZE`] samples,
@@ -15,7 +15,6 @@ use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
 
 use super::{Encoder, to_i16};
-use crate::engine::SAMPLE_RATE;
 use crate::{Error, Result};
 
 /// Samples per frame: 48 ms, so at most that much waits for the next chunk.
@@ -47,11 +46,11 @@ pub struct FlacEncoder {
 }
 
 impl FlacEncoder {
-    pub fn new(streaming: bool) -> Result<Self> {
+    pub fn new(rate: u32, streaming: bool) -> Result<Self> {
         let mut config = config::Encoder::default();
         config.block_size = BLOCK_SIZE;
         let config = config.into_verified().map_err(|(_, e)| fail(e))?;
-        let mut stream = Stream::new(SAMPLE_RATE as usize, 1, BITS_PER_SAMPLE).map_err(fail)?;
+        let mut stream = Stream::new(rate as usize, 1, BITS_PER_SAMPLE).map_err(fail)?;
         stream
             .stream_info_mut()
             .set_block_sizes(BLOCK_SIZE, BLOCK_SIZE)
@@ -175,7 +174,7 @@ mod tests {
 
     #[test]
     fn streamed_frames_follow_the_header_and_keep_only_a_partial_block() -> Result<()> {
-        let mut enc = FlacEncoder::new(true)?;
+        let mut enc = FlacEncoder::new(24_000, true)?;
         let header = enc.header();
         assert_eq!(&header[..4], b"fLaC");
         // STREAMINFO: last-block flag and type 0, length 34.
@@ -196,7 +195,7 @@ mod tests {
 
     #[test]
     fn whole_file_knows_its_length() -> Result<()> {
-        let mut enc = FlacEncoder::new(false)?;
+        let mut enc = FlacEncoder::new(24_000, false)?;
         assert!(enc.header().is_empty());
         assert!(enc.push(&tone(5000))?.is_empty());
         let file = enc.finish()?;

@@ -14,13 +14,12 @@ mod wav;
 
 use bytes::Bytes;
 
-pub use shape::{MAX_GAIN, apply_gain, shape_chunk};
+pub use shape::apply_gain;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// A response format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
     Mp3,
     Opus,
@@ -41,20 +40,17 @@ impl Format {
         Format::Pcm,
     ];
 
-    pub fn parse(name: &str) -> Result<Self> {
-        let name = name.to_ascii_lowercase();
-        if let Some(&format) = Format::ALL.iter().find(|f| f.name() == name) {
-            return Ok(format);
-        }
-        let known = Format::ALL
+    /// The format of a name (`mp3`, `MP3`, …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Format::ALL
             .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ");
-        Err(Error::invalid(
-            "response_format",
-            format!("unknown response_format '{name}'; use {known}"),
-        ))
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Every format's name.
+    pub fn names() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.name()).collect()
     }
 
     pub fn name(self) -> &'static str {
@@ -80,14 +76,15 @@ impl Format {
         }
     }
 
-    /// A fresh encoder for one response. `streaming` decides what a header can know.
-    pub fn encoder(self, streaming: bool) -> Result<Box<dyn Encoder>> {
+    /// A fresh encoder for one response of mono audio at `rate` samples per second.
+    /// `streaming` decides what a header can know.
+    pub fn encoder(self, rate: u32, streaming: bool) -> Result<Box<dyn Encoder>> {
         Ok(match self {
-            Format::Mp3 => Box::new(mp3::Mp3Encoder::new()?),
-            Format::Opus => Box::new(opus::OpusEncoder::new()?),
-            Format::Aac => Box::new(aac::AacEncoder::new()?),
-            Format::Flac => Box::new(flac::FlacEncoder::new(streaming)?),
-            Format::Wav => Box::new(wav::WavEncoder::new(streaming)),
+            Format::Mp3 => Box::new(mp3::Mp3Encoder::new(rate)?),
+            Format::Opus => Box::new(opus::OpusEncoder::new(rate)?),
+            Format::Aac => Box::new(aac::AacEncoder::new(rate)?),
+            Format::Flac => Box::new(flac::FlacEncoder::new(rate, streaming)?),
+            Format::Wav => Box::new(wav::WavEncoder::new(rate, streaming)),
             Format::Pcm => Box::new(pcm::PcmEncoder),
         })
     }
@@ -137,15 +134,24 @@ mod tests {
     }
 
     #[test]
-    fn formats_parse_and_refuse_clearly() {
-        assert_eq!(Format::parse("MP3").ok(), Some(Format::Mp3));
+    fn formats_are_named() {
+        assert_eq!(Format::from_name("MP3"), Some(Format::Mp3));
         for &f in Format::ALL {
-            assert_eq!(Format::parse(f.name()).ok(), Some(f));
+            assert_eq!(Format::from_name(f.name()), Some(f));
         }
-        let e = Format::parse("ogg")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("use mp3, opus, aac, flac, wav, pcm"), "{e}");
+        assert_eq!(Format::from_name("ogg"), None);
+        assert_eq!(Format::names().join(", "), "mp3, opus, aac, flac, wav, pcm");
+    }
+
+    #[test]
+    fn every_encoder_takes_another_rate() -> Result<()> {
+        for &f in Format::ALL {
+            let mut e = f.encoder(16_000, true)?;
+            let _ = e.header();
+            e.push(&[0.1; 4000])?;
+            e.finish()?;
+        }
+        assert!(Format::Opus.encoder(44_100, true).is_err());
+        Ok(())
     }
 }

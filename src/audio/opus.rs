@@ -1,4 +1,5 @@
-//! Ogg Opus (RFC 7845) through libopus: mono, 24 kHz in, 20 ms frames, 32 kbit/s VBR.
+//! Ogg Opus (RFC 7845) through libopus: mono, the engine's rate in (8, 12, 16, 24 or
+//! 48 kHz, the rates libopus takes), 20 ms frames, 32 kbit/s VBR.
 //!
 //! The first two pages are OpusHead and OpusTags. Every push encodes the whole 20 ms frames
 //! it completes, keeps the remainder for the next push, and ends an Ogg page, so a player
@@ -12,13 +13,12 @@ use bytes::Bytes;
 use ogg::writing::{PacketWriteEndInfo, PacketWriter};
 
 use super::{Encoder, to_i16};
-use crate::engine::SAMPLE_RATE;
 use crate::{Error, Result};
 
-/// 20 ms at 24 kHz.
-const FRAME: usize = SAMPLE_RATE as usize / 50;
+/// Frames per second: 20 ms frames.
+const FRAMES_PER_SECOND: usize = 50;
 /// Granule positions are always in 48 kHz samples.
-const GRANULE_PER_SAMPLE: u64 = 48_000 / SAMPLE_RATE as u64;
+const GRANULE_RATE: u32 = 48_000;
 const BITRATE: i32 = 32_000;
 /// Far above what one 20 ms packet at this bitrate needs (libopus caps packets at 1275).
 const MAX_PACKET: usize = 1500;
@@ -29,6 +29,10 @@ fn fail(e: impl std::fmt::Display) -> Error {
 
 pub struct OpusEncoder {
     opus: opus::Encoder,
+    /// Samples per frame (20 ms at the input rate).
+    frame: usize,
+    /// 48 kHz granules per input sample.
+    granule_per_sample: u64,
     ogg: PacketWriter<'static, Vec<u8>>,
     serial: u32,
     /// Encoder delay in input samples (the pre-skip is this in 48 kHz samples).
@@ -45,13 +49,13 @@ pub struct OpusEncoder {
 }
 
 /// OpusHead: version 1, mono, pre-skip, the input's rate, no gain, mapping family 0.
-fn opus_head(pre_skip: u16) -> Vec<u8> {
+fn opus_head(pre_skip: u16, rate: u32) -> Vec<u8> {
     let mut h = Vec::with_capacity(19);
     h.extend_from_slice(b"OpusHead");
     h.push(1);
     h.push(1);
     h.extend_from_slice(&pre_skip.to_le_bytes());
-    h.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
     h.extend_from_slice(&0i16.to_le_bytes());
     h.push(0);
     h
@@ -77,29 +81,40 @@ fn serial() -> u32 {
 }
 
 impl OpusEncoder {
-    pub fn new() -> Result<Self> {
-        let mut opus =
-            opus::Encoder::new(SAMPLE_RATE, opus::Channels::Mono, opus::Application::Audio)
-                .map_err(fail)?;
+    pub fn new(rate: u32) -> Result<Self> {
+        if !matches!(rate, 8_000 | 12_000 | 16_000 | 24_000 | 48_000) {
+            return Err(fail(format!("libopus takes no input at {rate} Hz")));
+        }
+        let granule_per_sample = u64::from(GRANULE_RATE / rate);
+        let frame = rate as usize / FRAMES_PER_SECOND;
+        let mut opus = opus::Encoder::new(rate, opus::Channels::Mono, opus::Application::Audio)
+            .map_err(fail)?;
         opus.set_bitrate(opus::Bitrate::Bits(BITRATE))
             .map_err(fail)?;
         let lookahead = usize::try_from(opus.get_lookahead().map_err(fail)?).map_err(fail)?;
-        let pre_skip = u16::try_from(lookahead as u64 * GRANULE_PER_SAMPLE).map_err(fail)?;
+        let pre_skip = u16::try_from(lookahead as u64 * granule_per_sample).map_err(fail)?;
         let serial = serial();
         let mut ogg = PacketWriter::new(Vec::new());
         // Each header packet ends its own page, granule position 0.
-        ogg.write_packet(opus_head(pre_skip), serial, PacketWriteEndInfo::EndPage, 0)
-            .map_err(fail)?;
+        ogg.write_packet(
+            opus_head(pre_skip, rate),
+            serial,
+            PacketWriteEndInfo::EndPage,
+            0,
+        )
+        .map_err(fail)?;
         ogg.write_packet(opus_tags(), serial, PacketWriteEndInfo::EndPage, 0)
             .map_err(fail)?;
         let header = std::mem::take(ogg.inner_mut());
         Ok(OpusEncoder {
             opus,
+            frame,
+            granule_per_sample,
             ogg,
             serial,
             lookahead,
             header,
-            pending: Vec::with_capacity(FRAME * 2),
+            pending: Vec::with_capacity(frame * 2),
             samples: 0,
             frames: 0,
             packet: vec![0; MAX_PACKET],
@@ -113,12 +128,12 @@ impl OpusEncoder {
         last_info: PacketWriteEndInfo,
         last_granule: Option<u64>,
     ) -> Result<Bytes> {
-        let whole = self.pending.len() / FRAME;
+        let whole = self.pending.len() / self.frame;
         for i in 0..whole {
-            let frame = &self.pending[i * FRAME..(i + 1) * FRAME];
+            let frame = &self.pending[i * self.frame..(i + 1) * self.frame];
             let len = self.opus.encode(frame, &mut self.packet).map_err(fail)?;
             self.frames += 1;
-            let decoded = self.frames * FRAME as u64 * GRANULE_PER_SAMPLE;
+            let decoded = self.frames * self.frame as u64 * self.granule_per_sample;
             let (info, granule) = if i + 1 == whole {
                 (last_info, last_granule.unwrap_or(decoded))
             } else {
@@ -128,7 +143,7 @@ impl OpusEncoder {
                 .write_packet(self.packet[..len].to_vec(), self.serial, info, granule)
                 .map_err(fail)?;
         }
-        self.pending.drain(..whole * FRAME);
+        self.pending.drain(..whole * self.frame);
         Ok(Bytes::from(std::mem::take(self.ogg.inner_mut())))
     }
 }
@@ -147,11 +162,11 @@ impl Encoder for OpusEncoder {
     fn finish(&mut self) -> Result<Bytes> {
         // Silence up to a frame boundary past the input plus the look-ahead, so every input
         // sample comes out of the decoder; at least one frame, to carry the end of stream.
-        let encoded = self.frames * FRAME as u64;
+        let encoded = self.frames * self.frame as u64;
         let needed = (self.samples + self.lookahead as u64).saturating_sub(encoded);
-        let frames = needed.div_ceil(FRAME as u64).max(1);
-        self.pending.resize(frames as usize * FRAME, 0);
-        let end = (self.lookahead as u64 + self.samples) * GRANULE_PER_SAMPLE;
+        let frames = needed.div_ceil(self.frame as u64).max(1);
+        self.pending.resize(frames as usize * self.frame, 0);
+        let end = (self.lookahead as u64 + self.samples) * self.granule_per_sample;
         self.encode_frames(PacketWriteEndInfo::EndStream, Some(end))
     }
 }
@@ -171,7 +186,7 @@ mod tests {
 
     #[test]
     fn header_pages_then_a_page_per_push_then_the_trimmed_end() -> Result<()> {
-        let mut enc = OpusEncoder::new()?;
+        let mut enc = OpusEncoder::new(24_000)?;
         let header = enc.header();
         assert_eq!(&header[..4], b"OggS");
         let head = pages(&header);
@@ -181,7 +196,7 @@ mod tests {
         assert_eq!(pre_skip, enc.lookahead as u64 * 2);
         assert_eq!(&head[1].2[0][..8], b"OpusTags");
 
-        let tone: Vec<f32> = (0..FRAME * 3 + 100)
+        let tone: Vec<f32> = (0..480 * 3 + 100)
             .map(|i| (i as f32 * 0.05).sin() * 0.3)
             .collect();
         let first = enc.push(&tone)?;

@@ -1,4 +1,4 @@
-//! Raw PCM: 24 kHz, signed 16-bit little-endian, mono, no header.
+//! Raw PCM: signed 16-bit little-endian, mono, at the engine's rate, no header.
 
 use bytes::Bytes;
 

@@ -1,10 +1,16 @@
 //! The joins between chunks: each chunk's own leading and trailing silence is trimmed (to a
-//! small margin), its edges faded over a few milliseconds so no join clicks, and a pause
-//! that fits how the chunk ends is appended, so sentences and clauses are spaced the same
-//! whether the model saw them together or apart.
+//! small margin) and its edges faded over a few milliseconds so no join clicks ([`trim`]),
+//! and a pause that fits how the chunk ends goes between it and the next ([`pause`]), so
+//! sentences and clauses are spaced the same whether the model saw them together or apart.
 
-use crate::engine::SAMPLE_RATE;
 use crate::text::Boundary;
+
+/// Silence that, with the margins kept at `edges` chunk edges around it (0, 1 or 2), makes
+/// a gap of `length`: what a pause the input asks for becomes.
+pub fn silence(length: std::time::Duration, edges: usize, rate: u32) -> Vec<f32> {
+    let total = (length.as_secs_f64() * f64::from(rate)).round() as usize;
+    vec![0.0; total.saturating_sub(edges * samples(MARGIN_MS, rate))]
+}
 
 /// Below this amplitude a sample counts as silence when trimming.
 const SILENCE: f32 = 0.003;
@@ -19,38 +25,50 @@ const CLAUSE_PAUSE_MS: u32 = 150;
 /// Pause after a cut between words (a clause too long for one model call).
 const WORD_PAUSE_MS: u32 = 20;
 
-fn samples(ms: u32) -> usize {
-    (SAMPLE_RATE * ms / 1000) as usize
+fn samples(ms: u32, rate: u32) -> usize {
+    (u64::from(rate) * u64::from(ms) / 1000) as usize
 }
 
-/// One chunk's samples, trimmed, faded and followed by its pause (none after the `last`).
-pub fn shape_chunk(mut audio: Vec<f32>, boundary: Boundary, last: bool) -> Vec<f32> {
-    let margin = samples(MARGIN_MS);
+/// One chunk's samples (at `rate`), trimmed and faded.
+pub fn trim(audio: Vec<f32>, rate: u32) -> Vec<f32> {
+    trim_counting(audio, rate).0
+}
+
+/// [`trim`], and how many samples it took off the front (word times shift by as much).
+pub fn trim_counting(mut audio: Vec<f32>, rate: u32) -> (Vec<f32>, usize) {
+    let kept = kept(&audio, rate);
+    audio.truncate(kept.end);
+    audio.drain(..kept.start);
+    fade(&mut audio, samples(FADE_MS, rate));
+    (audio, kept.start)
+}
+
+/// The samples of a chunk that [`trim`] keeps: from a margin before its first sound to a
+/// margin after its last; an empty range at the end when it is all silence (the pause
+/// after it still separates its neighbours). The model pads a short input with much more
+/// silence than a long one, so this, not the raw length, is the audio a call made.
+pub fn kept(audio: &[f32], rate: u32) -> std::ops::Range<usize> {
+    let margin = samples(MARGIN_MS, rate);
     let first = audio.iter().position(|s| s.abs() > SILENCE);
-    let end = audio.iter().rposition(|s| s.abs() > SILENCE);
-    match (first, end) {
-        (Some(first), Some(end)) => {
-            let stop = (end + 1 + margin).min(audio.len());
-            audio.truncate(stop);
-            audio.drain(..first.saturating_sub(margin));
+    let last = audio.iter().rposition(|s| s.abs() > SILENCE);
+    match (first, last) {
+        (Some(first), Some(last)) => {
+            first.saturating_sub(margin)..(last + 1 + margin).min(audio.len())
         }
-        // All silence: keep none of it; the pause below still separates its neighbours.
-        _ => audio.clear(),
+        _ => audio.len()..audio.len(),
     }
-    fade(&mut audio);
-    if !last {
-        let pause = match boundary {
-            Boundary::Sentence => SENTENCE_PAUSE_MS,
-            Boundary::Clause => CLAUSE_PAUSE_MS,
-            Boundary::Word => WORD_PAUSE_MS,
-        };
-        audio.resize(audio.len() + samples(pause), 0.0);
-    }
-    audio
 }
 
-/// Largest `volume_multiplier` accepted: beyond it the soft limiter would do most of the work.
-pub const MAX_GAIN: f32 = 4.0;
+/// The silence between a chunk that ends on `boundary` and the next.
+pub fn pause(boundary: Boundary, rate: u32) -> Vec<f32> {
+    let ms = match boundary {
+        Boundary::Sentence => SENTENCE_PAUSE_MS,
+        Boundary::Clause => CLAUSE_PAUSE_MS,
+        Boundary::Word => WORD_PAUSE_MS,
+    };
+    vec![0.0; samples(ms, rate)]
+}
+
 /// Where the soft limiter starts bending: below it a gain is exactly linear.
 const KNEE: f32 = 0.9;
 
@@ -74,9 +92,9 @@ pub fn apply_gain(audio: &mut [f32], gain: f32) {
     }
 }
 
-/// Linear fade-in and fade-out over [`FADE_MS`] at the two ends.
-fn fade(audio: &mut [f32]) {
-    let n = samples(FADE_MS).min(audio.len() / 2);
+/// Linear fade-in and fade-out over `n` samples at the two ends.
+fn fade(audio: &mut [f32], n: usize) {
+    let n = n.min(audio.len() / 2);
     let len = audio.len();
     for i in 0..n {
         let gain = i as f32 / n as f32;
@@ -89,6 +107,8 @@ fn fade(audio: &mut [f32]) {
 mod tests {
     use super::*;
 
+    const RATE: u32 = 24_000;
+
     fn tone(len: usize) -> Vec<f32> {
         (0..len)
             .map(|i| 0.5 * (i as f32 * 0.05).sin() + 0.3)
@@ -96,29 +116,33 @@ mod tests {
     }
 
     #[test]
-    fn trims_to_the_margin_and_appends_the_pause() {
+    fn trims_to_the_margin() {
         let mut audio = vec![0.0; 24_000];
         audio.extend(tone(2400));
         audio.extend(vec![0.0; 24_000]);
-        let shaped = shape_chunk(audio, Boundary::Sentence, false);
-        let expected = samples(MARGIN_MS) + 2400 + samples(MARGIN_MS) + samples(SENTENCE_PAUSE_MS);
-        assert_eq!(shaped.len(), expected);
+        let trimmed = trim(audio, RATE);
+        assert_eq!(trimmed.len(), samples(MARGIN_MS, RATE) * 2 + 2400);
+        // The margin follows the rate.
+        let mut audio = vec![0.0; 16_000];
+        audio.extend(tone(1600));
+        assert_eq!(trim(audio, 16_000).len(), samples(MARGIN_MS, 16_000) + 1600);
     }
 
     #[test]
     fn edges_start_and_end_at_zero() {
-        let shaped = shape_chunk(tone(4800), Boundary::Clause, true);
+        let shaped = trim(tone(4800), RATE);
         assert_eq!(shaped.len(), 4800);
         assert_eq!(shaped[0], 0.0);
         assert!(shaped[shaped.len() - 1].abs() < 0.01);
     }
 
     #[test]
-    fn pauses_follow_the_boundary_and_none_after_the_last() {
-        let len = |b, last| shape_chunk(tone(2400), b, last).len();
-        assert!(len(Boundary::Sentence, false) > len(Boundary::Clause, false));
-        assert!(len(Boundary::Clause, false) > len(Boundary::Word, false));
-        assert_eq!(len(Boundary::Sentence, true), 2400);
+    fn pauses_follow_the_boundary() {
+        let len = |b| pause(b, RATE).len();
+        assert_eq!(len(Boundary::Sentence), 7200);
+        assert!(len(Boundary::Sentence) > len(Boundary::Clause));
+        assert!(len(Boundary::Clause) > len(Boundary::Word));
+        assert_eq!(pause(Boundary::Sentence, 16_000).len(), 4800);
     }
 
     #[test]
@@ -127,8 +151,11 @@ mod tests {
         apply_gain(&mut quiet, 2.0);
         assert_eq!(quiet, vec![0.2, -0.4, 0.8]);
         let mut loud: Vec<f32> = (-100..=100).map(|i| i as f32 / 100.0).collect();
-        apply_gain(&mut loud, MAX_GAIN);
+        apply_gain(&mut loud, 4.0);
         assert!(loud.iter().all(|s| s.abs() <= 1.0), "limited to full scale");
+        let mut huge = vec![0.5, -0.9];
+        apply_gain(&mut huge, 1000.0);
+        assert!(huge.iter().all(|s| s.abs() <= 1.0));
         assert!(
             loud.windows(2).all(|w| w[0] <= w[1]),
             "the curve keeps the waveform's order (no fold-over)"
@@ -139,11 +166,8 @@ mod tests {
     }
 
     #[test]
-    fn silence_only_becomes_just_the_pause() {
-        assert_eq!(
-            shape_chunk(vec![0.0; 1000], Boundary::Word, false).len(),
-            samples(WORD_PAUSE_MS)
-        );
-        assert!(shape_chunk(Vec::new(), Boundary::Sentence, true).is_empty());
+    fn silence_only_becomes_nothing() {
+        assert!(trim(vec![0.0; 1000], RATE).is_empty());
+        assert!(trim(Vec::new(), RATE).is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! WAV (RIFF, 16-bit PCM, mono, 24 kHz).
+//! WAV (RIFF, 16-bit PCM, mono, at the engine's rate).
 //!
 //! Streamed, the sizes are not known when the header goes out: both are 0xFFFFFFFF, which
 //! players read as "until the end of the stream". Not streamed, the whole file is written
@@ -9,37 +9,38 @@ use std::io::Cursor;
 use bytes::Bytes;
 
 use super::{Encoder, to_i16, to_s16le};
-use crate::engine::SAMPLE_RATE;
 use crate::{Error, Result};
 
 const UNKNOWN_SIZE: u32 = u32::MAX;
 
 pub struct WavEncoder {
+    rate: u32,
     streaming: bool,
     /// Not streaming: every sample, until `finish`.
     held: Vec<f32>,
 }
 
 impl WavEncoder {
-    pub fn new(streaming: bool) -> Self {
+    pub fn new(rate: u32, streaming: bool) -> Self {
         WavEncoder {
+            rate,
             streaming,
             held: Vec::new(),
         }
     }
 }
 
-fn spec() -> hound::WavSpec {
+fn spec(rate: u32) -> hound::WavSpec {
     hound::WavSpec {
         channels: 1,
-        sample_rate: SAMPLE_RATE,
+        sample_rate: rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     }
 }
 
 /// A 44-byte header whose RIFF and data sizes say "unknown".
-fn streaming_header() -> Vec<u8> {
+fn streaming_header(rate: u32) -> Vec<u8> {
     let block_align: u16 = 2;
     let mut h = Vec::with_capacity(44);
     h.extend_from_slice(b"RIFF");
@@ -48,8 +49,8 @@ fn streaming_header() -> Vec<u8> {
     h.extend_from_slice(&16u32.to_le_bytes());
     h.extend_from_slice(&1u16.to_le_bytes()); // PCM
     h.extend_from_slice(&1u16.to_le_bytes()); // mono
-    h.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    h.extend_from_slice(&(SAMPLE_RATE * block_align as u32).to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
+    h.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
     h.extend_from_slice(&block_align.to_le_bytes());
     h.extend_from_slice(&16u16.to_le_bytes());
     h.extend_from_slice(b"data");
@@ -60,7 +61,7 @@ fn streaming_header() -> Vec<u8> {
 impl Encoder for WavEncoder {
     fn header(&mut self) -> Bytes {
         if self.streaming {
-            Bytes::from(streaming_header())
+            Bytes::from(streaming_header(self.rate))
         } else {
             Bytes::new()
         }
@@ -82,7 +83,7 @@ impl Encoder for WavEncoder {
         let fail = |e: hound::Error| Error::Encode(format!("wav: {e}"));
         let mut out = Cursor::new(Vec::with_capacity(44 + self.held.len() * 2));
         {
-            let mut writer = hound::WavWriter::new(&mut out, spec()).map_err(fail)?;
+            let mut writer = hound::WavWriter::new(&mut out, spec(self.rate)).map_err(fail)?;
             let mut ints = writer.get_i16_writer(self.held.len() as u32);
             for &s in &self.held {
                 ints.write_sample(to_i16(s));
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn streaming_header_is_a_valid_wav_start() {
-        let h = streaming_header();
+        let h = streaming_header(24_000);
         assert_eq!(h.len(), 44);
         assert_eq!(&h[0..4], b"RIFF");
         assert_eq!(&h[4..8], &[0xff; 4]);
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn whole_file_has_exact_sizes() -> Result<()> {
-        let mut enc = WavEncoder::new(false);
+        let mut enc = WavEncoder::new(16_000, false);
         assert!(enc.header().is_empty());
         assert!(enc.push(&[0.5; 100])?.is_empty());
         let file = enc.finish()?;
@@ -119,7 +120,7 @@ mod tests {
         let reader = hound::WavReader::new(Cursor::new(file.to_vec()))
             .map_err(|e| Error::Encode(e.to_string()))?;
         assert_eq!(reader.len(), 100);
-        assert_eq!(reader.spec().sample_rate, SAMPLE_RATE);
+        assert_eq!(reader.spec().sample_rate, 16_000);
         Ok(())
     }
 }

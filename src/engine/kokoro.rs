@@ -1,4 +1,5 @@
-//! The Kokoro-82M ONNX session: token ids + style + speed → 24 kHz mono samples.
+//! The Kokoro-82M ONNX session: token ids + style + speed → 24 kHz mono samples; the
+//! first [`Engine`].
 //!
 //! The only module that touches `ort`. ONNX Runtime is loaded at run time from a shared
 //! library (`ort`'s `load-dynamic`), once per process.
@@ -10,25 +11,38 @@
 //! 0.2 GB whatever the input lengths.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use ort::environment::Environment;
 use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
-use crate::voice::STYLE_DIM;
+use super::{Engine, EngineFactory, ModelSpec, Speech};
+use crate::language::Language;
+use crate::text::Vocab;
+use crate::voice::StylePack;
 use crate::{Error, Result};
 
 /// Output sample rate of the model.
-pub const SAMPLE_RATE: u32 = 24_000;
+const SAMPLE_RATE: u32 = 24_000;
 /// Most phoneme ids in one call (the model takes 512 with the two pads).
-pub const MAX_PHONEME_IDS: usize = 510;
+const MAX_IDS: usize = 510;
+/// A voice pack is one 256-wide style vector per input length: row `n` for `n` ids.
+const STYLE_DIM: usize = 256;
+const STYLE_ROWS: usize = 510;
 /// The id added at both ends of the phoneme ids.
 const PAD_ID: i64 = 0;
 const INPUT_TOKENS: &str = "tokens";
 const INPUT_STYLE: &str = "style";
 const INPUT_SPEED: &str = "speed";
 const OUTPUT_AUDIO: &str = "audio";
+/// The predicted duration of every input position (pads included), in frames, when the
+/// graph has it as an output (the model `make assets` builds: `scripts/durations-model.py`).
+const OUTPUT_DURATIONS: &str = "durations";
+/// Samples per duration frame at 24 kHz (the decoder's hop), whatever the speed.
+const FRAME_SAMPLES: u32 = 600;
+/// Frames of the leading pad's predicted duration that are already speech (see `infer`).
+const LEAD_FRAMES: u32 = 3;
 
 /// Where inference runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,7 +56,7 @@ pub enum Device {
 
 /// How to build a session.
 #[derive(Debug, Clone)]
-pub struct EngineConfig {
+pub struct KokoroConfig {
     /// The Kokoro v1.0 ONNX file (int8, fp16 or fp32).
     pub model: PathBuf,
     /// The ONNX Runtime shared library.
@@ -53,11 +67,51 @@ pub struct EngineConfig {
     /// thread has a core of its own, wasted cores when sessions share them.
     pub spinning: bool,
     pub device: Device,
+    /// The phoneme vocabulary (`vocab.json`).
+    pub vocab: PathBuf,
+}
+
+/// Builds Kokoro sessions; its spec is known once the vocabulary is read.
+pub struct KokoroFactory {
+    config: KokoroConfig,
+    spec: ModelSpec,
+}
+
+impl KokoroFactory {
+    /// Reads the vocabulary (cheap); the model itself loads in [`EngineFactory::create`].
+    pub fn new(config: KokoroConfig) -> Result<Self> {
+        let vocab = Vocab::load(&config.vocab)?;
+        Ok(KokoroFactory {
+            spec: ModelSpec {
+                name: "kokoro",
+                sample_rate: SAMPLE_RATE,
+                max_ids: MAX_IDS,
+                style_rows: STYLE_ROWS,
+                style_dim: STYLE_DIM,
+                vocab: Arc::new(vocab),
+                // Kokoro v1.0 has voices in every language of the table.
+                languages: &Language::ALL,
+            },
+            config,
+        })
+    }
+}
+
+impl EngineFactory for KokoroFactory {
+    fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    fn create(&self) -> Result<Box<dyn Engine>> {
+        Ok(Box::new(Kokoro::load(&self.config)?))
+    }
 }
 
 /// One loaded session. Not shared: each inference worker owns its own.
 pub struct Kokoro {
     session: Session,
+    /// Whether the graph outputs the durations.
+    durations: bool,
     /// Shrinks the CPU arena after each run (see the module docs).
     run_options: RunOptions,
 }
@@ -88,7 +142,7 @@ fn environment(library: &Path) -> Result<Environment> {
 }
 
 impl Kokoro {
-    pub fn load(config: &EngineConfig) -> Result<Self> {
+    pub fn load(config: &KokoroConfig) -> Result<Self> {
         if !config.model.is_file() {
             return Err(Error::Asset(format!(
                 "model {} not found (run `make assets`, or pass --model)",
@@ -113,22 +167,36 @@ impl Kokoro {
             ))
         })?;
         check_signature(&session)?;
+        let durations = session
+            .outputs()
+            .iter()
+            .any(|o| o.name() == OUTPUT_DURATIONS);
         let mut run_options = RunOptions::new().map_err(fail)?;
         run_options
             .set(ARENA_SHRINKAGE.0, ARENA_SHRINKAGE.1)
             .map_err(fail)?;
         Ok(Kokoro {
             session,
+            durations,
             run_options,
         })
     }
+}
 
-    /// Speech for `ids` (at most [`MAX_PHONEME_IDS`], no pads) in `style` (one row of a
-    /// style pack, chosen by the caller for `ids.len()`), at `speed` (1.0 = normal).
-    pub fn infer(&mut self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
-        if ids.len() > MAX_PHONEME_IDS {
-            return Err(Error::TooManyPhonemes(ids.len()));
+impl Engine for Kokoro {
+    /// The style vector is the pack's row for the number of ids (the last row for more).
+    fn infer(&mut self, ids: &[i64], voice: &StylePack, speed: f32) -> Result<Speech> {
+        if ids.len() > MAX_IDS {
+            return Err(Error::Internal(format!(
+                "{} phoneme ids exceed the model's limit of {MAX_IDS}",
+                ids.len()
+            )));
         }
+        let style = voice.row(ids.len()).ok_or_else(|| {
+            Error::Inference(format!(
+                "the voice's style data is not {STYLE_ROWS} × {STYLE_DIM} values"
+            ))
+        })?;
         if style.len() != STYLE_DIM {
             return Err(Error::Inference(format!(
                 "style vector has {} values, expected {STYLE_DIM}",
@@ -157,7 +225,33 @@ impl Kokoro {
         let (_, audio) = outputs[OUTPUT_AUDIO]
             .try_extract_tensor::<f32>()
             .map_err(fail)?;
-        Ok(audio.to_vec())
+        let durations = if self.durations {
+            let (_, frames) = outputs[OUTPUT_DURATIONS]
+                .try_extract_tensor::<i64>()
+                .map_err(fail)?;
+            let mut samples: Vec<u32> = frames
+                .iter()
+                .map(|&f| {
+                    u32::try_from(f.max(0))
+                        .unwrap_or(u32::MAX)
+                        .saturating_mul(FRAME_SAMPLES)
+                })
+                .collect();
+            // Speech starts a few frames before the leading pad's predicted end: hexgrad's
+            // `KPipeline.join_timestamps` starts the first token at `pred_dur[0] - 3`
+            // frames. The pad gives those frames up (the total is the trailing pad's
+            // business), so every word is placed where it is heard.
+            if let Some(pad) = samples.first_mut() {
+                *pad = pad.saturating_sub(LEAD_FRAMES * FRAME_SAMPLES);
+            }
+            Some(samples)
+        } else {
+            None
+        };
+        Ok(Speech {
+            samples: audio.to_vec(),
+            durations,
+        })
     }
 }
 

@@ -1,36 +1,49 @@
-//! The inference queue: dedicated worker threads own the ONNX sessions and take jobs from a
-//! bounded queue, most urgent deadline first.
+//! The inference queue: dedicated worker threads own the engines (one each) and take jobs
+//! from a bounded queue, least slack first.
 //!
-//! A stream submits one chunk at a time, so concurrent streams interleave instead of
-//! queueing behind each other. A job whose requester has gone (its reply receiver dropped)
-//! is skipped without running. A panic inside one job fails that job only.
+//! A job's slack is the time left before its stream runs out of audio less what the job is
+//! expected to take ([`CostModel`], learnt from the calls made): a long chunk due in two
+//! seconds waits behind a short one due in one and a half that needs only a fifth of a
+//! second — it still makes its own deadline, and the short one's stream does not run dry. A
+//! stream submits one chunk at a time, so concurrent streams interleave instead of queueing
+//! behind each other. A job whose requester has gone (its reply receiver dropped) is skipped
+//! without running. A panic inside one job fails that job only. Short calls already made
+//! with the same voice and speed come from the [`ChunkCache`] without running.
 
 use std::collections::BinaryHeap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::kokoro::{EngineConfig, Kokoro};
+use super::cache::{ChunkCache, Key};
+use super::cost::{Cost, CostModel};
+use super::{Engine, EngineFactory, Speech};
+use crate::audio::shape;
+use crate::metrics::{Metrics, Outcome, OutcomeLabel};
 use crate::voice::StylePack;
 use crate::{Error, Result};
 
 /// One model call.
 pub struct Job {
     pub ids: Vec<i64>,
-    pub style: Arc<StylePack>,
+    /// The voice's style data; the engine picks what it needs from it.
+    pub voice: Arc<StylePack>,
+    /// The voice's name (or a blend's canonical spec): with the ids and speed, what the
+    /// cache knows the call by.
+    pub voice_name: Arc<str>,
     pub speed: f32,
-    /// When the requester will run out of audio: the earliest deadline runs first.
+    /// When the requester will run out of audio: the job with the least slack (deadline
+    /// less expected cost) runs first.
     pub deadline: Instant,
 }
 
 /// What a finished job returns.
 #[derive(Debug)]
 pub struct Inferred {
-    pub samples: Vec<f32>,
+    pub speech: Speech,
     /// Time the worker spent in the model.
     pub compute: Duration,
     /// Time the job waited in the queue.
@@ -39,14 +52,17 @@ pub struct Inferred {
 
 struct Pending {
     job: Job,
+    /// The latest it can start and still make its deadline, by the cost model.
+    start_by: Instant,
     seq: u64,
     submitted: Instant,
     reply: oneshot::Sender<Result<Inferred>>,
+    cache_key: Option<Key>,
 }
 
 impl Pending {
     fn key(&self) -> (Instant, u64) {
-        (self.job.deadline, self.seq)
+        (self.start_by, self.seq)
     }
 }
 
@@ -62,7 +78,7 @@ impl PartialOrd for Pending {
     }
 }
 impl Ord for Pending {
-    // BinaryHeap pops the greatest: the earliest deadline must compare greatest.
+    // BinaryHeap pops the greatest: the least slack must compare greatest.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         other.key().cmp(&self.key())
     }
@@ -78,11 +94,11 @@ struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
     capacity: usize,
-    skipped: AtomicUsize,
-    completed: AtomicUsize,
-    /// Moving average of phoneme ids synthesized per second of one worker's time (f64
-    /// bits; 0 until the first job).
-    ids_per_second: AtomicU64,
+    metrics: Arc<Metrics>,
+    cost: CostModel,
+    cache: ChunkCache,
+    /// The engine's samples per second, for the audio a call made.
+    sample_rate: u32,
     workers: usize,
 }
 
@@ -91,16 +107,20 @@ impl Shared {
         // Workers never panic while holding the lock (jobs run outside it).
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
 
-/// Sizing of the worker pool.
-#[derive(Debug, Clone)]
-pub struct SchedulerConfig {
-    pub engine: EngineConfig,
-    /// Worker threads, each with its own session.
-    pub workers: usize,
-    /// Most jobs waiting at once; beyond it [`Scheduler::infer`] fails with `Overloaded`.
-    pub queue_capacity: usize,
+    fn count(&self, outcome: Outcome) -> u64 {
+        self.metrics
+            .jobs
+            .get_or_create(&OutcomeLabel { outcome })
+            .get()
+    }
+
+    fn counted(&self, outcome: Outcome) {
+        self.metrics
+            .jobs
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
+    }
 }
 
 /// Handle to the worker pool; cheap to clone. Workers stop when the last handle drops.
@@ -126,9 +146,17 @@ impl Drop for Workers {
 }
 
 impl Scheduler {
-    /// Loads one session per worker (in the worker's own thread) and starts serving.
-    /// Returns once every session is loaded, or the first load error.
-    pub fn start(config: &SchedulerConfig) -> Result<Self> {
+    /// Builds one engine per worker (on the worker's own thread) and starts serving.
+    /// Returns once every engine is loaded, or the first load error. `queue_capacity` is the
+    /// most jobs waiting at once; beyond it [`Scheduler::infer`] fails with `Overloaded`.
+    pub fn start(
+        factory: Arc<dyn EngineFactory>,
+        workers: usize,
+        queue_capacity: usize,
+        cache_bytes: usize,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self> {
+        let count = workers.max(1);
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 heap: BinaryHeap::new(),
@@ -136,35 +164,36 @@ impl Scheduler {
                 closed: false,
             }),
             wake: Condvar::new(),
-            capacity: config.queue_capacity.max(1),
-            skipped: AtomicUsize::new(0),
-            completed: AtomicUsize::new(0),
-            ids_per_second: AtomicU64::new(0),
-            workers: config.workers.max(1),
+            capacity: queue_capacity.max(1),
+            metrics,
+            cost: CostModel::default(),
+            cache: ChunkCache::new(cache_bytes),
+            sample_rate: factory.spec().sample_rate,
+            workers: count,
         });
         let mut workers = Workers {
             shared: Arc::clone(&shared),
             handles: Vec::new(),
         };
         let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
-        for n in 0..config.workers.max(1) {
-            let engine = config.engine.clone();
+        for n in 0..count {
+            let factory = Arc::clone(&factory);
             let shared = Arc::clone(&shared);
             let loaded = loaded_tx.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("ttsd-infer-{n}"))
                 .spawn(move || {
                     let started = Instant::now();
-                    match Kokoro::load(&engine) {
-                        Ok(model) => {
+                    match factory.create() {
+                        Ok(engine) => {
                             tracing::info!(
                                 worker = n,
-                                threads = engine.threads,
+                                engine = factory.spec().name,
                                 load_ms = started.elapsed().as_millis() as u64,
                                 "model loaded"
                             );
                             let _ = loaded.send(Ok(()));
-                            work(model, &shared);
+                            work(engine, &shared);
                         }
                         Err(e) => {
                             let _ = loaded.send(Err(e));
@@ -184,20 +213,40 @@ impl Scheduler {
         })
     }
 
-    /// Queues a job and waits for its audio. Dropping the returned future withdraws the
-    /// job: a worker that reaches it skips it.
+    /// Queues a job and waits for its audio (at once, from the cache, when the same call
+    /// was made lately). Dropping the returned future withdraws the job: a worker that
+    /// reaches it skips it.
     pub async fn infer(&self, job: Job) -> Result<Inferred> {
-        let rx = self.submit(job)?;
+        let rx = match self.submit(job)? {
+            Submitted::Cached(done) => return Ok(done),
+            Submitted::Queued(rx) => rx,
+        };
         rx.await.map_err(|_| Error::EngineStopped)?
     }
 
     /// [`Self::infer`] for callers outside an async runtime.
     pub fn infer_blocking(&self, job: Job) -> Result<Inferred> {
-        let rx = self.submit(job)?;
+        let rx = match self.submit(job)? {
+            Submitted::Cached(done) => return Ok(done),
+            Submitted::Queued(rx) => rx,
+        };
         rx.blocking_recv().map_err(|_| Error::EngineStopped)?
     }
 
-    fn submit(&self, job: Job) -> Result<oneshot::Receiver<Result<Inferred>>> {
+    fn submit(&self, job: Job) -> Result<Submitted> {
+        let cache_key = Key::new(&job.ids, &job.voice_name, job.speed);
+        if let Some(key) = &cache_key {
+            if let Some(speech) = self.shared.cache.get(key) {
+                self.shared.metrics.cache_hits.inc();
+                return Ok(Submitted::Cached(Inferred {
+                    speech: Speech::clone(&speech),
+                    compute: Duration::ZERO,
+                    queued: Duration::ZERO,
+                }));
+            }
+            self.shared.metrics.cache_misses.inc();
+        }
+        let start_by = start_by(job.deadline, self.shared.cost.cost(), job.ids.len());
         let (reply, rx) = oneshot::channel();
         {
             let mut queue = self.shared.lock();
@@ -205,19 +254,24 @@ impl Scheduler {
                 return Err(Error::EngineStopped);
             }
             if queue.heap.len() >= self.shared.capacity {
-                return Err(Error::Overloaded);
+                return Err(Error::Overloaded {
+                    retry_after: Duration::from_secs(1),
+                });
             }
             queue.seq += 1;
             let seq = queue.seq;
             queue.heap.push(Pending {
                 job,
+                start_by,
                 seq,
                 submitted: Instant::now(),
                 reply,
+                cache_key,
             });
+            self.shared.metrics.queue_depth.set(queue.heap.len() as i64);
         }
         self.shared.wake.notify_one();
-        Ok(rx)
+        Ok(Submitted::Queued(rx))
     }
 
     /// Jobs waiting now.
@@ -226,15 +280,14 @@ impl Scheduler {
     }
 
     /// Jobs skipped because their requester had gone.
-    pub fn skipped(&self) -> usize {
-        self.shared.skipped.load(Ordering::Relaxed)
+    pub fn skipped(&self) -> u64 {
+        self.shared.count(Outcome::skipped)
     }
 
-    /// Phoneme ids one worker synthesizes per second (a moving average over recent jobs),
-    /// or `None` before the first job.
-    pub fn ids_per_second(&self) -> Option<f64> {
-        let rate = f64::from_bits(self.shared.ids_per_second.load(Ordering::Relaxed));
-        (rate > 0.0).then_some(rate)
+    /// What a call costs on this machine now (learnt from the calls made), or `None`
+    /// before the first.
+    pub fn cost(&self) -> Option<Cost> {
+        self.shared.cost.cost()
     }
 
     /// Worker threads (each runs one job at a time).
@@ -243,17 +296,18 @@ impl Scheduler {
     }
 
     /// Jobs run to completion (successfully or not).
-    pub fn completed(&self) -> usize {
-        self.shared.completed.load(Ordering::Relaxed)
+    pub fn completed(&self) -> u64 {
+        self.shared.count(Outcome::completed)
     }
 }
 
-fn work(mut model: Kokoro, shared: &Shared) {
+fn work(mut engine: Box<dyn Engine>, shared: &Shared) {
     loop {
         let pending = {
             let mut queue = shared.lock();
             loop {
                 if let Some(p) = queue.heap.pop() {
+                    shared.metrics.queue_depth.set(queue.heap.len() as i64);
                     break p;
                 }
                 if queue.closed {
@@ -263,46 +317,55 @@ fn work(mut model: Kokoro, shared: &Shared) {
             }
         };
         if pending.reply.is_closed() {
-            shared.skipped.fetch_add(1, Ordering::Relaxed);
+            shared.counted(Outcome::skipped);
             continue;
         }
         let queued = pending.submitted.elapsed();
         let started = Instant::now();
         let job = &pending.job;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            model.infer(&job.ids, job.style.style(job.ids.len()), job.speed)
+            engine.infer(&job.ids, &job.voice, job.speed)
         }))
         .unwrap_or_else(|_| Err(Error::Inference("the model call panicked".into())))
-        .map(|samples| Inferred {
-            samples,
+        .map(|speech| Inferred {
+            speech,
             compute: started.elapsed(),
             queued,
         });
-        match &result {
-            Ok(done) => record_rate(shared, job.ids.len(), done.compute),
-            Err(e) => tracing::error!(error = %e, "inference failed"),
+        // A failure is reported (and logged) by whoever receives it.
+        if let Ok(done) = &result {
+            // The audio the call made is what trimming keeps of it (a short input comes
+            // back padded with a second of silence).
+            let kept = shape::kept(&done.speech.samples, shared.sample_rate).len();
+            let audio = kept as f64 / f64::from(shared.sample_rate);
+            tracing::debug!(
+                ids = job.ids.len(),
+                compute_s = done.compute.as_secs_f64(),
+                audio_s = audio,
+                "model call"
+            );
+            shared
+                .cost
+                .record(job.ids.len(), done.compute.as_secs_f64(), audio);
+            if let Some(key) = pending.cache_key {
+                shared.cache.insert(key, done.speech.clone());
+                shared.metrics.cache_bytes.set(shared.cache.bytes() as i64);
+            }
         }
-        shared.completed.fetch_add(1, Ordering::Relaxed);
+        shared.counted(Outcome::completed);
         let _ = pending.reply.send(result);
     }
 }
 
-/// Folds one job's speed into the moving average (weight 1/5 for the newest).
-fn record_rate(shared: &Shared, ids: usize, compute: Duration) {
-    let secs = compute.as_secs_f64();
-    if ids == 0 || secs <= 0.0 {
-        return;
-    }
-    let sample = ids as f64 / secs;
-    let _ = shared
-        .ids_per_second
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-            let old = f64::from_bits(bits);
-            let new = if old > 0.0 {
-                0.8 * old + 0.2 * sample
-            } else {
-                sample
-            };
-            Some(new.to_bits())
-        });
+/// The latest a call of `ids` ids can start and still be done by `deadline`, by `cost`:
+/// the queue's order (least slack first).
+pub fn start_by(deadline: Instant, cost: Option<Cost>, ids: usize) -> Instant {
+    let expected = cost.map_or(Duration::ZERO, |c| c.of(ids));
+    deadline.checked_sub(expected).unwrap_or(deadline)
+}
+
+/// A job taken: its answer already (from the cache), or the receiver of its answer.
+enum Submitted {
+    Cached(Inferred),
+    Queued(oneshot::Receiver<Result<Inferred>>),
 }

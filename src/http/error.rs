@@ -1,24 +1,49 @@
 //! API errors in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
+//!
+//! Core errors map here to a status and OpenAI's `type`; the message is the error's public
+//! one (our own failures say only "internal server error"; the log has the details, written
+//! once, here).
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Error;
+use crate::error::Class;
 
-/// An error response. Server-side failures carry a generic message; the details go to the
-/// log only.
+/// An error response.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// OpenAI's `type`.
     pub kind: &'static str,
     pub param: Option<String>,
     pub code: Option<&'static str>,
+    pub retry_after: Option<Duration>,
+}
+
+/// The JSON body, for the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// OpenAI's error object.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub param: Option<String>,
+    pub code: Option<String>,
 }
 
 impl ApiError {
+    /// A 400 about the request (a field, when `param` names one).
     pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -26,6 +51,7 @@ impl ApiError {
             kind: "invalid_request_error",
             param: param.map(str::to_owned),
             code: None,
+            retry_after: None,
         }
     }
 
@@ -34,84 +60,77 @@ impl ApiError {
         self
     }
 
-    pub fn overloaded() -> Self {
-        ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: "the server is at capacity; retry shortly".into(),
-            kind: "rate_limit_error",
-            param: None,
-            code: Some("server_busy"),
-        }
-    }
-
-    pub fn not_ready() -> Self {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: "the model is still loading; retry shortly (GET /ready tells when)".into(),
-            kind: "server_error",
-            param: None,
-            code: Some("not_ready"),
-        }
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
     }
 
     pub fn not_found() -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            message: "no such endpoint".into(),
-            kind: "invalid_request_error",
-            param: None,
-            code: Some("not_found"),
-        }
+        ApiError::bad_request("no such endpoint", None)
+            .with_code("not_found")
+            .with_status(StatusCode::NOT_FOUND)
     }
 
-    pub fn internal() -> Self {
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "internal server error".into(),
-            kind: "server_error",
-            param: None,
-            code: None,
+    pub fn method_not_allowed() -> Self {
+        ApiError::bad_request("this endpoint does not take this method", None)
+            .with_code("method_not_allowed")
+            .with_status(StatusCode::METHOD_NOT_ALLOWED)
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::bad_request(
+            "missing or invalid API key; send it as `Authorization: Bearer KEY`",
+            None,
+        )
+        .with_code("invalid_api_key")
+        .with_status(StatusCode::UNAUTHORIZED)
+    }
+
+    /// The body, as OpenAI shapes it.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                message: self.message.clone(),
+                kind: self.kind.to_owned(),
+                param: self.param.clone(),
+                code: self.code.map(str::to_owned),
+            },
         }
     }
 }
 
 impl From<Error> for ApiError {
+    /// Logs the error (once) and maps it.
     fn from(e: Error) -> Self {
-        match &e {
-            Error::InvalidInput { param, .. } => {
-                ApiError::bad_request(e.to_string(), *param).with_code("invalid_value")
-            }
-            Error::UnknownVoice(_) => {
-                ApiError::bad_request(e.to_string(), Some("voice")).with_code("unknown_voice")
-            }
-            Error::UnsupportedLanguage(_) => ApiError::bad_request(e.to_string(), Some("voice"))
-                .with_code("unsupported_language"),
-            Error::Overloaded => ApiError::overloaded(),
-            _ => {
-                tracing::error!(error = %e, "request failed");
-                ApiError::internal()
-            }
+        e.log("request failed");
+        let (status, kind) = match e.class() {
+            Class::Invalid => (StatusCode::BAD_REQUEST, "invalid_request_error"),
+            // OpenAI's type for a limit on requests (its other is "tokens").
+            Class::Busy => (StatusCode::TOO_MANY_REQUESTS, "requests"),
+            Class::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "server_error"),
+            Class::Timeout => (StatusCode::REQUEST_TIMEOUT, "invalid_request_error"),
+            Class::Server => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        };
+        ApiError {
+            status,
+            message: e.public_message(),
+            kind,
+            param: e.param().map(str::to_owned),
+            code: Some(e.code()),
+            retry_after: e.retry_after(),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": {
-                "message": self.message,
-                "type": self.kind,
-                "param": self.param,
-                "code": self.code,
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(after) = self.retry_after {
+            // Whole seconds, rounded up: a client must not come back too early.
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            if let Ok(value) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-        });
-        let mut response = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::TOO_MANY_REQUESTS
-            || self.status == StatusCode::SERVICE_UNAVAILABLE
-        {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -1,20 +1,38 @@
-//! `GET /health` (the process is up) and `GET /ready` (the model is loaded and warm).
+//! `GET /health` (the process is up), `GET /ready` (the model is loaded and warm) and
+//! `GET /info` (what the server is: the facts a client such as the web page needs).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::audio::Format;
+use crate::language::LANGUAGES;
+use crate::request::{DEFAULT_VOICE, SPEED_RANGE};
+use crate::voice::{MAX_BLEND, MAX_WEIGHT};
 
+/// Always 200 while the process runs.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "Up", body = Object)), tag = "health")]
 pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// 200 once the model is loaded and warm, 503 before.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    responses(
+        (status = 200, description = "Ready", body = Object),
+        (status = 503, description = "Loading", body = Object)
+    ),
+    tag = "health"
+)]
 pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
-    if state.synth.get().is_some() {
+    if state.service.is_ready() {
         (StatusCode::OK, Json(json!({"status": "ready"})))
     } else {
         (
@@ -22,4 +40,69 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Valu
             Json(json!({"status": "loading"})),
         )
     }
+}
+
+/// A language, as `/info` lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LanguageInfo {
+    /// Kokoro's letter, also a `lang_code`.
+    pub code: String,
+    pub name: String,
+    pub bcp47: String,
+    /// Whether ttsd speaks it.
+    pub speaks: bool,
+    /// Its default voice.
+    pub default_voice: String,
+}
+
+/// The server's facts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Info {
+    pub name: String,
+    pub version: String,
+    /// The engine (`kokoro`).
+    pub engine: String,
+    /// Samples per second of the audio (`pcm` and `wav` carry it as is).
+    pub sample_rate: u32,
+    pub ready: bool,
+    /// Whether the API wants an API key.
+    pub auth: bool,
+    pub default_voice: String,
+    pub formats: Vec<String>,
+    pub speed_range: [f32; 2],
+    pub max_input_chars: usize,
+    /// Most voices in a blend, and the largest weight of one.
+    pub max_blend: usize,
+    pub max_weight: f32,
+    pub languages: Vec<LanguageInfo>,
+}
+
+/// The server's facts: engine, sample rate, limits, languages, whether a key is needed.
+#[utoipa::path(get, path = "/info", responses((status = 200, description = "The server's facts", body = Info)), tag = "health")]
+pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
+    let spec = state.service.spec();
+    Json(Info {
+        name: "ttsd".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        engine: spec.name.into(),
+        sample_rate: spec.sample_rate,
+        ready: state.service.is_ready(),
+        auth: !state.api_keys.is_empty(),
+        default_voice: DEFAULT_VOICE.into(),
+        formats: Format::names().into_iter().map(str::to_owned).collect(),
+        speed_range: [SPEED_RANGE.0, SPEED_RANGE.1],
+        max_input_chars: state.service.limits().max_input_chars,
+        max_blend: MAX_BLEND,
+        max_weight: MAX_WEIGHT,
+        languages: LANGUAGES
+            .iter()
+            .map(|r| LanguageInfo {
+                code: r.code.to_string(),
+                name: r.name.into(),
+                bcp47: r.bcp47.into(),
+                speaks: r.language.speaks(),
+                default_voice: r.default_voice.into(),
+            })
+            .collect(),
+    })
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -18,7 +18,7 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::error::ApiError;
-use super::metrics::{Failure, HttpMetrics};
+use crate::metrics::{Failure, Metrics};
 
 /// Process-unique request ids: a random-ish prefix per process and a counter.
 pub struct RequestIds {
@@ -52,15 +52,24 @@ impl RequestIds {
 /// and counts its status, failure reason and duration when its body has been sent.
 pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let id = state.request_ids.next();
-    let span =
-        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    // The method and path are the client's: bounded before they reach a log line.
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %clip(req.method().as_str()),
+        path = %clip(req.uri().path())
+    );
     let started = Instant::now();
+    let metrics = state.service.metrics();
+    // Counted as cancelled if the client leaves before the response is ready.
+    let mut early = HangUp {
+        metrics: Some(Arc::clone(metrics)),
+        span: span.clone(),
+    };
     let response = next.run(req).instrument(span.clone()).await;
+    early.metrics = None;
     let status = response.status();
-    state.http_metrics.count_status(status);
-    if let Some(reason) = Failure::of_status(status) {
-        state.http_metrics.fail(reason);
-    }
+    metrics.count_status(status.as_u16());
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),
@@ -75,13 +84,47 @@ pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Nex
     let body = Body::new(Observed {
         inner: body,
         watch: Some(Watch {
-            metrics: Arc::clone(&state.http_metrics),
+            metrics: Arc::clone(metrics),
             started,
             span,
             ok: status.is_success(),
         }),
     });
     Response::from_parts(parts, body)
+}
+
+/// The most characters of a client's value (method, path) written to a log line.
+const MAX_LOGGED: usize = 200;
+
+fn clip(value: &str) -> std::borrow::Cow<'_, str> {
+    crate::error::clip(value, MAX_LOGGED)
+}
+
+/// Counts a request whose client left before its response existed (its handler's future
+/// was dropped): `ttsd_requests_total{status="499"}` (nginx's "client closed request") and a
+/// cancelled failure.
+struct HangUp {
+    metrics: Option<Arc<Metrics>>,
+    span: tracing::Span,
+}
+
+/// The status counted for a request abandoned before its response.
+const CLIENT_CLOSED: u16 = 499;
+
+impl Drop for HangUp {
+    fn drop(&mut self) {
+        if let Some(metrics) = self.metrics.take() {
+            metrics
+                .requests
+                .get_or_create(&crate::metrics::StatusLabel {
+                    status: CLIENT_CLOSED,
+                })
+                .inc();
+            metrics.fail(Failure::cancelled);
+            self.span
+                .in_scope(|| tracing::info!("client left before the response"));
+        }
+    }
 }
 
 /// Rejects requests without a valid `Authorization: Bearer KEY` when keys are configured.
@@ -93,32 +136,55 @@ pub async fn require_key(State(state): State<Arc<AppState>>, req: Request, next:
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let valid = presented.is_some_and(|key| {
-        // Every key is compared in full, so timing tells nothing about which or how much matched.
-        state.api_keys.iter().fold(false, |found, k| {
-            found | constant_time_eq(k.as_bytes(), key.as_bytes())
-        })
-    });
-    if valid {
+        .and_then(bearer)
+        .map(str::to_owned)
+        .or_else(|| websocket_key(&req));
+    if presented.is_some_and(|key| state.accepts(&key)) {
         return next.run(req).await;
     }
-    let mut response = ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        message: "missing or invalid API key; send it as `Authorization: Bearer KEY`".into(),
-        kind: "invalid_request_error",
-        param: None,
-        code: Some("invalid_api_key"),
-    }
-    .into_response();
+    let mut response = ApiError::unauthorized().into_response();
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+/// A WebSocket's key from `?api_key=`: browsers cannot set headers on a WebSocket. Only
+/// for WebSocket upgrades, where nothing else can carry it (a key in a URL can end up in
+/// proxies' logs; ttsd logs no query strings).
+fn websocket_key(req: &Request) -> Option<String> {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Key {
+        api_key: Option<String>,
+    }
+    let axum::extract::Query(key) = axum::extract::Query::<Key>::try_from_uri(req.uri()).ok()?;
+    key.api_key.filter(|k| !k.is_empty())
+}
+
+/// The credentials of an `Authorization: Bearer …` value; the scheme's case does not
+/// matter (RFC 7235).
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credentials.trim())
+        .filter(|c| !c.is_empty())
+}
+
+/// Whether `key` is one of `keys`. Every key is compared in full, so timing tells nothing
+/// about which or how much matched.
+pub fn key_matches(keys: &[String], key: &str) -> bool {
+    keys.iter().fold(false, |found, k| {
+        found | constant_time_eq(k.as_bytes(), key.as_bytes())
+    })
 }
 
 /// Equality in time that depends only on the lengths.
@@ -134,7 +200,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// What to record when a response body ends.
 struct Watch {
-    metrics: Arc<HttpMetrics>,
+    metrics: Arc<Metrics>,
     started: Instant,
     span: tracing::Span,
     ok: bool,
@@ -154,7 +220,7 @@ impl Observed {
             let secs = w.started.elapsed().as_secs_f64();
             match outcome {
                 None => {
-                    w.metrics.duration.observe(secs);
+                    w.metrics.request_duration.observe(secs);
                     w.span.in_scope(|| {
                         tracing::debug!(total_ms = (secs * 1000.0) as u64, "body sent")
                     });
@@ -189,7 +255,7 @@ impl http_body::Body for Observed {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(None) => self.end(None),
-            Poll::Ready(Some(Err(_))) => self.end(Some(Failure::Internal)),
+            Poll::Ready(Some(Err(_))) => self.end(Some(Failure::internal)),
             _ => {}
         }
         polled
@@ -209,7 +275,7 @@ impl Drop for Observed {
         if http_body::Body::is_end_stream(&self.inner) {
             self.end(None);
         } else {
-            self.end(Some(Failure::Cancelled));
+            self.end(Some(Failure::cancelled));
         }
     }
 }
@@ -225,6 +291,25 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secret2"));
         assert!(!constant_time_eq(b"", b"x"));
         assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn bearer_scheme_in_any_case() {
+        assert_eq!(bearer("Bearer k1"), Some("k1"));
+        assert_eq!(bearer("BEARER k1"), Some("k1"));
+        assert_eq!(bearer("bearer   k1 "), Some("k1"));
+        assert_eq!(bearer("Basic k1"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearerk1"), None);
+        assert!(key_matches(&["a".into(), "k1".into()], "k1"));
+        assert!(!key_matches(&["a".into()], "k1"));
+    }
+
+    #[test]
+    fn client_values_are_clipped_for_the_log() {
+        assert_eq!(clip("GET"), "GET");
+        let long = "x".repeat(300_000);
+        assert_eq!(clip(&long).chars().count(), MAX_LOGGED + 1);
     }
 
     #[test]

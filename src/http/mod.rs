@@ -1,124 +1,158 @@
-//! The OpenAI-compatible HTTP API (axum). The only module that knows HTTP.
-//!
-//! `serve` binds first and answers `/health` at once; the model loads and warms up in the
-//! background, and `/ready` turns 200 when it is done.
+//! The HTTP front end (axum): the OpenAI-compatible API, the listings, health, metrics,
+//! the OpenAPI document and the web page. Routes only: speech goes through the shared
+//! [`Service`]; nothing here knows the engine or another front end.
 
+mod captioned;
+mod dev;
 mod error;
 mod health;
+pub mod listener;
 mod metrics;
 mod middleware;
 mod openai;
 mod openapi;
 mod speech;
+mod upload;
 mod voices;
 mod web;
+mod ws;
 
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
-pub use openai::{MODELS, SpeechBody};
+pub use openapi::document as openapi_document;
+pub use ws::{MAX_MESSAGE_BYTES, WsLimits};
 
-use crate::config::FirstChunk;
-use crate::config::ServeArgs;
-use crate::engine::Scheduler;
-use crate::synth::{Settings, Synthesizer};
-use crate::text::TextFrontend;
-use crate::voice::{VoiceInfo, Voices};
+use crate::service::Service;
 use crate::{Error, Result};
 
 /// Shared by all handlers.
 pub struct AppState {
-    /// Set once the model is loaded and warmed (shared with the Wyoming server).
-    synth: Arc<OnceLock<Arc<Synthesizer>>>,
-    /// The voices, known before the model loads.
-    voice_list: Vec<VoiceInfo>,
-    /// One permit per speech request in flight; none left means 429.
-    admission: Arc<Semaphore>,
+    service: Arc<Service>,
     /// Accepted API keys; empty means no authentication.
     api_keys: Vec<String>,
     request_ids: middleware::RequestIds,
-    http_metrics: Arc<metrics::HttpMetrics>,
+    ws: WsLimits,
+    /// Streamed text waiting this long without a sentence end is spoken anyway.
+    flush_after: std::time::Duration,
+    /// WebSocket sessions, which outlive their HTTP request: shutdown waits for them.
+    tracker: TaskTracker,
 }
 
 impl AppState {
-    pub fn new(voice_list: Vec<VoiceInfo>, max_concurrent: usize, api_keys: Vec<String>) -> Self {
-        AppState {
-            synth: Arc::new(OnceLock::new()),
-            voice_list,
-            admission: Arc::new(Semaphore::new(max_concurrent)),
-            api_keys,
-            request_ids: Default::default(),
-            http_metrics: Default::default(),
-        }
-    }
-
-    /// Marks the server ready with its synthesizer.
-    pub fn set_ready(&self, synth: Arc<Synthesizer>) {
-        let _ = self.synth.set(synth);
-    }
-
-    /// What a Wyoming server needs to share this state's model and admission limit.
-    pub fn wyoming(&self, max_connections: usize) -> crate::wyoming::Shared {
-        crate::wyoming::Shared {
-            synth: Arc::clone(&self.synth),
-            admission: Arc::clone(&self.admission),
-            voices: self.voice_list.clone(),
-            max_connections,
-        }
-    }
-
-    fn synth(&self) -> Result<&Arc<Synthesizer>, ApiError> {
-        self.synth.get().ok_or_else(ApiError::not_ready)
+    /// Whether `key` is an accepted API key.
+    fn accepts(&self, key: &str) -> bool {
+        middleware::key_matches(&self.api_keys, key)
     }
 }
 
 /// HTTP settings beyond the routes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpOptions {
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
     /// Origins allowed by CORS (`*` for any); empty: same origin only.
     pub cors_allow_origin: Vec<String>,
+    /// Accepted API keys; empty means no authentication.
+    pub api_keys: Vec<String>,
+    /// WebSocket timeouts.
+    pub ws: WsLimits,
+    /// Streamed text (WebSocket, streamed body) waiting this long without a sentence end is
+    /// spoken anyway.
+    pub flush_after: std::time::Duration,
+    /// Where WebSocket sessions are tracked (the server waits for them at shutdown).
+    pub tracker: TaskTracker,
 }
 
-/// Every route [`router`] serves, as (method, path): `openapi.json` must describe exactly
-/// these (a unit test checks), and the client tests request each one.
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            max_body_bytes: 1 << 20,
+            cors_allow_origin: Vec::new(),
+            api_keys: Vec::new(),
+            ws: WsLimits {
+                idle: std::time::Duration::from_secs(60),
+                flush_after: std::time::Duration::from_millis(1500),
+            },
+            flush_after: std::time::Duration::from_millis(1500),
+            tracker: TaskTracker::new(),
+        }
+    }
+}
+
+/// Every route [`router`] serves, as (method, path): the OpenAPI document must describe
+/// exactly these (a unit test checks), and the client tests request each one.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
-    ("GET", "/app.js"),
     ("GET", "/style.css"),
+    ("GET", "/js/main.js"),
+    ("GET", "/js/api.js"),
+    ("GET", "/js/players.js"),
+    ("GET", "/js/pcm.js"),
+    ("GET", "/js/voices.js"),
+    ("GET", "/js/ui.js"),
     ("GET", "/health"),
     ("GET", "/ready"),
+    ("GET", "/info"),
     ("GET", "/openapi.json"),
     ("GET", "/metrics"),
     ("POST", "/v1/audio/speech"),
+    ("POST", "/v1/audio/captions"),
+    ("POST", "/dev/captioned_speech"),
+    ("POST", "/dev/phonemize"),
+    ("POST", "/dev/generate_from_phonemes"),
+    ("POST", "/dev/dialogue"),
+    ("POST", "/v1/audio/voices/combine"),
+    ("GET", "/v1/audio/speech/stream"),
+    ("POST", "/v1/audio/speech/stream"),
     ("GET", "/v1/audio/voices"),
     ("GET", "/v1/models"),
+    ("GET", "/v1/models/{model}"),
     ("POST", "/openwebui/v1/audio/speech"),
     ("GET", "/openwebui/v1/audio/voices"),
     ("GET", "/openwebui/v1/audio/models"),
 ];
 
 /// All routes and layers (listed in [`ROUTES`]).
-pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
+pub fn router(service: Arc<Service>, options: &HttpOptions) -> Router {
+    let state = Arc::new(AppState {
+        service,
+        api_keys: options.api_keys.clone(),
+        request_ids: Default::default(),
+        ws: options.ws,
+        flush_after: options.flush_after,
+        tracker: options.tracker.clone(),
+    });
     let protected = Router::new()
         .route("/v1/audio/speech", post(speech::speech))
-        // Open WebUI's base URL: its listings want another shape than Kokoro-FastAPI's
-        // (see `voices::openwebui_voices`); speech is the same endpoint.
+        .route("/v1/audio/captions", post(captioned::captions))
+        .route("/dev/captioned_speech", post(captioned::captioned_speech))
+        .route("/dev/phonemize", post(dev::phonemize))
+        .route(
+            "/dev/generate_from_phonemes",
+            post(dev::generate_from_phonemes),
+        )
+        .route("/dev/dialogue", post(dev::dialogue))
+        .route("/v1/audio/voices/combine", post(voices::combine))
+        // Text that arrives as it is written: a WebSocket, or a streamed request body.
+        .route(
+            "/v1/audio/speech/stream",
+            get(ws::speech_stream).post(upload::speech_upload),
+        )
+        // Open WebUI's base URL (kept for its earlier settings; `/v1` serves it as well).
         .route("/openwebui/v1/audio/speech", post(speech::speech))
         .route("/v1/audio/voices", get(voices::voices))
         .route("/v1/models", get(voices::models))
+        .route("/v1/models/{model}", get(voices::retrieve_model))
         .route("/metrics", get(metrics::metrics))
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -126,17 +160,17 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         ));
     let mut app = Router::new()
         // The page is static; the API calls it makes carry the key when one is set.
-        .route("/", get(web::index))
-        .route("/app.js", get(web::app_js))
-        .route("/style.css", get(web::style_css))
+        .merge(web::routes())
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/info", get(health::info))
         .route("/openapi.json", get(openapi::openapi))
         // Open WebUI fetches these two without its API key; they list public facts only.
         .route("/openwebui/v1/audio/voices", get(voices::openwebui_voices))
         .route("/openwebui/v1/audio/models", get(voices::openwebui_models))
         .merge(protected)
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(options.max_body_bytes));
     if let Some(cors) = cors(&options.cors_allow_origin) {
         app = app.layer(cors);
@@ -170,170 +204,24 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Runs the server until SIGINT or SIGTERM.
-pub async fn serve(args: ServeArgs) -> Result<()> {
-    let started = Instant::now();
-    // Cheap checks first, so a missing asset fails before the port is taken.
-    let voices = Voices::load(&args.engine.assets.voices_dir)?;
-    let keys = args
-        .keys()
-        .map_err(|e| Error::Asset(format!("cannot read the API key file: {e}")))?;
-    if keys.is_empty() {
-        tracing::info!("no API keys: the API is open to anyone who can reach it");
-    }
-    let state = Arc::new(AppState::new(voices.info(), args.max_concurrent(), keys));
-    let options = HttpOptions {
-        max_body_bytes: args.max_body_bytes,
-        cors_allow_origin: args.cors_allow_origin.clone(),
-    };
+/// The paths whose request bodies are streams (see [`listener::ConnLimits`]).
+pub const STREAMED_BODIES: &[&str] = &["/v1/audio/speech/stream"];
 
-    let (listener, local) = bind(SocketAddr::new(args.host, args.port)).await?;
-    let wyoming = match args.wyoming_port {
-        Some(port) => Some(bind(SocketAddr::new(args.host, port)).await?),
-        None => None,
-    };
-    // Tests and scripts read these lines to find the ports (errors ignored: nobody may be
-    // reading).
-    let mut banner = format!("ttsd listening on http://{local}\n");
-    if let Some((_, addr)) = &wyoming {
-        banner.push_str(&format!("ttsd wyoming listening on tcp://{addr}\n"));
-    }
-    {
-        use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(banner.as_bytes());
-        let _ = stdout.flush();
-    }
-    tracing::info!(%local, "listening");
-    if let Some((listener, addr)) = wyoming {
-        tracing::info!(%addr, "wyoming listening");
-        // Each connection may hold one utterance; a few more than the speech limit may wait
-        // idle (Home Assistant connects per request).
-        let shared = Arc::new(state.wyoming(args.max_concurrent() * 2 + 4));
-        tokio::spawn(crate::wyoming::serve(listener, shared));
-    }
-
-    let loader = {
-        let state = Arc::clone(&state);
-        let args = args.clone();
-        tokio::spawn(async move {
-            let synth = load(&args, voices).await?;
-            let warm = synth.warm_up().await?;
-            state.set_ready(synth);
-            tracing::info!(
-                warm_up_ms = warm.as_millis() as u64,
-                ready_ms = started.elapsed().as_millis() as u64,
-                "ready"
-            );
-            Ok::<_, Error>(())
-        })
-    };
-
-    let listener = listener.tap_io(|tcp| {
-        // Each chunk leaves at once instead of waiting to fill a segment.
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
-    let mut stopping = stop_rx.clone();
-    let server = std::future::IntoFuture::into_future(
-        axum::serve(listener, router(state, &options)).with_graceful_shutdown(async move {
-            let _ = stopping.wait_for(|s| *s).await;
-        }),
-    );
-    // After the signal, in-flight responses get the grace period to finish.
-    let grace = Duration::from_secs(args.shutdown_grace);
-    let mut stopped = stop_rx;
-    let deadline = async move {
-        let _ = stopped.wait_for(|s| *s).await;
-        tokio::time::sleep(grace).await;
-        tracing::warn!(
-            grace_s = grace.as_secs(),
-            "grace period over; closing open streams"
-        );
-    };
-    let server = async move {
-        tokio::select! {
-            r = server => r.map_err(|e| Error::Internal(format!("server: {e}"))),
-            _ = deadline => Ok(()),
-        }
-    };
-    tokio::pin!(server);
-    tokio::select! {
-        r = &mut server => r,
-        r = loader => match r {
-            Ok(Ok(())) => server.await,
-            Ok(Err(e)) => Err(e),
-            Err(e) => Err(Error::Internal(format!("model loader: {e}"))),
-        },
-    }
-}
-
-async fn load(args: &ServeArgs, voices: Voices) -> Result<Arc<Synthesizer>> {
-    let engine = args.engine.clone();
-    let settings = Settings {
-        max_input_chars: args.max_input_chars,
-        first_clause: args.engine.first_chunk == FirstChunk::Clause,
-    };
-    // Each stream has at most one job queued.
-    let queue_capacity = args.max_concurrent() * 2;
-    tokio::task::spawn_blocking(move || {
-        // The American English lexicon loads on this thread while the workers load the model.
-        let scheduler = std::thread::scope(|scope| {
-            let workers = scope.spawn(|| Scheduler::start(&engine.scheduler(queue_capacity)));
-            let frontend = TextFrontend::load(&engine.assets.vocab);
-            let scheduler = workers
-                .join()
-                .map_err(|_| Error::Internal("the model loader panicked".into()))?;
-            Ok::<_, Error>((frontend?, scheduler?))
-        });
-        let (frontend, scheduler) = scheduler?;
-        Ok(Arc::new(Synthesizer {
-            frontend,
-            voices,
-            scheduler,
-            settings,
-            metrics: Default::default(),
-        }))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("model loader: {e}")))?
-}
-
-/// A listener on `addr`, and the address it got (the port, when `addr` asks for port 0).
-async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(addr)
+/// Serves `app` on `listener` (within `limits`) until `shutdown`; then stops accepting and
+/// lets the responses in flight and the WebSocket sessions in `tracker` finish (the caller
+/// bounds how long).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: listener::ConnLimits,
+    metrics: Arc<listener::ConnMetrics>,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    listener::serve(listener, app, limits, metrics, shutdown)
         .await
-        .map_err(|e| Error::Asset(format!("cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    Ok((listener, local))
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: no new connections; in-flight responses may finish");
+        .map_err(|e| Error::Internal(format!("http server: {e}")))?;
+    tracker.close();
+    tracker.wait().await;
+    Ok(())
 }

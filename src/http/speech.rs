@@ -15,164 +15,161 @@ use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::json;
-use tokio::sync::oneshot;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
 use super::error::ApiError;
-use super::openai::{ApiJson, MODELS, STREAM_FORMATS, SpeechBody};
-use crate::audio::{Format, MAX_GAIN};
-use crate::synth::StreamStats;
+use super::openai::ApiJson;
+use crate::audio::Format;
+use crate::request::{Input, SpeechParams};
+use crate::synth::{AudioStream, Event, Permit, Stats};
+use crate::{Error, Result};
 
+/// Speech for a text.
+#[utoipa::path(
+    post,
+    path = "/v1/audio/speech",
+    request_body = SpeechParams,
+    responses(
+        (status = 200, description = "The audio, streamed in `response_format` (or Server-Sent Events with `stream_format: sse`)", content(
+            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"),
+            ("audio/pcm"), ("text/event-stream")
+        )),
+        (status = 400, description = "Invalid request", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+        (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
+        (status = 503, description = "The model is still loading", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
 pub async fn speech(
     State(state): State<Arc<AppState>>,
-    ApiJson(body): ApiJson<SpeechBody>,
+    ApiJson(params): ApiJson<SpeechParams>,
 ) -> Result<Response, ApiError> {
-    let synth = state.synth()?;
-    if !MODELS.contains(&body.model.as_str()) {
-        return Err(ApiError::bad_request(
-            format!(
-                "unknown model '{}'; accepted: {}",
-                body.model,
-                MODELS.join(", ")
-            ),
-            Some("model"),
-        )
-        .with_code("unknown_model"));
-    }
-    let format = Format::parse(&body.response_format)?;
-    let sse = check_extras(&body)?;
-    let mut request = synth
-        .prepare(
-            &body.input,
-            &body.voice,
-            body.speed,
-            body.lang_code.as_deref(),
-        )?
-        .with_normalization(body.normalization_options.unwrap_or_default());
-    request.gain = body.volume_multiplier.unwrap_or(1.0);
-    // Admission last, so a bad request never takes a slot.
-    let permit = Arc::clone(&state.admission)
-        .try_acquire_owned()
-        .map_err(|_| ApiError::overloaded())?;
-    tracing::debug!(
-        voice = %request.voice.name,
-        format = format.name(),
-        stream = body.stream,
-        sse,
+    speak(&state, params).await
+}
+
+/// A speech request's response (`/v1/audio/speech`, and the routes that build one).
+pub(super) async fn speak(state: &AppState, params: SpeechParams) -> Result<Response, ApiError> {
+    let synth = state.service.synth()?;
+    if params.instructions.is_some() {
         // Accepted for OpenAI compatibility; Kokoro takes no style prompt.
-        instructions_ignored = body.instructions.is_some(),
+        tracing::debug!("instructions ignored");
+    }
+    let request = synth.validate(params, Input::Required)?;
+    if request.timestamps() && !request.sse() {
+        return Err(ApiError::bad_request(
+            "timestamps come as events of stream_format \"sse\"; for a file of audio and \
+             words use POST /dev/captioned_speech, for subtitles POST /v1/audio/captions",
+            Some("timestamps"),
+        )
+        .with_code("invalid_value"));
+    }
+    let timestamps = request.timestamps();
+    // Admission last, so a bad request never takes a slot.
+    let permit = state.service.admit()?;
+    tracing::debug!(
+        voice = %request.voice().name,
+        format = request.format().name(),
+        stream = request.stream(),
+        sse = request.sse(),
         "speech"
     );
-
-    let (mut rx, stats) = synth.stream_reporting(request, format, body.stream || sse)?;
-    let content_type = if sse {
-        "text/event-stream"
-    } else {
-        format.content_type()
+    let delivery = Delivery {
+        format: request.format(),
+        stream: request.stream(),
+        sse: request.sse(),
+        timestamps,
+        sample_rate: synth.spec().sample_rate,
     };
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (
-            header::HeaderName::from_static("x-accel-buffering"),
-            HeaderValue::from_static("no"),
-        ),
-    ];
+    let audio = synth.speak(request, Some(Arc::clone(&permit)))?;
+    respond(audio, permit, delivery).await
+}
 
-    if !body.stream && !sse {
+/// How an utterance's audio goes back.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Delivery {
+    pub format: Format,
+    pub stream: bool,
+    pub sse: bool,
+    pub timestamps: bool,
+    pub sample_rate: u32,
+}
+
+/// The response for an utterance's audio: the whole file, or a stream of audio bytes or
+/// Server-Sent Events. `permit` is held until its last byte.
+pub(super) async fn respond(
+    mut audio: AudioStream,
+    permit: Permit,
+    delivery: Delivery,
+) -> Result<Response, ApiError> {
+    let Delivery {
+        format,
+        stream,
+        sse,
+        timestamps,
+        sample_rate: rate,
+    } = delivery;
+    let headers = audio_headers(format, sse);
+
+    if !stream {
         let mut file = Vec::new();
-        while let Some(bytes) = rx.recv().await {
-            file.extend_from_slice(&bytes?);
+        while let Some(event) = audio.recv().await {
+            match event? {
+                Event::Audio(chunk) => file.extend_from_slice(&chunk.bytes),
+                Event::Done(_) => break,
+            }
         }
-        drop(permit);
         // A Vec body is sent with its Content-Length.
         return Ok((headers, file).into_response());
     }
 
     // The first chunk decides the status: an error here is still a proper JSON error.
-    let first = match rx.recv().await {
+    let first = match audio.recv().await {
         Some(first) => first?,
-        None => return Err(ApiError::internal()),
+        None => return Err(Error::Internal("the speech pipeline ended at once".into()).into()),
     };
-    let audio = futures_util::stream::once(async move { Ok(first) })
-        .chain(ReceiverStream::new(rx).map(|item| {
-            item.map_err(|e| {
-                tracing::error!(error = %e, "stream aborted after the headers were sent");
-                std::io::Error::other(e.to_string())
-            })
-        }))
+    let events = futures_util::stream::once(async move { Ok(first) })
+        .chain(ReceiverStream::new(audio))
         .map(move |item| {
             // The permit lives as long as the body stream, released with its last byte.
             let _held = &permit;
             item
         });
-    if !sse {
-        return Ok((headers, Body::from_stream(audio)).into_response());
-    }
-    let events = audio
-        .map(|item| item.map(|bytes| delta_event(&bytes)))
-        .chain(futures_util::stream::once(done_event(stats)));
-    Ok((headers, Body::from_stream(events)).into_response())
+    let body = if sse {
+        Body::from_stream(events.filter_map(move |item| async move {
+            match item {
+                Ok(Event::Audio(chunk)) => {
+                    let mut event = if chunk.bytes.is_empty() {
+                        Vec::new()
+                    } else {
+                        delta_event(&chunk.bytes).to_vec()
+                    };
+                    if timestamps && !chunk.words.is_empty() {
+                        event.extend_from_slice(&timestamps_event(&chunk.words));
+                    }
+                    (!event.is_empty()).then(|| Ok(Bytes::from(event)))
+                }
+                Ok(Event::Done(stats)) => Some(Ok(done_event(&stats, rate))),
+                Err(e) => Some(Err(aborted(e))),
+            }
+        }))
+    } else {
+        Body::from_stream(events.filter_map(|item| async move {
+            match item {
+                Ok(Event::Audio(chunk)) => Some(Ok(chunk.bytes)),
+                Ok(Event::Done(_)) => None,
+                Err(e) => Some(Err(aborted(e))),
+            }
+        }))
+    };
+    Ok((headers, body).into_response())
 }
 
-/// Checks `stream_format` and the Kokoro-FastAPI fields; returns whether to answer in SSE.
-fn check_extras(body: &SpeechBody) -> Result<bool, ApiError> {
-    let sse = match body.stream_format.to_ascii_lowercase().as_str() {
-        "audio" => false,
-        "sse" => true,
-        other => {
-            return Err(ApiError::bad_request(
-                format!(
-                    "unknown stream_format '{other}'; use {}",
-                    STREAM_FORMATS.join(" or ")
-                ),
-                Some("stream_format"),
-            )
-            .with_code("invalid_value"));
-        }
-    };
-    if sse && !body.stream {
-        return Err(ApiError::bad_request(
-            "stream_format 'sse' streams; it cannot be combined with stream: false",
-            Some("stream"),
-        )
-        .with_code("invalid_value"));
-    }
-    if let Some(gain) = body.volume_multiplier
-        && !(0.0..=MAX_GAIN).contains(&gain)
-    {
-        return Err(ApiError::bad_request(
-            format!("volume_multiplier {gain} is outside 0–{MAX_GAIN}"),
-            Some("volume_multiplier"),
-        )
-        .with_code("invalid_value"));
-    }
-    if let Some(name) = &body.download_format {
-        Format::parse(name).map_err(|e| {
-            ApiError::bad_request(
-                e.to_string().replace("response_format", "download_format"),
-                Some("download_format"),
-            )
-            .with_code("invalid_value")
-        })?;
-    }
-    if body.return_download_link {
-        return Err(ApiError::bad_request(
-            "return_download_link is not supported: ttsd keeps no copies of its audio; \
-             save the response itself",
-            Some("return_download_link"),
-        )
-        .with_code("unsupported"));
-    }
-    if body.return_timestamps {
-        return Err(ApiError::bad_request(
-            "return_timestamps is not supported: ttsd has no word timestamps",
-            Some("return_timestamps"),
-        )
-        .with_code("unsupported"));
-    }
-    Ok(sse)
+/// An error after the headers: logged once, and the body is aborted with it.
+fn aborted(e: Error) -> std::io::Error {
+    e.log("stream aborted after the headers were sent");
+    std::io::Error::other(e.public_message())
 }
 
 /// One chunk of audio (in the response format) as OpenAI's `speech.audio.delta` event.
@@ -182,23 +179,60 @@ fn delta_event(bytes: &[u8]) -> Bytes {
     format!("data: {{\"type\":\"speech.audio.delta\",\"audio\":\"{audio}\"}}\n\n").into()
 }
 
-/// The closing `speech.audio.done` event with the usage: phoneme ids read by the model as
-/// input tokens, 24 kHz samples produced as output tokens.
-async fn done_event(stats: oneshot::Receiver<StreamStats>) -> std::io::Result<Bytes> {
-    // The pipeline reports its stats only when it ended well; otherwise the audio stream
-    // has already ended with an error and this is never polled.
-    let stats = stats
-        .await
-        .map_err(|_| std::io::Error::other("the speech pipeline ended without its usage"))?;
-    let event = json!({
-        "type": "speech.audio.done",
-        "usage": {
-            "input_tokens": stats.ids,
-            "output_tokens": stats.samples,
-            "total_tokens": stats.ids + stats.samples,
-        }
-    });
-    Ok(format!("data: {event}\n\n").into())
+/// The words a delta completed: `speech.audio.timestamps`, after that delta.
+fn timestamps_event(words: &[crate::captions::WordTime]) -> Bytes {
+    let event = json!({"type": "speech.audio.timestamps", "words": words});
+    format!("data: {event}\n\n").into()
+}
+
+/// Audio tokens per second of speech, as OpenAI counts a speech response's output: its
+/// recorded streams report 82–93 tokens for 3.0–3.6 s of audio (25.8–27.3 a second).
+const AUDIO_TOKENS_PER_SECOND: f64 = 26.0;
+/// Characters of input per text token, OpenAI's rule of thumb for English (its recorded
+/// stream reports 10 input tokens for a 39-character sentence).
+const CHARS_PER_TOKEN: f64 = 4.0;
+
+/// An utterance's usage on OpenAI's scale, so proxies that meter usage count ttsd's as
+/// OpenAI's: input tokens ≈ characters / 4, output tokens = seconds of audio × 26.
+pub(super) fn usage(stats: &Stats, sample_rate: u32) -> serde_json::Value {
+    let seconds = stats.samples as f64 / f64::from(sample_rate);
+    let input = (stats.chars as f64 / CHARS_PER_TOKEN).ceil() as u64;
+    let output = (seconds * AUDIO_TOKENS_PER_SECOND).round() as u64;
+    json!({
+        "input_tokens": input,
+        "output_tokens": output,
+        "total_tokens": input + output,
+    })
+}
+
+/// The closing `speech.audio.done` event with the usage, then the `[DONE]` line OpenAI's
+/// streams end with.
+fn done_event(stats: &Stats, sample_rate: u32) -> Bytes {
+    let event = json!({"type": "speech.audio.done", "usage": usage(stats, sample_rate)});
+    format!("data: {event}\n\ndata: [DONE]\n\n").into()
+}
+
+/// The headers of an audio (or SSE) response: its type, a file name as Kokoro-FastAPI
+/// gives it, no caching, no proxy buffering.
+pub(super) fn audio_headers(format: Format, sse: bool) -> [(header::HeaderName, HeaderValue); 4] {
+    let content_type = if sse {
+        // OpenAI's, with its charset.
+        HeaderValue::from_static("text/event-stream; charset=utf-8")
+    } else {
+        HeaderValue::from_static(format.content_type())
+    };
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=speech.{}", format.name()))
+            .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (
+            header::HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -1,43 +1,154 @@
-//! `GET /v1/audio/voices` (Kokoro-FastAPI's shape, plus details), `GET /v1/models`, and the
-//! listings Open WebUI reads under its own base URL (`/openwebui/v1/audio/{voices,models}`).
+//! The listings: `GET /v1/audio/voices` (Kokoro-FastAPI's shape), `GET /v1/models`, and the
+//! ones Open WebUI reads under its own base URL (`/openwebui/v1/audio/{voices,models}`).
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::openai::MODELS;
+use crate::request::MODELS;
+use crate::voice::VoiceInfo;
 
-/// `{"voices": ["af_heart", …], "details": [{"name", "lang_code", "language", "gender"}]}`.
-pub async fn voices(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let names: Vec<&str> = state.voice_list.iter().map(|v| v.name.as_str()).collect();
-    Json(json!({"voices": names, "details": state.voice_list}))
+/// One voice in a listing.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VoiceEntry {
+    /// What `voice` takes.
+    pub id: String,
+    pub name: String,
+    /// Kokoro's language letter (`a`, `b`, …), when the voice's name has one.
+    pub lang_code: Option<String>,
+    /// The language's name ("American English").
+    pub language: Option<String>,
+    /// BCP-47 tag (`en-US`).
+    pub bcp47: Option<String>,
+    /// `female`, `male` or `unknown`.
+    pub gender: String,
+    /// Whether ttsd speaks it (its language has a grapheme-to-phoneme).
+    pub speaks: bool,
+}
+
+impl From<&VoiceInfo> for VoiceEntry {
+    fn from(v: &VoiceInfo) -> Self {
+        let row = v.language.map(|l| l.row());
+        VoiceEntry {
+            id: v.name.clone(),
+            name: v.name.clone(),
+            lang_code: row.map(|r| r.code.to_string()),
+            language: row.map(|r| r.name.to_owned()),
+            bcp47: row.map(|r| r.bcp47.to_owned()),
+            gender: v.gender.as_str().to_owned(),
+            speaks: v.speaks,
+        }
+    }
+}
+
+/// `{"voices": [...]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VoiceList {
+    pub voices: Vec<VoiceEntry>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VoiceQuery {
+    /// `true`: the voices as plain names (Kokoro-FastAPI's `legacy` listing).
+    #[serde(default)]
+    pub legacy: bool,
+}
+
+/// Every voice: `{"voices": [{"id", "name", "lang_code", "language", "bcp47", "gender",
+/// "speaks"}]}` as Kokoro-FastAPI (0.4 and later) and Open WebUI read it; with
+/// `?legacy=true`, `{"voices": ["af_heart", …]}`.
+#[utoipa::path(
+    get,
+    path = "/v1/audio/voices",
+    params(VoiceQuery),
+    responses((status = 200, description = "The voices", body = VoiceList)),
+    tag = "voices"
+)]
+pub async fn voices(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<VoiceQuery>,
+) -> Json<Value> {
+    let voices = state.service.voices();
+    if query.legacy {
+        let names: Vec<&str> = voices.iter().map(|v| v.name.as_str()).collect();
+        return Json(json!({ "voices": names }));
+    }
+    let list = VoiceList {
+        voices: voices.iter().map(VoiceEntry::from).collect(),
+    };
+    Json(serde_json::to_value(list).unwrap_or_default())
+}
+
+/// One of OpenAI's model objects; every one is Kokoro-82M.
+fn model(id: &str) -> Value {
+    json!({"id": id, "object": "model", "created": 0, "owned_by": "ttsd"})
 }
 
 /// OpenAI's model list; every entry is Kokoro-82M.
+#[utoipa::path(
+    get,
+    path = "/v1/models",
+    responses((status = 200, description = "The models", body = Object)),
+    tag = "voices"
+)]
 pub async fn models() -> Json<Value> {
-    let data: Vec<Value> = MODELS
-        .iter()
-        .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "ttsd"}))
-        .collect();
+    let data: Vec<Value> = MODELS.iter().map(|id| model(id)).collect();
     Json(json!({"object": "list", "data": data}))
 }
 
-/// Open WebUI's voice listing, `{"voices": [{"id", "name"}]}`: only the voices that speak
-/// now (a voice of a language without grapheme-to-phoneme yet would only fail there).
-/// Kokoro-FastAPI's clients read plain names from `/v1/audio/voices` instead, so the two
-/// shapes live at two paths.
+/// One model, as OpenAI's `GET /v1/models/{model}` returns it; 404 for a name `model` does
+/// not take.
+#[utoipa::path(
+    get,
+    path = "/v1/models/{model}",
+    params(("model" = String, Path, description = "A model name")),
+    responses(
+        (status = 200, description = "The model", body = Object),
+        (status = 404, description = "No such model", body = super::error::ErrorBody),
+    ),
+    tag = "voices"
+)]
+pub async fn retrieve_model(
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Value>, super::ApiError> {
+    if MODELS.contains(&id.as_str()) {
+        return Ok(Json(model(&id)));
+    }
+    Err(super::ApiError::bad_request(
+        format!(
+            "the model '{}' does not exist; accepted: {}",
+            crate::error::clip(&id, crate::error::MAX_QUOTED),
+            MODELS.join(", ")
+        ),
+        Some("model"),
+    )
+    .with_code("model_not_found")
+    .with_status(axum::http::StatusCode::NOT_FOUND))
+}
+
+/// Open WebUI's voice listing, `{"voices": [{"id", "name"}]}`: only the voices that speak,
+/// named with their language and gender.
+#[utoipa::path(
+    get,
+    path = "/openwebui/v1/audio/voices",
+    responses((status = 200, description = "The voices that speak", body = Object)),
+    tag = "voices"
+)]
 pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value> {
     let voices: Vec<Value> = state
-        .voice_list
+        .service
+        .voices()
         .iter()
-        .filter(|v| v.supported)
+        .filter(|v| v.speaks)
         .map(|v| {
+            let language = v.language.map_or("", |l| l.row().name);
             json!({
                 "id": v.name,
-                "name": format!("{} ({}, {})", v.name, v.language, v.gender),
+                "name": format!("{} ({}, {})", v.name, language, v.gender.as_str()),
             })
         })
         .collect();
@@ -45,10 +156,108 @@ pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value>
 }
 
 /// Open WebUI's model listing, `{"models": [{"id", "name"}]}`.
+#[utoipa::path(
+    get,
+    path = "/openwebui/v1/audio/models",
+    responses((status = 200, description = "The models", body = Object)),
+    tag = "voices"
+)]
 pub async fn openwebui_models() -> Json<Value> {
     let models: Vec<Value> = MODELS
         .iter()
         .map(|id| json!({"id": id, "name": format!("{id} (Kokoro-82M)")}))
         .collect();
     Json(json!({ "models": models }))
+}
+
+/// `/v1/audio/voices/combine`'s body, as Kokoro-FastAPI takes it: a blend spec or a list
+/// of voices mixed equally.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CombineRequest {
+    /// `"af_bella(2)+af_sky(1)"`, `"af_bella-af_sky(0.3)"`.
+    Spec(String),
+    /// `["af_bella", "af_sky"]`.
+    List(Vec<String>),
+}
+
+/// The blended style pack of two or more voices, as a voice file: saved as
+/// `voices/NAME.bin` (the name the `Content-Disposition` gives, in the first voice's
+/// language), it is a voice like the others after a restart. Kokoro-FastAPI returns a
+/// PyTorch `.pt` and only with local saving on (else a 403); ttsd saves nothing and
+/// returns its own voice format (f32 little-endian, 510 × 256).
+#[utoipa::path(
+    post,
+    path = "/v1/audio/voices/combine",
+    request_body = CombineRequest,
+    responses(
+        (status = 200, description = "The blended voice file", content(("application/octet-stream"))),
+        (status = 400, description = "Fewer than two voices, an unknown voice or a bad weight", body = super::error::ErrorBody),
+    ),
+    tag = "voices"
+)]
+pub async fn combine(
+    State(state): State<Arc<AppState>>,
+    super::openai::ApiJson(request): super::openai::ApiJson<CombineRequest>,
+) -> Result<axum::response::Response, super::ApiError> {
+    use axum::response::IntoResponse;
+    let synth = state.service.synth()?;
+    let spec = match request {
+        CombineRequest::Spec(spec) => spec,
+        CombineRequest::List(names) => names.join("+"),
+    };
+    if crate::voice::parse_blend(&spec.to_ascii_lowercase())?.len() < 2 {
+        return Err(super::ApiError::bad_request(
+            "combine needs at least two voices: \"af_bella+af_sky\", \
+             \"af_bella(2)+af_sky(1)\" or [\"af_bella\", \"af_sky\"]",
+            Some("voice"),
+        )
+        .with_code("invalid_value"));
+    }
+    let voice = synth.voices().resolve(&spec)?;
+    let name = file_name(&voice.name);
+    let disposition =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}.bin\""))
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/octet-stream"),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        voice.style.to_bytes(),
+    )
+        .into_response())
+}
+
+/// A blend's name as a voice file's (`[a-z0-9_]`, starting with the first voice's, so its
+/// language letter comes first): `af_bella(2)+af_sky(1)` → `af_bella2_plus_af_sky1`.
+fn file_name(blend: &str) -> String {
+    let mut out = String::with_capacity(blend.len() + 8);
+    for c in blend.chars() {
+        match c {
+            '+' => out.push_str("_plus_"),
+            '-' => out.push_str("_minus_"),
+            '.' => out.push('p'),
+            c if c.is_ascii_alphanumeric() || c == '_' => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn blend_names_become_voice_file_names() {
+        assert_eq!(file_name("af_bella(2)+af_sky(1)"), "af_bella2_plus_af_sky1");
+        assert_eq!(
+            file_name("af_bella(1)-af_sky(0.5)"),
+            "af_bella1_minus_af_sky0p5"
+        );
+    }
 }

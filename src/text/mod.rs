@@ -1,66 +1,89 @@
-//! Text → chunks of Kokoro token ids: normalize, split into sentences, phonemize, cut each
-//! sentence's phonemes into chunks of at most [`MAX_PHONEME_IDS`] ids.
+//! Text → chunks of token ids, in the order the data travels: [`segment`] cuts text that
+//! arrives in pieces where it can be read on its own, [`normalize`] rewrites each segment
+//! into what a person would say, [`split`] finds its sentences (and, in phoneme space, the
+//! clause and word breaks a chunk can end on), [`g2p`] phonemizes one sentence at a time as
+//! [`plan`] reaches it, and [`tokens`] maps phonemes to the model's ids.
 //!
-//! Sentences are phonemized one at a time, as the response needs them, so the first chunk
+//! Sentences are phonemized one at a time, as the utterance needs them, so the first chunk
 //! is ready after one sentence's G2P, not the whole text's.
 
-pub mod espeak;
+pub mod align;
 pub mod g2p;
+pub mod markup;
 pub mod normalize;
+pub mod plan;
+pub mod segment;
 pub mod split;
 pub mod tokens;
 
-use std::path::Path;
+use std::sync::Arc;
 
-pub use g2p::{Language, Phonemizer};
+pub use g2p::{G2pConfig, Phonemizer};
 pub use normalize::NormalizationOptions;
 pub use split::Boundary;
 pub use tokens::Vocab;
 
 use crate::Result;
-use crate::engine::MAX_PHONEME_IDS;
+use crate::language::Language;
 
 /// One model call's worth of speech.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chunk {
     /// Phonemes, every symbol in the vocabulary (one symbol = one id).
     pub phonemes: String,
-    /// Token ids, at most [`MAX_PHONEME_IDS`], without the pad ids.
+    /// Token ids, at most the model's limit, without the pad ids.
     pub ids: Vec<i64>,
     /// How the chunk ends, which decides the pause after it.
     pub boundary: Boundary,
+    /// For each id, the caption word (of the utterance's, [`plan::ChunkPlan::caption`]) it
+    /// speaks; `None` for spaces and punctuation.
+    pub words: Vec<Option<u32>>,
+    /// Which of the utterance's voices speaks it (0: the request's; see [`plan::Style`]).
+    pub voice: u32,
+    /// Its factor of the request's speed.
+    pub speed: f32,
+    /// Silence the input asked for before it (a pause tag, an SSML `<break>`).
+    pub pause_before: Option<std::time::Duration>,
 }
 
-/// The text front end: G2P and the vocabulary, shared by every request.
+/// The text front end: G2P and the model's vocabulary, shared by every request.
 pub struct TextFrontend {
     phonemizer: Phonemizer,
-    vocab: Vocab,
+    vocab: Arc<Vocab>,
 }
 
 impl TextFrontend {
-    pub fn new(vocab: Vocab) -> Self {
-        TextFrontend {
-            phonemizer: Phonemizer::new(),
-            vocab,
-        }
+    /// Builds the G2P (the American English lexicon now, the others on first use), its
+    /// data files where `make assets` puts them.
+    pub fn new(vocab: Arc<Vocab>) -> Self {
+        Self::with_config(vocab, G2pConfig::default())
     }
 
-    pub fn load(vocab_path: &Path) -> Result<Self> {
-        Ok(Self::new(Vocab::load(vocab_path)?))
+    /// [`TextFrontend::new`], with the G2P's data files at `config`'s paths.
+    pub fn with_config(vocab: Arc<Vocab>, config: G2pConfig) -> Self {
+        TextFrontend {
+            phonemizer: Phonemizer::new(config),
+            vocab,
+        }
     }
 
     pub fn vocab(&self) -> &Vocab {
         &self.vocab
     }
 
-    /// The sentences of `text`, normalized for `lang`. Cheap: no G2P yet.
+    /// The sentences of a segment of `text`, normalized for `lang`. Cheap: no G2P yet.
     pub fn sentences(
         &self,
         text: &str,
         lang: Language,
         options: &NormalizationOptions,
     ) -> Vec<String> {
-        split::sentences(&normalize::for_speech(text, lang, options))
+        split::sentences(&self.normalized(text, lang, options))
+    }
+
+    /// A segment of `text` as it will be said in `lang`.
+    pub fn normalized(&self, text: &str, lang: Language, options: &NormalizationOptions) -> String {
+        normalize::for_speech(text, lang, options)
     }
 
     /// The phonemes of one sentence, only symbols the model knows.
@@ -71,106 +94,17 @@ impl TextFrontend {
         Ok(self.vocab.retain_known(&phonemes))
     }
 
-    /// A chunk of phonemes with its ids and boundary.
+    /// A chunk of phonemes with its ids and boundary, and no caption words.
     pub fn chunk(&self, phonemes: &str) -> Chunk {
+        let ids = self.vocab.encode(phonemes);
         Chunk {
-            ids: self.vocab.encode(phonemes),
+            words: vec![None; ids.len()],
+            ids,
             boundary: Boundary::of(phonemes),
             phonemes: phonemes.to_owned(),
-        }
-    }
-
-    /// Every chunk of `text`, in order, as a response would take them (default
-    /// normalization).
-    pub fn all_chunks(&self, text: &str, lang: Language) -> Result<Vec<Chunk>> {
-        let mut plan = ChunkPlan::new(self, text, lang, &NormalizationOptions::default(), true);
-        let mut out = Vec::new();
-        while let Some(chunk) = plan.next(self, None)? {
-            out.push(chunk);
-        }
-        Ok(out)
-    }
-}
-
-/// How much bigger (in ids) a chunk may be than the one before it. Synthesis runs at about
-/// a third of real time, so a chunk twice as long as the previous one is ready before the
-/// client has played that one out: sizes grow back to whole sentences without a stall.
-pub const CHUNK_GROWTH: usize = 2;
-/// The smallest budget for a chunk after the first, in ids (about two seconds of speech).
-pub const MIN_CHUNK_IDS: usize = 32;
-
-/// The order in which a response's text is spoken: the first clause alone, then chunks
-/// that grow (by [`CHUNK_GROWTH`]) up to whole sentences of at most [`MAX_PHONEME_IDS`]
-/// ids. Sentences are phonemized one at a time, as they are reached.
-#[derive(Debug, Clone)]
-pub struct ChunkPlan {
-    sentences: Vec<String>,
-    next_sentence: usize,
-    /// Phonemes of the current sentence not yet chunked.
-    rest: String,
-    last_ids: Option<usize>,
-    language: Language,
-    first_clause: bool,
-}
-
-impl ChunkPlan {
-    /// `first_clause`: cut the first sentence's first clause off as the first chunk.
-    pub fn new(
-        frontend: &TextFrontend,
-        text: &str,
-        language: Language,
-        normalization: &NormalizationOptions,
-        first_clause: bool,
-    ) -> Self {
-        ChunkPlan {
-            first_clause,
-            sentences: frontend.sentences(text, language, normalization),
-            next_sentence: 0,
-            rest: String::new(),
-            last_ids: None,
-            language,
-        }
-    }
-
-    /// True when every chunk has been taken.
-    pub fn is_done(&self) -> bool {
-        self.rest.is_empty() && self.next_sentence >= self.sentences.len()
-    }
-
-    /// The next chunk, or `None` at the end. Runs G2P when it reaches a new sentence.
-    /// `cap` can lower the chunk's budget (never below [`MIN_CHUNK_IDS`]): the caller's
-    /// estimate of what can be synthesized before its client runs out of audio.
-    pub fn next(&mut self, frontend: &TextFrontend, cap: Option<usize>) -> Result<Option<Chunk>> {
-        loop {
-            if self.rest.is_empty() {
-                let Some(sentence) = self.sentences.get(self.next_sentence) else {
-                    return Ok(None);
-                };
-                self.next_sentence += 1;
-                self.rest = frontend.phonemes(sentence, self.language)?;
-                if self.first_clause
-                    && self.last_ids.is_none()
-                    && let Some((head, tail)) = split::take_first_clause(&self.rest)
-                    && head.chars().count() <= MAX_PHONEME_IDS
-                {
-                    let chunk = frontend.chunk(head);
-                    self.rest = tail.to_owned();
-                    self.last_ids = Some(chunk.ids.len());
-                    return Ok(Some(chunk));
-                }
-            }
-            let budget = self
-                .last_ids
-                .map_or(MAX_PHONEME_IDS, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS))
-                .min(cap.unwrap_or(MAX_PHONEME_IDS).max(MIN_CHUNK_IDS));
-            let (head, tail) = split::take_chunk(&self.rest, budget, MAX_PHONEME_IDS);
-            let chunk = frontend.chunk(head);
-            self.rest = tail.to_owned();
-            // Punctuation alone is no speech: its pause is lost, nothing else.
-            if chunk.phonemes.chars().any(char::is_alphabetic) {
-                self.last_ids = Some(chunk.ids.len());
-                return Ok(Some(chunk));
-            }
+            voice: 0,
+            speed: 1.0,
+            pause_before: None,
         }
     }
 }
@@ -178,10 +112,27 @@ impl ChunkPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::EngineFactory;
+    use crate::engine::tone::{Cost, ToneFactory};
+    use plan::{CHUNK_GROWTH, MIN_CHUNK_IDS};
+    use segment::Segmenter;
 
-    fn frontend() -> TextFrontend {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/vocab.json");
-        TextFrontend::load(&path).unwrap_or_else(|e| panic!("{e} (run `make assets`)"))
+    /// The test engine's vocabulary and id limit (smaller than Kokoro's).
+    fn frontend() -> (TextFrontend, usize) {
+        let factory = ToneFactory::new(Cost::default());
+        let spec = factory.spec();
+        (TextFrontend::new(Arc::clone(&spec.vocab)), spec.max_ids)
+    }
+
+    fn all_chunks(f: &(TextFrontend, usize), text: &str) -> Result<Vec<Chunk>> {
+        plan::all_chunks(
+            &f.0,
+            text,
+            Language::EnUs,
+            NormalizationOptions::default(),
+            true,
+            f.1,
+        )
     }
 
     #[test]
@@ -191,7 +142,7 @@ mod tests {
                     noon, climb the ridge, and camp by the lake; if the weather turns, we wait. \
                     Nobody goes alone. The guides know the way, the maps are ready, and the \
                     food is packed.";
-        let chunks = f.all_chunks(text, Language::EnUs)?;
+        let chunks = all_chunks(&f, text)?;
         assert!(
             chunks[0].phonemes.ends_with(','),
             "{:?}",
@@ -209,16 +160,81 @@ mod tests {
                 pair[0].ids.len()
             );
         }
-        // Nothing lost, nothing added: the chunks are the sentences' phonemes in order.
-        let whole: String = f
-            .sentences(text, Language::EnUs, &NormalizationOptions::default())
-            .iter()
-            .map(|s| f.phonemes(s, Language::EnUs))
-            .collect::<Result<Vec<_>>>()?
-            .concat();
+        // Nothing lost, nothing added: the chunks are the segments' sentences' phonemes in
+        // order.
+        let mut segmenter = Segmenter::new(true);
+        let mut segments = segmenter.push(text);
+        segments.extend(segmenter.finish());
+        let mut whole = String::new();
+        for segment in &segments {
+            for sentence in
+                f.0.sentences(&segment.text, Language::EnUs, &Default::default())
+            {
+                whole.push_str(&f.0.phonemes(&sentence, Language::EnUs)?);
+            }
+        }
         let spoken: String = chunks.iter().map(|c| c.phonemes.as_str()).collect();
         let strip = |s: &str| s.replace(' ', "");
         assert_eq!(strip(&spoken), strip(&whole));
+        Ok(())
+    }
+
+    /// Markup's pieces in the plan: given phonemes go on in their sentence (one chunk, the
+    /// written word captioned), a pause goes before the next chunk (or stays after the last),
+    /// a style holds from where it was set.
+    #[test]
+    fn phonemes_pauses_and_styles_in_the_plan() -> Result<()> {
+        let f = frontend();
+        let segment = |text: &str| segment::Segment {
+            text: text.into(),
+            cut: segment::Cut::Flush,
+        };
+        let mut plan = plan::ChunkPlan::new(Language::EnUs, Default::default(), f.1);
+        plan.add(&f.0, &segment("Say "));
+        plan.add_phonemes(&f.0, "Kokoro", "kˈOkəɹO");
+        plan.add(&f.0, &segment(" now. Then more."));
+        plan.add_pause(std::time::Duration::from_millis(700));
+        let style = plan::Style {
+            voice: 1,
+            speed: 1.5,
+            language: Language::EnGb,
+        };
+        plan.set_style(style);
+        plan.add(&f.0, &segment("Bye."));
+        plan.add_pause(std::time::Duration::from_secs(1));
+
+        let first = plan
+            .next(&f.0, None)?
+            .ok_or(crate::Error::Internal("no chunk".into()))?;
+        assert!(first.phonemes.contains("kˈOkəɹO"), "{}", first.phonemes);
+        assert!(first.phonemes.ends_with('.') && !first.phonemes.contains("ðˈɛn"));
+        let kokoro: Vec<_> = first.words.iter().flatten().copied().collect();
+        assert!(kokoro.iter().any(|&w| plan.caption(w) == Some("Kokoro")));
+        assert_eq!(
+            (first.voice, first.speed, first.pause_before),
+            (0, 1.0, None)
+        );
+        let second = plan
+            .next(&f.0, None)?
+            .ok_or(crate::Error::Internal("no chunk".into()))?;
+        assert_eq!(second.pause_before, None);
+        assert_eq!(
+            plan.pause_next(),
+            Some(std::time::Duration::from_millis(700))
+        );
+        let third = plan
+            .next(&f.0, None)?
+            .ok_or(crate::Error::Internal("no chunk".into()))?;
+        assert_eq!(
+            (third.voice, third.speed, third.pause_before),
+            (1, 1.5, Some(std::time::Duration::from_millis(700)))
+        );
+        assert!(plan.next(&f.0, None)?.is_none());
+        assert_eq!(
+            plan.take_trailing_pause(),
+            Some(std::time::Duration::from_secs(1))
+        );
+        assert!(plan.is_empty());
         Ok(())
     }
 
@@ -227,13 +243,13 @@ mod tests {
         let f = frontend();
         let run_on = "and then the story went on ".repeat(60);
         let word = "supercalifragilistic".repeat(60);
-        assert!(f.all_chunks(&run_on, Language::EnUs)?.len() > 1);
+        assert!(all_chunks(&f, &run_on)?.len() > 1);
         for text in [run_on.as_str(), word.as_str()] {
-            let chunks = f.all_chunks(text, Language::EnUs)?;
+            let chunks = all_chunks(&f, text)?;
             assert!(
                 chunks
                     .iter()
-                    .all(|c| c.ids.len() <= MAX_PHONEME_IDS && !c.ids.is_empty())
+                    .all(|c| c.ids.len() <= f.1 && !c.ids.is_empty())
             );
         }
         Ok(())
@@ -241,11 +257,7 @@ mod tests {
 
     #[test]
     fn punctuation_only_text_has_no_chunks() -> Result<()> {
-        assert!(
-            frontend()
-                .all_chunks("... !!! ???", Language::EnUs)?
-                .is_empty()
-        );
+        assert!(all_chunks(&frontend(), "... !!! ???")?.is_empty());
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
-//! Splitting: text into sentences, and a sentence's phonemes into chunks the model takes.
+//! Splitting: a segment's normalized text into sentences, and a sentence's phonemes into
+//! chunks the model takes.
 //!
-//! Chunks are cut in phoneme space, where one symbol is one token id, so the 510-id limit
-//! is exact: at clause punctuation first, then between words, and only for a single word
-//! longer than the limit, inside it. The first chunk of a response can be cut shorter, at
-//! its first clause, so the first audio comes early.
+//! Chunks are cut in phoneme space, where one symbol is one token id, so the model's id
+//! limit is exact: at clause punctuation first, then between words, and only for a single
+//! word longer than the limit, inside it.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -11,8 +11,6 @@ use unicode_segmentation::UnicodeSegmentation;
 const CLAUSE_ENDS: &[char] = &[',', ';', ':', '—', '…'];
 /// Punctuation after which a sentence ends.
 const SENTENCE_ENDS: &[char] = &['.', '!', '?'];
-/// The fewest words a first clause must have before it is cut off on its own.
-const MIN_FIRST_CLAUSE_WORDS: usize = 2;
 
 /// Abbreviations whose period does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
@@ -63,7 +61,9 @@ pub fn sentences(text: &str) -> Vec<String> {
     out
 }
 
-fn ends_with_abbreviation(sentence: &str) -> bool {
+/// Whether a sentence ends with an abbreviation's period ("Dr.", "e.g.", an initial), which
+/// does not end it.
+pub(crate) fn ends_with_abbreviation(sentence: &str) -> bool {
     let Some(stem) = sentence.strip_suffix('.') else {
         return false;
     };
@@ -128,54 +128,6 @@ fn word_cut(phonemes: &str, max: usize) -> usize {
     phonemes.len()
 }
 
-/// The first clause of a response's first sentence, cut off so the first audio comes
-/// early: up to the first clause punctuation that follows at least
-/// [`MIN_FIRST_CLAUSE_WORDS`] words, when something speakable follows it. `None` when
-/// there is no such break (the sentence goes whole).
-pub fn take_first_clause(phonemes: &str) -> Option<(&str, &str)> {
-    let phonemes = phonemes.trim();
-    let mut words = 0;
-    let mut in_word = false;
-    for (i, c) in phonemes.char_indices() {
-        if c == ' ' {
-            in_word = false;
-            continue;
-        }
-        if !in_word && !CLAUSE_ENDS.contains(&c) {
-            words += 1;
-            in_word = true;
-        }
-        if CLAUSE_ENDS.contains(&c) && words >= MIN_FIRST_CLAUSE_WORDS {
-            let (head, tail) = phonemes.split_at(i + c.len_utf8());
-            let tail = tail.trim_start();
-            return tail
-                .chars()
-                .any(char::is_alphabetic)
-                .then_some((head, tail));
-        }
-    }
-    None
-}
-
-/// A sentence's phonemes cut into chunks of at most `max` symbols, each as many whole
-/// clauses as fit (see [`take_chunk`]); with `first_clause`, the first clause alone first.
-pub fn chunk_phonemes(phonemes: &str, max: usize, first_clause: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = phonemes.trim();
-    if let Some((head, tail)) = first_clause.then(|| take_first_clause(rest)).flatten()
-        && head.chars().count() <= max
-    {
-        out.push(head.to_owned());
-        rest = tail;
-    }
-    while !rest.is_empty() {
-        let (chunk, tail) = take_chunk(rest, max, max);
-        out.push(chunk.to_owned());
-        rest = tail;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,43 +145,37 @@ mod tests {
         );
     }
 
-    #[test]
-    fn short_sentences_stay_whole() {
-        assert_eq!(chunk_phonemes("hˈI, ðˈɛɹ.", 510, false), vec!["hˈI, ðˈɛɹ."]);
+    /// A sentence's phonemes cut into chunks of at most `max` symbols, as the plan cuts
+    /// them without a budget.
+    fn chunk_phonemes(phonemes: &str, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = phonemes.trim();
+        while !rest.is_empty() {
+            let (chunk, tail) = take_chunk(rest, max, max);
+            out.push(chunk.to_owned());
+            rest = tail;
+        }
+        out
     }
 
     #[test]
-    fn first_clause_is_cut_off_when_asked() {
-        let ph = "wˈɛl ðˈɛn, wˌi ɡˈO hˈOm.";
-        assert_eq!(
-            chunk_phonemes(ph, 510, true),
-            vec!["wˈɛl ðˈɛn,", "wˌi ɡˈO hˈOm."]
-        );
-        // one word is too short to stand alone: the next clause break is used
-        assert_eq!(
-            chunk_phonemes("jˈɛs, aɪ kˈæn, ɡˈO.", 510, true),
-            vec!["jˈɛs, aɪ kˈæn,", "ɡˈO."]
-        );
-        // nothing speakable after the break: no cut
-        assert_eq!(chunk_phonemes("wˈɛl ðˈɛn,", 510, true), vec!["wˈɛl ðˈɛn,"]);
+    fn short_sentences_stay_whole() {
+        assert_eq!(chunk_phonemes("hˈI, ðˈɛɹ.", 510), vec!["hˈI, ðˈɛɹ."]);
     }
 
     #[test]
     fn long_sentences_cut_at_clauses_then_words_then_anywhere() {
         let clause = "ab cd ef,"; // 9 symbols
         let text = [clause; 4].join(" ");
-        let chunks = chunk_phonemes(&text, 20, false);
+        let chunks = chunk_phonemes(&text, 20);
         assert_eq!(chunks, vec!["ab cd ef, ab cd ef,", "ab cd ef, ab cd ef,"]);
 
         let words = "abc def ghi jkl mno";
-        assert_eq!(
-            chunk_phonemes(words, 8, false),
-            vec!["abc def", "ghi jkl", "mno"]
-        );
+        assert_eq!(chunk_phonemes(words, 8), vec!["abc def", "ghi jkl", "mno"]);
 
         let giant = "x".repeat(25);
         assert_eq!(
-            chunk_phonemes(&giant, 10, false)
+            chunk_phonemes(&giant, 10)
                 .iter()
                 .map(String::len)
                 .collect::<Vec<_>>(),
@@ -243,7 +189,7 @@ mod tests {
             + &"q".repeat(1300)
             + " ˈɛnd.";
         for max in [7, 50, 510] {
-            let chunks = chunk_phonemes(&text, max, true);
+            let chunks = chunk_phonemes(&text, max);
             assert!(
                 chunks
                     .iter()

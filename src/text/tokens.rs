@@ -1,4 +1,4 @@
-//! Kokoro's phoneme vocabulary: one symbol, one id.
+//! A model's phoneme vocabulary: one symbol, one id.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,6 +9,7 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Vocab {
     ids: HashMap<char, i64>,
+    symbols: HashMap<i64, char>,
 }
 
 impl Vocab {
@@ -46,7 +47,22 @@ impl Vocab {
         if ids.is_empty() {
             return Err("no symbols".into());
         }
-        Ok(Vocab { ids })
+        Ok(Self::from_ids(ids))
+    }
+
+    /// A vocabulary of these symbols, numbered from 1 in order (a test engine's).
+    pub fn from_symbols(symbols: &str) -> Self {
+        Self::from_ids(symbols.chars().zip(1..).collect())
+    }
+
+    fn from_ids(ids: HashMap<char, i64>) -> Self {
+        let symbols = ids.iter().map(|(&c, &id)| (id, c)).collect();
+        Vocab { ids, symbols }
+    }
+
+    /// The symbol of an id.
+    pub fn symbol(&self, id: i64) -> Option<char> {
+        self.symbols.get(&id).copied()
     }
 
     pub fn len(&self) -> usize {

@@ -1,6 +1,7 @@
 """The multilingual ear: transcribe speech files with Whisper base (multilingual, run by
-faster-whisper) and score them against the text they should say: word error rate, or for
-Hindi a skeleton character error rate (below).
+faster-whisper) and score them against the text they should say: word error rate, or a
+character error rate for Hindi (over a phonetic skeleton), Japanese (over kana readings) and
+Mandarin (over toneless pinyin syllables), below.
 
 Run it through scripts/multilingual-ear.sh, which installs the venv and the model. The
 interface and the report are asr-check's (../shared/tools/asr-check):
@@ -8,7 +9,8 @@ interface and the report are asr-check's (../shared/tools/asr-check):
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
 
-One line per file, "wer=0.050 ok   file=... heard=..." ("cer=" for Hindi), then
+One line per file, "wer=0.050 ok   file=... heard=..." ("cer=" for Hindi, Japanese and
+Mandarin), then
 "N passed, M failed"; exit status 1 if any file's score is above --max-wer. A file named
 twice in one run is transcribed once (a control can score the same audio against another
 text at no cost).
@@ -38,6 +40,29 @@ Scoring, the same function on both sides (expected text and what was heard):
   और); digits of any script are ASCII digits and nothing is spelled out, so a number heard
   as digits where the text has words (or the reverse) is an error. Nothing else is
   forgiven: a letter of any other script, a missing, extra or different sound is an error.
+* Japanese (--lang ja): Whisper writes Japanese in its own mix of kanji, kana and digits
+  (東京 or とうきょう, 3時 or 三時), so no word or spelling can be compared. Both the
+  expected text and what was heard are turned into their reading in hiragana by one
+  analyser (MeCab with UniDic-lite, through fugashi: each word's 仮名形, the reading as
+  spelled, so 東京 and とうきょう are both とうきょう and は stays は), and the score is the
+  character error rate over those readings: edits / length of the expected reading.
+  Digits: after NFKC (full-width digits are ASCII), every number is written in kanji
+  numerals before the analyser reads it, on both sides (1,500 → 千五百, 2025 → 二千二十五,
+  3.5 → 三点五), so 3時, ３時 and 三時 read alike; a number heard as kana reads as the kana
+  (a counter's sound change, さんぼん for 三本, then costs a letter). Latin letters are kept,
+  lower-cased (iPhone heard as iPhone matches; heard as アイフォン it does not). Everything
+  else (punctuation, spaces, symbols) is dropped. Nothing else is forgiven.
+* Mandarin (--lang zh): a character error rate over pinyin syllables without tones
+  (zh_tokens): each Chinese character is the set of its toneless readings (pypinyin, every
+  reading of a polyphone), each Latin word one token, and two characters match when they
+  share a reading. So simplified and traditional characters (银行, 銀行) and homophones the
+  ear picks (在/再, 他/她, 的/地) are not errors, and nor is a polyphone read either way;
+  tones are not scored: Whisper writes characters, and which of the homophones that differ
+  only by tone it writes says more of its language model than of the tone it heard. Digits
+  are written out in characters on both sides the same way (zh_numbers: cn2an, after times
+  15:30 as 十五点半, money ¥23.50 as 二十三点五元, phone numbers and codes digit by digit,
+  thousands separators dropped), and 幺 两 〇 count as 一 二 零, so "2025年", "二零二五年" and
+  "二〇二五年" match. Nothing else is forgiven: a missing, extra or different syllable is an error.
 """
 import argparse
 import os
@@ -205,6 +230,62 @@ def skeleton(s):
     return "".join(skeleton_word(w) for w in words(s, "hi"))
 
 
+# --- Japanese: a kana reading ----------------------------------------------------------
+KANJI_DIGITS = "〇一二三四五六七八九"
+_tagger = None
+
+
+def kanji_number(n):
+    """A whole number in kanji numerals, as Japanese writes it (1500 → 千五百)."""
+    if n == 0:
+        return "〇"
+    out = ""
+    for size, name in ((10**16, "京"), (10**12, "兆"), (10**8, "億"), (10**4, "万")):
+        if n >= size:
+            out += kanji_number(n // size) + name
+            n %= size
+    for size, name in ((1000, "千"), (100, "百"), (10, "十")):
+        if n >= size:
+            d = n // size
+            out += ("" if d == 1 else KANJI_DIGITS[d]) + name
+            n %= size
+    return out + (KANJI_DIGITS[n] if n else "")
+
+
+def kanji_numbers(s):
+    def one(m):
+        whole, _, frac = m.group().replace(",", "").partition(".")
+        if len(whole) > 20:
+            return "".join(KANJI_DIGITS[int(d)] for d in whole)
+        return kanji_number(int(whole)) + ("点" + "".join(KANJI_DIGITS[int(d)] for d in frac) if frac else "")
+    return re.sub(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?", one, s)
+
+
+def kana_reading(s):
+    """A Japanese text's reading in hiragana (and lower-case Latin letters), nothing else."""
+    global _tagger
+    if _tagger is None:
+        import fugashi
+        import unidic_lite
+        _tagger = fugashi.Tagger("-d " + unidic_lite.DICDIR)
+    s = kanji_numbers(unicodedata.normalize("NFKC", s))
+    out = []
+    for w in _tagger(s):
+        kana = getattr(w.feature, "kana", None)
+        reading = kana if kana and kana != "*" else w.surface
+        for c in reading:
+            if "ァ" <= c <= "ヶ":
+                c = chr(ord(c) - 0x60)
+            if "ぁ" <= c <= "ゖ" or c == "ー" or c.isascii() and c.isalnum():
+                out.append(c.lower())
+    return "".join(out)
+
+
+def kana_cer(ref, hyp):
+    r = kana_reading(ref)
+    return edits(r, kana_reading(hyp)) / max(1, len(r))
+
+
 def edits(r, h):
     """Levenshtein distance between two sequences (words or characters)."""
     d = list(range(len(h) + 1))
@@ -224,6 +305,75 @@ def wer(ref, hyp, lang):
 def skeleton_cer(ref, hyp):
     r = skeleton(ref)
     return edits(r, skeleton(hyp)) / max(1, len(r))
+
+
+# --- Mandarin: toneless pinyin syllables -----------------------------------------------
+ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_time(m):
+    """15:30 十五点半, 9:05 九点零五分, 9:00 九点 (as the G2P reads them)."""
+    import cn2an
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h > 24 or mi > 59:
+        return m.group()
+    out = cn2an.an2cn(str(h)) + "点"
+    if mi == 30:
+        return out + "半"
+    if mi:
+        out += ("零" if mi < 10 else "") + cn2an.an2cn(str(mi)) + "分"
+    return out
+
+
+def zh_numbers(s):
+    """Digits written out in Chinese characters, the same way for the expected text and
+    what was heard."""
+    import cn2an
+    s = re.sub(r"\d+(?:[-. ]\d+){2,}|\d{7,}",                         # phones, codes
+               lambda m: "".join(ZH_DIGITS[int(c)] for c in m.group() if c.isdigit()), s)
+    s = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", s)                      # 1,234,567
+    s = re.sub(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)", zh_time, s)          # 15:30
+    s = re.sub(r"[¥$]\s?(\d+(?:\.\d+)?)", r"\1元", s)                  # ¥23.50
+    s = re.sub(r"(\d\.\d*?[1-9])0+(?!\d)|(\d)\.0+(?!\d)",              # 23.50 -> 23.5
+               lambda m: m.group(1) or m.group(2), s)
+    try:
+        s = cn2an.transform(s, "an2cn")
+    except Exception:  # cn2an gives up on some shapes: digits one by one then
+        pass
+    s = re.sub(r"\d", lambda m: ZH_DIGITS[int(m.group())], s)
+    return s.replace("幺", "一").replace("两", "二").replace("〇", "零")
+
+
+def is_han(c):
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0003134f"
+
+
+def zh_tokens(s):
+    """A Mandarin text as tokens: the set of toneless readings of each Chinese character,
+    each Latin word (or any other letter) as itself; punctuation dropped."""
+    from pypinyin import Style, pinyin
+    s = zh_numbers(unicodedata.normalize("NFKC", s).casefold())
+    tokens = []
+    for m in re.finditer(r"[a-z]+|[^\W\d_]", s):
+        t = m.group()
+        if is_han(t):
+            tokens.append(frozenset(pinyin(t, style=Style.NORMAL, heteronym=True)[0]))
+        else:
+            tokens.append(frozenset([t]))
+    return tokens
+
+
+def zh_cer(ref, hyp):
+    """Levenshtein distance over zh_tokens (tokens match when they share a reading) / the
+    number of expected tokens."""
+    r, h = zh_tokens(ref), zh_tokens(hyp)
+    d = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(h) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (not r[i - 1] & h[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(h)] / max(1, len(r))
 
 
 def main():
@@ -277,11 +427,18 @@ def main():
         if path not in heard_in:
             heard_in[path] = transcribe(path)
         heard = heard_in[path]
-        score = skeleton_cer(text, heard) if a.lang == "hi" else wer(text, heard, a.lang)
+        if a.lang == "hi":
+            score = skeleton_cer(text, heard)
+        elif a.lang == "ja":
+            score = kana_cer(text, heard)
+        elif a.lang == "zh":
+            score = zh_cer(text, heard)
+        else:
+            score = wer(text, heard, a.lang)
         ok = score <= a.max_wer
         passed += ok
         failed += not ok
-        metric = "cer" if a.lang == "hi" else "wer"
+        metric = "cer" if a.lang in ("hi", "ja", "zh") else "wer"
         print(f"{metric}={score:.3f} {'ok  ' if ok else 'FAIL'} file={path} heard={heard!r}",
               flush=True)
     print(f"{passed} passed, {failed} failed")

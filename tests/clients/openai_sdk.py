@@ -55,6 +55,9 @@ def main(base_url, api_key, out_dir, text):
         for line in response.iter_lines():
             if not line.startswith("data: "):
                 continue
+            if line == "data: [DONE]":
+                summary["sse_done_marker"] = True
+                continue
             event = json.loads(line[len("data: ") :])
             if event["type"] == "speech.audio.delta":
                 pcm += base64.b64decode(event["audio"])

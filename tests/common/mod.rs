@@ -19,6 +19,8 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+pub mod tone;
+
 pub const SAMPLE_RATE: u32 = 24_000;
 
 /// Three sentences, about eleven seconds of speech: long enough to see streaming.

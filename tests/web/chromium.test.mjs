@@ -1,21 +1,26 @@
 // ttsd's page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
-// the voice list, mp3 through MediaSource, the pcm/Web Audio fallback, and Stop.
+// the voice list, mp3 through MediaSource, the pcm/Web Audio fallback, Stop, the server's
+// facts (a 16 kHz test engine), and what a failed request or a broken stream shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
-import { startServer, inferenceJobs, sleep, LONG_TEXT } from './server.mjs';
+import {
+  startServer, startToneServer, inferenceJobs, facts, pageFiles, wavFacts, sleep, LONG_TEXT,
+} from './server.mjs';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--autoplay-policy=no-user-gesture-required'];
 const SCREENSHOT = process.env.TTSD_WEB_SCREENSHOTS || '/tmp';
+const SHORT_TEXT = 'The rate comes from the server, and so does everything else.';
 
-let server;
+let server; // the real model
+let tone; // the 16 kHz test engine
 let browser;
 
 before(async () => {
-  server = await startServer();
+  [server, tone] = await Promise.all([startServer(), startToneServer()]);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ARGS,
@@ -26,18 +31,28 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await tone?.stop();
 });
 
 // A fresh page; `refuseMp3` makes MediaSource.isTypeSupported refuse audio/mpeg, as
 // Firefox's does.
-async function open({ refuseMp3 = false, noStreaming = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 900, height: 1100 }, acceptDownloads: true });
+async function open({ base = server.base, refuseMp3 = false, noStreaming = false, viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport || { width: 900, height: 1100 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // The page keeps to its own Content-Security-Policy (same origin only).
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
+  // Every media element the page plays, so a test can see them silenced.
+  await page.addInitScript(() => {
+    window.testMedia = [];
+    const play = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = function () {
+      window.testMedia.push(this);
+      return play.call(this);
+    };
   });
   if (refuseMp3) {
     await page.addInitScript(() => {
@@ -58,7 +73,7 @@ async function open({ refuseMp3 = false, noStreaming = false } = {}) {
     errors.push(`request off loopback: ${route.request().url()}`);
     route.abort();
   });
-  await page.goto(server.base + '/', { waitUntil: 'load' });
+  await page.goto(base + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=voice] option').length > 10);
   return { page, context, errors };
 }
@@ -84,13 +99,25 @@ async function playUntil(page, seconds, timeoutMs = 60_000) {
   );
 }
 
+// Clicks Play and returns the speech response (status, request id, body if it is an error).
+async function playAndCatch(page) {
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/v1/audio/speech')),
+    page.getByTestId('play').click(),
+  ]);
+  return { status: resp.status(), requestId: resp.headers()['x-request-id'], resp };
+}
+
 test('the voice list is filled, grouped by language and gender, and searchable', async () => {
   const { page, context, errors } = await open();
+  const { info, voices } = await facts(server.base);
   const groups = await page.$$eval('[data-testid=voice] optgroup', (gs) => gs.map((g) => g.label));
   assert.ok(groups.includes('American English · female'), groups.join(', '));
   assert.ok(groups.includes('British English · male'), groups.join(', '));
   const count = await page.$$eval('[data-testid=voice] option', (os) => os.length);
-  assert.ok(count >= 50, `only ${count} voices`);
+  assert.equal(count, voices.length);
+  // The server's default voice is picked at first.
+  assert.equal(await page.inputValue('[data-testid=voice]'), info.default_voice);
   await page.fill('#voice-filter', 'british male');
   const filtered = await page.$$eval('[data-testid=voice] option', (os) => os.map((o) => o.value));
   assert.ok(filtered.length > 0 && filtered.every((v) => v.startsWith('bm_')), filtered.join(', '));
@@ -103,9 +130,18 @@ test('the voice list is filled, grouped by language and gender, and searchable',
   assert.equal(await page.textContent('#voice-spec'), 'af_bella(2)+af_sky(1)');
   assert.match(await page.inputValue('#curl'), /"voice":"af_bella\(2\)\+af_sky\(1\)"/);
   await page.locator('#blend').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-blend.png` });
-  // Voices whose language has no G2P yet are listed, marked and cannot be picked.
-  const japanese = await page.$eval('[data-testid=voice] option[value=jf_alpha]', (o) => ({ disabled: o.disabled, label: o.label }));
-  assert.deepEqual(japanese, { disabled: true, label: 'jf_alpha (not yet spoken)' });
+  // Exactly the voices the server says do not speak are disabled, each with the reason:
+  // its language's name as /info gives it.
+  const options = await page.$$eval('[data-testid=voice] option', (os) => os.map((o) => ({ id: o.value, disabled: o.disabled, label: o.label })));
+  for (const v of voices) {
+    const option = options.find((o) => o.id === v.id);
+    assert.equal(option.disabled, !v.speaks, v.id);
+    const language = info.languages.find((l) => l.code === v.lang_code);
+    if (!v.speaks && language && !language.speaks) assert.ok(option.label.includes(language.name), option.label);
+  }
+  // The status names the languages not spoken yet, from /info.
+  const status = await page.getByTestId('status').textContent();
+  for (const l of info.languages.filter((l) => !l.speaks)) assert.ok(status.includes(l.name), status);
   // A Spanish voice speaks.
   await page.click('#blend-rows .remove');
   await page.selectOption('[data-testid=voice]', 'ef_dora');
@@ -120,6 +156,22 @@ test('the voice list is filled, grouped by language and gender, and searchable',
   await page.screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-phone.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the page holds no fact the server gives: rate, text limit, default voice, voices, languages', async () => {
+  const files = await pageFiles(server.base);
+  assert.ok(files.some((f) => f.path === '/js/main.js') && files.length >= 4, files.map((f) => f.path).join(' '));
+  const { info, voices } = await facts(server.base);
+  const toneInfo = (await facts(tone.base)).info;
+  const forbidden = [
+    String(info.sample_rate), String(toneInfo.sample_rate), String(info.max_input_chars),
+    info.default_voice, ...voices.map((v) => v.id), ...info.languages.map((l) => l.name),
+  ];
+  // (The blend limits are small numbers a grep cannot tell from others; the blend editor's
+  // test checks the page follows them.)
+  for (const { path, text } of files) {
+    for (const fact of forbidden) assert.ok(!text.includes(fact), `${path} holds "${fact}"`);
+  }
 });
 
 test('mp3 streams through MediaSource: plays, shows the time to first audio', async () => {
@@ -147,6 +199,7 @@ test('mp3 streams through MediaSource: plays, shows the time to first audio', as
 
 test('without audio/mpeg in MediaSource, pcm streams through Web Audio', async () => {
   const { page, context, errors } = await open({ refuseMp3: true });
+  const { info } = await facts(server.base);
   await page.getByTestId('text').fill(LONG_TEXT);
   await page.getByTestId('text').press('Control+Enter'); // the shortcut plays too
   await playUntil(page, 0.5);
@@ -160,16 +213,108 @@ test('without audio/mpeg in MediaSource, pcm streams through Web Audio', async (
   // The download is a WAV built from the samples received, its sizes exact.
   const wav = await downloaded(page);
   assert.equal(wav.name, 'speech.wav');
-  const b = Buffer.from(wav.bytes);
-  assert.equal(b.toString('latin1', 0, 4), 'RIFF');
-  assert.equal(b.toString('latin1', 8, 16), 'WAVEfmt ');
-  assert.equal(b.readUInt32LE(24), 24000);
-  assert.equal(b.readUInt32LE(4), b.length - 8);
-  assert.equal(b.readUInt32LE(40), b.length - 44);
-  const seconds = (b.length - 44) / 2 / 24000;
+  const { rate, seconds } = wavFacts(wav.bytes);
+  assert.equal(rate, info.sample_rate);
   assert.ok(seconds >= 2, `${seconds} s in the WAV`);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('on a 16 kHz engine, the Web Audio path plays and saves 16 kHz, as /info says', async () => {
+  const { info } = await facts(tone.base);
+  assert.equal(info.engine, 'tone');
+  assert.equal(info.sample_rate, 16000); // not the real model's rate: the test shows something
+  const { page, context, errors } = await open({ base: tone.base, refuseMp3: true });
+  await page.getByTestId('text').fill(SHORT_TEXT);
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 120_000 });
+  assert.equal(await page.getAttribute('#player', 'data-mode'), 'webaudio');
+  const wav = wavFacts((await downloaded(page)).bytes);
+  assert.equal(wav.rate, info.sample_rate);
+  assert.equal(wav.byteRate, 2 * info.sample_rate);
+  // Played at that rate: the page's own count of seconds received is the WAV's length.
+  const received = Number(await page.textContent('#received'));
+  assert.ok(Math.abs(received - wav.seconds) < 0.02, `page ${received} s, WAV ${wav.seconds} s`);
+  // And the same seconds as the server's own pcm for the request.
+  const pcm = await (await fetch(`${tone.base}/v1/audio/speech`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ input: SHORT_TEXT, voice: info.default_voice, response_format: 'pcm' }),
+  })).arrayBuffer();
+  assert.ok(Math.abs(pcm.byteLength / 2 / info.sample_rate - wav.seconds) < 0.01, `${pcm.byteLength} bytes of pcm`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the blend editor takes the server's max_blend voices and caps weights at max_weight", async () => {
+  const { info } = await facts(tone.base);
+  const { page, context, errors } = await open({ base: tone.base });
+  for (let i = 1; i < info.max_blend; i++) {
+    assert.equal(await page.isEnabled('#blend-add'), true, `after ${i} voices`);
+    await page.click('#blend-add');
+  }
+  assert.equal(await page.isEnabled('#blend-add'), false);
+  assert.equal(await page.locator('#blend-rows .blend-row').count(), info.max_blend - 1);
+  const spec = await page.textContent('#voice-spec');
+  assert.equal(spec.split('+').length, info.max_blend, spec);
+  assert.equal(await page.getAttribute('#weight-0', 'max'), String(info.max_weight));
+  await page.fill('#weight-0', String(info.max_weight * 10));
+  assert.ok((await page.textContent('#voice-spec')).includes(`(${info.max_weight})`), await page.textContent('#voice-spec'));
+  // The server takes the blend the page sends.
+  await page.getByTestId('text').fill('All of us at once.');
+  const { status } = await playAndCatch(page);
+  assert.equal(status, 200);
+  await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an HTTP error shows the server's message, its code and the request id", async () => {
+  const { page, context, errors } = await open({ base: tone.base });
+  // Nothing speakable: the server answers 400 before any audio.
+  await page.getByTestId('text').fill('… — …');
+  const { status, requestId, resp } = await playAndCatch(page);
+  assert.equal(status, 400);
+  const { error } = await resp.json();
+  await page.waitForFunction(() => document.getElementById('player').dataset.state === 'error');
+  const shown = await page.getByTestId('status').textContent();
+  assert.ok(shown.includes(error.message.replace(/\.$/, '')), `${shown} / ${error.message}`);
+  if (error.code) assert.ok(shown.includes(error.code), shown);
+  assert.ok(requestId, 'the response has X-Request-Id');
+  assert.equal(await page.getByTestId('request-id').textContent(), requestId);
+  assert.equal(await page.isEnabled('[data-testid=play]'), true);
+  assert.equal(await page.isEnabled('[data-testid=download]'), false);
+  await page.locator('#player').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-http-error.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a stream that breaks after the 200 says so, with the request id, and keeps the audio', async () => {
+  // Its own server, killed in the middle of a stream.
+  const doomed = await startServer();
+  const { page, context, errors } = await open({ base: doomed.base, refuseMp3: true });
+  try {
+    await page.getByTestId('text').fill(`${LONG_TEXT} ${LONG_TEXT}`);
+    const { status, requestId } = await playAndCatch(page);
+    assert.equal(status, 200);
+    await playUntil(page, 0.5);
+    await doomed.kill();
+    await page.waitForFunction(() => document.getElementById('player').dataset.state === 'error', null, { timeout: 10_000 });
+    const shown = await page.getByTestId('status').textContent();
+    assert.match(shown, /stream broke after (\d+\.\d\d) s of audio/, shown);
+    assert.ok(!/network error/i.test(shown), shown);
+    assert.equal(await page.getByTestId('request-id').textContent(), requestId);
+    await page.locator('#player').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-broken.png` });
+    // What arrived is the download, as long as the page says.
+    const said = Number(/after (\d+\.\d\d) s/.exec(shown)[1]);
+    const wav = wavFacts((await downloaded(page)).bytes);
+    assert.ok(wav.seconds > 0.5 && Math.abs(wav.seconds - said) < 0.01, `${wav.seconds} s saved, ${said} s said`);
+    assert.equal(await page.isEnabled('[data-testid=play]'), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await doomed.stop();
+  }
 });
 
 test('with neither MediaSource nor Web Audio, the whole file plays as a last resort', async () => {
@@ -186,20 +331,21 @@ test('with neither MediaSource nor Web Audio, the whole file plays as a last res
 });
 
 test('pcm split at odd byte counts by the network comes out whole', async () => {
-  const { page, context } = await open();
-  const ok = await page.evaluate(() => {
+  const { page, context } = await open({ base: tone.base });
+  const ok = await page.evaluate(async () => {
+    const { PcmSamples } = await import('/js/pcm.js');
     const samples = Int16Array.from({ length: 1001 }, (_, i) => ((i * 7919) % 65536) - 32768);
     const bytes = new Uint8Array(samples.buffer);
     // Chunks of 1, 3, 2, 5, 7, … bytes, as a network might cut them.
     const sizes = [1, 3, 2, 5, 7, 1, 1, 11, 4, 9];
-    const pcm = new PcmSamples(); // eslint-disable-line no-undef
+    const pcm = new PcmSamples();
     const out = [];
     for (let at = 0, k = 0; at < bytes.length; k++) {
       const n = sizes[k % sizes.length];
       out.push(...pcm.push(bytes.subarray(at, at + n)));
       at += n;
     }
-    return out.length === samples.length && out.every((v, i) => v === samples[i]);
+    return out.length === samples.length && out.every((v, i) => v === samples[i] / 32768);
   });
   assert.equal(ok, true);
   await context.close();
@@ -224,6 +370,11 @@ test('the keyboard alone plays and stops, and the focus stays on a live button',
   await page.keyboard.press('Enter');
   assert.equal(await page.getAttribute('#player', 'data-state'), 'stopped');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'play');
+  // Escape stops too.
+  await page.keyboard.press('Control+Enter');
+  await playUntil(page, 0.3);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getAttribute('#player', 'data-state'), 'stopped');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -241,7 +392,8 @@ test('Stop silences the page and the server stops synthesizing', async () => {
   const jobs = await inferenceJobs(server.base);
   await sleep(5000);
   assert.ok(Math.abs((await number(page, 'progress')) - atStop) < 0.3, 'progress moved after Stop');
-  assert.equal(await page.evaluate(() => document.getElementById('audio').paused), true);
+  const media = await page.evaluate(() => window.testMedia.map((m) => m.paused));
+  assert.ok(media.length > 0 && media.every(Boolean), `paused: ${media}`);
   // The request was cancelled: at most the model call under way finishes, none follows it
   // (ten sentences would take many more).
   const later = await inferenceJobs(server.base);
@@ -254,7 +406,7 @@ test('Stop silences the page and the server stops synthesizing', async () => {
 
 test('with API keys set, the page asks for one and then plays with it', async () => {
   const KEY = 'sk-web-test-key';
-  const keyed = await startServer({ args: ['--api-key', KEY] });
+  const keyed = await startToneServer({ args: ['--api-key', KEY] });
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -264,9 +416,16 @@ test('with API keys set, the page asks for one and then plays with it', async ()
     await page.waitForFunction(() => /needs an API key/.test(document.getElementById('status').textContent));
     assert.equal(await page.getByTestId('api-key').getAttribute('aria-invalid'), 'true');
 
+    // A wrong key: the server's refusal, said as such.
+    await page.getByTestId('api-key').fill('sk-wrong');
+    await page.getByTestId('api-key').dispatchEvent('change');
+    await page.waitForFunction(() => /refused/.test(document.getElementById('status').textContent));
+    assert.equal(await page.getByTestId('api-key').getAttribute('aria-invalid'), 'true');
+
     await page.getByTestId('api-key').fill(KEY);
     await page.getByTestId('api-key').dispatchEvent('change');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=voice] option').length > 10);
+    assert.equal(await page.getByTestId('api-key').getAttribute('aria-invalid'), null);
     const curl = await page.getByTestId('curl').inputValue();
     assert.match(curl, /Authorization: Bearer \$TTSD_API_KEY/);
     assert.ok(!curl.includes(KEY), 'the key itself stays out of the curl command');

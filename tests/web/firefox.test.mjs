@@ -1,22 +1,25 @@
 // ttsd's page in headless Firefox ESR through WebDriver (geckodriver, raw W3C WebDriver
 // calls with fetch). Firefox's MediaSource has no audio/mpeg, so the page must stream pcm
-// through Web Audio and still be heard from the first sentence.
+// through Web Audio and still be heard from the first sentence, at the server's sample rate;
+// a failed request or a broken stream shows what the server said and the request id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openSync, closeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, sleep, LONG_TEXT } from './server.mjs';
+import { startServer, startToneServer, facts, wavFacts, sleep, LONG_TEXT } from './server.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const GECKODRIVER = process.env.GECKODRIVER || 'geckodriver';
 const SCREENSHOT = process.env.TTSD_WEB_SCREENSHOTS || '/tmp';
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
-let server;
+let server; // the real model
+let tone; // the 16 kHz test engine
+let downloads; // Firefox saves downloads here
 let driver; // the geckodriver process
 let wd; // http://127.0.0.1:port of geckodriver
 let session;
@@ -60,7 +63,8 @@ async function waitFor(code, timeoutMs, what) {
 }
 
 before(async () => {
-  server = await startServer();
+  [server, tone] = await Promise.all([startServer(), startToneServer()]);
+  downloads = await mkdtemp(path.join(tmpdir(), 'ttsd-web-firefox-downloads-'));
   const port = await freePort();
   wd = `http://127.0.0.1:${port}`;
   // Firefox's own console chatter goes to a file, not the test report.
@@ -91,6 +95,12 @@ before(async () => {
             // time (without it the AudioContext never starts). Chromium's headless mode
             // has its own fake output.
             'media.cubeb.force_mock_context': true,
+            // Downloads go to a directory of the test's, without asking.
+            'browser.download.folderList': 2,
+            'browser.download.dir': downloads,
+            'browser.download.useDownloadDir': true,
+            'browser.download.always_ask_before_handling_new_types': false,
+            'browser.download.alwaysOpenPanel': false,
             // Loopback only: no update, telemetry or safe-browsing traffic.
             'app.update.enabled': false,
             'browser.safebrowsing.malware.enabled': false,
@@ -112,15 +122,51 @@ after(async () => {
   if (session) await call('DELETE', s('')).catch(() => {});
   driver?.kill('SIGTERM');
   await server?.stop();
+  await tone?.stop();
+  if (downloads) await rm(downloads, { recursive: true, force: true });
 });
 
-test('Firefox hears streamed speech through the Web Audio fallback', async () => {
-  await call('POST', s('/url'), { url: `${server.base}/` });
+// Opens the page at `base`, waits for the voices, and records the request id of every
+// response the page's fetch gets (WebDriver cannot see headers).
+async function open(base) {
+  await call('POST', s('/url'), { url: `${base}/` });
   await waitFor("return document.querySelectorAll('[data-testid=voice] option').length > 10", 30_000, 'the voice list');
+  await script(`window.testIds = [];
+    const original = window.fetch;
+    window.fetch = async (...args) => {
+      const resp = await original(...args);
+      window.testIds.push(resp.headers.get('X-Request-Id'));
+      return resp;
+    };`);
+}
+
+async function fill(testid, value) {
+  await script(`const t = document.querySelector('[data-testid=${testid}]');
+    t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));`, value);
+}
+
+const state = () => script("return document.getElementById('player').dataset.state");
+
+// Clicks Download and returns the saved file's bytes.
+async function download(name) {
+  for (const f of await readdir(downloads)) await rm(path.join(downloads, f), { force: true });
+  await click('[data-testid=download]');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const files = await readdir(downloads);
+    if (files.includes(name) && !files.some((f) => f.endsWith('.part'))) {
+      return readFile(path.join(downloads, name));
+    }
+    await sleep(100);
+  }
+  throw new Error(`no ${name} in ${downloads}: ${await readdir(downloads)}`);
+}
+
+test('Firefox hears streamed speech through the Web Audio fallback', async () => {
+  await open(server.base);
   assert.equal(await script("return MediaSource.isTypeSupported('audio/mpeg')"), false,
     'this Firefox streams mp3 through MediaSource: the fallback is not exercised');
-  await script(`const t = document.querySelector('[data-testid=text]');
-    t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));`, LONG_TEXT);
+  await fill('text', LONG_TEXT);
   await click('[data-testid=play]');
   await waitFor("return Number(document.querySelector('[data-testid=progress]').textContent) > 0.5", 90_000, 'progress past 0.5 s');
   assert.equal(await script("return document.getElementById('player').dataset.mode"), 'webaudio');
@@ -132,9 +178,68 @@ test('Firefox hears streamed speech through the Web Audio fallback', async () =>
   await writeFile(`${SCREENSHOT}/ttsd-web-firefox.png`, Buffer.from(png, 'base64'));
 
   await click('[data-testid=stop]');
-  assert.equal(await script("return document.getElementById('player').dataset.state"), 'stopped');
+  assert.equal(await state(), 'stopped');
   const atStop = Number(await text('progress'));
   await sleep(1500);
   assert.ok(Math.abs(Number(await text('progress')) - atStop) < 0.3, 'progress moved after Stop');
   assert.equal(await script("return document.querySelector('[data-testid=download]').disabled"), false);
+});
+
+test('on a 16 kHz engine, Firefox plays and saves 16 kHz, as /info says', async () => {
+  const { info } = await facts(tone.base);
+  assert.equal(info.sample_rate, 16000); // not the real model's rate: the test shows something
+  await open(tone.base);
+  await fill('text', 'The rate comes from the server, and so does everything else.');
+  await click('[data-testid=play]');
+  await waitFor("return document.getElementById('player').dataset.state === 'ended'", 120_000, 'the end');
+  assert.equal(await script("return document.getElementById('player').dataset.mode"), 'webaudio');
+  const wav = wavFacts(await download('speech.wav'));
+  assert.equal(wav.rate, info.sample_rate);
+  const received = Number(await script("return document.getElementById('received').textContent"));
+  assert.ok(Math.abs(received - wav.seconds) < 0.02, `page ${received} s, WAV ${wav.seconds} s`);
+});
+
+test("an HTTP error shows the server's message and the request id", async () => {
+  const { info } = await facts(tone.base);
+  await open(tone.base);
+  const input = '… — …'; // nothing speakable: a 400 before any audio
+  await fill('text', input);
+  await click('[data-testid=play]');
+  await waitFor("return document.getElementById('player').dataset.state === 'error'", 30_000, 'the error');
+  // The same request from here gets the same message.
+  const resp = await fetch(`${tone.base}/v1/audio/speech`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ input, voice: info.default_voice, response_format: 'pcm', stream: true }),
+  });
+  assert.equal(resp.status, 400);
+  const { error } = await resp.json();
+  const shown = await text('status');
+  assert.ok(shown.includes(error.message.replace(/\.$/, '')), `${shown} / ${error.message}`);
+  const ids = await script('return window.testIds');
+  assert.equal(ids.length, 1);
+  assert.ok(ids[0], 'the response has X-Request-Id');
+  assert.equal(await text('request-id'), ids[0]);
+});
+
+test('a stream that breaks after the 200 says so, with the request id, and keeps the audio', async () => {
+  const doomed = await startServer();
+  try {
+    await open(doomed.base);
+    await fill('text', `${LONG_TEXT} ${LONG_TEXT}`);
+    await click('[data-testid=play]');
+    await waitFor("return Number(document.querySelector('[data-testid=progress]').textContent) > 0.5", 90_000, 'progress past 0.5 s');
+    await doomed.kill();
+    await waitFor("return document.getElementById('player').dataset.state === 'error'", 10_000, 'the break');
+    const shown = await text('status');
+    assert.match(shown, /stream broke after \d+\.\d\d s of audio/, shown);
+    const ids = await script('return window.testIds');
+    assert.ok(ids[0], 'the response has X-Request-Id');
+    assert.equal(await text('request-id'), ids[0]);
+    const said = Number(/after (\d+\.\d\d) s/.exec(shown)[1]);
+    const wav = wavFacts(await download('speech.wav'));
+    assert.ok(wav.seconds > 0.5 && Math.abs(wav.seconds - said) < 0.01, `${wav.seconds} s saved, ${said} s said`);
+  } finally {
+    await doomed.stop();
+  }
 });

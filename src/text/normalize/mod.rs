@@ -1,6 +1,6 @@
 //! Text clean-up before splitting: what a chat assistant writes ("$23.50", "7:15 a.m.",
-//! "Dr.", "72°F", URLs, Markdown, emoji) turned into what a person would say, then control
-//! characters out and whitespace folded.
+//! "Dr.", "72°F", "3/4 cup", "YoY", URLs, Markdown, emoji) turned into what a person would
+//! say, then control characters out and whitespace folded.
 //!
 //! One file per rule family; [`for_speech`] runs them in an order where each sees what the
 //! earlier ones left (URLs before numbers, currency before plain numbers, …). Every rule is a
@@ -8,6 +8,7 @@
 //! every rule; the other languages get the language-neutral ones (Markdown, emoji,
 //! punctuation) and espeak-ng reads their numbers.
 
+mod fractions;
 mod markdown;
 mod numbers;
 mod symbols;
@@ -16,11 +17,14 @@ mod units;
 mod web;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
-use super::Language;
+use crate::language::{Language, Normalizer};
 
 pub use markdown::is_emoji;
 pub use numbers::{cardinal, ordinal};
+pub use time::{MONTHS, clock, month_index};
 
 /// Regular expressions compiled once, on first use.
 pub(crate) mod rx {
@@ -43,7 +47,7 @@ pub(crate) mod rx {
 
 /// Per-request switches, with Kokoro-FastAPI's names (`normalization_options`). Missing
 /// fields take their defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NormalizationOptions {
     /// Off: the text goes to G2P as written (only whitespace and control characters folded).
@@ -78,17 +82,41 @@ impl Default for NormalizationOptions {
     }
 }
 
+/// Most combining marks kept on one letter. Real text needs two or three (Vietnamese
+/// stacks two); thousands of them ("Zalgo" text) only make every later stage slow.
+const MAX_MARKS: usize = 4;
+
+/// `text` in Unicode's composed form (NFC), with at most [`MAX_MARKS`] combining marks on
+/// any letter: what every later stage can read in time linear in its length.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut marks = 0;
+    for c in text.nfc() {
+        if is_combining_mark(c) {
+            marks += 1;
+            if marks > MAX_MARKS {
+                continue;
+            }
+        } else {
+            marks = 0;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `text` as it should be said in `lang`, ready for sentence splitting.
 pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) -> String {
+    let text = clean(text);
     if !options.normalize {
-        return normalize(text);
+        return normalize(&text);
     }
-    let t = markdown::markdown(text);
+    let t = markdown::markdown(&text);
     let t = markdown::drop_emoji(&t).into_owned();
-    let t = if lang.is_english() {
-        english(&t, lang, options)
-    } else {
-        other(&t, lang)
+    let t = match lang.row().normalizer {
+        Normalizer::English { day_first } => english(&t, day_first, options),
+        Normalizer::Neutral { percent, and } => neutral(&t, percent, and),
+        Normalizer::Own => t,
     };
     let t = normalize(&markdown::fold_punctuation(&t));
     // Rules leave spaces before punctuation ("cents ,"): misaki would read them as pauses.
@@ -96,7 +124,7 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     SPACE_BEFORE_PUNCTUATION.replace_all(&t, "$1").into_owned()
 }
 
-fn english(text: &str, lang: Language, o: &NormalizationOptions) -> String {
+fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     let mut t = text.to_owned();
     let mut step = |on: bool, rule: &dyn Fn(&str) -> std::borrow::Cow<'_, str>| {
         if on && let std::borrow::Cow::Owned(s) = rule(&t) {
@@ -106,8 +134,10 @@ fn english(text: &str, lang: Language, o: &NormalizationOptions) -> String {
     step(o.email_normalization, &web::emails);
     step(o.url_normalization, &web::urls);
     step(o.phone_normalization, &web::phones);
-    step(true, &|s| time::dates(s, lang == Language::EnGb));
+    step(true, &|s| time::dates(s, day_first));
     step(true, &time::times);
+    // After dates ("3/4/2025") and before the rules that read a number next to a unit.
+    step(true, &|s| fractions::fractions(s, o.unit_normalization));
     step(true, &numbers::currency);
     step(true, &numbers::percent);
     step(true, &|s| units::units(s, o.unit_normalization));
@@ -120,6 +150,7 @@ fn english(text: &str, lang: Language, o: &NormalizationOptions) -> String {
         &symbols::optional_plurals,
     );
     step(true, &symbols::abbreviations);
+    step(true, &symbols::shorthand);
     step(true, &symbols::ampersand);
     step(true, &numbers::ranges);
     step(o.replace_remaining_symbols, &symbols::remaining_symbols);
@@ -127,17 +158,9 @@ fn english(text: &str, lang: Language, o: &NormalizationOptions) -> String {
     t
 }
 
-/// The language-neutral rules for a language espeak-ng reads: "%" and "&" in its words
-/// (espeak reads digits itself).
-fn other(text: &str, lang: Language) -> String {
-    let (percent, and) = match lang {
-        Language::Es => ("por ciento", "y"),
-        Language::Fr => ("pour cent", "et"),
-        Language::It => ("per cento", "e"),
-        Language::PtBr => ("por cento", "e"),
-        Language::Hi => ("प्रतिशत", "और"),
-        Language::EnUs | Language::EnGb => ("percent", "and"),
-    };
+/// The language-neutral rules for a language whose G2P reads numbers itself: "%" and "&"
+/// in its words.
+fn neutral(text: &str, percent: &str, and: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -184,35 +207,40 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// The text with what a voice of `lang` cannot read replaced by spaces: letters of other
-/// scripts (Hebrew, Arabic, CJK, …; Devanagari is Hindi's), emoji and pictographs. Reading
-/// them letter by letter through another language's rules would be noise, not speech.
+/// The longest run of letters read as one word; longer runs are read in pieces of this
+/// length. No word of any language is longer, and G2P lookups cost more than linear time in
+/// a word's length, so a pasted 3000-letter "word" is spoken in pieces instead of stalling
+/// (or being cut off).
+pub const MAX_WORD_CHARS: usize = 40;
+
+/// The text with what a voice of `lang` cannot read replaced by spaces — letters of other
+/// scripts (Hebrew, Arabic, CJK in a Latin-script language, …), emoji and pictographs:
+/// reading them through another language's rules would be noise, not speech — and words
+/// longer than [`MAX_WORD_CHARS`] split into pieces.
 pub fn speakable(text: &str, lang: Language) -> String {
-    text.chars()
-        .map(|c| {
-            let letter_ok = is_latin(c) || (lang == Language::Hi && is_devanagari(c));
-            let letter = c.is_alphabetic() || is_devanagari(c);
-            if (letter && !letter_ok) || is_emoji(c) {
-                ' '
-            } else {
-                c
+    let script = lang.row().script;
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        let foreign = (c.is_alphabetic() || is_devanagari(c)) && !script.has(c);
+        let c = if foreign || is_emoji(c) { ' ' } else { c };
+        // Scripts written without spaces (Han, kana) are not words of letters.
+        let spelled = is_latin(c) || is_devanagari(c) || c.is_ascii_digit() || is_combining_mark(c);
+        if !spelled {
+            run = 0;
+        } else {
+            run += 1;
+            if run > MAX_WORD_CHARS && !is_combining_mark(c) {
+                out.push(' ');
+                run = 1;
             }
-        })
-        .collect()
+        }
+        out.push(c);
+    }
+    out
 }
 
-/// A Latin letter, accented ones included.
-pub fn is_latin(c: char) -> bool {
-    matches!(c,
-        'A'..='Z' | 'a'..='z' | '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
-        | '\u{f8}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}' | '\u{a720}'..='\u{a7ff}'
-        | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}')
-}
-
-/// A letter or sign of the Devanagari script (Hindi), its digits and danda excepted.
-pub fn is_devanagari(c: char) -> bool {
-    matches!(c, '\u{900}'..='\u{963}' | '\u{971}'..='\u{97f}' | '\u{a8e0}'..='\u{a8ff}')
-}
+pub use crate::language::{is_devanagari, is_latin};
 
 /// Format characters that carry no sound (zero-width spaces, joiners, BOM, bidi marks).
 fn is_invisible(c: char) -> bool {
@@ -240,6 +268,25 @@ mod tests {
         assert_eq!(speakable("5 € & 10%", Language::Fr), "5 € & 10%");
         assert_eq!(speakable("नमस्ते hello", Language::Hi), "नमस्ते hello");
         assert_eq!(speakable("नमस्ते hello", Language::Es).trim(), "hello");
+    }
+
+    #[test]
+    fn marks_are_composed_and_bounded() {
+        assert_eq!(clean("e\u{301}"), "é");
+        let zalgo = format!("e{}", "\u{301}".repeat(2000));
+        assert_eq!(clean(&zalgo).chars().count(), 1 + MAX_MARKS);
+    }
+
+    #[test]
+    fn long_words_are_read_in_pieces_not_cut() {
+        let word = "supercalifragilistic".repeat(10);
+        let spoken = speakable(&word, Language::EnUs);
+        assert!(
+            spoken
+                .split(' ')
+                .all(|w| w.chars().count() <= MAX_WORD_CHARS)
+        );
+        assert_eq!(spoken.replace(' ', ""), word);
     }
 
     fn say(text: &str) -> String {
@@ -271,6 +318,49 @@ mod tests {
             "Call five five five, one two three, four five six seven or email help at acme \
              dot io."
         );
+    }
+
+    #[test]
+    fn fractions_and_shorthand() {
+        assert_eq!(
+            say("Mix 1/2 cup of flour with 3/4 cup of milk."),
+            "Mix half a cup of flour with three quarters of a cup of milk."
+        );
+        assert_eq!(
+            say("Use 2 1/2 lbs of beef, 5/8 of the sauce and a 1/2-inch dice."),
+            "Use two and a half pounds of beef, five eighths of the sauce and a half-inch dice."
+        );
+        assert_eq!(
+            say("Revenue grew 12% YoY; ETA is 3/4/2025, FYI."),
+            "Revenue grew twelve percent year over year; ETA is March fourth, twenty twenty \
+             five, FYI."
+        );
+        assert_eq!(
+            say("Rated 8/10, open 24/7, ½ price w/o tax; see acme.io/docs/1/2 and/or N/A."),
+            "Rated eight out of ten, open twenty four seven, half price without tax; see \
+             acme dot io slash docs slash one slash two and or not applicable."
+        );
+        assert_eq!(
+            say("Q3 was up 1/3 vs. FY24."),
+            "Q three was up a third versus F Y twenty four."
+        );
+        let british = for_speech("due 12/03/2025", Language::EnGb, &Default::default());
+        assert_eq!(british, "due the twelfth of March twenty twenty five");
+    }
+
+    /// misaki reads what the rules wrote as words, not letters: "year over year", not
+    /// "Y O Y"; "half-inch" as one compound.
+    #[test]
+    fn misaki_reads_the_words() -> crate::Result<()> {
+        let p = crate::text::Phonemizer::default();
+        let ph = |t: &str| p.phonemize(&say(t), Language::EnUs);
+        assert_eq!(ph("12% YoY")?, ph("twelve percent year over year")?);
+        assert_eq!(ph("a 1/2-inch gap")?, ph("a half-inch gap")?);
+        assert!(ph("5/8")?.contains("ˈAθs"), "{}", ph("5/8")?);
+        // misaki spells these capitals out itself: no rule needed.
+        assert_eq!(ph("ETA")?, "ˌitˌiˈA");
+        assert_eq!(ph("FYI")?, "ˌɛfwˌIˈI");
+        Ok(())
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Abbreviations ("Dr.", "St.", "e.g.", "etc.", "vs."), "&", "(s)", and the symbols left
-//! after the other rules ("+", "=", "@", "/", "~", "×", arrows).
+//! Abbreviations ("Dr.", "St.", "e.g.", "etc.", "vs."), the shorthand of business and chat
+//! ("YoY", "w/o", "N/A", "Q3", "FY25"), "&", "(s)", and the symbols left after the other rules
+//! ("+", "=", "@", "/", "~", "×", arrows).
 
 use std::borrow::Cow;
 
@@ -26,7 +27,6 @@ const TITLES: &[(&str, &str)] = &[
 /// Abbreviations that can end a sentence: the period stays when the next word starts one.
 const WORDS: &[(&str, &str)] = &[
     ("etc", "et cetera"),
-    ("vs", "versus"),
     ("approx", "approximately"),
     ("Jr", "Junior"),
     ("Sr", "Senior"),
@@ -55,7 +55,8 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
     // e.g. and i.e. introduce a clause: a comma, not a full stop.
     static LATIN: rx::Lazy = rx::lazy!(r"(?i)\b(e\.g|i\.e)\.?(,)?(\s|$)");
     static SAINT_STREET: rx::Lazy = rx::lazy!(r"\bSt\.(\s+)(\S?)");
-    static VS: rx::Lazy = rx::lazy!(r"\bvs\b");
+    // "vs." is always followed by what it compares: its period never ends a sentence.
+    static VS: rx::Lazy = rx::lazy!(r"\bvs\b\.?");
 
     let t = TITLE.replace_all(text, |c: &Captures| {
         let full = TITLES
@@ -103,6 +104,79 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
         }
     });
     let t = VS.replace_all(&t, "versus");
+    Cow::Owned(t.into_owned())
+}
+
+/// Shorthand misaki reads wrongly, as the words people say. Case-sensitive: "MoM" is month
+/// over month, "mom" and "MOM" are left to be "mom"; "eta" is the Greek letter. What misaki
+/// already reads as people say it is not here: letters for "ETA", "FYI", "TL;DR", "FAQ",
+/// "KPI", "ROI", "CEO", …, and "ay-sap" for "ASAP" (both are said aloud that way).
+const SHORTHAND: &[(&str, &str)] = &[
+    ("YoY", "year over year"),
+    ("YOY", "year over year"),
+    ("yoy", "year over year"),
+    ("QoQ", "quarter over quarter"),
+    ("QOQ", "quarter over quarter"),
+    ("qoq", "quarter over quarter"),
+    ("MoM", "month over month"),
+    // Chat initialisms that are written, not said: read aloud, they are the words.
+    ("IMO", "in my opinion"),
+    ("imo", "in my opinion"),
+    ("IMHO", "in my humble opinion"),
+    ("imho", "in my humble opinion"),
+    ("BTW", "by the way"),
+    ("btw", "by the way"),
+    ("Btw", "by the way"),
+    ("AFAIK", "as far as I know"),
+    ("afaik", "as far as I know"),
+    ("aka", "also known as"),
+    ("AKA", "also known as"),
+    ("pls", "please"),
+    ("plz", "please"),
+    ("thx", "thanks"),
+];
+
+/// Shorthand with a slash, lowercased: misaki would hear "w or o".
+const SLASHED: &[(&str, &str)] = &[
+    ("w/o", "without"),
+    ("b/c", "because"),
+    ("n/a", "not applicable"),
+];
+
+/// Business and chat shorthand: "YoY" → "year over year", "w/" → "with", "w/o" →
+/// "without", "b/c" → "because", "N/A" → "not applicable", "a.k.a." → "also known as",
+/// "Q3" → "Q three", "H1" → "H one", "FY25" → "F Y twenty five" (glued, misaki reads "Q3"
+/// as one word and "H1" as "hone").
+pub fn shorthand(text: &str) -> Cow<'_, str> {
+    static WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let words: Vec<&str> = SHORTHAND.iter().map(|(a, _)| *a).collect();
+        rx::compile(&format!(r"\b({})\b", words.join("|")))
+    });
+    // Only at the start of a word: "src/w/o" is a path.
+    static SLASH: rx::Lazy = rx::lazy!(r"(^|[\s(\[])([wW]/[oO]|[bB]/[cC]|[nN]/[aA])\b");
+    static WITH: rx::Lazy = rx::lazy!(r"(^|[\s(\[])[wW]/(\s)");
+    static AKA: rx::Lazy = rx::lazy!(r"(?i)\ba\.k\.a\b\.?");
+    static PERIOD: rx::Lazy = rx::lazy!(r"\b([QH])([1-4])\b");
+    static FISCAL: rx::Lazy = rx::lazy!(r"\bFY ?(\d{4}|\d{2})\b");
+    let t = WORD.replace_all(text, |c: &Captures| {
+        SHORTHAND
+            .iter()
+            .find(|(a, _)| *a == &c[1])
+            .map_or(&c[1], |(_, f)| f)
+            .to_owned()
+    });
+    let t = SLASH.replace_all(&t, |c: &Captures| {
+        let written = c[2].to_ascii_lowercase();
+        let said = SLASHED
+            .iter()
+            .find(|(a, _)| *a == written)
+            .map_or(&c[2], |(_, f)| f);
+        format!("{}{said}", &c[1])
+    });
+    let t = WITH.replace_all(&t, "${1}with$2");
+    let t = AKA.replace_all(&t, "also known as");
+    let t = PERIOD.replace_all(&t, "$1 $2");
+    let t = FISCAL.replace_all(&t, "F Y $1");
     Cow::Owned(t.into_owned())
 }
 
@@ -200,6 +274,7 @@ mod tests {
         );
         assert_eq!(abbreviations("cats vs. dogs"), "cats versus dogs");
         assert_eq!(abbreviations("Rust vs Go"), "Rust versus Go");
+        assert_eq!(abbreviations("Lakers vs. Celtics"), "Lakers versus Celtics");
     }
 
     #[test]
@@ -227,5 +302,62 @@ mod tests {
         assert_eq!(remaining_symbols("yes/no"), "yes or no");
         assert_eq!(remaining_symbols("it is 3x faster"), "it is 3 times faster");
         assert_eq!(remaining_symbols("~5 minutes"), "about 5 minutes");
+    }
+
+    #[test]
+    fn business_and_chat_shorthand() {
+        assert_eq!(
+            shorthand("revenue grew 12% YoY, 3% QoQ and 1% MoM"),
+            "revenue grew 12% year over year, 3% quarter over quarter and 1% month over month"
+        );
+        assert_eq!(
+            shorthand("YOY and yoy"),
+            "year over year and year over year"
+        );
+        assert_eq!(
+            shorthand("coffee w/ milk, tea w/o sugar"),
+            "coffee with milk, tea without sugar"
+        );
+        assert_eq!(shorthand("W/o a key"), "without a key");
+        assert_eq!(
+            shorthand("slow b/c of the cache"),
+            "slow because of the cache"
+        );
+        assert_eq!(shorthand("Owner: N/A"), "Owner: not applicable");
+        assert_eq!(
+            shorthand("Bob, a.k.a. the boss"),
+            "Bob, also known as the boss"
+        );
+        assert_eq!(
+            shorthand("Bob, aka the boss"),
+            "Bob, also known as the boss"
+        );
+        assert_eq!(shorthand("Q3 and H1"), "Q 3 and H 1");
+        assert_eq!(shorthand("FY25 and FY 2025"), "F Y 25 and F Y 2025");
+    }
+
+    #[test]
+    fn words_that_contain_shorthand_are_left() {
+        for text in [
+            "mom called",
+            "MOM",
+            "the eta symbol",
+            "yoyo",
+            "imob",
+            "ETA",
+            "FYI",
+            "momentum",
+            "Akai",
+            "src/w/o",
+            "a/b/c",
+            "w/e",
+            "Q5",
+            "HQ1",
+            "FY2",
+            "banana",
+            "snow/rain",
+        ] {
+            assert_eq!(shorthand(text), text);
+        }
     }
 }

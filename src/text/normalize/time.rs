@@ -1,5 +1,5 @@
 //! Times ("7:15 a.m.", "6pm", "18:30") and dates ("March 14, 2025", "14/03/2025" in the
-//! order the dialect writes them, "2025-03-14").
+//! order the dialect writes them, "2025-03-14", "12/2026").
 
 use std::borrow::Cow;
 
@@ -8,7 +8,7 @@ use regex::Captures;
 use super::numbers::{cardinal, ordinal, year};
 use super::rx;
 
-const MONTHS: [&str; 12] = [
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -29,6 +29,18 @@ fn minutes(m: u64) -> String {
         format!("oh {}", cardinal(m))
     } else {
         cardinal(m)
+    }
+}
+
+/// A clock time in words, before its meridiem if `twelve_hour` ("seven", "seven fifteen"),
+/// else as the hour reads alone ("seven o'clock", "eighteen hundred", "eighteen thirty").
+/// The normalizer and SSML's `<say-as interpret-as="time">` both read times this way.
+pub fn clock(h: u64, m: u64, twelve_hour: bool) -> String {
+    match (twelve_hour, h, m) {
+        (true, h, 0) => cardinal(h),
+        (false, h, 0) if (1..=12).contains(&h) => format!("{} o'clock", cardinal(h)),
+        (false, h, 0) => format!("{} hundred", cardinal(h)),
+        (_, h, m) => format!("{} {}", cardinal(h), minutes(m)),
     }
 }
 
@@ -54,11 +66,7 @@ pub fn times(text: &str) -> Cow<'_, str> {
         if h > 12 || m > 59 {
             return c[0].to_owned();
         }
-        let clock = if m == 0 {
-            cardinal(h)
-        } else {
-            format!("{} {}", cardinal(h), minutes(m))
-        };
+        let clock = clock(h, m, true);
         // "7 a.m. tomorrow": the abbreviation's period was not a sentence end.
         let next = c.get(4).map_or("", |m| m.as_str());
         let end = if next.is_empty() && c[0].ends_with('.') {
@@ -74,21 +82,18 @@ pub fn times(text: &str) -> Cow<'_, str> {
         if h > 24 || m > 59 {
             return c[0].to_owned();
         }
-        match (h, m) {
-            (h, 0) if (1..=12).contains(&h) => format!("{} o'clock", cardinal(h)),
-            (h, 0) => format!("{} hundred", cardinal(h)),
-            (0, m) => format!("zero {}", minutes(m)),
-            (h, m) => format!("{} {}", cardinal(h), minutes(m)),
-        }
+        clock(h, m, false)
     });
     Cow::Owned(out.into_owned())
 }
 
-fn month_index(name: &str) -> Option<usize> {
+/// A month by its name or a prefix of three letters or more ("Sep", "sept.", "September").
+pub fn month_index(name: &str) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
+    let lower = lower.strip_suffix('.').unwrap_or(&lower);
     MONTHS
         .iter()
-        .position(|m| lower.len() >= 3 && m.to_ascii_lowercase().starts_with(&lower))
+        .position(|m| lower.len() >= 3 && m.to_ascii_lowercase().starts_with(lower))
 }
 
 /// A date spoken: "March fourteenth, twenty twenty five" (US) or "the fourteenth of March
@@ -117,6 +122,8 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
     );
     static NUMERIC: rx::Lazy = rx::lazy!(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b");
     static ISO: rx::Lazy = rx::lazy!(r"\b(\d{4})-(\d{2})-(\d{2})\b");
+    // "expires 12/2026": a month and a year, not a fraction.
+    static MONTH_YEAR: rx::Lazy = rx::lazy!(r"\b(\d{1,2})/(\d{4})\b");
 
     let iso = ISO.replace_all(text, |c: &Captures| {
         let y: u64 = c[1].parse().unwrap_or(0);
@@ -140,6 +147,20 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
             c[0].to_owned()
         }
     });
+    let numeric = match MONTH_YEAR.replace_all(&numeric, |c: &Captures| {
+        let m: usize = c[1].parse().unwrap_or(0);
+        let y: u64 = c[2].parse().unwrap_or(0);
+        let end = c.get(0).map_or(0, |m| m.end());
+        // "1/2025/3" is something else.
+        if (1..=12).contains(&m) && (1900..=2099).contains(&y) && !numeric[end..].starts_with('/') {
+            format!("{} {}", MONTHS[m - 1], year(y))
+        } else {
+            c[0].to_owned()
+        }
+    }) {
+        Cow::Borrowed(_) => numeric,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
     let named = NAMED.replace_all(&numeric, |c: &Captures| {
         let (Some(m), Ok(d)) = (month_index(&c[1]), c[2].parse::<u64>()) else {
             return c[0].to_owned();
@@ -213,6 +234,12 @@ mod tests {
             "due January second, twenty twenty five"
         );
         assert_eq!(dates("Sat 4 July", false), "Sat the fourth of July");
+        assert_eq!(
+            dates("expires 12/2026", false),
+            "expires December twenty twenty six"
+        );
+        assert_eq!(dates("3/4/2025", false), "March fourth, twenty twenty five");
+        assert_eq!(dates("13/2025 and 1/2025/3", false), "13/2025 and 1/2025/3");
         assert_eq!(dates("you may 5 times", false), "you may 5 times");
     }
 }

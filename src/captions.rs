@@ -1,0 +1,260 @@
+//! Word times: when each word the user wrote is spoken, from the durations the model
+//! predicts for its ids, placed where the audio actually sent has them (after each chunk's
+//! trimmed silence, the pauses between chunks, the chunks before), and caption files
+//! (WebVTT, SubRip) made of them.
+//!
+//! Each id of a chunk knows its caption word (`Chunk::words`, from the alignment of the
+//! spoken words to the written ones); a word spans its ids' durations. A word that runs on
+//! into the next chunk (a chunk cut inside a group such as "$23.50") is kept open and
+//! given out once it is complete, so each word comes once, in order.
+
+use serde::Serialize;
+
+/// A word the user wrote, and when it is spoken: seconds from the start of the audio.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct WordTime {
+    pub word: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// Where a chunk's model output lands in the utterance's audio.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// Samples of the utterance before this chunk's own (pauses before it included).
+    pub offset: usize,
+    /// Samples the trimming took off the front of the model's output.
+    pub trimmed: usize,
+    /// Samples of this chunk's own audio after trimming.
+    pub len: usize,
+    pub sample_rate: u32,
+}
+
+/// Turns chunks' durations into word times, across an utterance.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    /// The word still being spoken at the end of the last chunk: its index, start, end.
+    open: Option<(u32, f64, f64)>,
+}
+
+impl Timeline {
+    /// The words a chunk completes. `words` is the chunk's caption word per id,
+    /// `durations` the model's samples per position (the leading pad, each id, the trailing
+    /// pad), `next` the caption word the following chunk starts with, and `caption` the
+    /// text of a caption word.
+    pub fn chunk<'a>(
+        &mut self,
+        words: &[Option<u32>],
+        durations: &[u32],
+        at: Placement,
+        next: Option<u32>,
+        caption: impl Fn(u32) -> Option<&'a str>,
+    ) -> Vec<WordTime> {
+        let mut done = Vec::new();
+        if durations.len() != words.len() + 2 {
+            return done;
+        }
+        let rate = f64::from(at.sample_rate);
+        let begin = at.offset as f64 / rate;
+        let end_of_chunk = (at.offset + at.len) as f64 / rate;
+        let place = |sample: u64| {
+            let inside = sample as f64 - at.trimmed as f64;
+            (begin + inside / rate).clamp(begin, end_of_chunk)
+        };
+        let mut position = u64::from(durations[0]);
+        for (word, &d) in words.iter().zip(&durations[1..]) {
+            let (start, end) = (place(position), place(position + u64::from(d)));
+            position += u64::from(d);
+            let Some(word) = *word else { continue };
+            self.open = match self.open.take() {
+                Some((open, s, _)) if open == word => Some((open, s, end)),
+                Some(finished) => {
+                    done.extend(entry(finished, &caption));
+                    Some((word, start, end))
+                }
+                None => Some((word, start, end)),
+            };
+        }
+        // The last word is complete unless the next chunk goes on with it.
+        if let Some(open) = self.open
+            && next != Some(open.0)
+        {
+            done.extend(entry(open, &caption));
+            self.open = None;
+        }
+        done
+    }
+
+    /// The word still open at the end of the utterance.
+    pub fn finish<'a>(&mut self, caption: impl Fn(u32) -> Option<&'a str>) -> Option<WordTime> {
+        self.open.take().and_then(|open| entry(open, &caption))
+    }
+}
+
+fn entry<'a>(
+    (word, start, end): (u32, f64, f64),
+    caption: &impl Fn(u32) -> Option<&'a str>,
+) -> Option<WordTime> {
+    Some(WordTime {
+        word: caption(word)?.to_owned(),
+        start: round_ms(start),
+        end: round_ms(end),
+    })
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+/// A caption file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptionFormat {
+    /// WebVTT (browsers' `<track>`).
+    Vtt,
+    /// SubRip.
+    Srt,
+}
+
+impl CaptionFormat {
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "vtt" | "webvtt" => Some(CaptionFormat::Vtt),
+            "srt" => Some(CaptionFormat::Srt),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            CaptionFormat::Vtt => "text/vtt; charset=utf-8",
+            CaptionFormat::Srt => "application/x-subrip; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            CaptionFormat::Vtt => "vtt",
+            CaptionFormat::Srt => "srt",
+        }
+    }
+}
+
+/// The most words on one caption line, and the longest a line stays up.
+const LINE_WORDS: usize = 7;
+const LINE_SECONDS: f64 = 3.5;
+
+/// Words grouped into caption lines: a line ends at a sentence's end, after
+/// [`LINE_WORDS`] words, or when it would stay up longer than [`LINE_SECONDS`].
+pub fn caption_file(words: &[WordTime], format: CaptionFormat) -> String {
+    let mut lines: Vec<&[WordTime]> = Vec::new();
+    let mut start = 0;
+    for (i, w) in words.iter().enumerate() {
+        let line = &words[start..=i];
+        let ends_sentence = w.word.ends_with(['.', '!', '?', '。', '！', '？']);
+        let long = line.len() >= LINE_WORDS || w.end - line[0].start >= LINE_SECONDS;
+        if ends_sentence || long || i + 1 == words.len() {
+            lines.push(line);
+            start = i + 1;
+        }
+    }
+    let mut out = String::new();
+    if format == CaptionFormat::Vtt {
+        out.push_str("WEBVTT\n\n");
+    }
+    for (n, line) in lines.iter().enumerate() {
+        let (Some(first), Some(last)) = (line.first(), line.last()) else {
+            continue;
+        };
+        if format == CaptionFormat::Srt {
+            out.push_str(&format!("{}\n", n + 1));
+        }
+        let text: Vec<&str> = line.iter().map(|w| w.word.as_str()).collect();
+        out.push_str(&format!(
+            "{} --> {}\n{}\n\n",
+            timestamp(first.start, format),
+            timestamp(last.end, format),
+            text.join(" ")
+        ));
+    }
+    out
+}
+
+/// `00:01:02.345` (WebVTT) or `00:01:02,345` (SubRip).
+fn timestamp(seconds: f64, format: CaptionFormat) -> String {
+    let ms = (seconds.max(0.0) * 1000.0).round() as u64;
+    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let sep = if format == CaptionFormat::Vtt {
+        '.'
+    } else {
+        ','
+    };
+    format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RATE: u32 = 1000;
+
+    fn caption(i: u32) -> Option<&'static str> {
+        ["Hello,", "$23.50", "friend."].get(i as usize).copied()
+    }
+
+    #[test]
+    fn words_span_their_ids_and_land_where_the_audio_is() {
+        let mut t = Timeline::default();
+        // pad 100, "hello" ids 50+50, space 10, "$23.50" 200, pad 40; 60 trimmed off the
+        // front, the chunk placed after 1000 samples of earlier audio.
+        let words = [Some(0), Some(0), None, Some(1)];
+        let durations = [100, 50, 50, 10, 200, 40];
+        let at = Placement {
+            offset: 1000,
+            trimmed: 60,
+            len: 390,
+            sample_rate: RATE,
+        };
+        let got = t.chunk(&words, &durations, at, Some(1), caption);
+        // "$23.50" goes on in the next chunk: only "Hello," is complete.
+        assert_eq!(
+            got,
+            vec![WordTime {
+                word: "Hello,".into(),
+                start: 1.04,
+                end: 1.14
+            }]
+        );
+        let next = Placement {
+            offset: 1390,
+            trimmed: 0,
+            len: 300,
+            sample_rate: RATE,
+        };
+        let got = t.chunk(&[Some(1), Some(2)], &[0, 100, 100, 0], next, None, caption);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].word, "$23.50");
+        assert_eq!((got[0].start, got[0].end), (1.15, 1.49));
+        assert_eq!(got[1].word, "friend.");
+        assert!(t.finish(caption).is_none());
+    }
+
+    #[test]
+    fn caption_files_group_words_into_lines() {
+        let words: Vec<WordTime> = ["One", "two.", "Three"]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WordTime {
+                word: (*w).into(),
+                start: i as f64,
+                end: i as f64 + 0.5,
+            })
+            .collect();
+        let vtt = caption_file(&words, CaptionFormat::Vtt);
+        assert_eq!(
+            vtt,
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nOne two.\n\n00:00:02.000 --> 00:00:02.500\nThree\n\n"
+        );
+        let srt = caption_file(&words, CaptionFormat::Srt);
+        assert!(srt.starts_with("1\n00:00:00,000 --> 00:00:01,500\nOne two.\n\n2\n"));
+    }
+}

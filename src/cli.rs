@@ -1,0 +1,187 @@
+//! `ttsd say` and `ttsd voices`: the command line over the same core as the server.
+//!
+//! `say` builds the synthesizer as `serve` does and speaks one utterance. Its text is the
+//! argument, or standard input read as it arrives (`-`), so a pipe from an LLM is spoken
+//! sentence by sentence before the input ends; its audio goes to a file or, chunk by chunk
+//! as it is made, to standard output.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use tokio::sync::mpsc;
+use ttsd::audio::Format;
+use ttsd::config::{SayArgs, VoiceArgs};
+use ttsd::metrics::Metrics;
+use ttsd::request::{Input, SpeechParams, VoiceParam};
+use ttsd::synth::{Event, Utf8Pieces};
+use ttsd::text::NormalizationOptions;
+use ttsd::voice::Voices;
+
+/// Bytes read from standard input at a time.
+const READ_BUFFER: usize = 4096;
+
+pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let format = match args.format {
+        Some(f) => f,
+        None => format_from_extension(&args.output)?,
+    };
+    let from_stdin = args.text == "-";
+    let to_stdout = args.output.as_os_str() == "-";
+    let factory = args.engine.factory()?;
+    let voices = Voices::load(&args.engine.assets.voices_dir, factory.spec())?
+        .with_aliases(args.engine.voice_aliases);
+    // No input limit on the command line.
+    let settings = args.engine.settings(usize::MAX);
+    let params = SpeechParams {
+        input: (!from_stdin).then(|| args.text.clone()),
+        voice: Some(VoiceParam::Name(args.voice.clone())),
+        response_format: Some(format.name().to_owned()),
+        speed: Some(args.speed),
+        lang_code: args.lang_code.clone(),
+        normalization_options: Some(NormalizationOptions {
+            normalize: !args.no_normalize,
+            ..Default::default()
+        }),
+        // Standard output plays as it arrives; a file is written whole.
+        stream: Some(to_stdout),
+        ..Default::default()
+    };
+    let input = if from_stdin {
+        Input::Streamed
+    } else {
+        Input::Required
+    };
+    // Validate before loading the model: bad input fails fast.
+    let request = params.validate(&voices, settings.limits, input)?;
+    let synth = Arc::new(ttsd::server::build(
+        &args.engine,
+        voices,
+        settings,
+        Arc::new(Metrics::new()),
+        4,
+    )?);
+    // Standard output gets each chunk as it is made; a file is written once complete, so a
+    // failure never leaves half a file.
+    let mut stdout = to_stdout.then(|| std::io::stdout().lock());
+    let mut file = Vec::new();
+    runtime.block_on(async {
+        let (text, mut audio) = synth.start(request, None)?;
+        let flush_after = args.engine.flush_after();
+        if from_stdin {
+            let pieces = tokio_stream::wrappers::ReceiverStream::new(read_stdin());
+            tokio::spawn(async move {
+                if let Err(e) = ttsd::synth::feed(text, pieces, flush_after).await {
+                    tracing::error!(error = %e, "standard input refused");
+                }
+            });
+        } else {
+            text.finish();
+        }
+        while let Some(event) = audio.recv().await {
+            match event? {
+                Event::Audio(chunk) => match &mut stdout {
+                    Some(out) => {
+                        out.write_all(&chunk.bytes)
+                            .and_then(|()| out.flush())
+                            .context("cannot write to standard output")?;
+                    }
+                    None => file.extend_from_slice(&chunk.bytes),
+                },
+                Event::Done(_) => break,
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    if !to_stdout {
+        std::fs::write(&args.output, &file)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+    }
+    Ok(())
+}
+
+/// Standard input as it arrives, in valid UTF-8 pieces (a character split between two
+/// reads waits for its rest).
+fn read_stdin() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel(16);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; READ_BUFFER];
+        let mut text = Utf8Pieces::default();
+        loop {
+            let n = match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let piece = text.push(&buf[..n]);
+            if !piece.is_empty() && tx.blocking_send(piece).is_err() {
+                return;
+            }
+        }
+        let _ = tx.blocking_send(text.finish());
+    });
+    rx
+}
+
+fn format_from_extension(path: &Path) -> anyhow::Result<Format> {
+    if path.as_os_str() == "-" {
+        return Ok(Format::Wav);
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        None => Ok(Format::Wav),
+        // An Ogg file holding Opus is often named .ogg.
+        Some(ext) if ext.eq_ignore_ascii_case("ogg") => Ok(Format::Opus),
+        Some(ext) => match Format::from_name(ext) {
+            Some(f) => Ok(f),
+            None => bail!(
+                "cannot tell the format from '.{ext}'; pass --format ({})",
+                Format::names().join(", ")
+            ),
+        },
+    }
+}
+
+pub fn voices(args: VoiceArgs) -> anyhow::Result<()> {
+    let voices = Voices::list(&args.voices_dir)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<16} {:<22} {:<8} SPEAKS",
+        "NAME", "LANGUAGE", "GENDER"
+    )?;
+    for v in voices {
+        let language = v.language.map_or("unknown", |l| l.row().name);
+        let speaks = if v.speaks { "yes" } else { "no (no G2P)" };
+        writeln!(
+            out,
+            "{:<16} {:<22} {:<8} {speaks}",
+            v.name,
+            language,
+            v.gender.as_str()
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_follows_from_its_extension() {
+        for &f in Format::ALL {
+            let name = format!("out.{}", f.name());
+            assert_eq!(format_from_extension(Path::new(&name)).ok(), Some(f));
+        }
+        assert_eq!(
+            format_from_extension(Path::new("a.OGG")).ok(),
+            Some(Format::Opus)
+        );
+        assert_eq!(
+            format_from_extension(Path::new("-")).ok(),
+            Some(Format::Wav)
+        );
+        assert!(format_from_extension(Path::new("a.m4a")).is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! Kokoro-FastAPI's development endpoints, so its clients and scripts work unchanged:
+//! `POST /dev/phonemize` (text → the phonemes and token ids the model would read),
+//! `POST /dev/generate_from_phonemes` (phonemes → speech, spoken exactly as given) and
+//! `POST /dev/dialogue` (turns of several voices → one speech).
+//!
+//! All go through the same front end and pipeline as `/v1/audio/speech`; those that speak
+//! take the same admission slot a speech request does.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::ApiError;
+use super::openai::ApiJson;
+use super::speech::{Delivery, respond};
+use crate::Error;
+use crate::language::Language;
+use crate::request::{DEFAULT_VOICE, Input, SpeechParams, VoiceParam};
+
+/// `/dev/phonemize`'s request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PhonemizeRequest {
+    /// The text to read.
+    pub text: String,
+    /// Kokoro's language letter (`a`, `b`, `j`, `z`, …) or a BCP-47 tag. Default `a`.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// `/dev/phonemize`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PhonemizeResponse {
+    /// The text's phonemes, sentence by sentence, as the pipeline reads them (normalized).
+    pub phonemes: String,
+    /// Their token ids, one per symbol, without the pad ids at either end (Kokoro-FastAPI
+    /// always returns an empty list here).
+    pub tokens: Vec<i64>,
+}
+
+/// A text's phonemes and token ids.
+#[utoipa::path(
+    post,
+    path = "/dev/phonemize",
+    request_body = PhonemizeRequest,
+    responses(
+        (status = 200, description = "The phonemes and their token ids", body = PhonemizeResponse),
+        (status = 400, description = "Empty text or an unknown language", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
+pub async fn phonemize(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<PhonemizeRequest>,
+) -> Result<Json<PhonemizeResponse>, ApiError> {
+    let synth = Arc::clone(state.service.synth()?);
+    let limits = synth.settings().limits;
+    crate::request::check_length(request.text.chars().count(), limits).map_err(|_| {
+        Error::invalid(
+            "text",
+            format!("text is over {} characters", limits.max_input_chars),
+        )
+    })?;
+    if request.text.trim().is_empty() {
+        return Err(Error::invalid("text", "text is empty").into());
+    }
+    let language = match request.language.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => Language::from_code(code)?,
+        // As `/v1/audio/speech` without a voice: the default voice's language.
+        _ => Language::of_voice(DEFAULT_VOICE)
+            .ok_or_else(|| Error::Internal("the default voice has no language".into()))?,
+    };
+    let (phonemes, tokens) =
+        tokio::task::spawn_blocking(move || synth.phonemize(&request.text, language))
+            .await
+            .map_err(|e| Error::Internal(format!("phonemize task failed: {e}")))??;
+    Ok(Json(PhonemizeResponse { phonemes, tokens }))
+}
+
+/// `/dev/generate_from_phonemes`'s request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PhonemesRequest {
+    /// Phonemes in the model's symbols (as `/dev/phonemize` gives them).
+    pub phonemes: String,
+    /// A voice, alias or blend, as `voice` in `/v1/audio/speech`.
+    pub voice: VoiceParam,
+    /// 0.25 to 4.0. Default 1.0.
+    #[serde(default)]
+    pub speed: Option<f32>,
+    /// Default `wav`, as Kokoro-FastAPI (which has no other); any of the six formats.
+    #[serde(default)]
+    pub response_format: Option<String>,
+}
+
+/// Speech for phonemes, spoken as given.
+#[utoipa::path(
+    post,
+    path = "/dev/generate_from_phonemes",
+    request_body = PhonemesRequest,
+    responses(
+        (status = 200, description = "The audio, streamed (WAV unless asked otherwise)", content(
+            ("audio/wav"), ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/pcm")
+        )),
+        (status = 400, description = "Empty phonemes, or symbols the model does not know", body = super::error::ErrorBody),
+        (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
+pub async fn generate_from_phonemes(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<PhonemesRequest>,
+) -> Result<Response, ApiError> {
+    let synth = state.service.synth()?;
+    if request.phonemes.trim().is_empty() {
+        return Err(Error::invalid("phonemes", "phonemes is empty").into());
+    }
+    synth.check_phonemes("phonemes", &request.phonemes)?;
+    let params = SpeechParams {
+        voice: Some(request.voice),
+        speed: request.speed,
+        response_format: Some(request.response_format.unwrap_or_else(|| "wav".into())),
+        ..Default::default()
+    };
+    let speech = synth.validate(params, Input::Streamed)?;
+    let permit = state.service.admit()?;
+    let delivery = Delivery {
+        format: speech.format(),
+        stream: true,
+        sse: false,
+        timestamps: false,
+        sample_rate: synth.spec().sample_rate,
+    };
+    let (mut input, audio) = synth.start(speech, Some(Arc::clone(&permit)))?;
+    input.push_phonemes(&request.phonemes)?;
+    input.finish();
+    respond(audio, permit, delivery).await
+}
+
+/// One turn of a dialogue.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Turn {
+    /// A voice, alias or blend.
+    pub voice: String,
+    pub text: String,
+}
+
+/// `/dev/dialogue`'s request: the turns, and any field of `/v1/audio/speech` but `input`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DialogueRequest {
+    pub turns: Vec<Turn>,
+    /// Seconds of silence between turns, 0 to 10. Default 0.4.
+    #[serde(default)]
+    pub pause_between_turns: Option<f64>,
+    #[serde(flatten)]
+    pub params: SpeechParams,
+}
+
+/// The silence between turns when the request names none.
+const TURN_PAUSE: f64 = 0.4;
+
+/// Speech of a dialogue: each turn in its voice, a pause between. Read as Kokoro-FastAPI
+/// reads it, as one input of voice and pause tags (`[voice:V] text [pause:Ps]`…), with
+/// the limits of `/v1/audio/speech`.
+#[utoipa::path(
+    post,
+    path = "/dev/dialogue",
+    request_body = DialogueRequest,
+    responses(
+        (status = 200, description = "The audio, as `/v1/audio/speech` sends it", content(
+            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"),
+            ("audio/pcm"), ("text/event-stream")
+        )),
+        (status = 400, description = "No turns, an unknown voice, or a bad field", body = super::error::ErrorBody),
+        (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
+pub async fn dialogue(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<DialogueRequest>,
+) -> Result<Response, ApiError> {
+    let Some(first) = request.turns.first() else {
+        return Err(Error::invalid("turns", "turns is empty: give at least one").into());
+    };
+    if request.params.input.is_some() {
+        return Err(Error::invalid("input", "a dialogue's text is in its turns, not input").into());
+    }
+    let pause = request.pause_between_turns.unwrap_or(TURN_PAUSE);
+    let most = crate::text::markup::MAX_PAUSE.as_secs_f64();
+    if !(0.0..=most).contains(&pause) {
+        return Err(Error::invalid(
+            "pause_between_turns",
+            format!("pause_between_turns {pause} is outside 0–{most} seconds"),
+        )
+        .into());
+    }
+    let mut params = request.params;
+    params
+        .voice
+        .get_or_insert_with(|| VoiceParam::Name(first.voice.clone()));
+    let mut input = String::new();
+    for (i, turn) in request.turns.iter().enumerate() {
+        if i > 0 && pause > 0.0 {
+            input.push_str(&format!(" [pause:{pause}s] "));
+        }
+        input.push_str(&format!("[voice:{}] {}", turn.voice, turn.text));
+    }
+    params.input = Some(input);
+    params.allow_voice_tags = Some(true);
+    super::speech::speak(&state, params).await
+}

@@ -1,0 +1,118 @@
+//! `POST /v1/audio/speech/stream`: the text as a streamed request body (`text/plain`,
+//! chunked), the settings as query parameters, and the audio streamed back while the body
+//! is still arriving — so `llm | curl -sN -T - 'http://…/v1/audio/speech/stream?…'` talks
+//! as the LLM types.
+//!
+//! HTTP/1.1 lets a response go out before its request body has ended; hyper reads the body
+//! and writes the response at the same time. The status waits for the first audio, as on
+//! `POST /v1/audio/speech`, so a bad setting or an unspeakable start is still a JSON error.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::request::{Input, SpeechParams};
+use crate::synth::{Event, Utf8Pieces, feed};
+use crate::{Error, Result};
+
+/// The settings, as query parameters: `POST /v1/audio/speech`'s fields that are plain
+/// values (`normalization_options` needs the JSON body or the WebSocket).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    pub model: Option<String>,
+    pub voice: Option<String>,
+    pub response_format: Option<String>,
+    pub speed: Option<f32>,
+    pub lang_code: Option<String>,
+    pub volume_multiplier: Option<f32>,
+}
+
+/// Speech for text that arrives as the request body streams in.
+#[utoipa::path(
+    post,
+    path = "/v1/audio/speech/stream",
+    params(StreamQuery),
+    request_body(content = String, content_type = "text/plain", description = "The text, streamed (chunked transfer encoding), in any pieces"),
+    responses(
+        (status = 200, description = "The audio, streamed as the text arrives", content(
+            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"), ("audio/pcm")
+        )),
+        (status = 400, description = "Invalid settings or input", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+        (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
+pub async fn speech_upload(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<StreamQuery>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let synth = state.service.synth()?;
+    let params = SpeechParams {
+        model: query.model,
+        voice: query.voice.map(crate::request::VoiceParam::Name),
+        response_format: query.response_format,
+        speed: query.speed,
+        lang_code: query.lang_code,
+        volume_multiplier: query.volume_multiplier,
+        ..Default::default()
+    };
+    let request = synth.validate(params, Input::Streamed)?;
+    let permit = state.service.admit()?;
+    let format = request.format();
+    let (input, mut audio) = synth.start(request, Some(Arc::clone(&permit)))?;
+
+    // The body's bytes, as text pieces, into the utterance (in a task of its own: the
+    // response goes out while the body still arrives).
+    let (pieces_tx, pieces_rx) = tokio::sync::mpsc::channel::<String>(16);
+    let flush_after = state.flush_after;
+    tokio::spawn(async move {
+        let mut text = Utf8Pieces::default();
+        let mut frames = body.into_data_stream();
+        while let Some(frame) = frames.next().await {
+            // A body that breaks off ends the text where it broke.
+            let Ok(bytes) = frame else { break };
+            let piece = text.push(&bytes);
+            if !piece.is_empty() && pieces_tx.send(piece).await.is_err() {
+                return;
+            }
+        }
+        let _ = pieces_tx.send(text.finish()).await;
+    });
+    let feeder = tokio::spawn(feed(input, ReceiverStream::new(pieces_rx), flush_after));
+
+    // The first chunk decides the status.
+    let first = match audio.recv().await {
+        Some(first) => first?,
+        None => return Err(Error::Internal("the speech pipeline ended at once".into()).into()),
+    };
+    let headers = super::speech::audio_headers(format, false);
+    let events = futures_util::stream::once(async move { Ok(first) })
+        .chain(ReceiverStream::new(audio))
+        .map(move |item| {
+            // The permit and the text's feeder live as long as the body stream.
+            let _held = (&permit, &feeder);
+            item
+        });
+    let body = Body::from_stream(events.filter_map(|item| async move {
+        match item {
+            Ok(Event::Audio(chunk)) => Some(Ok(chunk.bytes)),
+            Ok(Event::Done(_)) => None,
+            Err(e) => Some(Err(aborted(e))),
+        }
+    }));
+    Ok((headers, body).into_response())
+}
+
+/// An error after the headers: logged once, and the body is aborted with it.
+fn aborted(e: Error) -> std::io::Error {
+    e.log("stream aborted after the headers were sent");
+    std::io::Error::other(e.public_message())
+}

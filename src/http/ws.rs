@@ -1,0 +1,354 @@
+//! `GET /v1/audio/speech/stream`: speech from text that arrives as it is written, over a
+//! WebSocket.
+//!
+//! The first message is a JSON object of settings, the fields of `POST /v1/audio/speech`
+//! (`input` optional: text to start with). Then `{"text": "..."}` pieces (any split),
+//! `{"flush": true}` (speak what has arrived now) and `{"close": true}` (no more text). The
+//! server sends each encoded chunk as a binary message the moment it exists (with
+//! `"timestamps": true` in the settings, then `{"type": "audio.timestamps", "words": [...]}`
+//! with the words it completed), then `{"type": "audio.done", "usage": {...}}` and a normal
+//! close. Errors are
+//! `{"type": "error", "error": {...}}` (OpenAI's error object) and a close with a code that
+//! fits. The connection holds one admission permit, like an HTTP stream, from its settings
+//! to its end; a client that disconnects stops its work.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::speech::usage;
+use crate::Error;
+use crate::request::{Input, SpeechParams};
+use crate::synth::{AudioStream, Event, TextInput};
+
+/// Largest message a client may send: text comes in pieces, so a piece of this size is
+/// already far more than any utterance takes (the input limit bounds the total).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// A piece of the input, or a command. Unknown fields are refused: a misspelt `"flush"`
+/// must not pass unnoticed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Control {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    flush: bool,
+    #[serde(default)]
+    close: bool,
+}
+
+/// Opens the WebSocket (the key, when keys are set, was checked by the router: an
+/// `Authorization` header or `?api_key=`).
+#[utoipa::path(
+    get,
+    path = "/v1/audio/speech/stream",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+    ),
+    tag = "speech"
+)]
+pub async fn speech_stream(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+    let limits = state.ws;
+    let tracker = state.tracker.clone();
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| tracker.track_future(session(socket, state, limits)))
+}
+
+/// Timeouts of a WebSocket session.
+#[derive(Debug, Clone, Copy)]
+pub struct WsLimits {
+    /// A connection with no message for this long is closed.
+    pub idle: Duration,
+    /// Text that has waited this long without a sentence end is spoken anyway.
+    pub flush_after: Duration,
+}
+
+/// Why a session ends, with the close code it gets.
+struct Close {
+    code: u16,
+    error: Option<ApiError>,
+}
+
+impl Close {
+    fn error(code: u16, error: ApiError) -> Self {
+        Close {
+            code,
+            error: Some(error),
+        }
+    }
+
+    fn bad(message: impl Into<String>) -> Self {
+        Close::error(
+            close_code::POLICY,
+            ApiError::bad_request(message, None).with_code("invalid_message"),
+        )
+    }
+}
+
+impl From<Error> for Close {
+    fn from(e: Error) -> Self {
+        let code = match e.class() {
+            crate::error::Class::Invalid => close_code::POLICY,
+            crate::error::Class::Busy | crate::error::Class::Unavailable => close_code::AGAIN,
+            crate::error::Class::Timeout => close_code::POLICY,
+            crate::error::Class::Server => close_code::ERROR,
+        };
+        Close::error(code, e.into())
+    }
+}
+
+type Sender = futures_util::stream::SplitSink<WebSocket, Message>;
+type Receiver = futures_util::stream::SplitStream<WebSocket>;
+
+async fn session(socket: WebSocket, state: Arc<AppState>, limits: WsLimits) {
+    let (mut tx, mut rx) = socket.split();
+    let end = match run(&mut tx, &mut rx, &state, limits).await {
+        Ok(()) => Close {
+            code: close_code::NORMAL,
+            error: None,
+        },
+        Err(close) => close,
+    };
+    if let Some(error) = &end.error {
+        let body = serde_json::to_value(error.body()).unwrap_or_default();
+        let event = json!({"type": "error", "error": body["error"]});
+        let _ = tx.send(Message::Text(event.to_string().into())).await;
+    }
+    let _ = tx
+        .send(Message::Close(Some(CloseFrame {
+            code: end.code,
+            reason: Utf8Bytes::from_static(""),
+        })))
+        .await;
+}
+
+/// How a session's output is written.
+#[derive(Debug, Clone, Copy)]
+struct Output {
+    sample_rate: u32,
+    /// Send each chunk's word times as an `audio.timestamps` message after its audio.
+    timestamps: bool,
+}
+
+/// What a client sent.
+enum Incoming {
+    Text(String),
+    /// It closed its side (or the connection broke).
+    Closed,
+    /// A ping or pong: nothing to do.
+    Nothing,
+}
+
+/// The session: settings, then text in and audio out until both are done.
+async fn run(
+    tx: &mut Sender,
+    rx: &mut Receiver,
+    state: &AppState,
+    limits: WsLimits,
+) -> Result<(), Close> {
+    let first = loop {
+        let message = tokio::time::timeout(limits.idle, rx.next())
+            .await
+            .map_err(|_| {
+                Close::from(Error::Timeout(format!(
+                    "no settings within {} s",
+                    limits.idle.as_secs()
+                )))
+            })?;
+        match read(message)? {
+            Incoming::Text(text) => break text,
+            Incoming::Closed => return Ok(()),
+            Incoming::Nothing => {}
+        }
+    };
+    let settings: Value = serde_json::from_str(&first).map_err(|e| {
+        Close::bad(format!(
+            "the first message must be the settings, a JSON object: {}",
+            crate::error::clip(&e.to_string(), 200)
+        ))
+    })?;
+    let Some(fields) = settings.as_object() else {
+        return Err(Close::bad(
+            "the first message must be the settings, a JSON object",
+        ));
+    };
+    if ["text", "flush", "close"]
+        .iter()
+        .any(|k| fields.contains_key(*k))
+    {
+        return Err(Close::bad(
+            "text before settings: send the settings (voice, response_format, …) first",
+        ));
+    }
+    let params: SpeechParams =
+        super::openai::parse(first.as_bytes()).map_err(|e| Close::error(close_code::POLICY, e))?;
+    let synth = state.service.synth()?;
+    let request = synth.validate(params, Input::Streamed)?;
+    let timestamps = request.timestamps();
+    let permit = state.service.admit()?;
+    let (input, audio) = synth.start(request, Some(permit))?;
+    let out = Output {
+        sample_rate: synth.spec().sample_rate,
+        timestamps,
+    };
+    pump(tx, rx, input, audio, limits, out).await
+}
+
+/// Reads text into `input` and writes `audio` out, at the same time, until the audio ends.
+async fn pump(
+    tx: &mut Sender,
+    rx: &mut Receiver,
+    input: TextInput,
+    mut audio: AudioStream,
+    limits: WsLimits,
+    out: Output,
+) -> Result<(), Close> {
+    let mut input = Some(input);
+    let mut last_text = tokio::time::Instant::now();
+    let mut last_message = tokio::time::Instant::now();
+    // Once the client has closed its side, only audio remains.
+    let mut reading = true;
+    loop {
+        let flush_at = last_text + limits.flush_after;
+        let idle_at = last_message + limits.idle;
+        let pending = input
+            .as_ref()
+            .is_some_and(|i| !i.pending().trim().is_empty());
+        tokio::select! {
+            event = audio.recv() => match event {
+                Some(Ok(Event::Audio(chunk))) => {
+                    if !chunk.bytes.is_empty()
+                        && tx.send(Message::Binary(chunk.bytes)).await.is_err()
+                    {
+                        // The client left: dropping `audio` stops the work.
+                        return Ok(());
+                    }
+                    if out.timestamps && !chunk.words.is_empty() {
+                        let words = json!({"type": "audio.timestamps", "words": chunk.words});
+                        let _ = tx.send(Message::Text(words.to_string().into())).await;
+                    }
+                }
+                Some(Ok(Event::Done(stats))) => {
+                    let done = json!({"type": "audio.done", "usage": usage(&stats, out.sample_rate)});
+                    let _ = tx.send(Message::Text(done.to_string().into())).await;
+                    return Ok(());
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => {
+                    return Err(Error::Internal("the speech pipeline ended early".into()).into())
+                }
+            },
+            message = rx.next(), if reading => {
+                last_message = tokio::time::Instant::now();
+                let text = match read(message)? {
+                    Incoming::Text(text) => text,
+                    Incoming::Nothing => continue,
+                    Incoming::Closed => {
+                        // No more text can come: what has arrived is the whole input.
+                        reading = false;
+                        if let Some(sink) = input.take() {
+                            sink.finish();
+                        }
+                        continue;
+                    }
+                };
+                let Some(sink) = input.as_mut() else {
+                    return Err(Close::bad("text after close"));
+                };
+                let control: Control = super::openai::parse(text.as_bytes()).map_err(|e| {
+                    // A second settings object names a settings field; a misspelt command
+                    // ("flsh") gets serde's message, which names it.
+                    let fields = crate::request::SpeechParams::field_names();
+                    let settings_again = serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| {
+                            v.as_object()
+                                .map(|o| o.keys().any(|k| fields.iter().any(|f| f == k)))
+                        })
+                        .unwrap_or(false);
+                    if settings_again {
+                        Close::bad(
+                            "settings were already given; send {\"text\": …}, \
+                             {\"flush\": true} or {\"close\": true}",
+                        )
+                    } else {
+                        Close::error(close_code::POLICY, e)
+                    }
+                })?;
+                if let Some(piece) = &control.text {
+                    sink.push(piece)?;
+                    last_text = tokio::time::Instant::now();
+                }
+                if control.flush {
+                    sink.flush();
+                }
+                if control.close
+                    && let Some(sink) = input.take()
+                {
+                    sink.finish();
+                }
+            },
+            // Text that waits too long without a sentence end is spoken anyway, up to its
+            // last whole word.
+            _ = tokio::time::sleep_until(flush_at), if pending => {
+                if let Some(sink) = input.as_mut() {
+                    sink.flush_words();
+                }
+                last_text = tokio::time::Instant::now();
+            },
+            _ = tokio::time::sleep_until(idle_at), if input.is_some() => {
+                return Err(Error::Timeout(format!(
+                    "no message for {} s: closing the idle connection",
+                    limits.idle.as_secs()
+                ))
+                .into());
+            },
+        }
+    }
+}
+
+/// What a received message is; errors for what is not allowed.
+fn read(message: Option<Result<Message, axum::Error>>) -> Result<Incoming, Close> {
+    match message {
+        None | Some(Ok(Message::Close(_))) => Ok(Incoming::Closed),
+        Some(Ok(Message::Text(text))) => Ok(Incoming::Text(text.as_str().to_owned())),
+        Some(Ok(Message::Binary(_))) => Err(Close::error(
+            close_code::UNSUPPORTED,
+            ApiError::bad_request(
+                "binary messages are not accepted: send text as JSON text messages",
+                None,
+            )
+            .with_code("invalid_message"),
+        )),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(Incoming::Nothing),
+        Some(Err(e)) => {
+            // tungstenite refuses an oversized message with a capacity error.
+            let text = e.to_string();
+            if text.contains("Space limit exceeded") || text.contains("Message too long") {
+                Err(Close::error(
+                    close_code::SIZE,
+                    ApiError::bad_request(
+                        format!(
+                            "a message is larger than {MAX_MESSAGE_BYTES} bytes; send the text \
+                             in smaller pieces"
+                        ),
+                        None,
+                    )
+                    .with_code("message_too_large"),
+                ))
+            } else {
+                Ok(Incoming::Closed)
+            }
+        }
+    }
+}

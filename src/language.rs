@@ -1,0 +1,378 @@
+//! The languages ttsd knows, in one table: each row says how a language is named (Kokoro's
+//! voice letter, BCP-47 tag, the spellings `lang_code` accepts), how its text is read (the
+//! normalizer's rules, the G2P route) and which voice speaks it by default.
+//!
+//! Everything else asks this table; nothing matches a voice name's first letter itself.
+//! Adding a language is a row here and, when it needs one, its G2P module in `text::g2p`.
+
+use std::fmt;
+
+use crate::{Error, Result};
+
+/// A language (a row of [`LANGUAGES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Language {
+    EnUs,
+    EnGb,
+    Es,
+    Fr,
+    Hi,
+    It,
+    Ja,
+    PtBr,
+    Zh,
+}
+
+/// How a language's text becomes phonemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum G2pRoute {
+    /// misaki (the G2P Kokoro was trained with), British or American lexicon, with espeak-ng
+    /// for words it does not know.
+    Misaki { british: bool },
+    /// espeak-ng whole, in this espeak-ng voice, its IPA mapped to Kokoro's symbols.
+    Espeak { voice: &'static str },
+    /// Japanese: a morphological analyser's readings, as misaki's cutlet mode writes them.
+    Japanese,
+    /// Mandarin: jieba's words, pypinyin's readings, tone sandhi, misaki's v1.0 symbols.
+    Mandarin,
+    /// No grapheme-to-phoneme yet: the language's voices are listed but do not speak.
+    Unavailable,
+}
+
+/// Which letters a language's G2P reads; anything else (another script, emoji) is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Latin,
+    /// Devanagari, and Latin (English words in Hindi text).
+    Devanagari,
+    /// Kana and kanji, and Latin.
+    Japanese,
+    /// Han characters, and Latin.
+    Han,
+}
+
+impl Script {
+    /// Whether `c` is a letter (or mark) this script's G2P reads. Every script takes Latin
+    /// letters too (English words, brand names), except that Latin is only Latin.
+    pub fn has(self, c: char) -> bool {
+        is_latin(c)
+            || match self {
+                Script::Latin => false,
+                Script::Devanagari => is_devanagari(c),
+                Script::Japanese => is_kana(c) || is_han(c),
+                Script::Han => is_han(c),
+            }
+    }
+}
+
+/// A Latin letter, accented ones and full-width forms included.
+pub fn is_latin(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | 'a'..='z' | '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}' | '\u{a720}'..='\u{a7ff}'
+        | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}')
+}
+
+/// A letter or sign of the Devanagari script (Hindi), its digits and danda excepted.
+pub fn is_devanagari(c: char) -> bool {
+    matches!(c, '\u{900}'..='\u{963}' | '\u{971}'..='\u{97f}' | '\u{a8e0}'..='\u{a8ff}')
+}
+
+/// Hiragana, katakana (full and half width) and the prolonged sound mark.
+pub fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309f}' | '\u{30a0}'..='\u{30ff}' | '\u{31f0}'..='\u{31ff}' | '\u{ff66}'..='\u{ff9f}')
+}
+
+/// A Han character (kanji, hanzi), the common and extension A blocks and compatibility forms.
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{3005}' | '\u{3007}')
+}
+
+/// What the normalizer does before G2P.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Normalizer {
+    /// Every rule (numbers, currency, times, dates, units, URLs, …) in English words;
+    /// numeric dates read day first when `day_first`.
+    English { day_first: bool },
+    /// The language-neutral rules (Markdown, emoji, punctuation) and "%" and "&" in the
+    /// language's words; its G2P reads numbers itself.
+    Neutral {
+        percent: &'static str,
+        and: &'static str,
+    },
+    /// Only the language-neutral rules: the language's G2P reads numbers, units and
+    /// symbols itself.
+    Own,
+}
+
+/// One language's facts.
+#[derive(Debug)]
+pub struct Row {
+    pub language: Language,
+    /// Kokoro's letter: the first letter of the names of this language's voices, and
+    /// Kokoro-FastAPI's `lang_code`.
+    pub code: char,
+    /// English name, for listings.
+    pub name: &'static str,
+    /// BCP-47 tag (Wyoming's `languages`, the page's `lang`).
+    pub bcp47: &'static str,
+    /// More spellings `lang_code` accepts (lower case; `_` is read as `-`).
+    pub aliases: &'static [&'static str],
+    pub g2p: G2pRoute,
+    pub script: Script,
+    pub normalizer: Normalizer,
+    /// The voice used when a request names only the language.
+    pub default_voice: &'static str,
+}
+
+/// The voice a request that names neither a voice nor a language gets: American English's.
+pub const DEFAULT_VOICE: &str = "af_heart";
+
+/// Every language, in the order Kokoro lists its voices.
+pub static LANGUAGES: &[Row] = &[
+    Row {
+        language: Language::EnUs,
+        code: 'a',
+        name: "American English",
+        bcp47: "en-US",
+        aliases: &["en", "american"],
+        g2p: G2pRoute::Misaki { british: false },
+        script: Script::Latin,
+        normalizer: Normalizer::English { day_first: false },
+        default_voice: DEFAULT_VOICE,
+    },
+    Row {
+        language: Language::EnGb,
+        code: 'b',
+        name: "British English",
+        bcp47: "en-GB",
+        aliases: &["british", "en-uk"],
+        g2p: G2pRoute::Misaki { british: true },
+        script: Script::Latin,
+        normalizer: Normalizer::English { day_first: true },
+        default_voice: "bf_emma",
+    },
+    Row {
+        language: Language::Es,
+        code: 'e',
+        name: "Spanish",
+        bcp47: "es",
+        aliases: &["es-es", "es-419", "es-mx", "spanish"],
+        g2p: G2pRoute::Espeak { voice: "es" },
+        script: Script::Latin,
+        normalizer: Normalizer::Neutral {
+            percent: "por ciento",
+            and: "y",
+        },
+        default_voice: "ef_dora",
+    },
+    Row {
+        language: Language::Fr,
+        code: 'f',
+        name: "French",
+        bcp47: "fr-FR",
+        aliases: &["fr", "french"],
+        // The voice file's name: "fr-fr" is a tag espeak_SetVoiceByName misses.
+        g2p: G2pRoute::Espeak { voice: "fr" },
+        script: Script::Latin,
+        normalizer: Normalizer::Neutral {
+            percent: "pour cent",
+            and: "et",
+        },
+        default_voice: "ff_siwis",
+    },
+    Row {
+        language: Language::Hi,
+        code: 'h',
+        name: "Hindi",
+        bcp47: "hi",
+        aliases: &["hi-in", "hindi"],
+        g2p: G2pRoute::Espeak { voice: "hi" },
+        script: Script::Devanagari,
+        normalizer: Normalizer::Neutral {
+            percent: "प्रतिशत",
+            and: "और",
+        },
+        default_voice: "hf_alpha",
+    },
+    Row {
+        language: Language::It,
+        code: 'i',
+        name: "Italian",
+        bcp47: "it",
+        aliases: &["it-it", "italian"],
+        g2p: G2pRoute::Espeak { voice: "it" },
+        script: Script::Latin,
+        normalizer: Normalizer::Neutral {
+            percent: "per cento",
+            and: "e",
+        },
+        default_voice: "if_sara",
+    },
+    Row {
+        language: Language::Ja,
+        code: 'j',
+        name: "Japanese",
+        bcp47: "ja",
+        aliases: &["ja-jp", "japanese"],
+        g2p: G2pRoute::Japanese,
+        script: Script::Japanese,
+        normalizer: Normalizer::Own,
+        default_voice: "jf_alpha",
+    },
+    Row {
+        language: Language::PtBr,
+        code: 'p',
+        name: "Brazilian Portuguese",
+        bcp47: "pt-BR",
+        aliases: &["pt", "portuguese"],
+        g2p: G2pRoute::Espeak { voice: "pt-br" },
+        script: Script::Latin,
+        normalizer: Normalizer::Neutral {
+            percent: "por cento",
+            and: "e",
+        },
+        default_voice: "pf_dora",
+    },
+    Row {
+        language: Language::Zh,
+        code: 'z',
+        name: "Mandarin Chinese",
+        bcp47: "zh-CN",
+        aliases: &["zh", "cmn", "zh-hans", "mandarin", "chinese"],
+        g2p: G2pRoute::Mandarin,
+        script: Script::Han,
+        normalizer: Normalizer::Own,
+        default_voice: "zf_xiaobei",
+    },
+];
+
+impl Language {
+    /// Every language, in the table's order.
+    pub const ALL: [Language; 9] = [
+        Language::EnUs,
+        Language::EnGb,
+        Language::Es,
+        Language::Fr,
+        Language::Hi,
+        Language::It,
+        Language::Ja,
+        Language::PtBr,
+        Language::Zh,
+    ];
+
+    /// This language's row.
+    pub fn row(self) -> &'static Row {
+        // The table has one row per variant (a unit test checks), so the search succeeds.
+        LANGUAGES
+            .iter()
+            .find(|r| r.language == self)
+            .unwrap_or(&LANGUAGES[0])
+    }
+
+    /// Whether ttsd can speak it (it has a G2P).
+    pub fn speaks(self) -> bool {
+        self.row().g2p != G2pRoute::Unavailable
+    }
+
+    /// The languages that speak.
+    pub fn spoken() -> impl Iterator<Item = Language> {
+        LANGUAGES.iter().map(|r| r.language).filter(|l| l.speaks())
+    }
+
+    /// Whether its text goes through the English rules and lexicons.
+    pub fn is_english(self) -> bool {
+        matches!(self.row().normalizer, Normalizer::English { .. })
+    }
+
+    /// The language of a Kokoro voice, named by its first letter (`af_heart` → American
+    /// English): the one place that reads a voice name for its language.
+    pub fn of_voice(name: &str) -> Option<Language> {
+        let letter = name.chars().next()?.to_ascii_lowercase();
+        LANGUAGES
+            .iter()
+            .find(|r| r.code == letter)
+            .map(|r| r.language)
+    }
+
+    /// A `lang_code`: Kokoro's letter (`a`), a BCP-47 tag (`en-GB`, `pt-br`) or an alias
+    /// (`british`). Case and `_`/`-` do not matter. Languages without G2P are refused here.
+    pub fn from_code(code: &str) -> Result<Language> {
+        let wanted = code.trim().to_ascii_lowercase().replace('_', "-");
+        let row = LANGUAGES.iter().find(|r| {
+            wanted.chars().eq(std::iter::once(r.code))
+                || wanted == r.bcp47.to_ascii_lowercase()
+                || r.aliases.contains(&wanted.as_str())
+        });
+        match row {
+            Some(r) if r.language.speaks() => Ok(r.language),
+            Some(r) => Err(Error::UnsupportedLanguage {
+                language: r.name,
+                param: "lang_code",
+            }),
+            None => Err(Error::invalid(
+                "lang_code",
+                format!(
+                    "lang_code '{}' is not a language ttsd speaks; use one of: {}",
+                    crate::error::clip(code.trim(), crate::error::MAX_QUOTED),
+                    Language::spoken()
+                        .map(|l| format!("{} ({})", l.row().code, l.row().name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    /// The BCP-47 tag.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.row().bcp47)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_language_and_codes_are_unique() {
+        assert_eq!(LANGUAGES.len(), Language::ALL.len());
+        for l in Language::ALL {
+            assert_eq!(LANGUAGES.iter().filter(|r| r.language == l).count(), 1);
+            assert_eq!(l.row().language, l);
+            assert_eq!(Language::of_voice(l.row().default_voice), Some(l));
+        }
+        let mut codes: Vec<char> = LANGUAGES.iter().map(|r| r.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), LANGUAGES.len());
+    }
+
+    #[test]
+    fn codes_tags_and_aliases_name_languages() {
+        assert_eq!(Language::from_code("en-GB").ok(), Some(Language::EnGb));
+        assert_eq!(Language::from_code("a").ok(), Some(Language::EnUs));
+        assert_eq!(Language::from_code("pt_BR").ok(), Some(Language::PtBr));
+        assert_eq!(Language::from_code(" F ").ok(), Some(Language::Fr));
+        assert!(Language::from_code("xx").is_err());
+        for l in Language::spoken() {
+            let row = l.row();
+            assert_eq!(Language::from_code(&row.code.to_string()).ok(), Some(l));
+            assert_eq!(Language::from_code(row.bcp47).ok(), Some(l));
+            for alias in row.aliases {
+                assert_eq!(Language::from_code(alias).ok(), Some(l), "{alias}");
+            }
+        }
+    }
+
+    #[test]
+    fn voices_take_the_language_of_their_letter() {
+        assert_eq!(Language::of_voice("af_heart"), Some(Language::EnUs));
+        assert_eq!(Language::of_voice("bm_george"), Some(Language::EnGb));
+        assert_eq!(Language::of_voice("pm_alex"), Some(Language::PtBr));
+        assert_eq!(Language::of_voice("zm_yunxi"), Some(Language::Zh));
+        assert_eq!(Language::of_voice("xx_nobody"), None);
+        assert_eq!(Language::of_voice(""), None);
+    }
+}

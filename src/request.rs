@@ -1,0 +1,435 @@
+//! What a client asks for, checked in one place for every front end.
+//!
+//! [`SpeechParams`] is the request as OpenAI's and Kokoro-FastAPI's clients send it (HTTP's
+//! JSON body, the WebSocket's first message); Wyoming and the command line fill in the same
+//! fields. [`SpeechParams::validate`] turns it into a [`SpeechRequest`], whose fields can
+//! only be read: a request that exists is a valid one.
+
+use serde::Deserialize;
+
+use crate::audio::Format;
+use crate::error::{MAX_QUOTED, clip};
+use crate::language::Language;
+use crate::text::NormalizationOptions;
+use crate::text::markup::{self, Item, MarkupOptions};
+use crate::voice::{Voice, Voices};
+use crate::{Error, Result};
+
+/// Names accepted in `model`: OpenAI's speech models and Kokoro's own; all are served by
+/// the one loaded model.
+pub const MODELS: &[&str] = &[
+    "kokoro",
+    "tts-1",
+    "tts-1-hd",
+    "gpt-4o-mini-tts",
+    "gpt-4o-mini-tts-2025-12-15",
+];
+pub use crate::language::DEFAULT_VOICE;
+/// Slowest and fastest speech.
+pub const SPEED_RANGE: (f32, f32) = (0.25, 4.0);
+/// Values of `stream_format`.
+pub const STREAM_FORMATS: &[&str] = &["audio", "sse"];
+
+/// A voice as a request names it: a name, alias or blend, or OpenAI's custom-voice object.
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum VoiceParam {
+    /// `af_heart`, `alloy`, `af_bella(2)+af_sky(1)`.
+    Name(String),
+    /// `{"id": "af_heart"}`.
+    Object { id: String },
+}
+
+impl VoiceParam {
+    pub fn spec(&self) -> &str {
+        match self {
+            VoiceParam::Name(name) | VoiceParam::Object { id: name } => name,
+        }
+    }
+}
+
+/// A speech request's parameters, as clients send them; every field may be missing.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SpeechParams {
+    /// One of [`MODELS`]; all are Kokoro-82M. Default `kokoro`.
+    pub model: Option<String>,
+    /// The text to speak.
+    pub input: Option<String>,
+    /// A voice, OpenAI alias or blend (`af_bella(2)+af_sky(1)`), or `{"id": …}`. Default
+    /// `af_heart`.
+    pub voice: Option<VoiceParam>,
+    /// mp3 (default), opus, aac, flac, wav or pcm.
+    pub response_format: Option<String>,
+    /// 0.25 to 4.0. Default 1.0.
+    pub speed: Option<f32>,
+    /// Send audio as it is made (default true), or the whole file with its length.
+    pub stream: Option<bool>,
+    /// `audio` (default) or `sse` (OpenAI's Server-Sent Events).
+    pub stream_format: Option<String>,
+    /// OpenAI's style prompt; Kokoro takes none, so it is accepted and ignored.
+    pub instructions: Option<String>,
+    /// A language instead of the voice's: Kokoro's letter (`a`, `b`, …) or a BCP-47 tag.
+    pub lang_code: Option<String>,
+    /// Kokoro-FastAPI's switches for reading numbers, URLs, Markdown, …
+    pub normalization_options: Option<NormalizationOptions>,
+    /// Kokoro-FastAPI's gain (default 1); loud results are soft-limited, never clipped.
+    pub volume_multiplier: Option<f32>,
+    /// Kokoro-FastAPI's format for a saved copy: checked, otherwise ignored (none is saved).
+    pub download_format: Option<String>,
+    /// Kokoro-FastAPI's link to a saved copy: ttsd keeps none, so `true` is refused.
+    pub return_download_link: Option<bool>,
+    /// With `stream_format: "sse"`: `speech.audio.timestamps` events carry each word's
+    /// times (seconds from the start of the audio) after the delta that has it.
+    pub timestamps: Option<bool>,
+    /// Kokoro-FastAPI's name for `timestamps`.
+    pub return_timestamps: Option<bool>,
+    /// Kokoro-FastAPI's `allow_voice_tags`: `[voice:bf_emma]` in the input switches voice
+    /// from there on, `[rate:1.2]` the speed. Default false.
+    pub allow_voice_tags: Option<bool>,
+    /// Read an input with a `<speak>` root as SSML (a safe subset: `<break>`, `<sub>`,
+    /// `<phoneme>`, `<say-as>`, `<prosody rate>`, `<p>`, `<s>`). Default false. Whole
+    /// inputs only.
+    pub ssml: Option<bool>,
+    /// Kokoro-FastAPI's names for voices in this request: `{"narrator": "af_bella(2)+af_sky"}`
+    /// lets `voice` and `[voice:narrator]` say `narrator`. At most [`MAX_VOICE_ALIASES`].
+    pub voice_aliases: Option<std::collections::HashMap<String, String>>,
+}
+
+/// The most names one request's `voice_aliases` may give.
+pub const MAX_VOICE_ALIASES: usize = 32;
+
+/// A request's own voice names (`voice_aliases`), lower-cased.
+#[derive(Debug, Clone, Default)]
+pub struct VoiceAliases(std::sync::Arc<std::collections::HashMap<String, String>>);
+
+impl VoiceAliases {
+    /// The voice `spec` names: through the request's aliases, then the server's voices.
+    pub fn resolve(&self, voices: &Voices, spec: &str) -> Result<Voice> {
+        let key = spec.trim().to_ascii_lowercase();
+        voices.resolve(self.0.get(&key).map_or(spec, String::as_str))
+    }
+}
+
+/// Whether the text comes with the parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// `input` is required and must have something to say (HTTP, one-shot Wyoming, CLI).
+    Required,
+    /// The text follows in pieces; `input`, if any, is its start (WebSocket, streams).
+    Streamed,
+}
+
+/// Limits a server applies to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most characters of input (in total, for streamed input).
+    pub max_input_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_chars: 4096,
+        }
+    }
+}
+
+/// A checked request: what to say (when it came whole), with which voice, how.
+#[derive(Debug, Clone)]
+pub struct SpeechRequest {
+    text: Option<String>,
+    /// The whole input's markup read (a whole input is read once, at validation).
+    items: Option<Vec<Item>>,
+    markup: MarkupOptions,
+    voice: Voice,
+    voice_aliases: VoiceAliases,
+    language: Language,
+    /// Whether `lang_code` chose the language (then a voice tag does not change it).
+    explicit_language: bool,
+    speed: f32,
+    format: Format,
+    normalization: NormalizationOptions,
+    gain: f32,
+    stream: bool,
+    sse: bool,
+    timestamps: bool,
+}
+
+impl SpeechParams {
+    /// The names of the fields, as clients send them (from the OpenAPI schema the type
+    /// derives, so the list cannot drift).
+    pub fn field_names() -> Vec<String> {
+        use utoipa::PartialSchema;
+        match <SpeechParams as PartialSchema>::schema() {
+            utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) => {
+                object.properties.keys().cloned().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Params for a text in a voice, the rest default (the CLI's and Wyoming's requests).
+    pub fn new(text: impl Into<String>, voice: impl Into<String>) -> Self {
+        SpeechParams {
+            input: Some(text.into()),
+            voice: Some(VoiceParam::Name(voice.into())),
+            ..Default::default()
+        }
+    }
+
+    /// Checks every field and resolves the voice and language.
+    pub fn validate(self, voices: &Voices, limits: Limits, input: Input) -> Result<SpeechRequest> {
+        if let Some(model) = &self.model
+            && !MODELS.contains(&model.as_str())
+        {
+            return Err(Error::UnknownModel {
+                model: clip(model, MAX_QUOTED).into_owned(),
+                accepted: MODELS.join(", "),
+            });
+        }
+        let text = match (self.input, input) {
+            (None, Input::Required) => {
+                return Err(Error::invalid(
+                    "input",
+                    "missing field `input`: the text to speak is required",
+                ));
+            }
+            (Some(t), Input::Required) if t.trim().is_empty() => {
+                return Err(Error::invalid("input", "input is empty"));
+            }
+            (text, _) => text,
+        };
+        if let Some(text) = &text {
+            check_length(text.chars().count(), limits)?;
+        }
+        let format_name = self.response_format.as_deref().unwrap_or("mp3");
+        let format = Format::from_name(format_name).ok_or_else(|| {
+            Error::invalid(
+                "response_format",
+                format!(
+                    "unknown response_format '{}'; use {}",
+                    clip(format_name, MAX_QUOTED),
+                    Format::names().join(", ")
+                ),
+            )
+        })?;
+        let speed = self.speed.unwrap_or(1.0);
+        let (lo, hi) = SPEED_RANGE;
+        if !(lo..=hi).contains(&speed) {
+            return Err(Error::invalid(
+                "speed",
+                format!("speed {speed} is outside {lo}–{hi}"),
+            ));
+        }
+        let stream = self.stream.unwrap_or(true);
+        let sse = match self
+            .stream_format
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("audio") => false,
+            Some("sse") => true,
+            Some(other) => {
+                return Err(Error::invalid(
+                    "stream_format",
+                    format!(
+                        "unknown stream_format '{}'; use {}",
+                        clip(other, MAX_QUOTED),
+                        STREAM_FORMATS.join(" or ")
+                    ),
+                ));
+            }
+        };
+        if sse && !stream {
+            return Err(Error::invalid(
+                "stream",
+                "stream_format 'sse' streams; it cannot be combined with stream: false",
+            ));
+        }
+        // Any number, as Kokoro-FastAPI takes it: the soft limiter keeps a loud one from
+        // clipping.
+        let gain = self.volume_multiplier.unwrap_or(1.0);
+        if !gain.is_finite() {
+            return Err(Error::invalid(
+                "volume_multiplier",
+                format!("volume_multiplier {gain} is not a number"),
+            ));
+        }
+        if let Some(name) = &self.download_format
+            && Format::from_name(name).is_none()
+        {
+            return Err(Error::invalid(
+                "download_format",
+                format!(
+                    "unknown download_format '{}'; use {}",
+                    clip(name, MAX_QUOTED),
+                    Format::names().join(", ")
+                ),
+            ));
+        }
+        if self.return_download_link == Some(true) {
+            return Err(Error::invalid(
+                "return_download_link",
+                "return_download_link is not supported: ttsd keeps no copies of its audio; \
+                 save the response itself",
+            ));
+        }
+        let timestamps = self.timestamps.or(self.return_timestamps) == Some(true);
+        let aliases = self.voice_aliases.unwrap_or_default();
+        if aliases.len() > MAX_VOICE_ALIASES {
+            return Err(Error::invalid(
+                "voice_aliases",
+                format!(
+                    "voice_aliases has {} names; the limit is {MAX_VOICE_ALIASES}",
+                    aliases.len()
+                ),
+            ));
+        }
+        let voice_aliases = VoiceAliases(std::sync::Arc::new(
+            aliases
+                .into_iter()
+                .map(|(name, spec)| (name.trim().to_ascii_lowercase(), spec))
+                .collect(),
+        ));
+        let voice = voice_aliases.resolve(
+            voices,
+            self.voice.as_ref().map_or(DEFAULT_VOICE, VoiceParam::spec),
+        )?;
+        let (language, explicit_language) = match self.lang_code.as_deref().map(str::trim) {
+            Some(code) if !code.is_empty() => (Language::from_code(code)?, true),
+            _ => (voice.language, false),
+        };
+        let markup = MarkupOptions {
+            tags: true,
+            voice_tags: self.allow_voice_tags == Some(true),
+            ssml: self.ssml == Some(true),
+        };
+        let items = match (&text, input) {
+            (Some(text), Input::Required) => {
+                let items = markup::parse(text, markup)?;
+                for item in &items {
+                    if let Item::Voice(spec) = item {
+                        voice_aliases.resolve(voices, spec)?;
+                    }
+                }
+                Some(items)
+            }
+            (_, Input::Streamed) if markup.ssml => {
+                return Err(Error::invalid(
+                    "ssml",
+                    "ssml needs the whole input in one request; streamed input takes inline \
+                     tags only",
+                ));
+            }
+            _ => None,
+        };
+        Ok(SpeechRequest {
+            text,
+            items,
+            markup,
+            voice,
+            voice_aliases,
+            language,
+            explicit_language,
+            speed,
+            format,
+            normalization: self.normalization_options.unwrap_or_default(),
+            gain,
+            stream,
+            sse,
+            timestamps,
+        })
+    }
+}
+
+/// An input of `chars` characters is within the limit, or the error says by how much not.
+pub fn check_length(chars: usize, limits: Limits) -> Result<()> {
+    if chars > limits.max_input_chars {
+        return Err(Error::invalid(
+            "input",
+            format!(
+                "input is {chars} characters; the limit is {}",
+                limits.max_input_chars
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl SpeechRequest {
+    /// The text, when it came with the request.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+    pub fn voice(&self) -> &Voice {
+        &self.voice
+    }
+    pub fn language(&self) -> Language {
+        self.language
+    }
+    pub fn speed(&self) -> f32 {
+        self.speed
+    }
+    pub fn format(&self) -> Format {
+        self.format
+    }
+    pub fn normalization(&self) -> NormalizationOptions {
+        self.normalization
+    }
+    pub fn gain(&self) -> f32 {
+        self.gain
+    }
+    /// Whether the client plays the audio as it arrives (chunk sizes then follow its
+    /// playback), or takes the whole file.
+    pub fn stream(&self) -> bool {
+        self.stream
+    }
+    /// Whether the audio goes out as OpenAI's Server-Sent Events.
+    pub fn sse(&self) -> bool {
+        self.sse
+    }
+
+    /// Whether word times were asked for.
+    pub fn timestamps(&self) -> bool {
+        self.timestamps
+    }
+
+    /// The same request, in another format and delivery (Wyoming's raw PCM).
+    pub fn with_format(mut self, format: Format, stream: bool) -> Self {
+        self.format = format;
+        self.stream = stream;
+        self.sse = false;
+        self
+    }
+
+    /// The same request without its text (it has been handed to the pipeline).
+    pub fn take_text(&mut self) -> Option<String> {
+        self.text.take()
+    }
+
+    /// The whole input's text and markup, read (`None` for streamed input).
+    pub fn items(&self) -> Option<&[Item]> {
+        self.items.as_deref()
+    }
+
+    /// The whole input's items, taken (they have been handed to the pipeline).
+    pub fn take_items(&mut self) -> Option<Vec<Item>> {
+        self.items.take()
+    }
+
+    /// The request's own voice names.
+    pub fn voice_aliases(&self) -> &VoiceAliases {
+        &self.voice_aliases
+    }
+
+    /// Which markup the input's text is read with.
+    pub fn markup(&self) -> MarkupOptions {
+        self.markup
+    }
+
+    /// Whether `lang_code` set the language, over the voice's.
+    pub fn explicit_language(&self) -> bool {
+        self.explicit_language
+    }
+}

@@ -1,0 +1,122 @@
+//! The speech service every front end shares: the synthesizer once it is ready, the voices
+//! (listed before it is), the admission of utterances, and the metrics.
+//!
+//! HTTP, Wyoming, the WebSocket and the command line all speak through one [`Service`]; none
+//! of them knows another. The composition root (`server`) builds it once.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Semaphore;
+
+use crate::engine::ModelSpec;
+use crate::metrics::Metrics;
+use crate::request::Limits;
+use crate::synth::{Permit, Synthesizer};
+use crate::voice::VoiceInfo;
+use crate::{Error, Result};
+
+/// Shared by every front end.
+pub struct Service {
+    synth: OnceLock<Arc<Synthesizer>>,
+    spec: ModelSpec,
+    voices: Vec<VoiceInfo>,
+    admission: Arc<Semaphore>,
+    max_streams: usize,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+}
+
+impl Service {
+    /// A service whose synthesizer is still loading: it can list voices and refuse speech.
+    pub fn new(
+        spec: ModelSpec,
+        voices: Vec<VoiceInfo>,
+        max_streams: usize,
+        limits: Limits,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Service {
+            synth: OnceLock::new(),
+            spec,
+            voices,
+            admission: Arc::new(Semaphore::new(max_streams.max(1))),
+            max_streams: max_streams.max(1),
+            limits,
+            metrics,
+        }
+    }
+
+    /// A service that is ready at once (the command line, in-process tests).
+    pub fn ready(synth: Arc<Synthesizer>, max_streams: usize) -> Self {
+        let service = Service::new(
+            synth.spec().clone(),
+            synth.voices().info(),
+            max_streams,
+            synth.settings().limits,
+            Arc::clone(synth.metrics()),
+        );
+        service.set_ready(synth);
+        service
+    }
+
+    /// The synthesizer is loaded and warm.
+    pub fn set_ready(&self, synth: Arc<Synthesizer>) {
+        let _ = self.synth.set(synth);
+    }
+
+    /// The synthesizer, or [`Error::NotReady`] while it loads.
+    pub fn synth(&self) -> Result<&Arc<Synthesizer>> {
+        self.synth.get().ok_or(Error::NotReady)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.synth.get().is_some()
+    }
+
+    /// The model's facts (known before it loads).
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Every voice, with whether it speaks.
+    pub fn voices(&self) -> &[VoiceInfo] {
+        &self.voices
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The limits every request is checked against.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Most utterances at once.
+    pub fn max_streams(&self) -> usize {
+        self.max_streams
+    }
+
+    /// A slot for one utterance, or [`Error::Overloaded`] at once: when the streams running
+    /// already fill what the workers can keep playing in real time (the synthesizer's
+    /// capacity, from the learnt cost of a call), or the hard cap (`max_streams`) is
+    /// reached. Every utterance counts as one stream: an HTTP request (streamed or not), a
+    /// WebSocket session, a Wyoming synthesis. `Retry-After` says when one is expected to
+    /// end.
+    pub fn admit(&self) -> Result<Permit> {
+        let synth = self.synth()?;
+        let busy = || Error::Overloaded {
+            retry_after: synth.retry_after(),
+        };
+        let permit = Arc::clone(&self.admission)
+            .try_acquire_owned()
+            .map_err(|_| busy())?;
+        let running = self.max_streams - self.admission.available_permits() - 1;
+        if let Some(capacity) = synth.capacity()
+            && running >= capacity
+        {
+            return Err(busy());
+        }
+        Ok(Arc::new(permit))
+    }
+}

@@ -1,0 +1,184 @@
+//! Which words of the input a spoken word belongs to, so captions carry the words the user
+//! wrote: "$23.50" is one caption word spanning "twenty three dollars and fifty cents";
+//! Markdown marks and emoji, which are not spoken, get none.
+//!
+//! The normalizer is a chain of rewriting rules; rather than have every rule report what it
+//! replaced, the written and the spoken text are aligned afterwards by their words. Words
+//! that read the same on both sides (letters and digits, case folded) are anchors, matched
+//! in order as a longest common subsequence; what lies between two anchors on the written
+//! side ("$23.50", "7:15 a.m.", an URL) is one caption word, spoken as whatever lies between
+//! them on the spoken side. A written word with nothing spoken for it gets no caption.
+
+use std::ops::Range;
+
+/// A caption word: a byte range of the written text.
+pub type Span = Range<usize>;
+
+/// A word of a text, with its byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub range: Range<usize>,
+    /// Its letters and digits, lower case: what must match for an anchor.
+    pub key: String,
+}
+
+/// The whitespace-separated words of `text`.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push(Word {
+                    range: s..i,
+                    key: key(&text[s..i]),
+                });
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn key(word: &str) -> String {
+    word.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// For each word of `spoken` (the normalized text), the caption word of `written` it
+/// belongs to (an index into the returned spans), and the caption words in order. Spoken
+/// words with no written counterpart (none in practice: every spoken word comes from
+/// something written) join the caption word before them.
+pub fn align(written: &str, spoken: &str) -> (Vec<Option<usize>>, Vec<Span>) {
+    let w = words(written);
+    let s = words(spoken);
+    let anchors = common_subsequence(&w, &s);
+    let mut captions: Vec<Span> = Vec::new();
+    let mut of_spoken: Vec<Option<usize>> = vec![None; s.len()];
+    let (mut wi, mut si) = (0, 0);
+    // Each anchor closes the gap before it; a sentinel closes the last one.
+    for (aw, asp) in anchors
+        .iter()
+        .copied()
+        .chain(std::iter::once((w.len(), s.len())))
+    {
+        // The gap: written words wi..aw, spoken words si..asp.
+        if si < asp {
+            let caption = if wi < aw {
+                captions.push(w[wi].range.start..w[aw - 1].range.end);
+                Some(captions.len() - 1)
+            } else {
+                captions.len().checked_sub(1)
+            };
+            for slot in &mut of_spoken[si..asp] {
+                *slot = caption;
+            }
+        }
+        if aw < w.len() && asp < s.len() {
+            captions.push(w[aw].range.clone());
+            of_spoken[asp] = Some(captions.len() - 1);
+        }
+        wi = aw + 1;
+        si = asp + 1;
+    }
+    (of_spoken, captions)
+}
+
+/// Pairs (written index, spoken index) of words with equal, non-empty keys, as many as can
+/// be matched in order. Texts are a segment long (at most a few hundred words), so the
+/// quadratic table is small.
+fn common_subsequence(w: &[Word], s: &[Word]) -> Vec<(usize, usize)> {
+    let (n, m) = (w.len(), s.len());
+    let mut table = vec![0u32; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            table[at(i, j)] = if !w[i].key.is_empty() && w[i].key == s[j].key {
+                table[at(i + 1, j + 1)] + 1
+            } else {
+                table[at(i + 1, j)].max(table[at(i, j + 1)])
+            };
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if !w[i].key.is_empty() && w[i].key == s[j].key {
+            pairs.push((i, j));
+            i += 1;
+            j += 1;
+        } else if table[at(i + 1, j)] >= table[at(i, j + 1)] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The caption word of each spoken word, as text.
+    fn captions_of(written: &str, spoken: &str) -> Vec<(String, String)> {
+        let (of_spoken, captions) = align(written, spoken);
+        words(spoken)
+            .iter()
+            .zip(&of_spoken)
+            .map(|(w, c)| {
+                (
+                    spoken[w.range.clone()].to_owned(),
+                    c.map_or(String::new(), |c| written[captions[c].clone()].to_owned()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rewritten_words_belong_to_what_was_written() {
+        let written = "Your total is $23.50, due by 7:15 a.m. on March 14.";
+        let spoken = "Your total is twenty three dollars and fifty cents, due by seven fifteen A M on March fourteenth.";
+        let got = captions_of(written, spoken);
+        let caption = |word: &str| {
+            got.iter()
+                .find(|(w, _)| w == word)
+                .map(|(_, c)| c.as_str())
+                .unwrap_or("?")
+        };
+        assert_eq!(caption("Your"), "Your");
+        assert_eq!(caption("twenty"), "$23.50,");
+        assert_eq!(caption("cents,"), "$23.50,");
+        assert_eq!(caption("seven"), "7:15 a.m.");
+        assert_eq!(caption("M"), "7:15 a.m.");
+        assert_eq!(caption("March"), "March");
+        assert_eq!(caption("fourteenth."), "14.");
+        // One caption word per written word or group, in order, no repeats.
+        let (_, captions) = align(written, spoken);
+        assert!(captions.windows(2).all(|p| p[0].end <= p[1].start));
+    }
+
+    #[test]
+    fn what_is_not_spoken_gets_no_caption() {
+        let written = "**Note:** it works 😀 — really!";
+        let spoken = "Note: it works, really!";
+        let (of_spoken, captions) = align(written, spoken);
+        let texts: Vec<&str> = captions.iter().map(|c| &written[c.clone()]).collect();
+        assert_eq!(texts, vec!["**Note:**", "it", "works", "really!"]);
+        assert!(of_spoken.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn symbols_read_as_words_are_their_own_caption() {
+        let (of_spoken, captions) = align("salt & pepper", "salt and pepper");
+        assert_eq!(of_spoken, vec![Some(0), Some(1), Some(2)]);
+        assert_eq!(captions, vec![0..4, 5..6, 7..13]);
+    }
+}

@@ -1,0 +1,732 @@
+//! Japanese G2P: text (kanji, kana, numbers, Latin, full- and half-width forms) → the phoneme
+//! symbols Kokoro v1.0's Japanese voices were trained on.
+//!
+//! Kokoro v1.0 was trained on misaki's Japanese front end in its default (`cutlet`) mode:
+//! MeCab readings, one word per morpheme with a space between words, kana spelled in IPA-like
+//! symbols (misaki/cutlet.py). The same is done here:
+//!
+//! 1. [`normalize`]: NFKC and the rewrites number reading needs (¥1,500 → 1,500円, 7:15 →
+//!    7時15分, 2025/3/14 → 2025年3月14日, 5km → 5キロメートル).
+//! 2. The text is cut into Latin runs (read by the caller's English G2P, inserted as they
+//!    come), punctuation (kept as misaki keeps it, for pauses and intonation) and Japanese runs.
+//! 3. A Japanese run is analysed by vibrato (a MeCab-compatible analyser) over NAIST-jdic, the
+//!    dictionary OpenJTalk's is built from, and its morphemes go through jpreprocess's port of
+//!    OpenJTalk's NJD rules: numbers with their counters (3本 サンボン, 1人 ヒトリ, 20日
+//!    ハツカ, 1,500円 センゴヒャクエン), readings of kana-only words. The readings spell long
+//!    vowels with ー and the particles は, へ as ワ, エ, as spoken.
+//! 4. [`kana`]: each word's reading → symbols by misaki's rules, and words are joined as
+//!    misaki joins them (a space between words, none around a glottal stop ʔ, punctuation
+//!    attached to the word before it).
+//!
+//! Where this differs from misaki: readings come from NAIST-jdic and OpenJTalk's rules instead
+//! of UniDic (misaki reads 3本 "saɴ poɴ" and 1,500円 "iʨi, ɡoçakɯ eɴ"; this reads "saɴ boɴ",
+//! "seŋɡoçakɯ eɴ"), the digits of one number form one word, Latin words are read by the
+//! English G2P instead of being passed through as letters, and brackets misaki turns into « »
+//! or [ ] (not in Kokoro's vocabulary) are dropped.
+//!
+//! Data, in the directory given to [`Japanese::load`] (`assets/ja`, placed by `make assets`):
+//! `naist-jdic.dic`, a vibrato dictionary that tools/ja-dict compiles from Debian's
+//! `mecab-naist-jdic-eucjp` (NAIST-jdic 0.6.3b, BSD-3-Clause), and `ja_words.txt`, misaki's
+//! list of words whose morphemes it writes together (PyPI misaki 0.9.4, Apache-2.0).
+//! Loading both takes about half a second and adds about 80 MB (65 the dictionary).
+//!
+//! Every step is linear in the input: the analyser's lattice is linear in its input, and runs
+//! longer than [`MAX_RUN`] characters are cut before analysis (NJD's rules, written for
+//! sentences, are not all linear). Characters nothing can read (emoji, rare kanji the
+//! dictionary lacks, stray combining marks) are skipped.
+
+mod kana;
+mod normalize;
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use jpreprocess_core::pronunciation::MoraEnum;
+use jpreprocess_core::word_entry::WordEntry;
+use jpreprocess_njd::NJD;
+
+use crate::{Error, Result};
+
+/// The compiled dictionary's file name inside the directory given to [`Japanese::load`].
+pub const DICTIONARY: &str = "naist-jdic.dic";
+
+/// misaki's word list (misaki/data/ja_words.txt), beside the dictionary.
+pub const WORD_LIST: &str = "ja_words.txt";
+
+/// Longest Japanese run (in characters) analysed at once; longer runs are cut, preferably
+/// where a word is likely to start. Sentences are far shorter; this bounds garbage.
+const MAX_RUN: usize = 128;
+
+/// The Japanese G2P: the analyser's dictionary and the normalizer's rules.
+pub struct Japanese {
+    tokenizer: vibrato::Tokenizer,
+    rules: normalize::Rules,
+    /// misaki's list of words whose morphemes are written without spaces between them.
+    word_list: HashSet<String>,
+    /// The longest listed word, in characters.
+    longest_word: usize,
+}
+
+impl Japanese {
+    /// Loads the dictionary `naist-jdic.dic` from `dir` (placed by `make assets`).
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join(DICTIONARY);
+        let file = File::open(&path).map_err(|e| {
+            Error::Asset(format!(
+                "Japanese dictionary {}: {e} (run `make assets` to build it)",
+                path.display()
+            ))
+        })?;
+        let dict = vibrato::Dictionary::read(BufReader::new(file)).map_err(|e| {
+            Error::Asset(format!(
+                "Japanese dictionary {} is unreadable: {e} (run `make assets` to rebuild it)",
+                path.display()
+            ))
+        })?;
+        let list = dir.join(WORD_LIST);
+        let word_list: HashSet<String> = std::fs::read_to_string(&list)
+            .map_err(|e| {
+                Error::Asset(format!(
+                    "Japanese word list {}: {e} (run `make assets` to fetch it)",
+                    list.display()
+                ))
+            })?
+            .lines()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let longest_word = word_list
+            .iter()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            tokenizer: vibrato::Tokenizer::new(dict),
+            rules: normalize::Rules::new(),
+            word_list,
+            longest_word,
+        })
+    }
+
+    /// One sentence or clause of Japanese text → phonemes in Kokoro v1.0's symbols (only
+    /// symbols of vocab.json), punctuation kept as misaki keeps it. `latin` phonemizes a run
+    /// of Latin-script text (English G2P), its result inserted as is.
+    pub fn phonemize(&self, text: &str, latin: &dyn Fn(&str) -> Result<String>) -> Result<String> {
+        let text = self.rules.normalize(text);
+        let mut words = Words::default();
+        let mut worker = self.tokenizer.new_worker();
+        for piece in pieces(&text) {
+            match piece {
+                Piece::Latin(s) => words.word(latin(s)?.trim()),
+                Piece::Punct(p) => words.punct(p),
+                Piece::Break => {}
+                Piece::Japanese(s) => {
+                    for run in runs(s) {
+                        self.analyse(&mut worker, run, &mut words);
+                    }
+                }
+            }
+        }
+        Ok(words.finish())
+    }
+
+    /// Readings of one Japanese run (no Latin, punctuation or spaces), as words.
+    fn analyse(
+        &self,
+        worker: &mut vibrato::tokenizer::worker::Worker<'_>,
+        run: &str,
+        words: &mut Words,
+    ) {
+        // The dictionary spells digits and symbols in full width, as OpenJTalk feeds it.
+        let wide: String = run.chars().map(full_width).collect();
+        worker.reset_sentence(&wide);
+        worker.tokenize();
+        let tokens = worker
+            .token_iter()
+            .map(|t| (t.surface().to_owned(), entry(t.feature())));
+        // (String, WordEntry) tokens cannot fail to give their entry.
+        let Ok(mut njd) = NJD::from_tokens(tokens) else {
+            return;
+        };
+        njd.preprocess();
+        // Morphemes with their readings; None where a silent one (a symbol) stood.
+        let mut units: Vec<Option<Unit>> = Vec::with_capacity(njd.nodes.len());
+        for node in &njd.nodes {
+            let mut reading = Vec::new();
+            for mora in node.get_pron().moras() {
+                if matches!(mora.mora_enum, MoraEnum::Question | MoraEnum::Touten) {
+                    continue;
+                }
+                // Display gives the kana, with ’ after a devoiced mora (not a sound of its own).
+                reading.extend(
+                    mora.to_string()
+                        .chars()
+                        .filter(|&c| c != '’')
+                        .map(kana::to_hiragana),
+                );
+            }
+            if reading.is_empty() {
+                units.push(None);
+                continue;
+            }
+            kana::lengthen(&mut reading);
+            let number = node.get_pos().is_kazu();
+            match units.last_mut() {
+                // The parts OpenJTalk splits a number into (二 千 二十 五) are one word, and
+                // a reading that starts with ー lengthens the word before (ましょ|う → ましょー).
+                Some(Some(last)) if (number && last.number) || reading[0] == 'ー' => {
+                    last.surface.push_str(node.get_string());
+                    last.reading.extend(reading);
+                }
+                _ => units.push(Some(Unit {
+                    surface: node.get_string().to_owned(),
+                    reading,
+                    number,
+                })),
+            }
+        }
+        self.group(units, words);
+    }
+
+    /// Morphemes → words: misaki joins consecutive morphemes that spell a word of its list
+    /// (`Cutlet._romaji_tokens`: the longest such run from each morpheme, まし|た → ました).
+    fn group(&self, units: Vec<Option<Unit>>, words: &mut Words) {
+        let mut i = 0;
+        while i < units.len() {
+            let Some(first) = &units[i] else {
+                i += 1;
+                continue;
+            };
+            // The longest run units[i..j] whose surfaces spell a listed word; the length bound
+            // keeps this linear.
+            let mut spelled = String::new();
+            let mut spelled_chars = 0;
+            let mut end = i + 1;
+            for (k, unit) in units.iter().enumerate().skip(i) {
+                let Some(unit) = unit else { break };
+                spelled.push_str(&unit.surface);
+                spelled_chars += unit.surface.chars().count();
+                if spelled_chars > self.longest_word {
+                    break;
+                }
+                if k > i && self.word_list.contains(spelled.as_str()) {
+                    end = k + 1;
+                }
+            }
+            let mut reading = first.reading.clone();
+            for unit in units[i + 1..end].iter().flatten() {
+                reading.extend_from_slice(&unit.reading);
+            }
+            words.reading(&reading);
+            i = end;
+        }
+    }
+}
+
+/// A morpheme (or a whole number) and its reading in hiragana.
+struct Unit {
+    surface: String,
+    reading: Vec<char>,
+    number: bool,
+}
+
+/// A dictionary entry from a token's features as `make assets` compiled them: four POS
+/// fields, conjugation type and form, reading, pronunciation. An entry jpreprocess cannot
+/// parse keeps its POS and loses its reading (a kana surface is still read from its kana).
+fn entry(feature: &str) -> WordEntry {
+    let f: Vec<&str> = feature.split(',').collect();
+    let field = |i: usize| f.get(i).copied().unwrap_or("*");
+    let mut details = [
+        field(0),
+        field(1),
+        field(2),
+        field(3),
+        field(4),
+        field(5),
+        "*",
+        field(6),
+        field(7),
+        "*",
+        "*",
+        "*",
+    ];
+    WordEntry::load(&details)
+        .or_else(|_| {
+            details[7] = "*";
+            details[8] = "*";
+            WordEntry::load(&details)
+        })
+        .unwrap_or_default()
+}
+
+/// ASCII → full width (OpenJTalk's `text2mecab`), so digits and symbols meet their entries.
+fn full_width(c: char) -> char {
+    match c {
+        '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// A piece of normalized text.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    /// Latin-script words (with apostrophes, hyphens, periods, ampersands and single spaces
+    /// inside): the English G2P reads them. Digits are not part of them: iPhone 15 and A4
+    /// are read with Japanese numbers, as a Japanese speaker reads them.
+    Latin(&'a str),
+    /// Punctuation, as misaki writes it.
+    Punct(Punct),
+    /// Kanji, kana, digits and everything else the analyser reads (or skips).
+    Japanese(&'a str),
+    /// A space or a bracket: ends a Japanese run, says nothing.
+    Break,
+}
+
+/// misaki's punctuation, by how it joins the words around it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Punct {
+    /// Attaches to the word before, a space after: . , ? ! : ”
+    Close(char),
+    /// A space before, attaches to the word after: “
+    Open(char),
+    /// Stands alone between spaces: — ; " and runs of dots.
+    Alone(&'static str),
+}
+
+/// What a punctuation character is, if it is one (after NFKC).
+fn punct(c: char) -> Option<Punct> {
+    Some(match c {
+        '。' | '.' => Punct::Close('.'),
+        '、' | ',' => Punct::Close(','),
+        '?' => Punct::Close('?'),
+        '!' => Punct::Close('!'),
+        ':' => Punct::Close(':'),
+        '「' | '『' | '“' | '«' | '〝' => Punct::Open('“'),
+        '」' | '』' | '”' | '»' | '〟' => Punct::Close('”'),
+        ';' => Punct::Alone(";"),
+        '"' => Punct::Alone("\""),
+        '〜' | '~' | '—' | '―' | '–' => Punct::Alone("—"),
+        _ => return None,
+    })
+}
+
+/// Spaces and the brackets misaki writes as « » or [ ] (not in Kokoro's vocabulary): a
+/// break between words.
+fn is_break(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '(' | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '【'
+                | '】'
+                | '〈'
+                | '〉'
+                | '《'
+                | '》'
+                | '〔'
+                | '〕'
+                | '・'
+        )
+}
+
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (('\u{C0}'..='\u{24F}').contains(&c) && c.is_alphabetic())
+        || ('\u{1E00}'..='\u{1EFF}').contains(&c)
+}
+
+/// Cuts normalized text into pieces, in one pass.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let byte = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
+    let mut out = Vec::new();
+    let mut japanese_start: Option<usize> = None;
+    let mut i = 0;
+    while let Some(c) = at(i) {
+        let digit_sep = matches!(c, ',' | '.')
+            && i > 0
+            && at(i - 1).is_some_and(|p| p.is_ascii_digit())
+            && at(i + 1).is_some_and(|n| n.is_ascii_digit());
+        let kind = if is_latin_letter(c) {
+            Some(Piece::Latin(""))
+        } else if digit_sep {
+            None
+        } else if c == '.' && at(i + 1) == Some('.') {
+            Some(Piece::Punct(Punct::Alone("")))
+        } else if let Some(p) = punct(c) {
+            Some(Piece::Punct(p))
+        } else if is_break(c) {
+            Some(Piece::Break)
+        } else {
+            None
+        };
+        let Some(kind) = kind else {
+            japanese_start.get_or_insert(i);
+            i += 1;
+            continue;
+        };
+        if let Some(s) = japanese_start.take() {
+            out.push(Piece::Japanese(&text[byte(s)..byte(i)]));
+        }
+        match kind {
+            Piece::Latin(_) => {
+                let start = i;
+                i += 1;
+                while let Some(c) = at(i) {
+                    let next_letter = at(i + 1).is_some_and(is_latin_letter);
+                    let joins = is_latin_letter(c)
+                        || (matches!(c, '\'' | '’' | '-' | '.' | '&' | ' ') && next_letter);
+                    if !joins {
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push(Piece::Latin(&text[byte(start)..byte(i)]));
+            }
+            Piece::Punct(Punct::Alone("")) => {
+                // A run of dots ("...", NFKC's form of …) stands as misaki writes it.
+                let start = i;
+                while at(i) == Some('.') {
+                    i += 1;
+                }
+                let dots = &text[byte(start)..byte(i)];
+                out.push(Piece::Punct(Punct::Alone(if dots.len() == 2 {
+                    ".."
+                } else {
+                    "..."
+                })));
+            }
+            kind => {
+                out.push(kind);
+                i += 1;
+            }
+        }
+    }
+    if let Some(s) = japanese_start {
+        out.push(Piece::Japanese(&text[byte(s)..]));
+    }
+    out
+}
+
+/// Cuts a Japanese piece into runs of at most [`MAX_RUN`] characters, each cut where a word
+/// likely starts: after hiragana (particles, endings) before anything else, else at any change
+/// of script, else anywhere.
+fn runs(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while rest.chars().nth(MAX_RUN).is_some() {
+        let bytes: Vec<(usize, char)> = rest.char_indices().take(MAX_RUN + 1).collect();
+        let cut = (1..=MAX_RUN)
+            .rev()
+            .find(|&k| is_hiragana(bytes[k - 1].1) && !is_hiragana(bytes[k].1))
+            .or_else(|| {
+                (1..=MAX_RUN)
+                    .rev()
+                    .find(|&k| script(bytes[k - 1].1) != script(bytes[k].1))
+            })
+            .unwrap_or(MAX_RUN);
+        let (head, tail) = rest.split_at(bytes[cut].0);
+        out.push(head);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+fn is_hiragana(c: char) -> bool {
+    ('\u{3041}'..='\u{309F}').contains(&c)
+}
+
+/// A coarse script class, for cutting long runs.
+fn script(c: char) -> u8 {
+    match c {
+        '\u{3041}'..='\u{309F}' => 0,
+        '\u{30A0}'..='\u{30FF}' => 1,
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々' => 2,
+        '0'..='9' => 3,
+        _ => 4,
+    }
+}
+
+/// The words of a sentence, joined as misaki's cutlet mode joins them.
+#[derive(Default)]
+struct Words {
+    /// (symbols, a space follows)
+    tokens: Vec<(String, bool)>,
+}
+
+impl Words {
+    /// A word from its reading (hiragana).
+    fn reading(&mut self, reading: &[char]) {
+        let mut symbols = String::new();
+        kana::push_word(reading, &mut symbols);
+        self.push(symbols, true);
+    }
+
+    /// A word already in symbols (the Latin callback's).
+    fn word(&mut self, symbols: &str) {
+        self.push(symbols.to_owned(), true);
+    }
+
+    fn push(&mut self, symbols: String, space: bool) {
+        if !symbols.is_empty() {
+            self.tokens.push((symbols, space));
+        }
+    }
+
+    fn punct(&mut self, p: Punct) {
+        match p {
+            Punct::Close(c) => {
+                if let Some(last) = self.tokens.last_mut() {
+                    last.1 = false;
+                }
+                self.tokens.push((c.to_string(), true));
+            }
+            Punct::Open(c) => {
+                if let Some(last) = self.tokens.last_mut() {
+                    last.1 = true;
+                }
+                self.tokens.push((c.to_string(), false));
+            }
+            Punct::Alone(s) => self.tokens.push((s.to_owned(), true)),
+        }
+    }
+
+    /// The sentence: tokens joined, spaces single, none at the ends; no space before a
+    /// glottal stop unless punctuation precedes, none after one unless an opening quote
+    /// follows (misaki: `iʔ te` → `iʔte`).
+    fn finish(self) -> String {
+        let mut joined = String::new();
+        for (symbols, space) in &self.tokens {
+            joined.push_str(symbols);
+            if *space {
+                joined.push(' ');
+            }
+        }
+        let chars: Vec<char> = joined
+            .split_whitespace()
+            .flat_map(|w| w.chars().chain([' ']))
+            .collect();
+        let mut out = String::with_capacity(joined.len());
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+                let next = chars.get(i + 1).copied();
+                let Some(next) = next else { break };
+                let before_stop = next == 'ʔ' && !prev.is_some_and(|p| "!\",.:;?»—…”".contains(p));
+                let after_stop = prev == Some('ʔ') && !"\"«“".contains(next);
+                if before_stop || after_stop {
+                    continue;
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::sync::OnceLock;
+
+    use super::*;
+
+    /// Kokoro v1.0's 114 symbols (vocab.json).
+    const VOCAB: &str = ";:,.!?—…\"()“” \u{303}ʣʥʦʨᵝꭧAIOQSTWYᵊabcdefhijklmnopqrstuvwxyzɑɐɒæβɔɕçɖðʤəɚɛɜɟɡɥɨɪʝɯɰŋɳɲɴøɸθœɹɾɻʁɽʂʃʈʧʊʋʌɣɤχʎʒʔˈˌːʰʲ↓→↗↘ᵻ";
+
+    fn japanese() -> &'static Japanese {
+        static JA: OnceLock<Japanese> = OnceLock::new();
+        JA.get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ja");
+            match Japanese::load(&dir) {
+                Ok(ja) => ja,
+                Err(e) => {
+                    panic!("{e}\nthe Japanese G2P tests need its dictionary: run `make assets`")
+                }
+            }
+        })
+    }
+
+    /// Phonemes, with Latin runs read as «run» (the callback's word, not a real reading).
+    fn ph(text: &str) -> String {
+        let out = japanese()
+            .phonemize(text, &|s| Ok(format!("«{s}»")))
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let symbols = out.replace(['«', '»'], "");
+        if let Some(c) = symbols
+            .chars()
+            .find(|&c| !VOCAB.contains(c) && !c.is_ascii_alphabetic())
+        {
+            panic!("{text:?} → {out:?}: {c:?} is not one of Kokoro's symbols");
+        }
+        out
+    }
+
+    #[test]
+    fn sentences_read_as_misaki_reads_them() {
+        // misaki 0.9.4 (cutlet mode) gives the same for these.
+        assert_eq!(ph("今日は良い天気ですね。"), "kʲoː βa joi teŋkʲi desɨ ne.");
+        assert_eq!(
+            ph("コーヒーを飲みながら、新宿駅で待っています。"),
+            "koːçiː o nomʲi naɡaɾa, ɕiɲʥɨkɯ ekʲi de maʔte imasɨ."
+        );
+    }
+
+    #[test]
+    fn particles_as_spoken() {
+        assert_eq!(ph("私は東京へ行きます"), "βataɕi βa toːkʲoː e ikʲimasɨ");
+        assert_eq!(ph("本を読む"), "hoɴ o jomɯ");
+    }
+
+    #[test]
+    fn long_vowels() {
+        assert_eq!(ph("東京"), "toːkʲoː");
+        assert_eq!(ph("先生"), "seɴseː");
+        assert_eq!(ph("新しい"), "ataɾaɕiː");
+        // A reading that starts with ー lengthens the word before it.
+        assert_eq!(ph("始めましょう"), "haʥime maɕoː");
+    }
+
+    #[test]
+    fn sokuon_and_moraic_n() {
+        assert_eq!(ph("行って"), "iʔte");
+        assert_eq!(ph("学校へ行った。"), "ɡaʔkoː e iʔta.");
+        assert_eq!(ph("新聞"), "ɕimbɯɴ");
+        assert_eq!(ph("天気"), "teŋkʲi");
+        assert_eq!(ph("本を"), "hoɴ o");
+    }
+
+    #[test]
+    fn numbers_with_counters() {
+        assert_eq!(ph("3本"), "saɴ boɴ");
+        assert_eq!(ph("1本"), "iʔpoɴ");
+        assert_eq!(ph("6分"), "ɾoʔpɯɴ");
+        assert_eq!(ph("1人"), "çitoɾʲi");
+        assert_eq!(ph("2人"), "ɸɯtaɾʲi");
+        assert_eq!(ph("20日"), "haʦɨka");
+        assert_eq!(ph("2つ"), "ɸɯtaʦɨ");
+        assert_eq!(ph("3日以内"), "mʲiʔka inai");
+    }
+
+    #[test]
+    fn dates_times_prices() {
+        let date = "ɲiseɲɲiʥɨːɡo neɴ saŋɡaʦɨ ʥɨːjoʔka";
+        assert_eq!(ph("2025年3月14日"), date);
+        assert_eq!(ph("2025/3/14"), date);
+        // 七時 is one word of misaki's list.
+        assert_eq!(ph("7時15分"), "ɕiʨiʥi ʥɨːɡo ɸɯɴ");
+        assert_eq!(ph("7:15"), "ɕiʨiʥi ʥɨːɡo ɸɯɴ");
+        assert_eq!(ph("1,500円"), "seŋɡoçakɯ eɴ");
+        assert_eq!(ph("¥1,500"), "seŋɡoçakɯ eɴ");
+        assert_eq!(ph("￥１，５００"), "seŋɡoçakɯ eɴ");
+        assert_eq!(ph("50%"), "ɡoʥɨʔpaːsento");
+    }
+
+    #[test]
+    fn width_forms_fold() {
+        assert_eq!(ph("ｶﾀｶﾅ"), "katakana");
+        assert_eq!(ph("１２３"), ph("123"));
+        assert_eq!(ph("ＡＢＣ"), "«ABC»");
+    }
+
+    #[test]
+    fn latin_goes_to_the_callback() {
+        let seen = RefCell::new(Vec::new());
+        let latin = |s: &str| {
+            seen.borrow_mut().push(s.to_owned());
+            Ok("ˈaɪfˌoʊn".to_owned())
+        };
+        let out = japanese().phonemize("新しいiPhoneは、Google Mapsで", &latin);
+        assert_eq!(
+            out.ok().as_deref(),
+            Some("ataɾaɕiː ˈaɪfˌoʊn βa, ˈaɪfˌoʊn de")
+        );
+        assert_eq!(*seen.borrow(), ["iPhone", "Google Maps"]);
+        // Digits stay Japanese; the callback's error is the caller's error.
+        assert_eq!(ph("iPhone 15"), "«iPhone» ʥɨːɡo");
+        let failing = |_: &str| Err(Error::Phonemize("no English".into()));
+        assert!(japanese().phonemize("Appleの", &failing).is_err());
+    }
+
+    #[test]
+    fn punctuation_as_misaki_keeps_it() {
+        assert_eq!(ph("「はい」と言った。"), "“hai” to iʔta.");
+        assert_eq!(ph("本当？！"), "hontoː?!");
+        assert_eq!(ph("ええ…そう"), "eː ... soː");
+        assert_eq!(ph("東京・大阪"), "toːkʲoː oːsaka");
+        assert_eq!(ph("（注）これ"), "ʨɨː koɾe");
+        assert_eq!(ph("A～Z"), "«A» — «Z»");
+    }
+
+    #[test]
+    fn garbage_is_skipped_never_a_panic() {
+        assert_eq!(ph("😀楽しい！"), "tanoɕiː!");
+        assert_eq!(ph(""), "");
+        assert_eq!(ph("\u{301}\u{302}\u{3099}"), "");
+        // A kanji the dictionary lacks is skipped; the rest is read.
+        assert_eq!(ph("𠮷野家で"), "noja de");
+        for garbage in [
+            "😀".repeat(10_000),
+            "漢".repeat(10_000),
+            "ア".repeat(10_000),
+            "1".repeat(10_000),
+            "1,".repeat(5_000),
+            "っんー".repeat(3_000),
+            "\u{301}".repeat(10_000),
+            "a".repeat(10_000),
+            "。「".repeat(5_000),
+            (0..10_000u32)
+                .filter_map(|i| char::from_u32(0x3000 + i * 7 % 0x7000))
+                .collect(),
+        ] {
+            ph(&garbage);
+        }
+    }
+
+    #[test]
+    fn pieces_split_latin_punctuation_and_japanese() {
+        // (after NFKC, which spells … as ...)
+        let p = pieces("新しいiPhone 15は、U.S.A.で1,500円...");
+        assert_eq!(
+            p,
+            [
+                Piece::Japanese("新しい"),
+                Piece::Latin("iPhone"),
+                Piece::Break,
+                Piece::Japanese("15は"),
+                Piece::Punct(Punct::Close(',')),
+                Piece::Latin("U.S.A"),
+                Piece::Punct(Punct::Close('.')),
+                Piece::Japanese("で1,500円"),
+                Piece::Punct(Punct::Alone("...")),
+            ]
+        );
+    }
+
+    #[test]
+    fn long_runs_are_cut_where_words_start() {
+        let s = "日本語のテキスト".repeat(40);
+        let r = runs(&s);
+        assert!(r.iter().all(|run| run.chars().count() <= MAX_RUN));
+        assert_eq!(r.concat(), s);
+        // Cut after the particle の, before テキスト.
+        assert!(r[0].ends_with('の'));
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Japanese>();
+    }
+}

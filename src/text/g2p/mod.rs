@@ -1,0 +1,164 @@
+//! Grapheme-to-phoneme: each language's route comes from the language table — misaki for
+//! English ([`misaki`], espeak-ng for the words it does not know), espeak-ng for Spanish,
+//! French, Italian, Brazilian Portuguese and Hindi ([`espeak`]), a morphological analyser
+//! for Japanese ([`ja`]), a word segmenter and pinyin readings for Mandarin ([`zh`]).
+//! Latin-script words inside Japanese and Mandarin text are read by the English G2P.
+//!
+//! misaki is the G2P Kokoro was trained with; it is POS-aware (heteronyms such as "read" and
+//! "record") and keeps punctuation, which Kokoro uses for pauses and intonation. espeak-ng's
+//! IPA is mapped onto Kokoro's symbols before it joins misaki's output or is used alone.
+
+pub mod espeak;
+mod espeak_ffi;
+pub mod ja;
+pub mod misaki;
+pub mod zh;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use crate::language::{G2pRoute, Language};
+use crate::{Error, Result};
+
+/// Where the G2P's data files are (`make assets` puts them at the defaults).
+#[derive(Debug, Clone)]
+pub struct G2pConfig {
+    /// The Japanese dictionary and word list.
+    pub japanese: PathBuf,
+    /// Mandarin's phrase readings.
+    pub mandarin: PathBuf,
+}
+
+impl Default for G2pConfig {
+    fn default() -> Self {
+        G2pConfig {
+            japanese: PathBuf::from("assets/ja"),
+            mandarin: PathBuf::from("assets/zh"),
+        }
+    }
+}
+
+/// Every G2P, shared by all requests (it is `Sync`); each loads what it needs on first use.
+pub struct Phonemizer {
+    english: misaki::English,
+    config: G2pConfig,
+    /// Loaded on the first Japanese request (about 0.5 s and 80 MB); a failure is kept and
+    /// reported to every Japanese request.
+    japanese: OnceLock<std::result::Result<ja::Japanese, String>>,
+    /// Loaded on the first Mandarin request (about 0.3 s and 43 MB), likewise.
+    mandarin: OnceLock<std::result::Result<zh::Mandarin, String>>,
+}
+
+impl Phonemizer {
+    /// Builds the American English lexicon now (the others load on first use).
+    pub fn new(config: G2pConfig) -> Self {
+        Phonemizer {
+            english: misaki::English::new(),
+            config,
+            japanese: OnceLock::new(),
+            mandarin: OnceLock::new(),
+        }
+    }
+
+    /// Phonemes for one sentence or clause, punctuation kept. May contain symbols outside
+    /// the model's vocabulary (`❓` for a word nothing could read): the vocabulary drops
+    /// them.
+    pub fn phonemize(&self, text: &str, lang: Language) -> Result<String> {
+        match lang.row().g2p {
+            G2pRoute::Misaki { british } => self.english.phonemize(text, british),
+            G2pRoute::Espeak { voice } => espeak::sentence(text, voice, lang.row().script),
+            G2pRoute::Japanese => {
+                let japanese = self
+                    .japanese
+                    .get_or_init(|| {
+                        tracing::info!("loading the Japanese dictionary (first Japanese request)");
+                        ja::Japanese::load(&self.config.japanese).map_err(|e| e.to_string())
+                    })
+                    .as_ref()
+                    .map_err(|e| Error::Asset(e.clone()))?;
+                japanese.phonemize(text, &|latin| self.english.phonemize(latin, false))
+            }
+            G2pRoute::Mandarin => {
+                let mandarin = self
+                    .mandarin
+                    .get_or_init(|| {
+                        tracing::info!("loading the Mandarin tables (first Mandarin request)");
+                        zh::Mandarin::load(&self.config.mandarin).map_err(|e| e.to_string())
+                    })
+                    .as_ref()
+                    .map_err(|e| Error::Asset(e.clone()))?;
+                mandarin.phonemize(text, &|latin| self.english.phonemize(latin, false))
+            }
+            G2pRoute::Unavailable => Err(Error::UnsupportedLanguage {
+                language: lang.row().name,
+                param: "voice",
+            }),
+        }
+    }
+}
+
+impl Default for Phonemizer {
+    fn default() -> Self {
+        Self::new(G2pConfig::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heteronyms_follow_context() -> Result<()> {
+        let p = Phonemizer::default();
+        let ph = p.phonemize("They record a record.", Language::EnUs)?;
+        assert!(ph.contains("ɹəkˈɔɹd") && ph.contains("ɹˈɛkəɹd"), "{ph}");
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_words_go_through_espeak() -> Result<()> {
+        let p = Phonemizer::default();
+        let ph = p.phonemize("The zorblaxian fleet.", Language::EnUs)?;
+        assert!(!ph.contains('❓'), "{ph}");
+        assert!(ph.contains('z'), "{ph}");
+        Ok(())
+    }
+
+    #[test]
+    fn other_languages_go_through_espeak_with_punctuation() -> Result<()> {
+        let p = Phonemizer::default();
+        let es = p.phonemize("Hola, ¿cómo estás? Tengo 23 años.", Language::Es)?;
+        assert!(
+            es.starts_with("ˈola,") && es.contains('?') && es.ends_with('.'),
+            "{es}"
+        );
+        assert!(es.contains("βˌAntitɾˈes"), "{es}");
+        let fr = p.phonemize("Un bon vin blanc.", Language::Fr)?;
+        assert!(fr.contains('\u{303}'), "{fr}");
+        let hi = p.phonemize("नमस्ते, आप कैसे हैं?", Language::Hi)?;
+        assert!(hi.contains(',') && hi.ends_with('?'), "{hi}");
+        // Symbols never reach espeak-ng; nothing speakable is no phonemes.
+        assert_eq!(p.phonemize("§ ¤ ™ ∑", Language::It)?, "");
+        Ok(())
+    }
+
+    #[test]
+    fn punctuation_is_kept() -> Result<()> {
+        let p = Phonemizer::default();
+        let ph = p.phonemize("Well, yes; no!", Language::EnUs)?;
+        assert!(
+            ph.contains(',') && ph.contains(';') && ph.contains('!'),
+            "{ph}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_route_of_the_table_answers() {
+        let p = Phonemizer::default();
+        for lang in Language::ALL {
+            let result = p.phonemize("a", lang);
+            assert_eq!(result.is_ok(), lang.speaks(), "{lang}");
+        }
+    }
+}

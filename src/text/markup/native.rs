@@ -1,0 +1,212 @@
+//! Kokoro-FastAPI's inline tags: `[pause:…]`, `[voice:…]`, `[rate:…]`, `[word](/ipa/)`.
+//!
+//! Written by hand rather than with regular expressions: each `[` is tried once against
+//! each tag shape with a bounded look-ahead (a tag's body ends at the first `]` within
+//! [`MAX_TAG`] bytes; the inline-IPA shape stops at the first bracket, slash or
+//! parenthesis, so the stretches scanned from different `[` do not overlap), which keeps the
+//! whole scan linear, and a malformed tag can be reported where it is.
+
+use super::{
+    MarkupOptions, Out, checked_pause, checked_speed, decimal, fail, pause_length, phonemes, quote,
+};
+use crate::Result;
+
+/// The longest bracket tag (`[` to `]`): room for a blend of the most voices with weights.
+const MAX_TAG: usize = 256;
+
+/// SSML elements that are never plain prose: met outside SSML they mean a switch is off.
+/// (`p`, `s`, `sub`, `audio`, `mark` are HTML too, and stay text.)
+const SSML_NAMES: &[&str] = &[
+    "speak", "break", "phoneme", "say-as", "prosody", "emphasis", "voice",
+];
+
+/// A tag read at a `[`.
+enum Tag<'a> {
+    Pause(std::time::Duration),
+    Voice(&'a str),
+    Rate(f32),
+    Phonemes { written: &'a str, phonemes: String },
+}
+
+/// Reads the tags in `text` into `out`, the text between them as [`super::Item::Text`].
+/// `pos` maps a byte of `text` to its character position in the input; `check_ssml` refuses
+/// SSML elements met here (not in SSML's own text, where they were escaped on purpose).
+pub(super) fn scan(
+    text: &str,
+    options: &MarkupOptions,
+    out: &mut Out,
+    pos: &dyn Fn(usize) -> usize,
+    check_ssml: bool,
+) -> Result<()> {
+    if !options.tags && !options.voice_tags {
+        return out.text(text, pos(0));
+    }
+    let bytes = text.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'[' || b == b'<') {
+        let at = i + offset;
+        i = at + 1;
+        if bytes[at] == b'<' {
+            if check_ssml
+                && options.tags
+                && let Some(name) = ssml_element(&text[at..])
+            {
+                let how = if options.ssml {
+                    "SSML needs the whole input inside <speak>…</speak>"
+                } else {
+                    "SSML is off; set \"ssml\": true and wrap the input in <speak>…</speak>"
+                };
+                return Err(fail(pos(at), format!("<{name}>: {how}")));
+            }
+            continue;
+        }
+        if let Some((len, tag)) = bracket(&text[at..], options, &|b| pos(at + b))? {
+            out.text(&text[run..at], pos(run))?;
+            let p = pos(at);
+            match tag {
+                Tag::Pause(length) => out.pause(length, p)?,
+                Tag::Voice(spec) => out.voice(spec, p)?,
+                Tag::Rate(factor) => out.speed(factor, p)?,
+                Tag::Phonemes { written, phonemes } => out.speech(
+                    super::Item::Phonemes {
+                        written: written.to_owned(),
+                        phonemes,
+                    },
+                    p,
+                )?,
+            }
+            i = at + len;
+            run = i;
+        }
+    }
+    out.text(&text[run..], pos(run))
+}
+
+/// The SSML element `text` (starting at `<`) opens or closes, if it is one of
+/// [`SSML_NAMES`] followed by what ends a tag's name (a space, `/` or `>`; `<breakfast` and
+/// a trailing `<break` are prose).
+fn ssml_element(text: &str) -> Option<&'static str> {
+    let rest = text.get(1..)?;
+    let rest = rest.strip_prefix('/').unwrap_or(rest).as_bytes();
+    SSML_NAMES.iter().copied().find(|name| {
+        rest.len() >= name.len()
+            && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && rest
+                .get(name.len())
+                .is_some_and(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
+    })
+}
+
+/// The tag at the start of `text` (which starts with `[`) and its length in bytes; `None`
+/// when it is no tag (plain text). `pos` maps a byte of `text` to its character position.
+fn bracket<'a>(
+    text: &'a str,
+    options: &MarkupOptions,
+    pos: &dyn Fn(usize) -> usize,
+) -> Result<Option<(usize, Tag<'a>)>> {
+    let named = |name: &str| {
+        text.get(1..1 + name.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(name))
+    };
+    let keyword = ["pause:", "voice:", "rate:"].into_iter().find(|k| named(k));
+    let Some(keyword) = keyword else {
+        return Ok(if options.tags {
+            inline_ipa(text, pos)?
+        } else {
+            None
+        });
+    };
+    let on = if keyword == "pause:" {
+        options.tags
+    } else {
+        options.voice_tags
+    };
+    if !on && !options.tags {
+        return Ok(None);
+    }
+    let Some(close) = text.bytes().take(MAX_TAG).position(|b| b == b']') else {
+        return Err(fail(
+            pos(0),
+            format!(
+                "'{}' is not closed by ']' (within {MAX_TAG} bytes)",
+                quote(text)
+            ),
+        ));
+    };
+    let tag = &text[..=close];
+    let body = text[1 + keyword.len()..close].trim();
+    if !on {
+        return Err(fail(
+            pos(0),
+            format!(
+                "'{}': voice and rate tags are off; set \"allow_voice_tags\": true to use them",
+                quote(tag)
+            ),
+        ));
+    }
+    let read = match keyword {
+        "pause:" => {
+            let Some(seconds) = pause_length(body) else {
+                return Err(fail(
+                    pos(0),
+                    format!(
+                        "'{}' is not a pause; write [pause:1.5s] or [pause:500ms]",
+                        quote(tag)
+                    ),
+                ));
+            };
+            Tag::Pause(checked_pause(seconds, tag, pos(0))?)
+        }
+        "voice:" => {
+            if let Err(e) = crate::voice::parse_blend(&body.to_ascii_lowercase()) {
+                return Err(fail(pos(0), format!("'{}': {e}", quote(tag))));
+            }
+            Tag::Voice(body)
+        }
+        _ => {
+            let Some(factor) = decimal(body) else {
+                return Err(fail(
+                    pos(0),
+                    format!("'{}' is not a rate; write [rate:1.2]", quote(tag)),
+                ));
+            };
+            Tag::Rate(checked_speed(factor, tag, pos(0))?)
+        }
+    };
+    Ok(Some((close + 1, read)))
+}
+
+/// `[word](/phonemes/)` at the start of `text`, in upstream's shape: no brackets in the word,
+/// no slash or parenthesis in the phonemes.
+fn inline_ipa<'a>(text: &'a str, pos: &dyn Fn(usize) -> usize) -> Result<Option<(usize, Tag<'a>)>> {
+    let b = text.as_bytes();
+    let Some(word_end) = b[1..]
+        .iter()
+        .position(|&c| c == b'[' || c == b']')
+        .map(|p| p + 1)
+    else {
+        return Ok(None);
+    };
+    if b[word_end] != b']' || !text[word_end + 1..].starts_with("(/") {
+        return Ok(None);
+    }
+    let start = word_end + 3;
+    let Some(slash) = b[start..]
+        .iter()
+        .position(|&c| matches!(c, b'/' | b'(' | b')'))
+        .map(|p| p + start)
+    else {
+        return Ok(None);
+    };
+    if b[slash] != b'/' || b.get(slash + 1) != Some(&b')') {
+        return Ok(None);
+    }
+    let phonemes = phonemes(&text[start..slash], pos(0))?;
+    Ok(Some((
+        slash + 2,
+        Tag::Phonemes {
+            written: text[1..word_end].trim(),
+            phonemes,
+        },
+    )))
+}

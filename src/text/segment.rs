@@ -1,0 +1,467 @@
+//! Text in pieces → segments: the places where written text can be cut before anything
+//! else reads it, found as the text arrives.
+//!
+//! A text may come whole (an HTTP request) or a few characters at a time (an LLM's words over
+//! a WebSocket, Wyoming's `synthesize-chunk`s, a pipe). Both go through this one cutter, and
+//! every cut it makes depends only on the text up to a few characters past the cut, never
+//! on how the text was split into pieces. So a text fed at any split gives the same
+//! segments as the whole text, and each segment is normalized, phonemized and spoken as
+//! soon as it is complete.
+//!
+//! Cuts, in the raw text:
+//! - after a sentence's end (`.`, `!`, `?`, `…`, with closing quotes or brackets) and the
+//!   whitespace after it, once the next sentence has begun (its first character decides:
+//!   after a full stop, only a capital, a digit, or a quote or bracket starts a sentence;
+//!   "Dr." and single initials never end one); right after `。`, `！`, `？`;
+//! - at a blank line, or a line break before or after a Markdown block (a header, a list
+//!   item, a quote, a table row, a code fence), which the normalizer reads as sentences;
+//! - for the first segment of an utterance only, when asked: after its first clause (`,`,
+//!   `;`, `:`, `—`) of at least [`MIN_FIRST_CLAUSE_WORDS`] words, so the first audio comes
+//!   early;
+//! - in a run-on text, after [`MAX_SEGMENT_CHARS`] characters: at its last clause break,
+//!   else its last space, so no segment (and no G2P call) grows without bound.
+//!
+//! A flush cuts at the end of what has arrived; the end of the input cuts there too.
+
+use super::split::ends_with_abbreviation;
+
+/// The fewest words a first clause must have before it is cut off on its own.
+pub const MIN_FIRST_CLAUSE_WORDS: usize = 2;
+/// The longest segment, in characters. About one model call's worth of phonemes, so a long
+/// sentence without punctuation is still spoken in pieces of a bounded cost.
+pub const MAX_SEGMENT_CHARS: usize = 600;
+
+const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
+/// Sentence ends of Chinese and Japanese, which no space follows.
+const WIDE_SENTENCE_ENDS: &[char] = &['。', '！', '？'];
+const CLAUSE_ENDS: &[char] = &[',', ';', ':', '—'];
+const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '»', '」', '』', '）'];
+const OPENERS: &[char] = &[
+    '"', '\'', '“', '‘', '(', '[', '«', '「', '『', '（', '¿', '¡',
+];
+
+/// How a segment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// At a sentence's end or a block's line break.
+    Sentence,
+    /// After the utterance's first clause.
+    FirstClause,
+    /// In a run-on text, at [`MAX_SEGMENT_CHARS`].
+    Long,
+    /// Where the client asked to speak what it had sent.
+    Flush,
+    /// At the end of the input.
+    End,
+}
+
+/// A piece of raw text that can be read on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub cut: Cut,
+}
+
+/// Finds segments in text that arrives in pieces.
+#[derive(Debug)]
+pub struct Segmenter {
+    /// Text received and not yet cut off.
+    pending: String,
+    /// Whether the next segment may end at its first clause.
+    first_clause: bool,
+    /// Chars of `pending` before which no cut can be found any more: each piece is scanned
+    /// once, plus the candidates still waiting for the text that decides them.
+    settled: usize,
+}
+
+/// What the text so far says about a possible cut.
+enum Decision {
+    Cut(usize),
+    No,
+    /// The characters that decide it have not arrived.
+    Undecided,
+}
+
+impl Segmenter {
+    /// `first_clause`: the first segment may end at its first clause.
+    pub fn new(first_clause: bool) -> Self {
+        Segmenter {
+            pending: String::new(),
+            first_clause,
+            settled: 0,
+        }
+    }
+
+    /// Adds a piece of text; returns the segments it completed.
+    pub fn push(&mut self, piece: &str) -> Vec<Segment> {
+        self.pending.push_str(piece);
+        let mut out = Vec::new();
+        while let Some((at, cut)) = self.find_cut() {
+            out.extend(self.cut(at, cut));
+        }
+        out
+    }
+
+    /// Cuts at the end of what has arrived (an explicit flush, or an idle gap).
+    pub fn flush(&mut self) -> Option<Segment> {
+        let len = self.pending.len();
+        self.cut(len, Cut::Flush)
+    }
+
+    /// Cuts after the last whole word that has arrived (an idle gap: the writer paused
+    /// mid-sentence; a word it is still writing waits for its end).
+    pub fn flush_words(&mut self) -> Option<Segment> {
+        let trimmed = self.pending.trim_end();
+        let cut = if trimmed.len() < self.pending.len() {
+            // It ends with whitespace: every word in it is whole.
+            self.pending.len()
+        } else {
+            trimmed.rfind(char::is_whitespace).map_or(0, |i| {
+                i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+            })
+        };
+        self.cut(cut, Cut::Flush)
+    }
+
+    /// The end of the input: whatever is left.
+    pub fn finish(mut self) -> Option<Segment> {
+        let len = self.pending.len();
+        self.cut(len, Cut::End)
+    }
+
+    /// Characters waiting for a cut.
+    pub fn pending(&self) -> &str {
+        &self.pending
+    }
+
+    fn cut(&mut self, at: usize, cut: Cut) -> Option<Segment> {
+        let rest = self.pending.split_off(at);
+        let text = std::mem::replace(&mut self.pending, rest);
+        self.settled = 0;
+        if text.trim().is_empty() {
+            return None;
+        }
+        self.first_clause = false;
+        Some(Segment { text, cut })
+    }
+
+    /// The first cut in `pending` that the text so far decides. Only the first
+    /// [`MAX_SEGMENT_CHARS`] + 1 characters are ever looked at, whether more have arrived or
+    /// not, so the answer is the same for any split of the text.
+    fn find_cut(&mut self) -> Option<(usize, Cut)> {
+        let text = self.pending.as_str();
+        let chars: Vec<(usize, char)> = text.char_indices().take(MAX_SEGMENT_CHARS + 1).collect();
+        let mut words = 0;
+        let mut in_word = false;
+        // The last clause break and space seen, for a run-on cut.
+        let mut last_clause = None;
+        let mut last_space = None;
+        let mut undecided = None;
+        for (i, &(at, c)) in chars.iter().enumerate() {
+            let alnum = c.is_alphanumeric();
+            if alnum && !in_word {
+                words += 1;
+            }
+            in_word = alnum || (in_word && matches!(c, '\'' | '’' | '-'));
+            if c.is_whitespace() && i > 0 {
+                last_space = Some(at);
+            }
+            if CLAUSE_ENDS.contains(&c) {
+                last_clause = Some(at + c.len_utf8());
+            }
+            if i == MAX_SEGMENT_CHARS {
+                let cut = last_clause.or(last_space).unwrap_or(at);
+                return Some((cut, Cut::Long));
+            }
+            if i < self.settled {
+                continue;
+            }
+            let (decision, kind) = if WIDE_SENTENCE_ENDS.contains(&c) {
+                (wide_sentence_cut(&chars, i), Cut::Sentence)
+            } else if SENTENCE_ENDS.contains(&c) {
+                (sentence_cut(text, &chars, i), Cut::Sentence)
+            } else if c == '\n' {
+                (block_cut(text, &chars, i), Cut::Sentence)
+            } else if CLAUSE_ENDS.contains(&c)
+                && self.first_clause
+                && words >= MIN_FIRST_CLAUSE_WORDS
+            {
+                (first_clause_cut(&chars, i), Cut::FirstClause)
+            } else {
+                (Decision::No, Cut::Sentence)
+            };
+            match decision {
+                Decision::Cut(at) => return Some((at, kind)),
+                Decision::Undecided => {
+                    undecided.get_or_insert(i);
+                }
+                Decision::No => {}
+            }
+        }
+        self.settled = undecided.unwrap_or(chars.len());
+        None
+    }
+}
+
+/// The index of the first char from `from` on that `skip` does not accept.
+fn skip(chars: &[(usize, char)], from: usize, skip: impl Fn(char) -> bool) -> usize {
+    let mut i = from;
+    while chars.get(i).is_some_and(|&(_, c)| skip(c)) {
+        i += 1;
+    }
+    i
+}
+
+/// After `。`, `！`, `？` (and closers): the next character starts a sentence.
+fn wide_sentence_cut(chars: &[(usize, char)], i: usize) -> Decision {
+    let end = skip(chars, i + 1, |c| {
+        CLOSERS.contains(&c) || WIDE_SENTENCE_ENDS.contains(&c)
+    });
+    match chars.get(end) {
+        Some(&(at, _)) => Decision::Cut(at),
+        None => Decision::Undecided,
+    }
+}
+
+/// A cut after the sentence end at `chars[i]`: the punctuation run and its closers,
+/// whitespace, then the start of a sentence.
+fn sentence_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
+    let after_marks = skip(chars, i, |c| SENTENCE_ENDS.contains(&c));
+    let after_closers = skip(chars, after_marks, |c| CLOSERS.contains(&c));
+    let next = skip(chars, after_closers, char::is_whitespace);
+    let Some(&(start, first)) = chars.get(next) else {
+        return Decision::Undecided;
+    };
+    if next == after_closers {
+        // No whitespace after it: "3.5", "e.g.x".
+        return Decision::No;
+    }
+    let full_stop_only = chars[i..after_marks].iter().all(|&(_, c)| c == '.');
+    if full_stop_only {
+        let begins = first.is_uppercase()
+            || first.is_ascii_digit()
+            || OPENERS.contains(&first)
+            || (first.is_alphabetic() && !first.is_lowercase());
+        if !begins || ends_with_abbreviation(&text[..chars[after_marks - 1].0 + 1]) {
+            return Decision::No;
+        }
+    }
+    Decision::Cut(start)
+}
+
+/// After the utterance's first clause: whitespace, then a word.
+fn first_clause_cut(chars: &[(usize, char)], i: usize) -> Decision {
+    let next = skip(chars, i + 1, char::is_whitespace);
+    match chars.get(next) {
+        None => Decision::Undecided,
+        Some(&(at, c)) if next > i + 1 && c.is_alphanumeric() => Decision::Cut(at),
+        Some(_) => Decision::No,
+    }
+}
+
+/// A cut at the line break at `chars[i]` when it ends a paragraph or a Markdown block.
+fn block_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
+    let next = skip(chars, i + 1, |c| c.is_whitespace() && c != '\n');
+    let Some(&(start, first)) = chars.get(next) else {
+        return Decision::Undecided;
+    };
+    if first == '\n' {
+        // A blank line: the paragraph ends; cut where the next one starts.
+        let after = skip(chars, next, char::is_whitespace);
+        return match chars.get(after) {
+            Some(&(at, _)) => Decision::Cut(at),
+            None => Decision::Undecided,
+        };
+    }
+    let line_start = text[..chars[i].0].rfind('\n').map_or(0, |n| n + 1);
+    let this_line = &text[line_start..chars[i].0];
+    // The next line must be long enough to tell what it is ("- " or "12. ").
+    let next_line: String = chars[next..].iter().take(5).map(|&(_, c)| c).collect();
+    if next_line.chars().count() < 5 && !next_line.contains('\n') {
+        return Decision::Undecided;
+    }
+    if is_block(this_line) || is_block(&next_line) {
+        Decision::Cut(start)
+    } else {
+        Decision::No
+    }
+}
+
+/// Whether a line is a Markdown block the normalizer reads as a sentence of its own.
+fn is_block(line: &str) -> bool {
+    let t = line.trim_start();
+    let numbered = {
+        let digits = t.chars().take_while(char::is_ascii_digit).count();
+        digits > 0
+            && digits <= 3
+            && t[digits..].starts_with(['.', ')'])
+            && t[digits + 1..].starts_with(' ')
+    };
+    t.starts_with("# ")
+        || t.starts_with("##")
+        || t.starts_with("- ")
+        || t.starts_with("* ")
+        || t.starts_with("+ ")
+        || t.starts_with("• ")
+        || t.starts_with('>')
+        || t.starts_with('|')
+        || t.starts_with("```")
+        || t.starts_with("~~~")
+        || numbered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whole(text: &str, first_clause: bool) -> Vec<Segment> {
+        let mut s = Segmenter::new(first_clause);
+        let mut out = s.push(text);
+        out.extend(s.finish());
+        out
+    }
+
+    fn texts(segments: &[Segment]) -> Vec<&str> {
+        segments.iter().map(|s| s.text.trim()).collect()
+    }
+
+    #[test]
+    fn sentences_are_cut_once_the_next_begins() {
+        // After "!", "?" and "…" a sentence always ends (as in Unicode's sentence rules);
+        // after a full stop only before what starts one.
+        let segments = whole(
+            "Hello there. Dr. Smith is in! is he? Yes… e.g. this. it is 3.5 now. The end",
+            false,
+        );
+        assert_eq!(
+            texts(&segments),
+            vec![
+                "Hello there.",
+                "Dr. Smith is in!",
+                "is he?",
+                "Yes…",
+                "e.g. this. it is 3.5 now.",
+                "The end"
+            ]
+        );
+        assert_eq!(segments[0].cut, Cut::Sentence);
+        assert_eq!(segments[5].cut, Cut::End);
+    }
+
+    #[test]
+    fn the_first_clause_goes_alone_when_asked() {
+        let s = whole("Well then, here is the plan. We go, now.", true);
+        assert_eq!(
+            texts(&s),
+            vec!["Well then,", "here is the plan.", "We go, now."]
+        );
+        assert_eq!(s[0].cut, Cut::FirstClause);
+        // One word is too short to stand alone: the next break is used.
+        let s = whole("Yes, I can, go.", true);
+        assert_eq!(texts(&s), vec!["Yes, I can,", "go."]);
+        // Nothing after it: no cut.
+        assert_eq!(texts(&whole("Well then,", true)), vec!["Well then,"]);
+        // "1,000" is a number, not a clause.
+        assert_eq!(
+            texts(&whole("It costs 1,000 dollars.", true)),
+            vec!["It costs 1,000 dollars."]
+        );
+    }
+
+    #[test]
+    fn blocks_and_paragraphs_are_cut() {
+        let s = whole(
+            "Here is a list:\n- one\n- two\n\nAnd a paragraph\nthat wraps.",
+            false,
+        );
+        assert_eq!(
+            texts(&s),
+            vec![
+                "Here is a list:",
+                "- one",
+                "- two",
+                "And a paragraph\nthat wraps."
+            ]
+        );
+    }
+
+    #[test]
+    fn chinese_and_japanese_sentence_ends_cut_without_spaces() {
+        assert_eq!(
+            texts(&whole("你好。今天天气很好！是吗？", false)),
+            vec!["你好。", "今天天气很好！", "是吗？"]
+        );
+    }
+
+    #[test]
+    fn run_on_text_is_cut_at_its_last_clause_within_the_limit() {
+        let text = "and then it went on, ".repeat(60);
+        let s = whole(&text, false);
+        assert!(s.len() > 1);
+        assert!(
+            s.iter()
+                .all(|s| s.text.chars().count() <= MAX_SEGMENT_CHARS)
+        );
+        assert!(
+            s[..s.len() - 1]
+                .iter()
+                .all(|s| s.text.trim_end().ends_with(','))
+        );
+        let word = "x".repeat(2 * MAX_SEGMENT_CHARS + 1);
+        let pieces = whole(&word, false);
+        assert_eq!(pieces.len(), 3);
+        assert!(
+            pieces
+                .iter()
+                .all(|s| s.text.chars().count() <= MAX_SEGMENT_CHARS)
+        );
+    }
+
+    #[test]
+    fn any_split_gives_the_same_segments() {
+        let text = "Well then, here is the plan. We leave at 7:15 a.m. Mr. Day says \"go!\" And we go.\n\
+                    - first item\n- second item\n\nDone… really? Yes. 你好。世界";
+        for first_clause in [false, true] {
+            let expected = whole(text, first_clause);
+            for split in 0..=text.len() {
+                if !text.is_char_boundary(split) {
+                    continue;
+                }
+                let mut s = Segmenter::new(first_clause);
+                let mut got = s.push(&text[..split]);
+                got.extend(s.push(&text[split..]));
+                got.extend(s.finish());
+                assert_eq!(got, expected, "split at {split}");
+            }
+            // One character at a time.
+            let mut s = Segmenter::new(first_clause);
+            let mut got = Vec::new();
+            for c in text.chars() {
+                got.extend(s.push(&c.to_string()));
+            }
+            got.extend(s.finish());
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn an_idle_flush_keeps_the_word_being_written() {
+        let mut s = Segmenter::new(false);
+        assert!(s.push("and then the trai").is_empty());
+        assert_eq!(
+            s.flush_words().map(|s| s.text),
+            Some("and then the ".into())
+        );
+        assert_eq!(s.pending(), "trai");
+        s.push("n ");
+        assert_eq!(s.flush_words().map(|s| s.text), Some("train ".into()));
+        assert!(s.flush_words().is_none());
+    }
+
+    #[test]
+    fn nothing_is_lost_or_added() {
+        let text = "One. Two, three; four!  Five?\n\n- six\n";
+        let joined: String = whole(text, true).into_iter().map(|s| s.text).collect();
+        assert_eq!(joined.trim_end(), text.trim_end());
+    }
+}

@@ -1,0 +1,108 @@
+//! Accepts Wyoming connections: one task per client, at most [`Limits::max_connections`]
+//! at once, each closed if it sends nothing for a while; on shutdown, no new connections,
+//! and each open one ends once its utterance in progress has finished.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::handler::{self, Timeouts};
+use crate::net::{LogLimiter, WriteTimeout, tune_socket};
+use crate::service::Service;
+
+/// Limits of the Wyoming server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once; more are closed at once.
+    pub max_connections: usize,
+    pub timeouts: Timeouts,
+    /// A client that accepts no byte of its audio for this long is disconnected (its
+    /// utterance cancelled, its slot freed), as on HTTP.
+    pub write_timeout: Duration,
+}
+
+impl Limits {
+    /// Room for every utterance the server admits to have its connection, and as many
+    /// more idle ones (Home Assistant keeps a connection per pipeline) — a few sockets that
+    /// never speak cannot lock the others out, since they are closed after
+    /// `first_event`.
+    pub fn for_streams(max_streams: usize, flush_after: Duration) -> Self {
+        Limits {
+            max_connections: max_streams.max(1) * 2,
+            timeouts: Timeouts {
+                first_event: Duration::from_secs(10),
+                idle: Duration::from_secs(300),
+                flush_after,
+            },
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The same limits with the server's write timeout (`--write-timeout`).
+    pub fn with_write_timeout(self, write_timeout: Duration) -> Self {
+        Limits {
+            write_timeout,
+            ..self
+        }
+    }
+}
+
+/// Accepts connections until `shutdown`, then waits for the open ones to finish.
+pub async fn serve(
+    listener: TcpListener,
+    service: Arc<Service>,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut tasks = JoinSet::new();
+    let refused = LogLimiter::new(crate::net::LOG_EVERY);
+    let accept_failed = LogLimiter::new(crate::net::LOG_EVERY);
+    let mut next_id = 1u64;
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+            // Reap finished connections as they end.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                if let Some(suppressed) = accept_failed.check() {
+                    tracing::warn!(error = %e, suppressed, "wyoming: accept failed");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
+            if let Some(suppressed) = refused.check() {
+                tracing::warn!(%peer, suppressed, "wyoming: too many connections; closing new ones");
+            }
+            continue;
+        };
+        tune_socket(&stream);
+        let stream = WriteTimeout::new(stream, limits.write_timeout);
+        let service = Arc::clone(&service);
+        let shutdown = shutdown.clone();
+        let span = tracing::info_span!("wyoming", id = next_id, %peer);
+        next_id += 1;
+        tasks.spawn(
+            async move {
+                handler::serve(stream, service, limits.timeouts, shutdown).await;
+                drop(slot);
+            }
+            .instrument(span),
+        );
+    }
+    // No new connections; the open ones finish what they are doing.
+    drop(listener);
+    while tasks.join_next().await.is_some() {}
+}

@@ -1,0 +1,603 @@
+//! The HTTP API in process, on the deterministic test engine (16 kHz, no model):
+//! `router(service).oneshot(request)`, in milliseconds. The real-model tests (server.rs,
+//! clients.rs, …) check the same API end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use ttsd::http::{HttpOptions, router};
+use ttsd::service::Service;
+
+use common::tone;
+
+fn options(keys: &[&str]) -> HttpOptions {
+    HttpOptions {
+        max_body_bytes: 64 * 1024,
+        cors_allow_origin: Vec::new(),
+        api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        ..Default::default()
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+async fn send(service: &Arc<Service>, keys: &[&str], request: Request<Body>) -> Reply {
+    let response = router(Arc::clone(service), &options(keys))
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .expect("the body")
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn speech(body: Value) -> Request<Body> {
+    Request::post("/v1/audio/speech")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a request")
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).expect("a request")
+}
+
+/// The samples and rate of a WAV file.
+fn wav(bytes: &[u8]) -> (Vec<i16>, u32) {
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec())).expect("a WAV");
+    let rate = reader.spec().sample_rate;
+    let samples = reader
+        .into_samples::<i16>()
+        .map(|s| s.expect("a sample"))
+        .collect();
+    (samples, rate)
+}
+
+#[tokio::test]
+async fn speech_is_audio_at_the_engines_rate_in_every_format() {
+    let service = tone::service(4);
+    let r = send(
+        &service,
+        &[],
+        speech(json!({"input": "Hello there. How are you?", "response_format": "wav", "stream": false})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "audio/wav");
+    let (samples, rate) = wav(&r.body);
+    assert_eq!(rate, 16_000, "the test engine's rate reaches the encoder");
+    assert!(samples.len() > 16_000 / 2, "{} samples", samples.len());
+    assert!(
+        samples.iter().any(|&s| s.abs() > 1000),
+        "tones, not silence"
+    );
+    for format in ["mp3", "opus", "aac", "flac", "wav", "pcm"] {
+        let r = send(
+            &service,
+            &[],
+            speech(json!({"input": "Streamed.", "response_format": format})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{format}");
+        assert!(!r.body.is_empty(), "{format}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_request_gives_the_same_audio() {
+    let service = tone::service(4);
+    let body = json!({"input": "Well then, here is the plan. We go at dawn.", "response_format": "pcm", "stream": false});
+    let a = send(&service, &[], speech(body.clone())).await;
+    let b = send(&service, &[], speech(body)).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, b.body);
+}
+
+#[tokio::test]
+async fn errors_are_openai_shaped() {
+    let service = tone::service(4);
+    let cases = [
+        (json!({"input": ""}), "input", "invalid_value"),
+        (json!({"voice": "af_heart"}), "input", "invalid_value"),
+        (
+            json!({"input": "hi", "voice": "nobody"}),
+            "voice",
+            "unknown_voice",
+        ),
+        (json!({"input": "hi", "speed": 9}), "speed", "invalid_value"),
+        (
+            json!({"input": "hi", "response_format": "ogg"}),
+            "response_format",
+            "invalid_value",
+        ),
+        (
+            json!({"input": "hi", "model": "whisper-1"}),
+            "model",
+            "model_not_found",
+        ),
+        (
+            json!({"input": "hi", "lang_code": "xx"}),
+            "lang_code",
+            "invalid_value",
+        ),
+        (
+            json!({"input": "hi", "stream": false, "stream_format": "sse"}),
+            "stream",
+            "invalid_value",
+        ),
+        (json!({"input": "... !!!"}), "input", "invalid_value"),
+    ];
+    for (body, param, code) in cases {
+        let r = send(&service, &[], speech(body.clone())).await;
+        assert_eq!(r.status, 400, "{body}");
+        let e = &r.json()["error"];
+        assert_eq!(e["type"], "invalid_request_error", "{body}");
+        assert_eq!(e["param"], param, "{body}: {e}");
+        assert_eq!(e["code"], code, "{body}: {e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // Not one JSON value: 400 too.
+    let trailing = Request::post("/v1/audio/speech")
+        .body(Body::from(r#"{"input":"hi"} xyz"#))
+        .expect("a request");
+    assert_eq!(send(&service, &[], trailing).await.status, 400);
+    let r = send(&service, &[], get("/v1/nothing")).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    let r = send(&service, &[], get("/v1/audio/speech")).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.json()["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn keys_are_checked_in_any_case_of_the_scheme() {
+    let service = tone::service(4);
+    let r = send(&service, &["k1"], get("/v1/audio/voices")).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["code"], "invalid_api_key");
+    for value in ["Bearer k1", "BEARER k1", "bearer k1"] {
+        let request = Request::get("/v1/audio/voices")
+            .header(header::AUTHORIZATION, value)
+            .body(Body::empty())
+            .expect("a request");
+        assert_eq!(
+            send(&service, &["k1"], request).await.status,
+            200,
+            "{value}"
+        );
+    }
+    // Open with a key: health, readiness, the facts, the document and the page.
+    for path in ["/health", "/ready", "/info", "/openapi.json", "/"] {
+        assert_eq!(
+            send(&service, &["k1"], get(path)).await.status,
+            200,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn beyond_capacity_is_an_immediate_429_with_retry_after() {
+    let service = tone::service(1);
+    let held = service.admit().expect("the one slot");
+    let r = send(&service, &[], speech(json!({"input": "hi"}))).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.json()["error"]["code"], "rate_limit_exceeded");
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    drop(held);
+    assert_eq!(
+        send(&service, &[], speech(json!({"input": "hi"})))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn before_the_model_is_ready_speech_is_503_and_listings_work() {
+    let ready = tone::service(1);
+    let loading = Arc::new(Service::new(
+        ready.spec().clone(),
+        ready.voices().to_vec(),
+        1,
+        ready.limits(),
+        Arc::clone(ready.metrics()),
+    ));
+    let r = send(&loading, &[], speech(json!({"input": "hi"}))).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["error"]["code"], "not_ready");
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(send(&loading, &[], get("/ready")).await.status, 503);
+    assert_eq!(
+        send(&loading, &[], get("/v1/audio/voices")).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn listings_and_facts_come_from_the_core() {
+    let service = tone::service(2);
+    let v = send(&service, &[], get("/v1/audio/voices")).await.json();
+    let voices = v["voices"].as_array().expect("voices");
+    assert_eq!(voices.len(), tone::VOICES.len());
+    let heart = voices
+        .iter()
+        .find(|v| v["id"] == "af_heart")
+        .expect("af_heart");
+    assert_eq!(heart["language"], "American English");
+    assert_eq!(heart["bcp47"], "en-US");
+    assert_eq!(heart["gender"], "female");
+    assert_eq!(heart["speaks"], true);
+    let legacy = send(&service, &[], get("/v1/audio/voices?legacy=true"))
+        .await
+        .json();
+    assert!(
+        legacy["voices"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .all(Value::is_string)
+    );
+
+    let info = send(&service, &[], get("/info")).await.json();
+    assert_eq!(info["sample_rate"], 16_000);
+    assert_eq!(info["engine"], "tone");
+    assert_eq!(info["auth"], false);
+    assert_eq!(info["max_blend"], ttsd::voice::MAX_BLEND);
+    let languages = info["languages"].as_array().expect("languages");
+    assert_eq!(languages.len(), ttsd::language::LANGUAGES.len());
+
+    let doc = send(&service, &[], get("/openapi.json")).await.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+}
+
+#[tokio::test]
+async fn sse_sends_deltas_then_usage() {
+    let service = tone::service(2);
+    let r = send(
+        &service,
+        &[],
+        speech(json!({"input": "One. Two.", "stream_format": "sse", "response_format": "pcm"})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.headers[header::CONTENT_TYPE],
+        "text/event-stream; charset=utf-8"
+    );
+    let text = String::from_utf8(r.body).expect("text");
+    let text = text.strip_suffix("data: [DONE]\n\n").expect("[DONE] last");
+    let events: Vec<Value> = text
+        .split("\n\n")
+        .filter_map(|e| e.strip_prefix("data: "))
+        .map(|e| serde_json::from_str(e).expect("JSON"))
+        .collect();
+    assert!(events.len() >= 2);
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| e["type"] == "speech.audio.delta")
+    );
+    let done = events.last().expect("done");
+    assert_eq!(done["type"], "speech.audio.done");
+    assert!(
+        done["usage"]["output_tokens"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_audio() {
+    let service = tone::service(2);
+    send(&service, &[], speech(json!({"input": "Count me."}))).await;
+    send(&service, &[], speech(json!({"input": ""}))).await;
+    let text = String::from_utf8(send(&service, &[], get("/metrics")).await.body).expect("text");
+    for line in [
+        "ttsd_requests_total{status=\"200\"}",
+        "ttsd_requests_total{status=\"400\"}",
+        "ttsd_request_failures_total{reason=\"bad_request\"} 1",
+        "ttsd_queue_wait_seconds_count",
+        "ttsd_time_to_first_audio_seconds_count 1",
+        "ttsd_inference_jobs_total{outcome=\"completed\"}",
+        "# EOF",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    assert!(common::metric_value(&text, "ttsd_audio_seconds_total").is_some_and(|s| s > 0.0));
+}
+
+/// The silent gaps (at least 0.2 s) between sounds of 16-bit audio, and the silence before
+/// the first sound and after the last, in seconds.
+fn gaps(samples: &[i16], rate: u32) -> (f64, Vec<f64>, f64) {
+    let loud: Vec<usize> = (0..samples.len())
+        .filter(|&i| samples[i].unsigned_abs() > 100)
+        .collect();
+    let s = |n: usize| n as f64 / f64::from(rate);
+    let (Some(&first), Some(&last)) = (loud.first(), loud.last()) else {
+        return (s(samples.len()), Vec::new(), 0.0);
+    };
+    let between = loud
+        .windows(2)
+        .map(|w| s(w[1] - w[0]))
+        .filter(|&g| g >= 0.2)
+        .collect();
+    (s(first), between, s(samples.len() - 1 - last))
+}
+
+/// The samples of a streamed WAV (its sizes unknown when its header went out).
+fn streamed_wav(bytes: &[u8]) -> Vec<i16> {
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"data")
+        .expect("a data chunk");
+    bytes[at + 8..]
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+fn post_json(path: &str, body: Value) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a request")
+}
+
+/// Kokoro-FastAPI's markup: pauses are as long as asked (the test engine's edges are
+/// silent, so a gap is exactly the pause), voice and rate tags change the voice and speed
+/// from there on, given phonemes are spoken, and markup that is off or unknown is a 400.
+#[tokio::test]
+async fn markup_pauses_switches_and_refusals() {
+    let service = tone::service(4);
+    let wav_of = |body: Value| {
+        let service = Arc::clone(&service);
+        async move {
+            let mut body = body;
+            body["response_format"] = json!("wav");
+            body["stream"] = json!(false);
+            let r = send(&service, &[], speech(body.clone())).await;
+            assert_eq!(
+                r.status,
+                200,
+                "{body}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            wav(&r.body)
+        }
+    };
+    let (samples, rate) = wav_of(json!({"input": "One. [pause:1.5s] Two."})).await;
+    let (_, between, _) = gaps(&samples, rate);
+    assert_eq!(between.len(), 1, "{between:?}");
+    assert!((between[0] - 1.5).abs() < 0.002, "{between:?}");
+    let (samples, rate) = wav_of(json!({"input": "[pause:1s]One.[pause:500ms]"})).await;
+    let (lead, _, trail) = gaps(&samples, rate);
+    assert!(
+        (lead - 1.0).abs() < 0.002 && (trail - 0.5).abs() < 0.002,
+        "{lead} {trail}"
+    );
+    // Only a pause: silence, not an error.
+    let (samples, rate) = wav_of(json!({"input": "[pause:2s]"})).await;
+    assert_eq!(samples.len(), 2 * rate as usize);
+    assert!(samples.iter().all(|&s| s == 0));
+    // SSML: a break of its length, a paragraph's pause.
+    let (samples, rate) = wav_of(json!({
+        "input": "<speak>One <break time=\"800ms\"/> two.</speak>", "ssml": true
+    }))
+    .await;
+    let (_, between, _) = gaps(&samples, rate);
+    assert!(
+        between.iter().any(|g| (g - 0.8).abs() < 0.002),
+        "{between:?}"
+    );
+
+    // A voice tag: the test engine's voices differ in loudness; a rate tag in length.
+    let peak = |s: &[i16]| s.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0);
+    let (plain, _) = wav_of(json!({"input": "Hello there. [pause:1s] Hello there."})).await;
+    let (switched, _) = wav_of(json!({
+        "input": "Hello there. [pause:1s] [voice:zf_xiaobei] Hello there.",
+        "allow_voice_tags": true, "lang_code": "a"
+    }))
+    .await;
+    let half = plain.len() / 2;
+    assert_eq!(plain.len(), switched.len());
+    assert_eq!(peak(&plain[..half]), peak(&switched[..half]));
+    assert!(peak(&switched[half..]) > peak(&plain[half..]));
+    let (fast, rate) = wav_of(json!({
+        "input": "Hello there. [pause:1s] [rate:2] Hello there.", "allow_voice_tags": true
+    }))
+    .await;
+    let seconds = |n: usize| n as f64 / f64::from(rate);
+    assert!(
+        (0.15..0.25).contains(&seconds(plain.len().saturating_sub(fast.len()))),
+        "the second sentence at twice the speed: {} s, then {} s",
+        seconds(plain.len()),
+        seconds(fast.len())
+    );
+    // The request's own names for voices, in `voice` and in tags.
+    let (aliased, _) = wav_of(json!({
+        "input": "Hello there. [pause:1s] [voice:villain] Hello there.",
+        "allow_voice_tags": true, "lang_code": "a",
+        "voice": "narrator",
+        "voice_aliases": {"narrator": "af_heart", "villain": "zf_xiaobei"}
+    }))
+    .await;
+    assert_eq!(aliased, switched);
+    // Given phonemes are spoken as given: the same audio as the text they spell.
+    let (given, _) = wav_of(json!({"input": "[Kokoro](/kˈOkəɹO/)"})).await;
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/generate_from_phonemes",
+            json!({"phonemes": "kˈOkəɹO", "voice": "af_heart"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "audio/wav");
+    assert_eq!(streamed_wav(&r.body), given);
+
+    for (body, param) in [
+        (json!({"input": "<speak>x</speak>"}), "input"),
+        (
+            json!({"input": "<speak><audio src=\"x\"/>x</speak>", "ssml": true}),
+            "input",
+        ),
+        (json!({"input": "a [voice:bf_emma] b"}), "input"),
+        (
+            json!({"input": "a [voice:nobody] b", "allow_voice_tags": true}),
+            "voice",
+        ),
+        (json!({"input": "[x](/k€/)"}), "input"),
+        (json!({"input": "a [pause:11s] b"}), "input"),
+        (
+            json!({"input": "a", "voice": "x", "voice_aliases": {"x": "nobody"}}),
+            "voice",
+        ),
+    ] {
+        let r = send(&service, &[], speech(body.clone())).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.json()["error"]["param"], param, "{body}: {}", r.json());
+    }
+}
+
+/// `/v1/audio/voices/combine`, `/dev/phonemize`, `/dev/generate_from_phonemes` and
+/// `/dev/dialogue` as Kokoro-FastAPI's clients call them.
+#[tokio::test]
+async fn kokoro_fastapi_dev_routes() {
+    let service = tone::service(4);
+    let r = send(
+        &service,
+        &[],
+        post_json("/v1/audio/voices/combine", json!(["af_heart", "bf_emma"])),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"af_heart1_plus_bf_emma1.bin\""
+    );
+    // The test engine's style pack: 200 rows of 4 floats.
+    assert_eq!(r.body.len(), 200 * 4 * 4);
+    let r = send(
+        &service,
+        &[],
+        post_json("/v1/audio/voices/combine", json!("af_heart(2)-bf_emma(1)")),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    for body in [
+        json!("af_heart"),
+        json!(["af_heart"]),
+        json!("af_heart+nobody"),
+    ] {
+        let r = send(
+            &service,
+            &[],
+            post_json("/v1/audio/voices/combine", body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}");
+    }
+
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/phonemize",
+            json!({"text": "Hello world!", "language": "a"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    let phonemes = v["phonemes"].as_str().unwrap();
+    assert!(phonemes.contains("wˈɜɹld"), "{v}");
+    assert_eq!(
+        v["tokens"].as_array().unwrap().len(),
+        phonemes.chars().count()
+    );
+    for (body, param) in [
+        (json!({"text": " "}), "text"),
+        (json!({"text": "hi", "language": "xx"}), "lang_code"),
+    ] {
+        let r = send(&service, &[], post_json("/dev/phonemize", body.clone())).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert!(
+            r.json()["error"]["param"].is_string(),
+            "{param}: {}",
+            r.json()
+        );
+    }
+    for body in [
+        json!({"phonemes": "", "voice": "af_heart"}),
+        json!({"phonemes": "kʘ", "voice": "af_heart"}),
+        json!({"phonemes": "ka", "voice": "nobody"}),
+    ] {
+        let r = send(
+            &service,
+            &[],
+            post_json("/dev/generate_from_phonemes", body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}");
+    }
+
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/dialogue",
+            json!({
+                "turns": [
+                    {"voice": "af_heart", "text": "Did it land?"},
+                    {"voice": "bf_emma", "text": "It did."}
+                ],
+                "pause_between_turns": 0.7,
+                "response_format": "wav"
+            }),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let samples = streamed_wav(&r.body);
+    let (_, between, _) = gaps(&samples, 16_000);
+    assert!(
+        between.iter().any(|g| (g - 0.7).abs() < 0.002),
+        "{between:?}"
+    );
+    for body in [
+        json!({"turns": []}),
+        json!({"turns": [{"voice": "af_heart", "text": "x"}], "pause_between_turns": 11}),
+        json!({"turns": [{"voice": "nobody", "text": "x"}]}),
+    ] {
+        let r = send(&service, &[], post_json("/dev/dialogue", body.clone())).await;
+        assert_eq!(r.status, 400, "{body}");
+    }
+}

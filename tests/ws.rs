@@ -1,0 +1,396 @@
+//! Speech from text that arrives as it is written: the WebSocket (`GET
+//! /v1/audio/speech/stream`) and the streamed request body (`POST` on the same path), in
+//! process on the deterministic test engine, over real sockets, with a real WebSocket
+//! client (tokio-tungstenite). The real model and Python's `websockets` are in clients.rs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_util::sync::CancellationToken;
+use ttsd::http::{HttpOptions, WsLimits, listener, router};
+use ttsd::service::Service;
+
+use common::tone;
+
+const TEXT: &str = "Well then, here is the plan. We leave at dawn, and we walk. Bring a coat!";
+
+struct Running {
+    addr: std::net::SocketAddr,
+    service: Arc<Service>,
+}
+
+async fn start(keys: &[&str], flush_after: Duration) -> Running {
+    let service = tone::service(4);
+    let options = HttpOptions {
+        api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        ws: WsLimits {
+            idle: Duration::from_secs(5),
+            flush_after,
+        },
+        flush_after,
+        ..Default::default()
+    };
+    let app = router(Arc::clone(&service), &options);
+    let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    let limits = listener::ConnLimits {
+        streamed_bodies: ttsd::http::STREAMED_BODIES.to_vec(),
+        ..Default::default()
+    };
+    tokio::spawn(listener::serve(
+        socket,
+        app,
+        limits,
+        Arc::new(listener::ConnMetrics::new()),
+        CancellationToken::new(),
+    ));
+    Running { addr, service }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: std::net::SocketAddr, query: &str) -> Ws {
+    let url = format!("ws://{addr}/v1/audio/speech/stream{query}");
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the upgrade")
+        .0
+}
+
+async fn send(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .expect("send");
+}
+
+/// Everything the server sends until it closes: the audio bytes, the JSON events, the
+/// close code.
+async fn drain(ws: &mut Ws) -> (Vec<u8>, Vec<Value>, Option<CloseCode>) {
+    let mut audio = Vec::new();
+    let mut events = Vec::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a message in time");
+        match message {
+            Some(Ok(Message::Binary(bytes))) => audio.extend_from_slice(&bytes),
+            Some(Ok(Message::Text(text))) => {
+                events.push(serde_json::from_str(&text).expect("JSON"))
+            }
+            Some(Ok(Message::Close(frame))) => return (audio, events, frame.map(|f| f.code)),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return (audio, events, None),
+        }
+    }
+}
+
+/// The PCM the whole text gives over `POST /v1/audio/speech`.
+async fn whole_pcm(service: &Service, text: &str) -> Vec<u8> {
+    let synth = service.synth().unwrap();
+    let params = ttsd::request::SpeechParams {
+        input: Some(text.into()),
+        response_format: Some("pcm".into()),
+        ..Default::default()
+    };
+    let request = synth
+        .validate(params, ttsd::request::Input::Required)
+        .unwrap();
+    let (bytes, _) = synth.render(request).await.unwrap();
+    bytes
+}
+
+#[tokio::test]
+async fn pieces_in_any_split_give_the_audio_of_the_whole_text() {
+    let server = start(&[], Duration::from_secs(30)).await;
+    let expected = whole_pcm(&server.service, TEXT).await;
+    let mut ws = connect(server.addr, "").await;
+    send(
+        &mut ws,
+        json!({"voice": "af_heart", "response_format": "pcm"}),
+    )
+    .await;
+    // Mid-word pieces, then one character at a time.
+    let (a, rest) = TEXT.split_at(7);
+    let (b, rest) = rest.split_at(20);
+    send(&mut ws, json!({"text": a})).await;
+    send(&mut ws, json!({"text": b})).await;
+    for c in rest.chars() {
+        send(&mut ws, json!({"text": c.to_string()})).await;
+    }
+    send(&mut ws, json!({"close": true})).await;
+    let (audio, events, code) = drain(&mut ws).await;
+    assert_eq!(audio, expected);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["type"], "audio.done");
+    assert!(
+        events[0]["usage"]["output_tokens"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    assert_eq!(code, Some(CloseCode::Normal));
+    assert_eq!(server.service.metrics().active_streams.get(), 0);
+}
+
+#[tokio::test]
+async fn the_first_clause_is_spoken_before_the_rest_arrives_and_flush_speaks_the_rest() {
+    let server = start(&[], Duration::from_secs(30)).await;
+    let mut ws = connect(server.addr, "").await;
+    send(
+        &mut ws,
+        json!({"response_format": "pcm", "input": "Well then, here"}),
+    )
+    .await;
+    let first = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("audio in time");
+    assert!(matches!(first, Some(Ok(Message::Binary(_)))), "{first:?}");
+    // No sentence end yet: nothing more until a flush.
+    send(&mut ws, json!({"text": " is the plan with no end"})).await;
+    let nothing = tokio::time::timeout(Duration::from_millis(300), ws.next()).await;
+    assert!(nothing.is_err(), "{nothing:?}");
+    send(&mut ws, json!({"flush": true})).await;
+    let flushed = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("audio in time");
+    assert!(
+        matches!(flushed, Some(Ok(Message::Binary(_)))),
+        "{flushed:?}"
+    );
+    send(&mut ws, json!({"close": true})).await;
+    let (_, events, code) = drain(&mut ws).await;
+    assert_eq!(
+        events.last().map(|e| e["type"].clone()),
+        Some(json!("audio.done"))
+    );
+    assert_eq!(code, Some(CloseCode::Normal));
+}
+
+#[tokio::test]
+async fn text_that_waits_without_a_sentence_end_is_spoken_after_the_idle_gap() {
+    let server = start(&[], Duration::from_millis(300)).await;
+    let mut ws = connect(server.addr, "").await;
+    send(&mut ws, json!({"response_format": "pcm"})).await;
+    send(
+        &mut ws,
+        json!({"text": "a sentence that the writer leaves hang"}),
+    )
+    .await;
+    let spoken = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("audio in time");
+    assert!(matches!(spoken, Some(Ok(Message::Binary(_)))), "{spoken:?}");
+}
+
+#[tokio::test]
+async fn bad_messages_get_an_error_event_and_a_fitting_close() {
+    let server = start(&[], Duration::from_secs(30)).await;
+    let settings = json!({"response_format": "pcm"});
+    let big = "x".repeat(ttsd::http::MAX_MESSAGE_BYTES + 1);
+    let cases: Vec<(&str, Vec<Message>, CloseCode, &str)> = vec![
+        (
+            "binary",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Binary(vec![1, 2].into()),
+            ],
+            CloseCode::Unsupported,
+            "binary",
+        ),
+        (
+            "invalid JSON",
+            vec![Message::Text("{not json".into())],
+            CloseCode::Policy,
+            "settings",
+        ),
+        (
+            "text before settings",
+            vec![Message::Text(json!({"text": "hi"}).to_string().into())],
+            CloseCode::Policy,
+            "text before settings",
+        ),
+        (
+            "settings twice",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Text(settings.to_string().into()),
+            ],
+            CloseCode::Policy,
+            "already given",
+        ),
+        (
+            "unknown field",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Text(json!({"text": "hi", "flsh": true}).to_string().into()),
+            ],
+            CloseCode::Policy,
+            "flsh",
+        ),
+        (
+            "bad settings",
+            vec![Message::Text(json!({"voice": "nobody"}).to_string().into())],
+            CloseCode::Policy,
+            "unknown voice",
+        ),
+        (
+            "a huge message",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Text(json!({"text": big}).to_string().into()),
+            ],
+            CloseCode::Size,
+            "larger than",
+        ),
+        (
+            "text after close",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Text(
+                    json!({"text": "Hi there.", "close": true})
+                        .to_string()
+                        .into(),
+                ),
+                Message::Text(json!({"text": "more"}).to_string().into()),
+            ],
+            CloseCode::Policy,
+            "after close",
+        ),
+        (
+            "over the input limit",
+            vec![
+                Message::Text(settings.to_string().into()),
+                Message::Text(json!({"text": "a ".repeat(2100)}).to_string().into()),
+                Message::Text(json!({"text": "a ".repeat(2100)}).to_string().into()),
+            ],
+            CloseCode::Policy,
+            "limit",
+        ),
+    ];
+    for (name, messages, code, message) in cases {
+        let mut ws = connect(server.addr, "").await;
+        for m in messages {
+            // The server may close before the last message goes out.
+            let _ = ws.send(m).await;
+        }
+        let (_, events, got) = drain(&mut ws).await;
+        let error = events
+            .iter()
+            .find(|e| e["type"] == "error")
+            .unwrap_or_else(|| panic!("{name}: an error event in {events:?}"));
+        let text = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(text.contains(message), "{name}: {error}");
+        assert!(
+            error["error"]["type"].is_string() && error["error"]["code"].is_string(),
+            "{name}: {error}"
+        );
+        assert_eq!(got, Some(code), "{name}: {events:?}");
+    }
+    // Every session ended freed its slot.
+    let started = std::time::Instant::now();
+    while server.service.metrics().active_streams.get() != 0 {
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_frees_its_slot() {
+    let server = start(&[], Duration::from_secs(30)).await;
+    let mut ws = connect(server.addr, "").await;
+    send(
+        &mut ws,
+        json!({"response_format": "pcm", "input": TEXT.repeat(5)}),
+    )
+    .await;
+    assert!(matches!(ws.next().await, Some(Ok(Message::Binary(_)))));
+    drop(ws);
+    let started = std::time::Instant::now();
+    while server.service.metrics().active_streams.get() != 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the pipeline stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // And the slot is free again.
+    assert!(server.service.admit().is_ok());
+}
+
+#[tokio::test]
+async fn the_key_is_taken_from_the_header_or_the_query() {
+    let server = start(&["k1"], Duration::from_secs(30)).await;
+    let url = format!("ws://{}/v1/audio/speech/stream", server.addr);
+    let refused = tokio_tungstenite::connect_async(url.as_str()).await;
+    assert!(refused.is_err(), "no key, no upgrade");
+    let mut ws = connect(server.addr, "?api_key=k1").await;
+    send(&mut ws, json!({"response_format": "pcm", "input": "Hi."})).await;
+    send(&mut ws, json!({"close": true})).await;
+    let (audio, _, code) = drain(&mut ws).await;
+    assert!(!audio.is_empty());
+    assert_eq!(code, Some(CloseCode::Normal));
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", "Bearer k1".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_streamed_request_body_is_spoken_while_it_arrives() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(&[], Duration::from_secs(30)).await;
+    let expected = whole_pcm(&server.service, TEXT).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/audio/speech/stream?voice=af_heart&response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, tail) = TEXT.split_at(30);
+    stream
+        .write_all(format!("{:x}\r\n{head}\r\n", head.len()).as_bytes())
+        .await
+        .unwrap();
+    // The first clause is spoken while the body is still open.
+    let mut first = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut first))
+        .await
+        .expect("a response before the body ended")
+        .unwrap();
+    let text = String::from_utf8_lossy(&first[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    stream
+        .write_all(format!("{:x}\r\n{tail}\r\n0\r\n\r\n", tail.len()).as_bytes())
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut rest))
+        .await
+        .ok();
+    let mut all = first[..n].to_vec();
+    all.extend(rest);
+    // De-chunk the response body.
+    let body_start = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let mut body = &all[body_start..];
+    let mut pcm = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..line_end]).unwrap(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        pcm.extend_from_slice(&body[line_end + 2..line_end + 2 + size]);
+        body = &body[line_end + 4 + size..];
+    }
+    assert_eq!(pcm, expected);
+}

@@ -1,0 +1,254 @@
+//! The Wyoming server in process, on the deterministic test engine, with a raw client: the
+//! events, the same audio as HTTP for the same text (one utterance, one pipeline), a
+//! streamed synthesis that completes across shutdown, and the connection limits.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+use ttsd::service::Service;
+use ttsd::synth::Event as Speech;
+use ttsd::wyoming::handler::Timeouts;
+use ttsd::wyoming::{self, Event, Limits, encode_event, read_event};
+
+use common::tone;
+
+const TEXT: &str = "Good morning. The train leaves at half past eight, and it arrives on time. \
+                    Bring a coat. It will be cold.";
+
+struct Running {
+    addr: std::net::SocketAddr,
+    shutdown: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+async fn start(service: Arc<Service>, limits: Limits) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(wyoming::serve(listener, service, limits, shutdown.clone()));
+    Running {
+        addr,
+        shutdown,
+        server,
+    }
+}
+
+struct Client {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(addr: std::net::SocketAddr) -> Client {
+        let (read, writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        Client {
+            reader: BufReader::new(read),
+            writer,
+        }
+    }
+
+    async fn send(&mut self, kind: &str, data: Value) {
+        let bytes = encode_event(&Event::new(kind, data));
+        self.writer.write_all(&bytes).await.unwrap();
+    }
+
+    async fn next(&mut self) -> Option<Event> {
+        tokio::time::timeout(Duration::from_secs(20), read_event(&mut self.reader))
+            .await
+            .expect("an event in time")
+            .expect("a well-formed event")
+    }
+
+    /// Events up to and including `last`; the PCM of the audio chunks.
+    async fn until(&mut self, last: &str) -> (Vec<String>, Vec<u8>) {
+        let mut kinds = Vec::new();
+        let mut pcm = Vec::new();
+        while let Some(event) = self.next().await {
+            if event.kind == "audio-chunk" {
+                pcm.extend_from_slice(event.payload.as_deref().unwrap_or_default());
+            }
+            let done = event.kind == last || event.kind == "error";
+            kinds.push(event.kind);
+            if done {
+                break;
+            }
+        }
+        (kinds, pcm)
+    }
+}
+
+/// The PCM HTTP's path gives for the same text and voice.
+async fn pcm_of(service: &Service, text: &str) -> Vec<u8> {
+    let synth = service.synth().unwrap();
+    let params = ttsd::request::SpeechParams {
+        input: Some(text.into()),
+        response_format: Some("pcm".into()),
+        ..Default::default()
+    };
+    let request = synth
+        .validate(params, ttsd::request::Input::Required)
+        .unwrap();
+    let mut audio = synth.speak(request, None).unwrap();
+    let mut out = Vec::new();
+    while let Some(event) = audio.recv().await {
+        match event.unwrap() {
+            Speech::Audio(chunk) => out.extend_from_slice(&chunk.bytes),
+            Speech::Done(_) => break,
+        }
+    }
+    out
+}
+
+fn limits() -> Limits {
+    Limits::for_streams(4, Duration::from_millis(1500))
+}
+
+#[tokio::test]
+async fn describe_lists_the_voices_that_speak_at_the_engines_rate() {
+    let service = tone::service(4);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    client.send("describe", json!({})).await;
+    let info = client.next().await.unwrap();
+    assert_eq!(info.kind, "info");
+    let voices = info.data["tts"][0]["voices"].as_array().unwrap();
+    let names: Vec<&str> = voices.iter().filter_map(|v| v["name"].as_str()).collect();
+    // Every voice speaks (a language without a G2P would be left out).
+    let mut expected = tone::VOICES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    client
+        .send(
+            "synthesize",
+            json!({"text": "Hi.", "voice": {"name": "af_heart"}}),
+        )
+        .await;
+    let start = client.next().await.unwrap();
+    assert_eq!(start.kind, "audio-start");
+    assert_eq!(start.data["rate"], 16_000);
+}
+
+#[tokio::test]
+async fn one_shot_and_streamed_synthesis_give_the_audio_http_gives() {
+    let service = tone::service(4);
+    let expected = pcm_of(&service, TEXT).await;
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+
+    client.send("synthesize", json!({"text": TEXT})).await;
+    let (kinds, pcm) = client.until("audio-stop").await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("audio-start"),
+        "{kinds:?}"
+    );
+    assert_eq!(pcm, expected, "one-shot");
+
+    client
+        .send("synthesize-start", json!({"voice": {"name": "af_heart"}}))
+        .await;
+    // Any split: mid-word, mid-sentence, a character at a time at the end.
+    let (head, tail) = TEXT.split_at(23);
+    for piece in [head, &tail[..30]] {
+        client
+            .send("synthesize-chunk", json!({"text": piece}))
+            .await;
+    }
+    for c in tail[30..].chars() {
+        client
+            .send("synthesize-chunk", json!({"text": c.to_string()}))
+            .await;
+    }
+    client.send("synthesize", json!({"text": TEXT})).await;
+    client.send("synthesize-stop", json!({})).await;
+    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "audio-start").count(),
+        1,
+        "one utterance: {kinds:?}"
+    );
+    assert_eq!(kinds[kinds.len() - 2], "audio-stop");
+    assert_eq!(pcm, expected, "streamed");
+}
+
+#[tokio::test]
+async fn a_streamed_synthesis_in_flight_completes_across_shutdown() {
+    let service = tone::service(4);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut idle = Client::connect(server.addr).await;
+    idle.send("describe", json!({})).await;
+    assert_eq!(idle.next().await.unwrap().kind, "info");
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize-start", json!({})).await;
+    client
+        .send(
+            "synthesize-chunk",
+            json!({"text": "Good morning. The train"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.shutdown.cancel();
+    // The idle connection is closed; new ones are refused.
+    assert!(idle.next().await.is_none(), "the idle client is let go");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        TcpStream::connect(server.addr).await.is_err(),
+        "no new connections"
+    );
+    // The utterance in flight finishes.
+    client
+        .send("synthesize-chunk", json!({"text": " leaves at eight."}))
+        .await;
+    client.send("synthesize-stop", json!({})).await;
+    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("synthesize-stopped"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        pcm,
+        pcm_of(&service, "Good morning. The train leaves at eight.").await
+    );
+    assert!(client.next().await.is_none(), "then the connection closes");
+    tokio::time::timeout(Duration::from_secs(5), server.server)
+        .await
+        .expect("the server returns once its connections are done")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn silent_connections_are_closed_and_cannot_lock_others_out() {
+    let service = tone::service(1);
+    let limits = Limits {
+        max_connections: 2,
+        timeouts: Timeouts {
+            first_event: Duration::from_millis(300),
+            idle: Duration::from_secs(60),
+            flush_after: Duration::from_millis(1500),
+        },
+        write_timeout: Duration::from_secs(30),
+    };
+    let server = start(service, limits).await;
+    // Two sockets that never send a byte fill the connections...
+    let silent: Vec<TcpStream> = vec![
+        TcpStream::connect(server.addr).await.unwrap(),
+        TcpStream::connect(server.addr).await.unwrap(),
+    ];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut refused = Client::connect(server.addr).await;
+    assert!(refused.next().await.is_none(), "a third is closed at once");
+    // ...until they are closed for sending nothing.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mut client = Client::connect(server.addr).await;
+    client.send("describe", json!({})).await;
+    assert_eq!(client.next().await.unwrap().kind, "info");
+    drop(silent);
+}

@@ -1,0 +1,262 @@
+// The controller: owns the page's state (the server's facts, the voices, the blend, the
+// playback in progress and what it received), turns the user's actions into requests and
+// players, and hands the view what to show. Every fact about the server comes from it.
+import * as api from './api.js';
+import { wavBlob } from './pcm.js';
+import { choosePath, createPlayer } from './players.js';
+import { View } from './ui.js';
+import { blendSpec, groupVoices, initialVoice, summary } from './voices.js';
+
+// The API key is kept for this tab only.
+const KEY_STORE = 'ttsd-api-key';
+// The format picked at first when the server offers it: MediaSource streams it.
+const PREFERRED_FORMAT = 'mp3';
+
+const view = new View();
+const state = {
+  info: null, // GET /info
+  voices: [], // GET /v1/audio/voices
+  key: sessionStorage.getItem(KEY_STORE) || '',
+  filter: '',
+  form: { text: '', speed: 1, format: PREFERRED_FORMAT },
+  blend: [{ name: '', weight: 1 }], // the first voice, then the ones blended in
+  playback: null, // the request and player under way
+  download: null, // {blob, filename}: what the last playback received
+};
+
+// ---------------------------------------------------------------- facts and voices
+
+async function load() {
+  try {
+    state.info = await api.info();
+  } catch (e) {
+    view.status(`Cannot read the server's facts: ${e.message}`, { error: true, requestId: e.requestId });
+    return;
+  }
+  view.showFacts(state.info, PREFERRED_FORMAT);
+  sync();
+  await loadVoices();
+}
+
+async function loadVoices() {
+  if (state.info.auth && !state.key) {
+    view.keyInvalid(true);
+    view.status('This server needs an API key: enter it in the API key field.', { error: true });
+    return;
+  }
+  try {
+    state.voices = await api.voices(state.key);
+  } catch (e) {
+    const refused = e.status === 401;
+    view.keyInvalid(refused);
+    view.status(refused ? `This server needs an API key, and refused this one: ${e.message}`
+      : `Cannot load the voices: ${e.message}`, { error: true, requestId: e.requestId });
+    return;
+  }
+  view.keyInvalid(false);
+  const known = state.voices.some((v) => v.id === state.blend[0].name && v.speaks);
+  if (!known) state.blend[0].name = initialVoice(state.voices, state.info.default_voice);
+  renderBlend();
+  const { total, speaking, notYet } = summary(state.voices, state.info.languages);
+  view.status(`${total} voices, ${speaking} of them speak here` +
+    (notYet.length ? ` (not yet: ${notYet.join(', ')}).` : '.') +
+    (state.info.ready ? '' : ' The model is still loading.'));
+}
+
+function renderBlend() {
+  const { languages, max_blend: maxBlend, max_weight: maxWeight } = state.info;
+  const main = groupVoices(state.voices, languages, state.filter);
+  // The search narrows the first voice's list; keep its voice if listed, else the first
+  // listed voice that speaks.
+  const listed = main.flatMap((g) => g.voices).filter((v) => !v.reason).map((v) => v.id);
+  if (listed.length && !listed.includes(state.blend[0].name)) state.blend[0].name = listed[0];
+  view.showBlend(state.blend, main, groupVoices(state.voices, languages), { maxBlend, maxWeight });
+  renderRequest();
+}
+
+// The form's values into the state, then what depends on them.
+function sync() {
+  const { blend, ...form } = view.read();
+  state.form = form;
+  // A search that matches nothing leaves the first select empty: its voice stays.
+  if (state.voices.length) state.blend = blend.map((p, i) => (p.name ? p : { ...p, name: state.blend[i]?.name || '' }));
+  renderRequest();
+}
+
+function requestBody(format) {
+  return {
+    input: state.form.text,
+    voice: blendSpec(state.blend, state.info.max_weight),
+    response_format: format,
+    speed: state.form.speed,
+    stream: true,
+  };
+}
+
+function renderRequest() {
+  if (!state.info) return;
+  const body = requestBody(state.form.format);
+  view.showRequest(body.voice, state.form.speed, api.curlCommand(location.origin, body, Boolean(state.key)));
+}
+
+function addVoice() {
+  sync();
+  if (!state.info || state.blend.length >= state.info.max_blend) return;
+  // Another voice of the first one's language, else any that speaks.
+  const first = state.voices.find((v) => v.id === state.blend[0].name) || {};
+  const used = new Set(state.blend.map((p) => p.name));
+  const free = state.voices.filter((v) => v.speaks && !used.has(v.id));
+  const pick = free.find((v) => v.lang_code === first.lang_code) || free[0];
+  state.blend.push({ name: pick ? pick.id : '', weight: 1 });
+  renderBlend();
+  view.focusBlend(state.blend.length - 1);
+}
+
+function removeVoice(index) {
+  sync();
+  state.blend.splice(index, 1);
+  renderBlend();
+  view.focusBlend(0);
+}
+
+function setKey(key) {
+  state.key = key;
+  sessionStorage.setItem(KEY_STORE, key);
+  if (state.info) loadVoices();
+  else load();
+  renderRequest();
+}
+
+// ---------------------------------------------------------------- playback
+
+const elapsed = (p) => (performance.now() - p.started) / 1000;
+
+async function play() {
+  if (state.playback) stop('Stopped; playing again.');
+  sync();
+  if (!state.info || !state.form.text.trim()) {
+    view.status(state.info ? 'Type some text first.' : 'Not connected to the server yet.', { error: true });
+    return;
+  }
+  const { mode, wire } = choosePath(state.form.format);
+  // Made here, inside the click or key press, so the browser lets it play.
+  const player = createPlayer(mode, state.info.sample_rate);
+  const p = { player, mode, wire, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0 };
+  state.playback = p;
+  player.addEventListener('started', () => {
+    p.ttfa = elapsed(p);
+    view.times({ ttfa: p.ttfa });
+    if (p.total === undefined) view.status(`Playing (first audio after ${p.ttfa.toFixed(2)} s)…`);
+  });
+  player.addEventListener('progress', (e) => view.progress(e.detail));
+  player.addEventListener('ended', () => finished(p));
+  player.addEventListener('error', (e) => end(p, 'error', `Error: ${e.detail.message}.`, p.requestId));
+  view.starting(mode);
+  view.status(mode === 'webaudio' && state.form.format === 'mp3'
+    ? 'Requesting pcm: this browser cannot stream mp3 through MediaSource…' : 'Requesting…');
+  let resp;
+  try {
+    ({ resp, requestId: p.requestId } = await api.speak(requestBody(wire), state.key, p.abort.signal));
+  } catch (e) {
+    if (e.name !== 'AbortError') failed(p, e);
+    return;
+  }
+  p.contentType = resp.headers.get('Content-Type') || '';
+  view.state('playing');
+  view.status('Receiving…');
+  await receive(p, resp);
+}
+
+// The body into the player; a body that breaks after the 200 ends the playback.
+async function receive(p, resp) {
+  const reader = resp.body ? resp.body.getReader() : null;
+  for (;;) {
+    let chunk;
+    try {
+      chunk = reader ? await reader.read() : { value: new Uint8Array(await resp.arrayBuffer()), done: false };
+    } catch (_) {
+      // The browser's reason ("network error") says nothing; the server logged the cause.
+      if (state.playback === p) broke(p);
+      return;
+    }
+    if (state.playback !== p) return;
+    if (chunk.done) break;
+    p.chunks.push(chunk.value);
+    p.bytes += chunk.value.length;
+    await p.player.push(chunk.value);
+    if (!reader) break;
+  }
+  if (state.playback !== p) return;
+  p.total = elapsed(p);
+  view.times({ total: p.total });
+  prepareDownload(p);
+  view.status(`All audio received in ${p.total.toFixed(2)} s; playing…`);
+  await p.player.end();
+}
+
+// Before the headers: the server's message and code, or that it could not be reached.
+function failed(p, e) {
+  if (e.status === 401) view.keyInvalid(true);
+  const said = `${e.message.replace(/\.$/, '')}.`;
+  end(p, 'error', (e.status ? `The server answered ${e.status}: ${said}` : `Error: ${said}`) +
+    (e.code ? ` Code: ${e.code}.` : '') + (e.retryAfter ? ` Try again in ${e.retryAfter} s.` : ''), e.requestId);
+}
+
+// After the 200: how much audio came, and the id the server's log has the cause under.
+function broke(p) {
+  const seconds = p.wire === 'pcm' ? p.bytes / 2 / state.info.sample_rate : p.player.received;
+  const amount = `${seconds > 0 ? `${seconds.toFixed(2)} s of audio, ` : ''}${(p.bytes / 1024).toFixed(1)} KiB`;
+  end(p, 'error', `The stream broke after ${amount}; the server's log has the cause under its request id.` +
+    (p.bytes ? ' What arrived can be downloaded.' : ''), p.requestId);
+}
+
+function finished(p) {
+  const { received } = p.player;
+  const ttfa = p.ttfa === undefined ? '–' : p.ttfa.toFixed(2);
+  if (end(p, 'ended')) {
+    view.status(`Done: ${received.toFixed(2)} s of audio; first audio after ${ttfa} s, ` +
+      `all of it after ${p.total.toFixed(2)} s.`);
+  }
+}
+
+// Stop: cancel the request (the server stops synthesizing when the connection closes) and
+// silence the player.
+function stop(message = 'Stopped.') {
+  if (state.playback) end(state.playback, 'stopped', message);
+}
+
+// Ends playback `p` as `outcome` (its request too, if still open); false if it had
+// already ended.
+function end(p, outcome, message, requestId = null) {
+  if (state.playback !== p) return false;
+  state.playback = null;
+  p.abort.abort();
+  p.player.stop();
+  view.state(outcome);
+  view.idle();
+  if (p.bytes) prepareDownload(p);
+  if (message) view.status(message, { error: outcome === 'error', requestId });
+  return true;
+}
+
+// What was received, as a file: pcm becomes a WAV at the server's sample rate.
+function prepareDownload(p) {
+  state.download = p.wire === 'pcm'
+    ? { blob: wavBlob(p.chunks, state.info.sample_rate), filename: 'speech.wav' }
+    : { blob: new Blob(p.chunks, { type: p.contentType }), filename: `speech.${p.wire}` };
+  view.download(state.download.filename);
+}
+
+view.bind({
+  play,
+  stop: () => stop(),
+  download: () => state.download && view.saveFile(state.download.blob, state.download.filename),
+  copy: async () => { await view.copyCurl(); view.status('curl command copied.'); },
+  addVoice,
+  removeVoice,
+  change: sync,
+  filter: (query) => { sync(); state.filter = query; renderBlend(); },
+  key: setKey,
+});
+view.setKey(state.key);
+load();

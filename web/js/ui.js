@@ -1,0 +1,225 @@
+// The page's DOM and nothing else: it renders what the controller hands it (the server's
+// facts, the voices, the blend editor, the status, playback numbers), reads the form, and
+// reports what the user does through the callbacks given to `bind`.
+
+const $ = (id) => document.getElementById(id);
+
+const MODE_LABELS = {
+  mse: 'mp3 stream, MediaSource',
+  webaudio: 'pcm stream, Web Audio',
+  blob: 'whole file, then played',
+};
+
+export class View {
+  constructor() {
+    this.el = Object.fromEntries([
+      'form', 'text', 'voice-filter', 'voice', 'weight-0', 'blend-rows', 'blend-add',
+      'blend-limit', 'voice-spec', 'speed', 'speed-out', 'format', 'play', 'stop',
+      'download', 'player', 'status', 'progress-bar', 'ttfa', 'total', 'progress', 'received',
+      'mode-label', 'curl', 'copy', 'api-key', 'engine',
+    ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]));
+  }
+
+  // `on`: {play, stop, download, copy, addVoice, removeVoice(index), change, filter, key}.
+  bind(on) {
+    const el = this.el;
+    el.form.addEventListener('submit', (e) => { e.preventDefault(); on.play(); });
+    el.stop.addEventListener('click', () => on.stop());
+    el.download.addEventListener('click', () => on.download());
+    el.copy.addEventListener('click', () => on.copy());
+    el.blendAdd.addEventListener('click', () => on.addVoice());
+    el.blendRows.addEventListener('click', (e) => {
+      const row = e.target.closest('.remove') && e.target.closest('.blend-row');
+      if (row) on.removeVoice([...el.blendRows.children].indexOf(row) + 1);
+    });
+    el.voiceFilter.addEventListener('input', () => on.filter(el.voiceFilter.value));
+    for (const button of document.querySelectorAll('[data-example]')) {
+      button.addEventListener('click', () => {
+        el.text.value = button.dataset.example;
+        el.text.focus();
+        on.change();
+      });
+    }
+    // Any edit to the settings keeps the voice sent and the curl command current.
+    el.form.addEventListener('input', (e) => { if (e.target !== el.voiceFilter) on.change(); });
+    el.form.addEventListener('change', () => on.change());
+    el.apiKey.addEventListener('change', () => on.key(el.apiKey.value.trim()));
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        on.play();
+      } else if (e.key === 'Enter' && e.target === el.voiceFilter) {
+        e.preventDefault(); // Enter in the search box picks nothing and plays nothing
+      } else if (e.key === 'Escape') {
+        on.stop();
+      }
+    });
+  }
+
+  // What the form says.
+  read() {
+    const el = this.el;
+    const blend = [{ name: el.voice.value, weight: el.weight0.value }];
+    for (const row of el.blendRows.children) {
+      blend.push({ name: row.querySelector('select').value, weight: row.querySelector('input').value });
+    }
+    return { text: el.text.value, speed: Number(el.speed.value), format: el.format.value, blend };
+  }
+
+  // The server's facts: formats, speed range, text length, blend limits, the engine.
+  showFacts(info, preferredFormat) {
+    const el = this.el;
+    el.engine.textContent = `Version ${info.version}, ${info.engine} engine.`;
+    el.format.replaceChildren(...info.formats.map((f) => new Option(f, f)));
+    if (info.formats.includes(preferredFormat)) el.format.value = preferredFormat;
+    [el.speed.min, el.speed.max] = info.speed_range.map(String);
+    el.text.maxLength = info.max_input_chars;
+    el.blendLimit.textContent = `(up to ${info.max_blend} voices)`;
+    el.weight0.max = String(info.max_weight);
+  }
+
+  // Fills `select` with `groups` ([{label, voices: [{id, reason}]}]) and selects `selected`.
+  fillVoices(select, groups, selected) {
+    select.replaceChildren(...groups.map(({ label, voices }) => {
+      const group = document.createElement('optgroup');
+      group.label = label;
+      group.append(...voices.map((v) => {
+        const option = new Option(v.reason ? `${v.id} (${v.reason})` : v.id, v.id);
+        option.disabled = Boolean(v.reason);
+        return option;
+      }));
+      return group;
+    }));
+    if (groups.length === 0) {
+      const none = new Option('no voice matches', '');
+      none.disabled = true;
+      select.append(none);
+    }
+    select.value = selected;
+  }
+
+  // The blend editor: the first voice in the main select, the others in one row each.
+  showBlend(blend, mainGroups, allGroups, { maxBlend, maxWeight }) {
+    const el = this.el;
+    this.fillVoices(el.voice, mainGroups, blend[0].name);
+    el.weight0.value = blend[0].weight;
+    el.weight0.closest('.field').hidden = blend.length === 1;
+    el.blendRows.replaceChildren(...blend.slice(1).map((part, i) => {
+      const n = i + 2;
+      const row = document.createElement('div');
+      row.className = 'row blend-row';
+      row.innerHTML = `
+        <div class="field grow"><label for="blend-${n}-v">Voice ${n}</label>
+          <select id="blend-${n}-v" class="voice-select"></select></div>
+        <div class="field weight"><label for="blend-${n}-w">Weight</label>
+          <input id="blend-${n}-w" class="weight-input" type="number" min="0.1" step="0.1"></div>
+        <button type="button" class="remove" aria-label="Remove voice ${n} from the blend">Remove</button>`;
+      this.fillVoices(row.querySelector('select'), allGroups, part.name);
+      Object.assign(row.querySelector('input'), { value: part.weight, max: String(maxWeight) });
+      return row;
+    }));
+    el.blendAdd.disabled = blend.length >= maxBlend;
+  }
+
+  focusBlend(index) {
+    const rows = this.el.blendRows.children;
+    if (index > 0 && rows[index - 1]) rows[index - 1].querySelector('select').focus();
+    else this.el.blendAdd.focus();
+  }
+
+  showRequest(spec, speed, curl) {
+    this.el.voiceSpec.textContent = spec;
+    this.el.speedOut.textContent = `${speed.toFixed(2)}×`;
+    this.el.curl.value = curl;
+  }
+
+  // The status line; a request id, when given, follows in a <code> of its own.
+  status(message, { error = false, requestId = null } = {}) {
+    const el = this.el.status;
+    el.replaceChildren(message);
+    if (requestId) {
+      const code = document.createElement('code');
+      code.dataset.testid = 'request-id';
+      code.textContent = requestId;
+      el.append(' Request id: ', code, '.');
+    }
+    el.classList.toggle('error', error);
+  }
+
+  keyInvalid(invalid) {
+    if (invalid) this.el.apiKey.setAttribute('aria-invalid', 'true');
+    else this.el.apiKey.removeAttribute('aria-invalid');
+  }
+
+  setKey(key) {
+    this.el.apiKey.value = key;
+  }
+
+  // A playback starts: its path, fresh numbers, Stop on, Play and Download off.
+  starting(mode) {
+    const el = this.el;
+    Object.assign(el.player.dataset, { mode, state: 'loading' });
+    el.modeLabel.textContent = MODE_LABELS[mode];
+    el.ttfa.textContent = el.total.textContent = '–';
+    this.progress({ played: 0, received: 0 });
+    el.stop.disabled = false;
+    // Play is about to be disabled: keep the keyboard focus on a live button.
+    if (document.activeElement === el.play) el.stop.focus();
+    el.play.disabled = true;
+    this.download(null);
+  }
+
+  state(state) {
+    this.el.player.dataset.state = state;
+  }
+
+  // Play on, Stop off; the focus moves from Stop (about to be disabled) to Play.
+  idle() {
+    const el = this.el;
+    el.play.disabled = false;
+    const hadFocus = document.activeElement === el.stop || document.activeElement === document.body;
+    el.stop.disabled = true;
+    if (hadFocus) el.play.focus();
+  }
+
+  times({ ttfa, total }) {
+    if (ttfa !== undefined) this.el.ttfa.textContent = ttfa.toFixed(2);
+    if (total !== undefined) this.el.total.textContent = total.toFixed(2);
+  }
+
+  progress({ played, received }) {
+    const el = this.el;
+    el.progress.textContent = played.toFixed(2);
+    el.received.textContent = received.toFixed(2);
+    el.progressBar.max = Math.max(received, 0.01);
+    el.progressBar.value = Math.min(played, received);
+    el.progressBar.setAttribute('aria-valuetext', `${played.toFixed(1)} of ${received.toFixed(1)} seconds`);
+  }
+
+  // The Download button for `filename`, or off.
+  download(filename) {
+    this.el.download.disabled = !filename;
+    this.el.download.textContent = filename ? `Download ${filename}` : 'Download';
+  }
+
+  saveFile(blob, filename) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+
+  async copyCurl() {
+    const el = this.el.curl;
+    try {
+      await navigator.clipboard.writeText(el.value);
+    } catch (_) {
+      // No clipboard API outside secure contexts: select and copy the old way.
+      el.select();
+      document.execCommand('copy');
+    }
+  }
+}
