@@ -69,6 +69,38 @@ pub enum Outcome {
     skipped,
 }
 
+/// Why the Wyoming server closed (or refused) a connection, as counted in
+/// `ttsd_wyoming_connections_closed_total{reason}`: the limits of its README table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum WyomingClose {
+    /// No first event within the first-event timeout.
+    first_event_timeout,
+    /// No event for the idle timeout, with no speech in progress.
+    idle_timeout,
+    /// The client accepted no byte of its audio for `--write-timeout`.
+    write_timeout,
+    /// A malformed event.
+    bad_event,
+    /// The connection limit was reached: closed at once.
+    over_capacity,
+}
+
+impl WyomingClose {
+    pub const ALL: [WyomingClose; 5] = [
+        WyomingClose::first_event_timeout,
+        WyomingClose::idle_timeout,
+        WyomingClose::write_timeout,
+        WyomingClose::bad_event,
+        WyomingClose::over_capacity,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct WyomingCloseLabel {
+    pub reason: WyomingClose,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct StatusLabel {
     pub status: u16,
@@ -120,6 +152,8 @@ pub struct Metrics {
     pub cache_misses: Counter,
     /// Bytes the chunk cache holds.
     pub cache_bytes: Gauge,
+    /// Wyoming connections closed by the server, by reason.
+    pub wyoming_closed: Family<WyomingCloseLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -148,11 +182,17 @@ impl Metrics {
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
             cache_bytes: Gauge::default(),
+            wyoming_closed: Family::default(),
             registry: Registry::default(),
         };
         // Every reason and outcome is exported from the start, at 0.
         for reason in Failure::ALL {
             let _ = m.failures.get_or_create(&ReasonLabel { reason });
+        }
+        for reason in WyomingClose::ALL {
+            let _ = m
+                .wyoming_closed
+                .get_or_create(&WyomingCloseLabel { reason });
         }
         for outcome in [Outcome::completed, Outcome::skipped] {
             let _ = m.jobs.get_or_create(&OutcomeLabel { outcome });
@@ -243,6 +283,11 @@ impl Metrics {
             "Bytes the chunk cache holds",
             Unit::Bytes,
             m.cache_bytes.clone(),
+        );
+        registry.register(
+            "ttsd_wyoming_connections_closed",
+            "Wyoming connections closed or refused by the server because a limit triggered",
+            m.wyoming_closed.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -252,3 +252,67 @@ async fn silent_connections_are_closed_and_cannot_lock_others_out() {
     assert_eq!(client.next().await.unwrap().kind, "info");
     drop(silent);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
+    use ttsd::metrics::{WyomingClose, WyomingCloseLabel};
+    // One permit: while the stalled synthesis holds it, nobody else is served.
+    let service = tone::service(1);
+    let limits = Limits {
+        write_timeout: Duration::from_millis(300),
+        ..limits()
+    };
+    let server = start(Arc::clone(&service), limits).await;
+    // A small receive buffer, so the server's writes block soon after the client stops reading.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stalled = socket.connect(server.addr).await.unwrap();
+    let (_read, mut write) = stalled.into_split();
+    let long = [TEXT; 30].join(" ");
+    write
+        .write_all(&encode_event(&Event::new(
+            "synthesize",
+            json!({ "text": long }),
+        )))
+        .await
+        .unwrap();
+    // Never read.
+    let closed = || {
+        service
+            .metrics()
+            .wyoming_closed
+            .get_or_create(&WyomingCloseLabel {
+                reason: WyomingClose::write_timeout,
+            })
+            .get()
+    };
+    let waited = std::time::Instant::now();
+    while closed() == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the stalled client was never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "a Wyoming client that stopped reading was closed after {:?}",
+        waited.elapsed()
+    );
+    // Its permit is free again: another client is served.
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize", json!({"text": "Hi."})).await;
+    let (kinds, pcm) = client.until("audio-stop").await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("audio-start"),
+        "{kinds:?}"
+    );
+    assert!(!pcm.is_empty());
+    assert!(
+        service
+            .metrics()
+            .render()
+            .contains("ttsd_wyoming_connections_closed_total{reason=\"write_timeout\"} 1"),
+        "counted in /metrics"
+    );
+}

@@ -18,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 use super::event::{Event, read_event, write_event};
 use crate::audio::Format;
 use crate::language::Language;
+use crate::metrics::WyomingClose;
+use crate::net::is_write_stall;
 use crate::request::{Input, SpeechParams, VoiceParam};
 use crate::service::Service;
 use crate::synth::{Event as Speech, TextInput};
@@ -38,14 +40,16 @@ pub struct Timeouts {
     pub flush_after: Duration,
 }
 
-/// Serves one connection until the client closes it, sends a malformed event, idles, or the
-/// server shuts down (after any utterance in progress has finished).
+/// Serves one connection until the client closes it, sends a malformed event, idles, stops
+/// reading, or the server shuts down (after any utterance in progress has finished). Returns
+/// why the server closed it, if a limit did.
 pub async fn serve<S>(
     stream: S,
     service: Arc<Service>,
     timeouts: Timeouts,
     shutdown: CancellationToken,
-) where
+) -> Option<WyomingClose>
+where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     let (read, mut write) = tokio::io::split(stream);
@@ -66,14 +70,17 @@ pub async fn serve<S>(
     // Everything written goes through one task, so speech and replies never interleave
     // inside an event.
     let (out, mut outgoing) = mpsc::channel::<Event>(16);
+    // It ends when the client stops taking bytes (gone, or not reading: a write stall) and
+    // says which; dropping the receiver then stops every sender, the speech included.
     let writer = tokio::spawn(async move {
         while let Some(event) = outgoing.recv().await {
-            if write_event(&mut write, &event).await.is_err() {
-                // The client went away: dropping the receiver stops every sender.
-                break;
+            if let Err(e) = write_event(&mut write, &event).await {
+                return is_write_stall(&e);
             }
         }
+        false
     });
+    let mut closed_for = None;
     let mut streaming: Option<Streaming> = None;
     let mut first = true;
     let mut last_text = tokio::time::Instant::now();
@@ -89,6 +96,8 @@ pub async fn serve<S>(
         let event = tokio::select! {
             // A streamed utterance in progress is finished first (its client sends the stop).
             _ = shutdown.cancelled(), if streaming.is_none() => break,
+            // Nothing more can reach the client.
+            _ = out.closed() => break,
             read = tokio::time::timeout(wait, events.recv()) => read,
             // Streamed text that waits too long without a sentence end is spoken anyway.
             _ = tokio::time::sleep_until(last_text + timeouts.flush_after), if pending => {
@@ -99,10 +108,14 @@ pub async fn serve<S>(
                 continue;
             }
         };
-        first = false;
+        let was_first = std::mem::replace(&mut first, false);
         let event = match event {
             Err(_) => {
-                tracing::debug!("wyoming: idle; closing");
+                closed_for = Some(if was_first {
+                    WyomingClose::first_event_timeout
+                } else {
+                    WyomingClose::idle_timeout
+                });
                 break;
             }
             Ok(Some(Ok(event))) => event,
@@ -112,6 +125,7 @@ pub async fn serve<S>(
                 let _ = out
                     .send(Event::error(e.public_message(), "bad_event"))
                     .await;
+                closed_for = Some(WyomingClose::bad_event);
                 break;
             }
         };
@@ -180,7 +194,10 @@ pub async fn serve<S>(
     }
     reader.abort();
     drop(out);
-    let _ = writer.await;
+    match writer.await {
+        Ok(true) => Some(WyomingClose::write_timeout),
+        _ => closed_for,
+    }
 }
 
 /// A streamed utterance in progress.

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::handler::{self, Timeouts};
+use crate::metrics::{WyomingClose, WyomingCloseLabel};
 use crate::net::{LogLimiter, WriteTimeout, tune_socket};
 use crate::service::Service;
 
@@ -61,7 +62,10 @@ pub async fn serve(
 ) {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut tasks = JoinSet::new();
-    let refused = LogLimiter::new(crate::net::LOG_EVERY);
+    // One log limiter per reason a limit closes a connection.
+    let closes: Arc<[LogLimiter; WyomingClose::ALL.len()]> = Arc::new(std::array::from_fn(|_| {
+        LogLimiter::new(crate::net::LOG_EVERY)
+    }));
     let accept_failed = LogLimiter::new(crate::net::LOG_EVERY);
     let mut next_id = 1u64;
     loop {
@@ -83,21 +87,24 @@ pub async fn serve(
             }
         };
         let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
-            if let Some(suppressed) = refused.check() {
-                tracing::warn!(%peer, suppressed, "wyoming: too many connections; closing new ones");
-            }
+            closed(&service, &closes, WyomingClose::over_capacity, peer);
             continue;
         };
         tune_socket(&stream);
         let stream = WriteTimeout::new(stream, limits.write_timeout);
         let service = Arc::clone(&service);
         let shutdown = shutdown.clone();
+        let closes = Arc::clone(&closes);
         let span = tracing::info_span!("wyoming", id = next_id, %peer);
         next_id += 1;
         tasks.spawn(
             async move {
-                handler::serve(stream, service, limits.timeouts, shutdown).await;
+                let reason =
+                    handler::serve(stream, Arc::clone(&service), limits.timeouts, shutdown).await;
                 drop(slot);
+                if let Some(reason) = reason {
+                    closed(&service, &closes, reason, peer);
+                }
             }
             .instrument(span),
         );
@@ -105,4 +112,35 @@ pub async fn serve(
     // No new connections; the open ones finish what they are doing.
     drop(listener);
     while tasks.join_next().await.is_some() {}
+}
+
+/// Counts a connection a limit closed, and logs it (rate-limited per reason; an idle one,
+/// routine for Home Assistant, and a malformed event, which the handler logged with its
+/// error, only at debug).
+fn closed(
+    service: &Service,
+    logs: &[LogLimiter; WyomingClose::ALL.len()],
+    reason: WyomingClose,
+    peer: std::net::SocketAddr,
+) {
+    service
+        .metrics()
+        .wyoming_closed
+        .get_or_create(&WyomingCloseLabel { reason })
+        .inc();
+    let Some(suppressed) = logs[reason as usize].check() else {
+        return;
+    };
+    let why = match reason {
+        WyomingClose::first_event_timeout => "no first event in time",
+        WyomingClose::idle_timeout => "idle",
+        WyomingClose::write_timeout => "the client stopped reading its audio",
+        WyomingClose::bad_event => "a malformed event",
+        WyomingClose::over_capacity => "too many connections",
+    };
+    if matches!(reason, WyomingClose::idle_timeout | WyomingClose::bad_event) {
+        tracing::debug!(%peer, suppressed, "wyoming: closing a connection: {why}");
+    } else {
+        tracing::warn!(%peer, suppressed, "wyoming: closing a connection: {why}");
+    }
 }
