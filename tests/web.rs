@@ -56,6 +56,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript",
         include_str!("../web/js/ui.js"),
     ),
+    (
+        "/js/captions.js",
+        "text/javascript",
+        include_str!("../web/js/captions.js"),
+    ),
 ];
 
 #[test]

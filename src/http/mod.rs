@@ -100,6 +100,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/js/pcm.js"),
     ("GET", "/js/voices.js"),
     ("GET", "/js/ui.js"),
+    ("GET", "/js/captions.js"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/info"),

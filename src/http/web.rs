@@ -97,6 +97,7 @@ page_files! {
     pcm_js: "/js/pcm.js" => "js/pcm.js", JS, "The page's pcm framing and WAV files";
     voices_js: "/js/voices.js" => "js/voices.js", JS, "The page's voice list and blends";
     ui_js: "/js/ui.js" => "js/ui.js", JS, "The page's rendering";
+    captions_js: "/js/captions.js" => "js/captions.js", JS, "The page's word times and WebVTT";
 }
 
 #[cfg(test)]

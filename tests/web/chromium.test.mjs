@@ -1,12 +1,14 @@
 // ttsd's page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // the voice list, mp3 through MediaSource, the pcm/Web Audio fallback, Stop, the server's
-// facts (a 16 kHz test engine), and what a failed request or a broken stream shows.
+// facts (a 16 kHz test engine), what a failed request or a broken stream shows, and each
+// word marked as it is spoken, with its captions, on every playback path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import {
   startServer, startToneServer, inferenceJobs, facts, pageFiles, wavFacts, sleep, LONG_TEXT,
+  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed,
 } from './server.mjs';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -78,11 +80,11 @@ async function open({ base = server.base, refuseMp3 = false, noStreaming = false
   return { page, context, errors };
 }
 
-// Clicks Download and returns the file's name and bytes.
-async function downloaded(page) {
+// Clicks Download (or the button `testid`) and returns the file's name and bytes.
+async function downloaded(page, testid = 'download') {
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 10_000 }),
-    page.getByTestId('download').click(),
+    page.getByTestId(testid).click(),
   ]);
   return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
 }
@@ -329,6 +331,33 @@ test('with neither MediaSource nor Web Audio, the whole file plays as a last res
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Each path plays the same words, marked one after the other as they are heard.
+for (const [mode, options] of [['mse', {}], ['webaudio', { refuseMp3: true }], ['blob', { noStreaming: true }]]) {
+  test(`${mode}: each word is marked as it is spoken, and the captions download as WebVTT`, async () => {
+    const { page, context, errors } = await open(options);
+    await page.getByTestId('text').fill(WORDS_TEXT);
+    await page.evaluate(recordMarks);
+    assert.equal(await page.getByTestId('captions').isEnabled(), false);
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => window.testMarks.length >= 3, null, { timeout: 120_000 });
+    await page.locator('#player').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-words-${mode}.png` });
+    await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 120_000 });
+    assert.equal(await page.getAttribute('#player', 'data-mode'), mode);
+    const captions = await downloaded(page, 'captions');
+    assert.equal(captions.name, 'speech.vtt');
+    await assertWordsFollowed({
+      label: `chromium ${mode}`,
+      input: WORDS_TEXT,
+      seen: await page.evaluate(readWords),
+      vtt: captions.bytes.toString('utf8'),
+      base: server.base,
+      voice: await page.textContent('#voice-spec'),
+    });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
 
 test('pcm split at odd byte counts by the network comes out whole', async () => {
   const { page, context } = await open({ base: tone.base });

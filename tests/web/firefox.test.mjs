@@ -1,7 +1,9 @@
 // ttsd's page in headless Firefox ESR through WebDriver (geckodriver, raw W3C WebDriver
 // calls with fetch). Firefox's MediaSource has no audio/mpeg, so the page must stream pcm
 // through Web Audio and still be heard from the first sentence, at the server's sample rate;
-// a failed request or a broken stream shows what the server said and the request id.
+// a failed request or a broken stream shows what the server said and the request id; each
+// word is marked as it is spoken, with its captions, on both of Firefox's paths (Web Audio,
+// and the whole file for opus).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,7 +12,10 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, startToneServer, facts, wavFacts, sleep, LONG_TEXT } from './server.mjs';
+import {
+  startServer, startToneServer, facts, wavFacts, sleep, LONG_TEXT,
+  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed,
+} from './server.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const GECKODRIVER = process.env.GECKODRIVER || 'geckodriver';
@@ -147,10 +152,10 @@ async function fill(testid, value) {
 
 const state = () => script("return document.getElementById('player').dataset.state");
 
-// Clicks Download and returns the saved file's bytes.
-async function download(name) {
+// Clicks Download (or the button `testid`) and returns the saved file's bytes.
+async function download(name, testid = 'download') {
   for (const f of await readdir(downloads)) await rm(path.join(downloads, f), { force: true });
-  await click('[data-testid=download]');
+  await click(`[data-testid=${testid}]`);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const files = await readdir(downloads);
@@ -184,6 +189,30 @@ test('Firefox hears streamed speech through the Web Audio fallback', async () =>
   assert.ok(Math.abs(Number(await text('progress')) - atStop) < 0.3, 'progress moved after Stop');
   assert.equal(await script("return document.querySelector('[data-testid=download]').disabled"), false);
 });
+
+// Firefox's MediaSource has no mp3 (the test above checks): its paths are Web Audio and,
+// for opus, the whole file.
+for (const [mode, format] of [['webaudio', 'mp3'], ['blob', 'opus']]) {
+  test(`${mode}: each word is marked as it is spoken, and the captions download as WebVTT`, async () => {
+    await open(server.base);
+    await fill('text', WORDS_TEXT);
+    await script(`const f = document.querySelector('[data-testid=format]');
+      f.value = arguments[0]; f.dispatchEvent(new Event('change', { bubbles: true }));`, format);
+    await script(`(${recordMarks})()`);
+    assert.equal(await script("return document.querySelector('[data-testid=captions]').disabled"), true);
+    await click('[data-testid=play]');
+    await waitFor("return document.getElementById('player').dataset.state === 'ended'", 120_000, 'the end');
+    assert.equal(await script("return document.getElementById('player').dataset.mode"), mode);
+    await assertWordsFollowed({
+      label: `firefox ${mode}`,
+      input: WORDS_TEXT,
+      seen: await script(`return (${readWords})()`),
+      vtt: (await download('speech.vtt', 'captions')).toString('utf8'),
+      base: server.base,
+      voice: await script("return document.getElementById('voice-spec').textContent"),
+    });
+  });
+}
 
 test('on a 16 kHz engine, Firefox plays and saves 16 kHz, as /info says', async () => {
   const { info } = await facts(tone.base);

@@ -1,11 +1,13 @@
 // Starts the real `target/release/ttsd serve --port 0` from the repository root, reads the
-// `ttsd listening on http://…` line, and waits for /ready.
+// `ttsd listening on http://…` line, and waits for /ready; and what both browsers' tests
+// share.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO, 'target/release/ttsd');
@@ -119,3 +121,87 @@ export const LONG_TEXT = 'The old lighthouse keeper climbed the stairs every eve
   'At the top he lit the lamp, wound the clockwork, and watched the beam sweep across the dark water. ' +
   'Ships he would never meet passed safely through the night because of it, and that was enough for him. ' +
   'In the morning he climbed down again, made his tea, and slept until the gulls woke him in the afternoon.';
+
+// Said whole on each playback path: short, "$42.50." is one word as written, and each
+// sentence is one cue (under 7 words and well under 3.5 s, however it is timed).
+export const WORDS_TEXT = 'The keeper counted 112 steps tonight. Your total is $42.50.';
+
+// Run in the page before Play: records the index of each word the page marks as spoken
+// (aria-current), in order, and the text of each speech response (its events).
+export function recordMarks() {
+  window.testMarks = [];
+  window.testSpeech = [];
+  const original = window.fetch;
+  window.fetch = async (...args) => {
+    const resp = await original(...args);
+    if (String(args[0]).endsWith('/v1/audio/speech')) resp.clone().text().then((t) => window.testSpeech.push(t));
+    return resp;
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target.hasAttribute('aria-current')) window.testMarks.push(Number(r.target.dataset.index));
+    }
+  }).observe(document.getElementById('words'), { subtree: true, attributeFilter: ['aria-current'] });
+}
+
+// Run in the page after playback: the word spans ([index, text]), the marks recorded, how
+// many words are still marked, and the speech response's events.
+export function readWords() {
+  return {
+    speech: window.testSpeech.at(-1),
+    spans: [...document.querySelectorAll('#words [data-index]')].map((s) => [Number(s.dataset.index), s.textContent]),
+    marks: window.testMarks,
+    marked: document.querySelectorAll('#words [aria-current]').length,
+  };
+}
+
+// What a whole playback of `input` must leave: every word of the input a span, in order;
+// marks that go forward through the words, from the first ones to the last; none marked at
+// the end; and captions that are WebVTT of the words received, at their times, cued as
+// POST /v1/audio/captions cues them for the same request. (Not timed as that route times
+// them: a stream's chunks are cut to keep up with playback, so its pauses differ.)
+export async function assertWordsFollowed({ label, input, seen, vtt, base, voice }) {
+  const words = input.split(/\s+/);
+  assert.deepEqual(seen.spans, words.map((w, i) => [i, w]), 'each word of the input is a span, in order');
+  const marks = seen.marks.filter((m, i) => m !== seen.marks[i - 1]);
+  console.log(`${label}: words marked ${marks.join(' ')} of 0..${words.length - 1}`);
+  assert.ok(marks.every((m, i) => i === 0 || m > marks[i - 1]), `marks go forward: ${marks}`);
+  assert.ok(marks[0] <= 1, `marks start at the first words: ${marks}`);
+  assert.equal(marks.at(-1), words.length - 1, `marks reach the last word: ${marks}`);
+  assert.ok(marks.length >= words.length * 0.75, `most words marked: ${marks}`);
+  assert.equal(seen.marked, 0, 'no word marked once it has all played');
+
+  const received = seen.speech.split('\n\n').filter((e) => e.startsWith('data: {'))
+    .map((e) => JSON.parse(e.slice(6))).filter((e) => e.type === 'speech.audio.timestamps').flatMap((e) => e.words);
+  assert.deepEqual(received.map((w) => w.word), words, 'the server sent the input words, in order');
+  const cues = parseVtt(vtt);
+  assert.ok(cues.length >= 2, vtt);
+  assert.deepEqual(cues.flatMap((c) => c.text.split(' ')), words, 'the cues hold the input words, in order');
+  const ms = (seconds) => Math.round(seconds * 1000);
+  let first = 0;
+  for (const c of cues) {
+    const last = first + c.text.split(' ').length - 1;
+    assert.deepEqual([ms(c.start), ms(c.end)], [ms(received[first].start), ms(received[last].end)], c.text);
+    first = last + 1;
+  }
+  const resp = await fetch(`${base}/v1/audio/captions?format=vtt`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ input, voice }),
+  });
+  assert.equal(resp.status, 200);
+  assert.deepEqual(cues.map((c) => c.text), parseVtt(await resp.text()).map((c) => c.text), 'cued as the server cues');
+}
+
+// A WebVTT file's cues: [{start, end, text}], in seconds.
+function parseVtt(vtt) {
+  assert.ok(vtt.startsWith('WEBVTT\n\n'), vtt);
+  return vtt.slice('WEBVTT\n\n'.length).trim().split('\n\n').map((cue) => {
+    const [times, text] = cue.split('\n');
+    const [start, end] = times.split(' --> ').map((t) => {
+      const [h, m, s] = t.split(':').map(Number);
+      return h * 3600 + m * 60 + s;
+    });
+    return { start, end, text };
+  });
+}

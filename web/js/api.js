@@ -1,6 +1,6 @@
 // The HTTP API as the page calls it: /info (open), the voice list and speech (with the API
-// key as a Bearer token when there is one), and every failure read into one ApiError that
-// carries the server's message, code and request id.
+// key as a Bearer token when there is one), every failure read into one ApiError that
+// carries the server's message, code and request id, and speech's events read back.
 
 // A request that failed: `status` 0 when the server could not be reached.
 export class ApiError extends Error {
@@ -67,6 +67,37 @@ export async function speak(body, key, signal) {
     signal,
   });
   return { resp, requestId: resp.headers.get('X-Request-Id') };
+}
+
+// Server-Sent Events as the speech route writes them (`data: {json}`, then an empty line;
+// lines end in \n): bytes in as the network cuts them, whole events out, parsed.
+export class EventReader {
+  constructor() {
+    this.decoder = new TextDecoder();
+    this.pending = ''; // the start of an event still arriving
+  }
+
+  // The events `bytes` completes; the closing `[DONE]` is left out.
+  push(bytes) {
+    this.pending += this.decoder.decode(bytes, { stream: true });
+    const blocks = this.pending.split('\n\n');
+    this.pending = blocks.pop();
+    const events = [];
+    for (const block of blocks) {
+      const data = block.split('\n').filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+      if (data && data !== '[DONE]') events.push(JSON.parse(data));
+    }
+    return events;
+  }
+}
+
+// A delta's base64 audio as bytes.
+export function base64Bytes(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -2,6 +2,7 @@
 // playback in progress and what it received), turns the user's actions into requests and
 // players, and hands the view what to show. Every fact about the server comes from it.
 import * as api from './api.js';
+import { webVtt, wordAt } from './captions.js';
 import { wavBlob } from './pcm.js';
 import { choosePath, createPlayer } from './players.js';
 import { View } from './ui.js';
@@ -22,6 +23,7 @@ const state = {
   blend: [{ name: '', weight: 1 }], // the first voice, then the ones blended in
   playback: null, // the request and player under way
   download: null, // {blob, filename}: what the last playback received
+  captions: null, // a WebVTT Blob of the words the last playback received
 };
 
 // ---------------------------------------------------------------- facts and voices
@@ -141,7 +143,9 @@ async function play() {
   const { mode, wire } = choosePath(state.form.format);
   // Made here, inside the click or key press, so the browser lets it play.
   const player = createPlayer(mode, state.info.sample_rate);
-  const p = { player, mode, wire, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0 };
+  const p = {
+    player, mode, wire, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0, words: [],
+  };
   state.playback = p;
   player.addEventListener('started', () => {
     p.ttfa = elapsed(p);
@@ -151,25 +155,31 @@ async function play() {
   player.addEventListener('progress', (e) => view.progress(e.detail));
   player.addEventListener('ended', () => finished(p));
   player.addEventListener('error', (e) => end(p, 'error', `Error: ${e.detail.message}.`, p.requestId));
-  view.starting(mode);
+  view.starting(mode, state.form.text);
+  follow(p);
   view.status(mode === 'webaudio' && state.form.format === 'mp3'
     ? 'Requesting pcm: this browser cannot stream mp3 through MediaSource…' : 'Requesting…');
   let resp;
   try {
-    ({ resp, requestId: p.requestId } = await api.speak(requestBody(wire), state.key, p.abort.signal));
+    // As events rather than bare audio: the same bytes (base64), each delta followed by the
+    // times of the words it completed, so words and sound come together and the first
+    // audio is no later. (The curl command keeps the bare request: it saves the audio.)
+    const body = { ...requestBody(wire), stream_format: 'sse', timestamps: true };
+    ({ resp, requestId: p.requestId } = await api.speak(body, state.key, p.abort.signal));
   } catch (e) {
     if (e.name !== 'AbortError') failed(p, e);
     return;
   }
-  p.contentType = resp.headers.get('Content-Type') || '';
   view.state('playing');
   view.status('Receiving…');
   await receive(p, resp);
 }
 
-// The body into the player; a body that breaks after the 200 ends the playback.
+// The events' audio into the player and their words to the view; a body that breaks
+// after the 200 ends the playback.
 async function receive(p, resp) {
   const reader = resp.body ? resp.body.getReader() : null;
+  const events = new api.EventReader();
   for (;;) {
     let chunk;
     try {
@@ -181,9 +191,25 @@ async function receive(p, resp) {
     }
     if (state.playback !== p) return;
     if (chunk.done) break;
-    p.chunks.push(chunk.value);
-    p.bytes += chunk.value.length;
-    await p.player.push(chunk.value);
+    let parsed;
+    try {
+      parsed = events.push(chunk.value);
+    } catch (e) {
+      end(p, 'error', `Error: the server sent an unreadable event (${e.message}).`, p.requestId);
+      return;
+    }
+    for (const event of parsed) {
+      if (event.type === 'speech.audio.delta') {
+        const bytes = api.base64Bytes(event.audio);
+        p.chunks.push(bytes);
+        p.bytes += bytes.length;
+        await p.player.push(bytes);
+        if (state.playback !== p) return;
+      } else if (event.type === 'speech.audio.timestamps') {
+        p.words.push(...event.words);
+        view.addWords(event.words);
+      }
+    }
     if (!reader) break;
   }
   if (state.playback !== p) return;
@@ -210,6 +236,14 @@ function broke(p) {
     (p.bytes ? ' What arrived can be downloaded.' : ''), p.requestId);
 }
 
+// The word under way marked on every frame while `p` lasts, from its player's own clock
+// (so it holds on every path, and through a network stall); none before the first audio.
+function follow(p) {
+  if (state.playback !== p) return;
+  view.highlight(p.ttfa === undefined ? -1 : wordAt(p.words, p.player.position().played));
+  requestAnimationFrame(() => follow(p));
+}
+
 function finished(p) {
   const { received } = p.player;
   const ttfa = p.ttfa === undefined ? '–' : p.ttfa.toFixed(2);
@@ -234,23 +268,30 @@ function end(p, outcome, message, requestId = null) {
   p.player.stop();
   view.state(outcome);
   view.idle();
+  view.highlight(-1);
   if (p.bytes) prepareDownload(p);
   if (message) view.status(message, { error: outcome === 'error', requestId });
   return true;
 }
 
-// What was received, as a file: pcm becomes a WAV at the server's sample rate.
+// What was received, as files: pcm becomes a WAV at the server's sample rate (the others
+// untyped: their name says the format). The captions are made here from the words
+// received, not asked of POST /v1/audio/captions: that would synthesize the text again,
+// and after Stop would caption audio that never came.
 function prepareDownload(p) {
   state.download = p.wire === 'pcm'
     ? { blob: wavBlob(p.chunks, state.info.sample_rate), filename: 'speech.wav' }
-    : { blob: new Blob(p.chunks, { type: p.contentType }), filename: `speech.${p.wire}` };
+    : { blob: new Blob(p.chunks), filename: `speech.${p.wire}` };
   view.download(state.download.filename);
+  state.captions = p.words.length ? new Blob([webVtt(p.words)], { type: 'text/vtt' }) : null;
+  view.captions(Boolean(state.captions));
 }
 
 view.bind({
   play,
   stop: () => stop(),
   download: () => state.download && view.saveFile(state.download.blob, state.download.filename),
+  captions: () => state.captions && view.saveFile(state.captions, 'speech.vtt'),
   copy: async () => { await view.copyCurl(); view.status('curl command copied.'); },
   addVoice,
   removeVoice,

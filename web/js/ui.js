@@ -1,6 +1,7 @@
 // The page's DOM and nothing else: it renders what the controller hands it (the server's
-// facts, the voices, the blend editor, the status, playback numbers), reads the form, and
-// reports what the user does through the callbacks given to `bind`.
+// facts, the voices, the blend editor, the status, playback numbers, the words as they are
+// spoken), reads the form, and reports what the user does through the callbacks given to
+// `bind`.
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,17 +16,20 @@ export class View {
     this.el = Object.fromEntries([
       'form', 'text', 'voice-filter', 'voice', 'weight-0', 'blend-rows', 'blend-add',
       'blend-limit', 'voice-spec', 'speed', 'speed-out', 'format', 'play', 'stop',
-      'download', 'player', 'status', 'progress-bar', 'ttfa', 'total', 'progress', 'received',
-      'mode-label', 'curl', 'copy', 'api-key', 'engine',
+      'download', 'captions', 'player', 'status', 'words', 'progress-bar', 'ttfa', 'total',
+      'progress', 'received', 'mode-label', 'curl', 'copy', 'api-key', 'engine',
     ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]));
+    this.showText('');
   }
 
-  // `on`: {play, stop, download, copy, addVoice, removeVoice(index), change, filter, key}.
+  // `on`: {play, stop, download, captions, copy, addVoice, removeVoice(index), change,
+  // filter, key}.
   bind(on) {
     const el = this.el;
     el.form.addEventListener('submit', (e) => { e.preventDefault(); on.play(); });
     el.stop.addEventListener('click', () => on.stop());
     el.download.addEventListener('click', () => on.download());
+    el.captions.addEventListener('click', () => on.captions());
     el.copy.addEventListener('click', () => on.copy());
     el.blendAdd.addEventListener('click', () => on.addVoice());
     el.blendRows.addEventListener('click', (e) => {
@@ -155,8 +159,9 @@ export class View {
     this.el.apiKey.value = key;
   }
 
-  // A playback starts: its path, fresh numbers, Stop on, Play and Download off.
-  starting(mode) {
+  // A playback starts: its path, its text (words marked as their times arrive), fresh
+  // numbers, Stop on, Play and the downloads off.
+  starting(mode, text) {
     const el = this.el;
     Object.assign(el.player.dataset, { mode, state: 'loading' });
     el.modeLabel.textContent = MODE_LABELS[mode];
@@ -167,6 +172,8 @@ export class View {
     if (document.activeElement === el.play) el.stop.focus();
     el.play.disabled = true;
     this.download(null);
+    this.captions(false);
+    this.showText(text);
   }
 
   state(state) {
@@ -200,6 +207,46 @@ export class View {
   download(filename) {
     this.el.download.disabled = !filename;
     this.el.download.textContent = filename ? `Download ${filename}` : 'Download';
+  }
+
+  captions(ready) {
+    this.el.captions.disabled = !ready;
+  }
+
+  // `text` as one text node; addWords cuts its words out of it.
+  showText(text) {
+    this.el.words.replaceChildren(text);
+    this.el.words.hidden = !text;
+    this.rest = this.el.words.firstChild; // the text after the last word found
+    this.spans = []; // each word's span, or null where it was not found
+    this.current = -1;
+  }
+
+  // Each of `words` (the server's, as the user wrote them, in order) becomes a span of the
+  // text, found after the previous one; a word not in the text (none should be) is skipped.
+  addWords(words) {
+    for (const { word } of words) {
+      const at = word && this.rest ? this.rest.data.indexOf(word) : -1;
+      if (at < 0) {
+        this.spans.push(null);
+        continue;
+      }
+      const found = this.rest.splitText(at);
+      this.rest = found.splitText(word.length);
+      const span = document.createElement('span');
+      span.dataset.index = String(this.spans.length);
+      found.replaceWith(span);
+      span.append(found);
+      this.spans.push(span);
+    }
+  }
+
+  // Marks word `index` as the one being spoken (-1: none).
+  highlight(index) {
+    if (index === this.current) return;
+    this.spans[this.current]?.removeAttribute('aria-current');
+    this.spans[index]?.setAttribute('aria-current', 'true');
+    this.current = index;
   }
 
   saveFile(blob, filename) {
