@@ -119,6 +119,34 @@ async fn the_same_request_gives_the_same_audio() {
 }
 
 #[tokio::test]
+async fn a_voice_given_as_an_object_is_the_voice_it_names() {
+    // OpenAI's newer spec lets `voice` be `{"id": ...}`.
+    let service = tone::service(4);
+    let text = "Here is the plan.";
+    let named =
+        json!({"input": text, "voice": "af_alloy", "response_format": "wav", "stream": false});
+    let object = json!({"input": text, "voice": {"id": "af_alloy"}, "response_format": "wav", "stream": false});
+    let other =
+        json!({"input": text, "voice": "af_heart", "response_format": "wav", "stream": false});
+    let named = send(&service, &[], speech(named)).await;
+    let object = send(&service, &[], speech(object)).await;
+    let other = send(&service, &[], speech(other)).await;
+    assert_eq!(object.status, 200);
+    assert_eq!(object.body, named.body);
+    assert_ne!(
+        object.body, other.body,
+        "the test engine tells voices apart"
+    );
+    // A file name, as Kokoro-FastAPI gives it.
+    assert_eq!(
+        object.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=speech.wav"
+    );
+    let unknown = json!({"input": text, "voice": {"id": "nobody"}});
+    assert_eq!(send(&service, &[], speech(unknown)).await.status, 400);
+}
+
+#[tokio::test]
 async fn errors_are_openai_shaped() {
     let service = tone::service(4);
     let cases = [
