@@ -169,11 +169,20 @@ pub fn caption_file(words: &[WordTime], format: CaptionFormat) -> String {
             out.push_str(&format!("{}\n", n + 1));
         }
         let text: Vec<&str> = line.iter().map(|w| w.word.as_str()).collect();
+        let text = text.join(" ");
+        // Cue text is markup in WebVTT: a written "<" or "&" must not open a tag or an entity.
+        let text = match format {
+            CaptionFormat::Vtt => text
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+            CaptionFormat::Srt => text,
+        };
         out.push_str(&format!(
             "{} --> {}\n{}\n\n",
             timestamp(first.start, format),
             timestamp(last.end, format),
-            text.join(" ")
+            text
         ));
     }
     out
@@ -256,5 +265,16 @@ mod tests {
         );
         let srt = caption_file(&words, CaptionFormat::Srt);
         assert!(srt.starts_with("1\n00:00:00,000 --> 00:00:01,500\nOne two.\n\n2\n"));
+    }
+
+    #[test]
+    fn webvtt_cue_text_is_escaped() {
+        let words = vec![WordTime {
+            word: "R&D<3>".into(),
+            start: 0.0,
+            end: 0.5,
+        }];
+        assert!(caption_file(&words, CaptionFormat::Vtt).contains("\nR&amp;D&lt;3&gt;\n"));
+        assert!(caption_file(&words, CaptionFormat::Srt).contains("\nR&D<3>\n"));
     }
 }
