@@ -1,7 +1,7 @@
 //! `POST /v1/audio/speech/stream`: the text as a streamed request body (`text/plain`,
 //! chunked), the settings as query parameters, and the audio streamed back while the body
-//! is still arriving — so `llm | curl -sN -T - 'http://…/v1/audio/speech/stream?…'` talks
-//! as the LLM types.
+//! is still arriving — so `llm | curl -sN -X POST -T - 'http://…/v1/audio/speech/stream?…'`
+//! talks as the LLM types (`-T` alone would PUT).
 //!
 //! HTTP/1.1 lets a response go out before its request body has ended; hyper reads the body
 //! and writes the response at the same time. The status waits for the first audio, as on
