@@ -61,6 +61,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript",
         include_str!("../web/js/captions.js"),
     ),
+    (
+        "/js/stream.js",
+        "text/javascript",
+        include_str!("../web/js/stream.js"),
+    ),
 ];
 
 #[test]

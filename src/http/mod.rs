@@ -101,6 +101,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/js/voices.js"),
     ("GET", "/js/ui.js"),
     ("GET", "/js/captions.js"),
+    ("GET", "/js/stream.js"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/info"),

@@ -98,6 +98,7 @@ page_files! {
     voices_js: "/js/voices.js" => "js/voices.js", JS, "The page's voice list and blends";
     ui_js: "/js/ui.js" => "js/ui.js", JS, "The page's rendering";
     captions_js: "/js/captions.js" => "js/captions.js", JS, "The page's word times and WebVTT";
+    stream_js: "/js/stream.js" => "js/stream.js", JS, "The page's text streamed in over the WebSocket";
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import {
   startServer, startToneServer, inferenceJobs, facts, pageFiles, wavFacts, sleep, LONG_TEXT,
-  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed,
+  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed, REPLY_TEXT, recordSocket, readStreamed,
+  assertStreamedIn,
 } from './server.mjs';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -433,6 +434,56 @@ test('Stop silences the page and the server stops synthesizing', async () => {
   await context.close();
 });
 
+test('streamed in: the reply is written a word at a time over the WebSocket and spoken as it is written', async () => {
+  const { page, context, errors } = await open();
+  await page.getByTestId('text').fill(REPLY_TEXT);
+  await page.getByTestId('delivery-streamed').check();
+  // Slow enough that the first audio comes while the text is still being written, on a
+  // slow machine too (the benchmark measures the real pace: BENCHMARKS.md).
+  await page.getByTestId('rate').fill('6');
+  // The curl command becomes the streamed request body's.
+  assert.match(await page.inputValue('#curl'), /\| curl -sN -X POST -T - .*\/v1\/audio\/speech\/stream\?voice=/s);
+  await page.evaluate(recordSocket);
+  await page.getByTestId('play').click();
+  // The text appears as it is written: part of it is shown before all of it is.
+  await page.waitForFunction((all) => {
+    const shown = document.getElementById('words').textContent;
+    return shown.length > 0 && shown.length < all.length;
+  }, REPLY_TEXT, { timeout: 30_000, polling: 'raf' });
+  await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 120_000 });
+  assert.equal(await page.getAttribute('#player', 'data-mode'), 'mse');
+  assertStreamedIn({ label: 'chromium mse', input: REPLY_TEXT, rate: 6, seen: await page.evaluate(readStreamed) });
+  await page.locator('#player').screenshot({ path: `${SCREENSHOT}/ttsd-web-chromium-streamed.png` });
+  // What was received downloads: MPEG frames from the first byte.
+  const mp3 = await downloaded(page);
+  assert.equal(mp3.name, 'speech.mp3');
+  assert.ok(mp3.bytes.length > 20_000 && mp3.bytes[0] === 0xff && (mp3.bytes[1] & 0xe0) === 0xe0, `${mp3.bytes.length} bytes`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Stop while streaming in ends the writing and the WebSocket', async () => {
+  const { page, context, errors } = await open({ base: tone.base });
+  await page.getByTestId('text').fill(LONG_TEXT);
+  await page.getByTestId('delivery-streamed').check();
+  await page.getByTestId('rate').fill('10');
+  await page.evaluate(recordSocket);
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=from-token]').textContent) > 0,
+    null, { timeout: 30_000 });
+  await page.getByTestId('stop').click();
+  assert.equal(await page.getAttribute('#player', 'data-state'), 'stopped');
+  const sent = await page.evaluate(() => window.testSocket.sent.length);
+  await sleep(1000);
+  const after = await page.evaluate(() => ({ sent: window.testSocket.sent.length, closed: window.testSocket.closeCode }));
+  assert.equal(after.sent, sent, 'nothing written after Stop');
+  assert.ok(after.closed !== undefined, 'the WebSocket is closed');
+  assert.ok(sent - 1 < LONG_TEXT.split(/\s+/).length, `stopped before the text ended: ${sent} messages`);
+  assert.equal(await page.getByTestId('play').isEnabled(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('with API keys set, the page asks for one and then plays with it', async () => {
   const KEY = 'sk-web-test-key';
   const keyed = await startToneServer({ args: ['--api-key', KEY] });
@@ -463,6 +514,20 @@ test('with API keys set, the page asks for one and then plays with it', async ()
     await page.getByTestId('play').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=ttfa]').textContent) > 0,
       null, { timeout: 60_000 });
+    await page.getByTestId('stop').click();
+
+    // Streamed in, the key goes in the WebSocket's query (a browser cannot set its headers).
+    await page.getByTestId('delivery-streamed').check();
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 60_000 });
+    assert.match(await page.getByTestId('status').textContent(), /^Done: /);
+    // A wrong one: the browser learns only that the handshake failed, and the page says so.
+    await page.getByTestId('api-key').fill('sk-wrong');
+    await page.getByTestId('api-key').dispatchEvent('change');
+    await page.waitForFunction(() => /refused/.test(document.getElementById('status').textContent));
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => document.getElementById('player').dataset.state === 'error', null, { timeout: 30_000 });
+    assert.match(await page.getByTestId('status').textContent(), /refused the WebSocket .*API key/);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

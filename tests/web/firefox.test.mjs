@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   startServer, startToneServer, facts, wavFacts, sleep, LONG_TEXT,
-  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed,
+  WORDS_TEXT, recordMarks, readWords, assertWordsFollowed, REPLY_TEXT, recordSocket, readStreamed,
+  assertStreamedIn, hear,
 } from './server.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -213,6 +214,22 @@ for (const [mode, format] of [['webaudio', 'mp3'], ['blob', 'opus']]) {
     });
   });
 }
+
+test('streamed in: Firefox writes the reply a word at a time over the WebSocket and speaks it as it is written', async () => {
+  await open(server.base);
+  await fill('text', REPLY_TEXT);
+  await click('[data-testid=delivery-streamed]');
+  await fill('rate', '6');
+  await script(`(${recordSocket})()`);
+  await click('[data-testid=play]');
+  await waitFor("return document.getElementById('player').dataset.state === 'ended'", 120_000, 'the end');
+  assert.equal(await script("return document.getElementById('player').dataset.mode"), 'webaudio');
+  assertStreamedIn({ label: 'firefox web audio', input: REPLY_TEXT, rate: 6, seen: await script(`return (${readStreamed})()`) });
+  // What was received is the reply, heard by an ear.
+  const wav = await download('speech.wav');
+  assert.equal(wavFacts(wav).rate, (await facts(server.base)).info.sample_rate);
+  await hear(REPLY_TEXT, wav);
+});
 
 test('on a 16 kHz engine, Firefox plays and saves 16 kHz, as /info says', async () => {
   const { info } = await facts(tone.base);

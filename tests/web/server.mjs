@@ -205,3 +205,94 @@ function parseVtt(vtt) {
     return { start, end, text };
   });
 }
+
+// A reply as an assistant would open it: a short first sentence, then longer ones.
+export const REPLY_TEXT = 'Sure, I can help with that. The meeting moved to Thursday at three, in the small ' +
+  'room on the second floor. Bring the printed notes, and we will go through them together.';
+
+// Run in the page before Play: records what the page's WebSocket sends and receives, each
+// with its time (performance.now()), in window.testSocket.
+export function recordSocket() {
+  window.testSocket = { sent: [], received: [] };
+  const Original = window.WebSocket;
+  window.WebSocket = class extends Original {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => window.testSocket.received.push(typeof e.data === 'string'
+        ? { t: performance.now(), text: e.data }
+        : { t: performance.now(), bytes: e.data.byteLength }));
+      this.addEventListener('close', (e) => { window.testSocket.closeCode = e.code; });
+    }
+
+    send(data) {
+      window.testSocket.sent.push({ t: performance.now(), data });
+      super.send(data);
+    }
+  };
+}
+
+// Run in the page after a streamed-in playback: what the socket carried, the word spans,
+// and the page's numbers.
+export function readStreamed() {
+  const number = (id) => Number(document.querySelector(`[data-testid=${id}]`).textContent);
+  return {
+    socket: window.testSocket,
+    spans: [...document.querySelectorAll('#words [data-index]')].map((s) => [Number(s.dataset.index), s.textContent]),
+    marked: document.querySelectorAll('#words [aria-current]').length,
+    fromToken: number('from-token'),
+    fromClause: number('from-clause'),
+    status: document.getElementById('status').textContent,
+  };
+}
+
+// What a streamed-in playback of `input` at `rate` tokens a second must leave: the settings
+// first (no text in them), then the text a word at a time, no faster than the rate, then
+// the close; audio back before the text was all written; the server's word times for
+// exactly the words written; every word a span, none marked at the end; the times from the
+// first token and from the first clause shown, the clause's no later.
+export function assertStreamedIn({ label, input, rate, seen }) {
+  const { sent, received, closeCode } = seen.socket;
+  const settings = JSON.parse(sent[0].data);
+  assert.equal(settings.timestamps, true, sent[0].data);
+  assert.equal(settings.input, undefined, sent[0].data);
+  const pieces = sent.slice(1, -1).map((m) => JSON.parse(m.data));
+  assert.ok(pieces.every((m) => Object.keys(m).join() === 'text'), 'text messages between settings and close');
+  assert.equal(pieces.map((m) => m.text).join(''), input, 'the pieces make the text');
+  const words = input.split(/\s+/);
+  assert.equal(pieces.length, words.length, 'a word per message');
+  assert.deepEqual(JSON.parse(sent.at(-1).data), { close: true });
+  const writing = sent.at(-2).t - sent[1].t;
+  assert.ok(writing >= ((words.length - 1) * 1000 / rate) * 0.9, `written in ${writing} ms: faster than ${rate}/s`);
+  const firstAudio = received.find((m) => m.bytes !== undefined);
+  assert.ok(firstAudio, 'audio came');
+  const events = received.filter((m) => m.text !== undefined).map((m) => JSON.parse(m.text));
+  assert.equal(events.at(-1).type, 'audio.done', JSON.stringify(events.at(-1)));
+  assert.equal(closeCode, 1000);
+  const timed = events.filter((e) => e.type === 'audio.timestamps').flatMap((e) => e.words.map((w) => w.word));
+  assert.deepEqual(timed, words, 'the server timed the words written, in order');
+  assert.deepEqual(seen.spans, words.map((w, i) => [i, w]), 'each word written is a span, in order');
+  assert.equal(seen.marked, 0, 'no word marked once it has all played');
+  const ahead = (sent.at(-2).t - firstAudio.t) / 1000;
+  console.log(`${label}: ${words.length} words at ${rate}/s written in ${(writing / 1000).toFixed(2)} s; ` +
+    `first audio ${seen.fromToken.toFixed(2)} s after the first token, ${seen.fromClause.toFixed(2)} s after the ` +
+    `first clause, ${ahead.toFixed(2)} s before the last token`);
+  assert.ok(ahead > 0, 'the first audio came before the text was all written');
+  assert.ok(seen.fromClause > 0 && seen.fromClause <= seen.fromToken, `${seen.fromClause} ${seen.fromToken}`);
+  assert.match(seen.status, /^Done: .* after the first clause was written/, seen.status);
+}
+
+// The ear (../shared/tools/asr-check): `bytes` of a WAV file must be `text` spoken, with a
+// word error rate of at most `maxWer`.
+export async function hear(text, bytes, maxWer = 0.15) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ttsd-web-ear-'));
+  const file = path.join(dir, 'speech.wav');
+  await writeFile(file, bytes);
+  const tool = path.join(REPO, '../shared/tools/asr-check');
+  const child = spawn(tool, ['--max-wer', String(maxWer), '--lang', 'en', text, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let report = '';
+  child.stdout.on('data', (d) => { report += d; });
+  child.stderr.on('data', (d) => { report += d; });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  console.log(`ear: ${report.trim().split('\n').filter((l) => /wer/i.test(l)).join(' | ')}`);
+  assert.equal(code, 0, `asr-check failed:\n${report}`);
+}

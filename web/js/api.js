@@ -109,3 +109,12 @@ export function curlCommand(origin, body, withKey) {
   return `curl -sN ${origin}/v1/audio/speech \\\n${auth}  -H 'Content-Type: application/json' \\\n` +
     `  -d ${shellQuote(JSON.stringify(body))} \\\n  -o speech.${body.response_format}`;
 }
+
+// The same speech from a streamed request body (POST /v1/audio/speech/stream, the settings
+// as query parameters): a pipe from an LLM speaks as it writes; here the text stands in.
+export function curlStreamed(origin, body, withKey) {
+  const query = new URLSearchParams({ voice: body.voice, response_format: body.response_format, speed: String(body.speed) });
+  const auth = withKey ? '  -H "Authorization: Bearer $TTSD_API_KEY" \\\n' : '';
+  return `printf '%s' ${shellQuote(body.input)} \\\n  | curl -sN -X POST -T - -H 'Content-Type: text/plain' \\\n${auth}` +
+    `  ${shellQuote(`${origin}/v1/audio/speech/stream?${query}`)} \\\n  -o speech.${body.response_format}`;
+}

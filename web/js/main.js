@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { webVtt, wordAt } from './captions.js';
 import { wavBlob } from './pcm.js';
 import { choosePath, createPlayer } from './players.js';
+import { SpeechSocket, firstClauseToken, socketUrl, tokens } from './stream.js';
 import { View } from './ui.js';
 import { blendSpec, groupVoices, initialVoice, summary } from './voices.js';
 
@@ -12,6 +13,8 @@ import { blendSpec, groupVoices, initialVoice, summary } from './voices.js';
 const KEY_STORE = 'ttsd-api-key';
 // The format picked at first when the server offers it: MediaSource streams it.
 const PREFERRED_FORMAT = 'mp3';
+// Tokens per second at first in the streamed-in mode: a local LLM's pace on a CPU.
+const DEFAULT_RATE = 20;
 
 const view = new View();
 const state = {
@@ -19,7 +22,7 @@ const state = {
   voices: [], // GET /v1/audio/voices
   key: sessionStorage.getItem(KEY_STORE) || '',
   filter: '',
-  form: { text: '', speed: 1, format: PREFERRED_FORMAT },
+  form: { text: '', speed: 1, format: PREFERRED_FORMAT, delivery: 'whole', rate: DEFAULT_RATE },
   blend: [{ name: '', weight: 1 }], // the first voice, then the ones blended in
   playback: null, // the request and player under way
   download: null, // {blob, filename}: what the last playback received
@@ -98,7 +101,10 @@ function requestBody(format) {
 function renderRequest() {
   if (!state.info) return;
   const body = requestBody(state.form.format);
-  view.showRequest(body.voice, state.form.speed, api.curlCommand(location.origin, body, Boolean(state.key)));
+  const curl = state.form.delivery === 'streamed'
+    ? api.curlStreamed(location.origin, body, Boolean(state.key))
+    : api.curlCommand(location.origin, body, Boolean(state.key));
+  view.showRequest(body.voice, state.form.speed, curl);
 }
 
 function addVoice() {
@@ -143,20 +149,27 @@ async function play() {
   const { mode, wire } = choosePath(state.form.format);
   // Made here, inside the click or key press, so the browser lets it play.
   const player = createPlayer(mode, state.info.sample_rate);
+  const streamed = state.form.delivery === 'streamed';
   const p = {
-    player, mode, wire, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0, words: [],
+    player, mode, wire, streamed, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0, words: [],
   };
   state.playback = p;
   player.addEventListener('started', () => {
     p.ttfa = elapsed(p);
-    view.times({ ttfa: p.ttfa });
+    view.times({ ttfa: p.ttfa, ...sinceWritten(p, performance.now()) });
     if (p.total === undefined) view.status(`Playing (first audio after ${p.ttfa.toFixed(2)} s)…`);
+    else if (p.streamed) view.status('Playing…');
   });
   player.addEventListener('progress', (e) => view.progress(e.detail));
   player.addEventListener('ended', () => finished(p));
   player.addEventListener('error', (e) => end(p, 'error', `Error: ${e.detail.message}.`, p.requestId));
-  view.starting(mode, state.form.text);
+  // Streamed in, the text appears as it is written.
+  view.starting(mode, streamed ? '' : state.form.text, streamed);
   follow(p);
+  if (streamed) {
+    streamIn(p);
+    return;
+  }
   view.status(mode === 'webaudio' && state.form.format === 'mp3'
     ? 'Requesting pcm: this browser cannot stream mp3 through MediaSource…' : 'Requesting…');
   let resp;
@@ -220,6 +233,72 @@ async function receive(p, resp) {
   await p.player.end();
 }
 
+// The reply written at `state.form.rate` tokens a second into a WebSocket, as an LLM
+// would write it, each token shown as it is sent; the audio played as it comes back.
+function streamIn(p) {
+  const toks = tokens(state.form.text);
+  const clause = firstClauseToken(toks);
+  const interval = 1000 / state.form.rate;
+  let next = 0;
+  let opened;
+  const write = () => {
+    if (state.playback !== p) return;
+    const now = performance.now();
+    p.socket.send(toks[next]);
+    view.appendText(toks[next]);
+    if (next === 0) p.firstToken = now;
+    if (next === clause) p.firstClause = now;
+    next += 1;
+    if (next === toks.length) {
+      p.socket.close();
+      view.status(`All ${toks.length} tokens written in ${((now - p.firstToken) / 1000).toFixed(2)} s; speaking…`);
+      return;
+    }
+    // Each token at its time from the first, so a late timer does not slow the rate.
+    p.timer = setTimeout(write, Math.max(0, opened + next * interval - performance.now()));
+  };
+  p.socket = new SpeechSocket(socketUrl(location, state.key), {
+    ...requestBody(p.wire), input: undefined, stream: undefined, timestamps: true,
+  }, {
+    open: () => {
+      opened = performance.now();
+      view.state('playing');
+      view.status(`Writing ${toks.length} tokens at ${state.form.rate} a second…`);
+      write();
+    },
+    audio: async (bytes) => {
+      p.chunks.push(bytes);
+      p.bytes += bytes.length;
+      await p.player.push(bytes);
+    },
+    words: (words) => {
+      p.words.push(...words);
+      view.addWords(words);
+    },
+    done: async () => {
+      p.total = elapsed(p);
+      view.times({ total: p.total });
+      prepareDownload(p);
+      await p.player.end();
+    },
+    error: (e) => (p.bytes ? end(p, 'error', `Error after ${(p.bytes / 1024).toFixed(1)} KiB of audio: ${e.message}.` +
+      ' What arrived can be downloaded.') : failed(p, e)),
+  });
+  p.abort.signal.addEventListener('abort', () => {
+    clearTimeout(p.timer);
+    p.socket.abort();
+  });
+}
+
+// Streamed in: how long after the first token, and after the first clause, the first
+// audio came (at `now`).
+function sinceWritten(p, now) {
+  if (!p.streamed || p.firstToken === undefined) return {};
+  const times = { fromToken: (now - p.firstToken) / 1000 };
+  if (p.firstClause !== undefined) times.fromClause = (now - p.firstClause) / 1000;
+  return times;
+}
+
 // Before the headers: the server's message and code, or that it could not be reached.
 function failed(p, e) {
   if (e.status === 401) view.keyInvalid(true);
@@ -247,9 +326,11 @@ function follow(p) {
 function finished(p) {
   const { received } = p.player;
   const ttfa = p.ttfa === undefined ? '–' : p.ttfa.toFixed(2);
+  const { fromClause } = sinceWritten(p, p.started + (p.ttfa ?? 0) * 1000);
   if (end(p, 'ended')) {
-    view.status(`Done: ${received.toFixed(2)} s of audio; first audio after ${ttfa} s, ` +
-      `all of it after ${p.total.toFixed(2)} s.`);
+    view.status(`Done: ${received.toFixed(2)} s of audio; first audio after ${ttfa} s` +
+      (fromClause === undefined ? '' : ` (${fromClause.toFixed(2)} s after the first clause was written)`) +
+      `, all of it after ${p.total.toFixed(2)} s.`);
   }
 }
 

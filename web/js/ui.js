@@ -17,7 +17,8 @@ export class View {
       'form', 'text', 'voice-filter', 'voice', 'weight-0', 'blend-rows', 'blend-add',
       'blend-limit', 'voice-spec', 'speed', 'speed-out', 'format', 'play', 'stop',
       'download', 'captions', 'player', 'status', 'words', 'progress-bar', 'ttfa', 'total',
-      'progress', 'received', 'mode-label', 'curl', 'copy', 'api-key', 'engine',
+      'progress', 'received', 'mode-label', 'curl', 'copy', 'api-key', 'engine', 'rate',
+      'from-token', 'from-clause',
     ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]));
     this.showText('');
   }
@@ -67,7 +68,10 @@ export class View {
     for (const row of el.blendRows.children) {
       blend.push({ name: row.querySelector('select').value, weight: row.querySelector('input').value });
     }
-    return { text: el.text.value, speed: Number(el.speed.value), format: el.format.value, blend };
+    const delivery = el.form.elements.delivery.value;
+    // The rate input's own bounds; an empty or invalid field counts as its default.
+    const rate = el.rate.checkValidity() && el.rate.value ? Number(el.rate.value) : Number(el.rate.defaultValue);
+    return { text: el.text.value, speed: Number(el.speed.value), format: el.format.value, delivery, rate, blend };
   }
 
   // The server's facts: formats, speed range, text length, blend limits, the engine.
@@ -159,13 +163,13 @@ export class View {
     this.el.apiKey.value = key;
   }
 
-  // A playback starts: its path, its text (words marked as their times arrive), fresh
-  // numbers, Stop on, Play and the downloads off.
-  starting(mode, text) {
+  // A playback starts: its path, its text (words marked as their times arrive; streamed
+  // in, the text comes with appendText), fresh numbers, Stop on, Play and the downloads off.
+  starting(mode, text, streamed) {
     const el = this.el;
-    Object.assign(el.player.dataset, { mode, state: 'loading' });
+    Object.assign(el.player.dataset, { mode, state: 'loading', delivery: streamed ? 'streamed' : 'whole' });
     el.modeLabel.textContent = MODE_LABELS[mode];
-    el.ttfa.textContent = el.total.textContent = '–';
+    el.ttfa.textContent = el.total.textContent = el.fromToken.textContent = el.fromClause.textContent = '–';
     this.progress({ played: 0, received: 0 });
     el.stop.disabled = false;
     // Play is about to be disabled: keep the keyboard focus on a live button.
@@ -189,9 +193,12 @@ export class View {
     if (hadFocus) el.play.focus();
   }
 
-  times({ ttfa, total }) {
-    if (ttfa !== undefined) this.el.ttfa.textContent = ttfa.toFixed(2);
-    if (total !== undefined) this.el.total.textContent = total.toFixed(2);
+  times({ ttfa, total, fromToken, fromClause }) {
+    const el = this.el;
+    if (ttfa !== undefined) el.ttfa.textContent = ttfa.toFixed(2);
+    if (total !== undefined) el.total.textContent = total.toFixed(2);
+    if (fromToken !== undefined) el.fromToken.textContent = fromToken.toFixed(2);
+    if (fromClause !== undefined) el.fromClause.textContent = fromClause.toFixed(2);
   }
 
   progress({ played, received }) {
@@ -220,6 +227,16 @@ export class View {
     this.rest = this.el.words.firstChild; // the text after the last word found
     this.spans = []; // each word's span, or null where it was not found
     this.current = -1;
+  }
+
+  // Streamed in: `piece` of the text written after what is shown.
+  appendText(piece) {
+    if (!this.rest) {
+      this.rest = document.createTextNode('');
+      this.el.words.append(this.rest);
+    }
+    this.rest.appendData(piece);
+    this.el.words.hidden = false;
   }
 
   // Each of `words` (the server's, as the user wrote them, in order) becomes a span of the
