@@ -409,6 +409,36 @@ test('the keyboard alone plays and stops, and the focus stays on a live button',
   await context.close();
 });
 
+test('at capacity, Play asks again when the server says and plays once a place frees', async () => {
+  const busy = await startToneServer({ args: ['--capacity', '1'] });
+  const holder = new AbortController();
+  try {
+    // Another client holds the only place: a long stream it reads no further.
+    const held = await fetch(`${busy.base}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ input: `${LONG_TEXT} ${LONG_TEXT} ${LONG_TEXT}`, response_format: 'pcm' }),
+      signal: holder.signal,
+    });
+    assert.equal(held.status, 200);
+    await held.body.getReader().read();
+    const { page, context, errors } = await open({ base: busy.base });
+    await page.getByTestId('text').fill(SHORT_TEXT);
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => /at capacity; asking again in \d+ s/.test(document.getElementById('status').textContent),
+      null, { timeout: 30_000 });
+    holder.abort();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ttfa]').textContent) > 0,
+      null, { timeout: 30_000 });
+    assert.notEqual(await page.getAttribute('#player', 'data-state'), 'error');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    holder.abort();
+    await busy.stop();
+  }
+});
+
 test('Stop silences the page and the server stops synthesizing', async () => {
   const { page, context, errors } = await open();
   await page.getByTestId('text').fill(`${LONG_TEXT} ${LONG_TEXT}`);

@@ -15,6 +15,11 @@ const KEY_STORE = 'ttsd-api-key';
 const PREFERRED_FORMAT = 'mp3';
 // Tokens per second at first in the streamed-in mode: a local LLM's pace on a CPU.
 const DEFAULT_RATE = 20;
+// A server at capacity says when to ask again (Retry-After, in seconds): Play asks again,
+// a few times, when that is soon. A Play pressed just after Stop meets this: the stopped
+// stream keeps its place until the model call under way ends.
+const BUSY_RETRIES = 5;
+const BUSY_MAX_WAIT = 5;
 
 const view = new View();
 const state = {
@@ -139,6 +144,12 @@ function setKey(key) {
 
 const elapsed = (p) => (performance.now() - p.started) / 1000;
 
+// Waits `ms`, or less if `signal` aborts.
+const pause = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
 async function play() {
   if (state.playback) stop('Stopped; playing again.');
   sync();
@@ -172,16 +183,26 @@ async function play() {
   }
   view.status(mode === 'webaudio' && state.form.format === 'mp3'
     ? 'Requesting pcm: this browser cannot stream mp3 through MediaSource…' : 'Requesting…');
+  // As events rather than bare audio: the same bytes (base64), each delta followed by the
+  // times of the words it completed, so words and sound come together and the first audio
+  // is no later. (The curl command keeps the bare request: it saves the audio.)
+  const body = { ...requestBody(wire), stream_format: 'sse', timestamps: true };
   let resp;
-  try {
-    // As events rather than bare audio: the same bytes (base64), each delta followed by the
-    // times of the words it completed, so words and sound come together and the first
-    // audio is no later. (The curl command keeps the bare request: it saves the audio.)
-    const body = { ...requestBody(wire), stream_format: 'sse', timestamps: true };
-    ({ resp, requestId: p.requestId } = await api.speak(body, state.key, p.abort.signal));
-  } catch (e) {
-    if (e.name !== 'AbortError') failed(p, e);
-    return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      ({ resp, requestId: p.requestId } = await api.speak(body, state.key, p.abort.signal));
+      break;
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      const wait = Number(e.retryAfter);
+      if (e.status !== 429 || attempt > BUSY_RETRIES || !(wait > 0 && wait <= BUSY_MAX_WAIT)) {
+        failed(p, e);
+        return;
+      }
+      view.status(`The server is at capacity; asking again in ${wait} s…`);
+      await pause(wait * 1000, p.abort.signal);
+      if (state.playback !== p) return;
+    }
   }
   view.state('playing');
   view.status('Receiving…');
