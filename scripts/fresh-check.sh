@@ -251,14 +251,16 @@ say "   done in $((SECONDS - t)) s; $(packages "$b") packages now"
 in_root "$b" 'time scripts/deps.sh test' >"$work/6.out" 2>&1 || fail "second deps.sh test failed"
 grep -v -E '^(real|user|sys)|^$' "$work/6.out" >&2 && fail "second deps.sh test printed something"
 say "   second run silent, $(awk '/^real/ {print $2}' "$work/6.out")"
-# The tools with the Makefile's PATH (Node.js may be deps.sh's own).
+# The tools with the Makefile's PATH (Node.js may be deps.sh's own). `sed -n 1p`, not
+# `head -1`: head leaves as soon as it has its line, and geckodriver, still writing, then
+# panics on the broken pipe, which pipefail makes a failure (it did, once in two runs).
 # shellcheck disable=SC2016 # expanded in the root
 tools='export PATH=/build/ttsd/target/tools/node/bin:$PATH
 python3 -m venv /tmp/venv && /tmp/venv/bin/pip --version | cut -d" " -f1-2
 echo "node $(node --version), npm $(npm --version)"
 timeout 120 chromium --headless --no-sandbox --dump-dom about:blank >/dev/null 2>&1 && chromium --version
 timeout 120 firefox-esr --headless --screenshot /tmp/ff.png about:blank >/dev/null 2>&1 && firefox-esr --version 2>/dev/null
-geckodriver --version | head -1
+geckodriver --version | sed -n 1p
 type -P kill
 cargo fmt --version && cargo clippy --version'
 in_root "$b" "set -e; $tools" >"$work/6-tools.out" 2>&1 || { cat "$work/6-tools.out" >&2; fail "a test tool does not run"; }
