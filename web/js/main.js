@@ -167,9 +167,9 @@ async function play() {
   state.playback = p;
   player.addEventListener('started', () => {
     p.ttfa = elapsed(p);
-    view.times({ ttfa: p.ttfa, ...sinceWritten(p, performance.now()) });
+    p.since = sinceWritten(p, performance.now());
+    view.times({ ttfa: p.ttfa, ...p.since });
     if (p.total === undefined) view.status(`Playing (first audio after ${p.ttfa.toFixed(2)} s)…`);
-    else if (p.streamed) view.status('Playing…');
   });
   player.addEventListener('progress', (e) => view.progress(e.detail));
   player.addEventListener('ended', () => finished(p));
@@ -234,19 +234,33 @@ async function receive(p, resp) {
     }
     for (const event of parsed) {
       if (event.type === 'speech.audio.delta') {
-        const bytes = api.base64Bytes(event.audio);
-        p.chunks.push(bytes);
-        p.bytes += bytes.length;
-        await p.player.push(bytes);
+        await takeAudio(p, api.base64Bytes(event.audio));
         if (state.playback !== p) return;
       } else if (event.type === 'speech.audio.timestamps') {
-        p.words.push(...event.words);
-        view.addWords(event.words);
+        takeWords(p, event.words);
       }
     }
     if (!reader) break;
   }
   if (state.playback !== p) return;
+  await allReceived(p);
+}
+
+// What every path does with what the server sends: audio into the player (kept for the
+// download), word times to the view, and at the end the totals, the files and the player's
+// last audio.
+async function takeAudio(p, bytes) {
+  p.chunks.push(bytes);
+  p.bytes += bytes.length;
+  await p.player.push(bytes);
+}
+
+function takeWords(p, words) {
+  p.words.push(...words);
+  view.addWords(words);
+}
+
+async function allReceived(p) {
   p.total = elapsed(p);
   view.times({ total: p.total });
   prepareDownload(p);
@@ -287,21 +301,9 @@ function streamIn(p) {
       view.status(`Writing ${toks.length} tokens at ${state.form.rate} a second…`);
       write();
     },
-    audio: async (bytes) => {
-      p.chunks.push(bytes);
-      p.bytes += bytes.length;
-      await p.player.push(bytes);
-    },
-    words: (words) => {
-      p.words.push(...words);
-      view.addWords(words);
-    },
-    done: async () => {
-      p.total = elapsed(p);
-      view.times({ total: p.total });
-      prepareDownload(p);
-      await p.player.end();
-    },
+    audio: (bytes) => takeAudio(p, bytes),
+    words: (words) => takeWords(p, words),
+    done: () => allReceived(p),
     error: (e) => (p.bytes ? end(p, 'error', `Error after ${(p.bytes / 1024).toFixed(1)} KiB of audio: ${e.message}.` +
       ' What arrived can be downloaded.') : failed(p, e)),
   });
@@ -347,7 +349,7 @@ function follow(p) {
 function finished(p) {
   const { received } = p.player;
   const ttfa = p.ttfa === undefined ? '–' : p.ttfa.toFixed(2);
-  const { fromClause } = sinceWritten(p, p.started + (p.ttfa ?? 0) * 1000);
+  const { fromClause } = p.since || {};
   if (end(p, 'ended')) {
     view.status(`Done: ${received.toFixed(2)} s of audio; first audio after ${ttfa} s` +
       (fromClause === undefined ? '' : ` (${fromClause.toFixed(2)} s after the first clause was written)`) +
