@@ -67,6 +67,8 @@ pub enum Outcome {
     completed,
     /// Not run: its requester had gone.
     skipped,
+    /// Stopped part way: its requester left while it ran.
+    interrupted,
 }
 
 /// Why the Wyoming server closed (or refused) a connection, as counted in
@@ -194,7 +196,7 @@ impl Metrics {
                 .wyoming_closed
                 .get_or_create(&WyomingCloseLabel { reason });
         }
-        for outcome in [Outcome::completed, Outcome::skipped] {
+        for outcome in [Outcome::completed, Outcome::skipped, Outcome::interrupted] {
             let _ = m.jobs.get_or_create(&OutcomeLabel { outcome });
         }
         registry.register(
@@ -239,7 +241,7 @@ impl Metrics {
         );
         registry.register(
             "ttsd_inference_jobs",
-            "Model calls, by outcome (skipped: the client had gone)",
+            "Model calls, by outcome (skipped: the client had gone before it ran; interrupted: it left while it ran)",
             m.jobs.clone(),
         );
         registry.register(
@@ -347,6 +349,7 @@ mod tests {
             "ttsd_audio_seconds_total 1.5",
             "ttsd_active_streams 1",
             "ttsd_inference_jobs_total{outcome=\"skipped\"} 0",
+            "ttsd_inference_jobs_total{outcome=\"interrupted\"} 0",
             "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");

@@ -1,4 +1,5 @@
-//! The inference queue with the real model: earliest deadline first, withdrawn jobs skipped.
+//! The inference queue with the real model: earliest deadline first, withdrawn jobs skipped,
+//! a call whose client leaves stopped part way.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -150,4 +151,43 @@ fn a_full_queue_refuses_at_once() {
         assert!(running.await.expect("task").is_ok());
         assert!(queued.await.expect("task").is_ok());
     });
+}
+
+#[test]
+fn a_call_whose_client_leaves_is_stopped_part_way() {
+    let _serial = serial();
+    let (frontend, voices, rt) = fixture();
+    let scheduler = scheduler(4);
+    let long = "Thanks for the detailed question, and I have looked at it carefully: the \
+        setting you want is under the advanced tab, next to the network options, and once \
+        you enable it and restart the service the change takes effect for every device on \
+        your account, including the ones you add later.";
+    rt.block_on(async {
+        // What the long call costs when it runs to its end.
+        let whole = scheduler
+            .infer(job(&frontend, &voices, long, Instant::now()))
+            .await
+            .expect("the long call")
+            .compute;
+        let s = scheduler.clone();
+        let j = job(&frontend, &voices, long, Instant::now());
+        let cut = tokio::spawn(async move { s.infer(j).await });
+        // Well inside the call (a tenth of it; the queue is empty, so it starts at once).
+        tokio::time::sleep(whole / 10).await;
+        cut.abort();
+        let left = Instant::now();
+        let next = scheduler
+            .infer(job(&frontend, &voices, "Still here.", Instant::now()))
+            .await
+            .expect("the next call runs: the stop flag was cleared");
+        eprintln!(
+            "a {whole:.2?} call stopped a tenth in; the next one queued {:.2?} after its \
+             client left and was done {:.2?} after",
+            next.queued,
+            left.elapsed()
+        );
+        assert!(!next.speech.samples.is_empty());
+    });
+    assert_eq!(scheduler.interrupted(), 1, "the cut call was stopped");
+    assert_eq!(scheduler.completed(), 2, "the whole call and the next one");
 }

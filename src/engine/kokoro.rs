@@ -9,6 +9,9 @@
 //! peak of every run (measured: 1.2 GB resident after two 510-id chunks). Patterns are off
 //! and the arena gives back what a run grew by at its end, which keeps a session near
 //! 0.2 GB whatever the input lengths.
+//!
+//! A call can be stopped from another thread (ONNX Runtime's terminate flag on the run
+//! options, checked between graph nodes), so a worker whose client has left is free at once.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -17,7 +20,7 @@ use ort::environment::Environment;
 use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
-use super::{Engine, EngineFactory, ModelSpec, Speech};
+use super::{Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::voice::StylePack;
@@ -112,8 +115,26 @@ pub struct Kokoro {
     session: Session,
     /// Whether the graph outputs the durations.
     durations: bool,
-    /// Shrinks the CPU arena after each run (see the module docs).
-    run_options: RunOptions,
+    /// Shrinks the CPU arena after each run (see the module docs); its terminate flag
+    /// stops a run from another thread.
+    run_options: Arc<Terminable>,
+}
+
+/// The run options, shared with whoever may stop a run.
+struct Terminable(RunOptions);
+
+impl Interrupt for Terminable {
+    fn interrupt(&self) {
+        if let Err(e) = self.0.terminate() {
+            tracing::warn!("cannot stop the model call: {e}");
+        }
+    }
+
+    fn clear(&self) {
+        if let Err(e) = self.0.unterminate() {
+            tracing::warn!("cannot clear the model's stop flag: {e}");
+        }
+    }
 }
 
 /// ONNX Runtime's run option that returns the arena's growth after a run, and its value
@@ -178,7 +199,7 @@ impl Kokoro {
         Ok(Kokoro {
             session,
             durations,
-            run_options,
+            run_options: Arc::new(Terminable(run_options)),
         })
     }
 }
@@ -219,7 +240,7 @@ impl Engine for Kokoro {
                     INPUT_STYLE => style,
                     INPUT_SPEED => speed,
                 ],
-                &self.run_options,
+                &self.run_options.0,
             )
             .map_err(fail)?;
         let (_, audio) = outputs[OUTPUT_AUDIO]
@@ -252,6 +273,10 @@ impl Engine for Kokoro {
             samples: audio.to_vec(),
             durations,
         })
+    }
+
+    fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {
+        Some(Arc::clone(&self.run_options) as Arc<dyn Interrupt>)
     }
 }
 

@@ -63,6 +63,22 @@ pub struct Speech {
 pub trait Engine: Send {
     /// Speech for `ids` (at most the spec's `max_ids`) in `voice` at `speed` (1.0 = normal).
     fn infer(&mut self, ids: &[i64], voice: &StylePack, speed: f32) -> Result<Speech>;
+
+    /// A handle that stops this engine's call under way from another thread, so a worker
+    /// whose client has left is free in milliseconds instead of at the call's end; `None`
+    /// when the engine cannot stop part way.
+    fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {
+        None
+    }
+}
+
+/// Stops an engine's calls from another thread.
+pub trait Interrupt: Send + Sync {
+    /// The call under way (if any) ends soon with an error, and so does every call after it
+    /// until [`Interrupt::clear`].
+    fn interrupt(&self);
+    /// Lets calls run again.
+    fn clear(&self);
 }
 
 /// Builds engines of one kind; shared by the workers.

@@ -7,7 +7,9 @@
 //! second — it still makes its own deadline, and the short one's stream does not run dry. A
 //! stream submits one chunk at a time, so concurrent streams interleave instead of queueing
 //! behind each other. A job whose requester has gone (its reply receiver dropped) is skipped
-//! without running. A panic inside one job fails that job only. Short calls already made
+//! without running; one whose requester leaves while it runs is interrupted (when the engine
+//! can be), so the worker is free for the clients still there instead of finishing audio
+//! nobody hears. A panic inside one job fails that job only. Short calls already made
 //! with the same voice and speed come from the [`ChunkCache`] without running.
 
 use std::collections::BinaryHeap;
@@ -20,7 +22,7 @@ use tokio::sync::oneshot;
 
 use super::cache::{ChunkCache, Key};
 use super::cost::{Cost, CostModel};
-use super::{Engine, EngineFactory, Speech};
+use super::{Engine, EngineFactory, Interrupt, Speech};
 use crate::audio::shape;
 use crate::metrics::{Metrics, Outcome, OutcomeLabel};
 use crate::voice::StylePack;
@@ -100,12 +102,43 @@ struct Shared {
     /// The engine's samples per second, for the audio a call made.
     sample_rate: u32,
     workers: usize,
+    /// What each worker runs now, and how to stop it.
+    slots: Vec<Mutex<Slot>>,
+}
+
+/// One worker's call under way.
+#[derive(Default)]
+struct Slot {
+    /// The job running (its sequence number).
+    running: Option<u64>,
+    /// Set once that job's requester left and the call was told to stop.
+    interrupted: bool,
+    /// Stops the worker's engine part way (from [`Engine::interrupter`]).
+    interrupt: Option<Arc<dyn Interrupt>>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Queue> {
         // Workers never panic while holding the lock (jobs run outside it).
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn slot(&self, worker: usize) -> MutexGuard<'_, Slot> {
+        self.slots[worker].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The requester of job `seq` has gone: a worker running it stops part way.
+    fn withdraw(&self, seq: u64) {
+        for n in 0..self.slots.len() {
+            let mut slot = self.slot(n);
+            if slot.running == Some(seq) && !slot.interrupted {
+                if let Some(interrupt) = &slot.interrupt {
+                    interrupt.interrupt();
+                    slot.interrupted = true;
+                }
+                return;
+            }
+        }
     }
 
     fn count(&self, outcome: Outcome) -> u64 {
@@ -170,6 +203,7 @@ impl Scheduler {
             cache: ChunkCache::new(cache_bytes),
             sample_rate: factory.spec().sample_rate,
             workers: count,
+            slots: (0..count).map(|_| Mutex::default()).collect(),
         });
         let mut workers = Workers {
             shared: Arc::clone(&shared),
@@ -192,8 +226,9 @@ impl Scheduler {
                                 load_ms = started.elapsed().as_millis() as u64,
                                 "model loaded"
                             );
+                            shared.slot(n).interrupt = engine.interrupter();
                             let _ = loaded.send(Ok(()));
-                            work(engine, &shared);
+                            work(engine, &shared, n);
                         }
                         Err(e) => {
                             let _ = loaded.send(Err(e));
@@ -215,22 +250,30 @@ impl Scheduler {
 
     /// Queues a job and waits for its audio (at once, from the cache, when the same call
     /// was made lately). Dropping the returned future withdraws the job: a worker that
-    /// reaches it skips it.
+    /// reaches it skips it, and one running it stops part way.
     pub async fn infer(&self, job: Job) -> Result<Inferred> {
-        let rx = match self.submit(job)? {
+        let mut waiting = match self.submit(job)? {
             Submitted::Cached(done) => return Ok(done),
-            Submitted::Queued(rx) => rx,
+            Submitted::Queued(waiting) => waiting,
         };
-        rx.await.map_err(|_| Error::EngineStopped)?
+        let answer = match waiting.rx.as_mut() {
+            Some(rx) => rx.await,
+            None => return Err(Error::EngineStopped),
+        };
+        waiting.rx = None;
+        answer.map_err(|_| Error::EngineStopped)?
     }
 
     /// [`Self::infer`] for callers outside an async runtime.
     pub fn infer_blocking(&self, job: Job) -> Result<Inferred> {
-        let rx = match self.submit(job)? {
+        let mut waiting = match self.submit(job)? {
             Submitted::Cached(done) => return Ok(done),
-            Submitted::Queued(rx) => rx,
+            Submitted::Queued(waiting) => waiting,
         };
-        rx.blocking_recv().map_err(|_| Error::EngineStopped)?
+        match waiting.rx.take() {
+            Some(rx) => rx.blocking_recv().map_err(|_| Error::EngineStopped)?,
+            None => Err(Error::EngineStopped),
+        }
     }
 
     fn submit(&self, job: Job) -> Result<Submitted> {
@@ -248,7 +291,7 @@ impl Scheduler {
         }
         let start_by = start_by(job.deadline, self.shared.cost.cost(), job.ids.len());
         let (reply, rx) = oneshot::channel();
-        {
+        let seq = {
             let mut queue = self.shared.lock();
             if queue.closed {
                 return Err(Error::EngineStopped);
@@ -269,9 +312,14 @@ impl Scheduler {
                 cache_key,
             });
             self.shared.metrics.queue_depth.set(queue.heap.len() as i64);
-        }
+            seq
+        };
         self.shared.wake.notify_one();
-        Ok(Submitted::Queued(rx))
+        Ok(Submitted::Queued(Waiting {
+            rx: Some(rx),
+            seq,
+            shared: Arc::clone(&self.shared),
+        }))
     }
 
     /// Jobs waiting now.
@@ -299,9 +347,14 @@ impl Scheduler {
     pub fn completed(&self) -> u64 {
         self.shared.count(Outcome::completed)
     }
+
+    /// Jobs stopped part way because their requester left.
+    pub fn interrupted(&self) -> u64 {
+        self.shared.count(Outcome::interrupted)
+    }
 }
 
-fn work(mut engine: Box<dyn Engine>, shared: &Shared) {
+fn work(mut engine: Box<dyn Engine>, shared: &Shared, worker: usize) {
     loop {
         let pending = {
             let mut queue = shared.lock();
@@ -316,7 +369,11 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared) {
                 queue = shared.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
             }
         };
+        // Running before the last look at the requester: one that leaves after it is seen
+        // here (see `Waiting`'s drop), so the call is stopped either way.
+        shared.slot(worker).running = Some(pending.seq);
         if pending.reply.is_closed() {
+            finish(shared, worker);
             shared.counted(Outcome::skipped);
             continue;
         }
@@ -332,6 +389,16 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared) {
             compute: started.elapsed(),
             queued,
         });
+        if finish(shared, worker) {
+            // Nobody waits for it, and a call cut short says nothing of what calls cost.
+            tracing::debug!(
+                ids = job.ids.len(),
+                after_s = started.elapsed().as_secs_f64(),
+                "model call interrupted: its client left"
+            );
+            shared.counted(Outcome::interrupted);
+            continue;
+        }
         // A failure is reported (and logged) by whoever receives it.
         if let Ok(done) = &result {
             // The audio the call made is what trimming keeps of it (a short input comes
@@ -357,6 +424,18 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared) {
     }
 }
 
+/// The worker's call has ended: clears its slot (and the engine's stop flag, if it was
+/// set); whether the call was interrupted.
+fn finish(shared: &Shared, worker: usize) -> bool {
+    let mut slot = shared.slot(worker);
+    slot.running = None;
+    let interrupted = std::mem::take(&mut slot.interrupted);
+    if let (true, Some(interrupt)) = (interrupted, &slot.interrupt) {
+        interrupt.clear();
+    }
+    interrupted
+}
+
 /// The latest a call of `ids` ids can start and still be done by `deadline`, by `cost`:
 /// the queue's order (least slack first).
 pub fn start_by(deadline: Instant, cost: Option<Cost>, ids: usize) -> Instant {
@@ -367,5 +446,90 @@ pub fn start_by(deadline: Instant, cost: Option<Cost>, ids: usize) -> Instant {
 /// A job taken: its answer already (from the cache), or the receiver of its answer.
 enum Submitted {
     Cached(Inferred),
-    Queued(oneshot::Receiver<Result<Inferred>>),
+    Queued(Waiting),
+}
+
+/// The receiver of a queued job's answer. Dropped before the answer came, it withdraws the
+/// job: the receiver goes first (so a worker that has not started it sees it gone), then a
+/// worker running it is told to stop.
+struct Waiting {
+    rx: Option<oneshot::Receiver<Result<Inferred>>>,
+    seq: u64,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(rx) = self.rx.take() {
+            drop(rx);
+            self.shared.withdraw(self.seq);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tone::{Cost as ToneCost, ToneFactory};
+
+    fn tone_job(factory: &ToneFactory, ids: usize) -> Job {
+        Job {
+            ids: vec![40; ids],
+            voice: Arc::new(factory.voice(0.5)),
+            voice_name: Arc::from("tone"),
+            speed: 1.0,
+            deadline: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn a_call_whose_client_leaves_is_stopped_and_the_worker_serves_the_next() -> Result<()> {
+        // 300 ms an id: the long job would hold the worker for a minute.
+        let factory = Arc::new(ToneFactory::new(ToneCost {
+            per_call: Duration::ZERO,
+            per_id: Duration::from_millis(300),
+        }));
+        let scheduler = Scheduler::start(
+            Arc::clone(&factory) as Arc<dyn EngineFactory>,
+            1,
+            4,
+            0,
+            Arc::new(Metrics::new()),
+        )?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        rt.block_on(async {
+            let long = {
+                let s = scheduler.clone();
+                let job = tone_job(&factory, 200);
+                tokio::spawn(async move { s.infer(job).await })
+            };
+            // Until the worker has it.
+            while scheduler.shared.slot(0).running.is_none() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            long.abort();
+            let next = tokio::time::timeout(
+                Duration::from_secs(30),
+                scheduler.infer(tone_job(&factory, 1)),
+            )
+            .await;
+            let next = next.map_err(|_| Error::Internal("the worker was not freed".into()))??;
+            assert!(!next.speech.samples.is_empty(), "the next call made audio");
+            Ok::<_, Error>(())
+        })?;
+        assert_eq!(scheduler.interrupted(), 1);
+        assert_eq!(scheduler.completed(), 1, "only the next call completed");
+        assert_eq!(scheduler.skipped(), 0);
+        // Learnt from the 1-id call alone (it slept 300 ms); the cut call, 200 ids in a few
+        // milliseconds, would have taught that calls are nearly free.
+        let one_id = scheduler.cost().map(|c| c.of(1));
+        assert!(
+            one_id >= Some(Duration::from_millis(300)),
+            "the cut call taught the cost model nothing: {one_id:?}"
+        );
+        Ok(())
+    }
 }

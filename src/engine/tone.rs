@@ -6,12 +6,13 @@
 //! style value), punctuation and spaces become silence, and every call starts and ends
 //! with a little silence, as a model's output does. The same input always gives the same
 //! samples. An optional cost (a fixed time per call plus a time per id, spent sleeping)
-//! stands in for a model's compute in scheduling tests.
+//! stands in for a model's compute in scheduling tests; like the real engine's, it can be
+//! interrupted from another thread.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
-use super::{Engine, EngineFactory, ModelSpec, Speech};
+use super::{Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::voice::StylePack;
@@ -75,6 +76,7 @@ impl EngineFactory for ToneFactory {
         Ok(Box::new(Tone {
             vocab: Arc::clone(&self.spec.vocab),
             cost: self.cost,
+            stop: Arc::default(),
         }))
     }
 }
@@ -83,6 +85,48 @@ impl EngineFactory for ToneFactory {
 pub struct Tone {
     vocab: Arc<Vocab>,
     cost: Cost,
+    stop: Arc<Stop>,
+}
+
+/// The stop flag its simulated compute waits on.
+#[derive(Default)]
+struct Stop {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Stop {
+    /// Waits `time`, or less if stopped; whether it was stopped.
+    fn wait(&self, time: Duration) -> bool {
+        let until = Instant::now() + time;
+        let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let now = Instant::now();
+            if *stopped || now >= until {
+                return *stopped;
+            }
+            stopped = self
+                .wake
+                .wait_timeout(stopped, until - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    fn set(&self, value: bool) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = value;
+        self.wake.notify_all();
+    }
+}
+
+impl Interrupt for Stop {
+    fn interrupt(&self) {
+        self.set(true);
+    }
+
+    fn clear(&self) {
+        self.set(false);
+    }
 }
 
 impl Engine for Tone {
@@ -100,7 +144,12 @@ impl Engine for Tone {
             .row(ids.len())
             .and_then(|row| row.first())
             .map_or(0.5, |v| v.abs().clamp(0.1, 1.0));
-        std::thread::sleep(self.cost.per_call + self.cost.per_id * ids.len() as u32);
+        if self
+            .stop
+            .wait(self.cost.per_call + self.cost.per_id * ids.len() as u32)
+        {
+            return Err(Error::Inference("the call was interrupted".into()));
+        }
         let per_id = ((ID_SAMPLES as f32 / speed).round() as usize).max(1);
         let mut samples = vec![0.0; EDGE_SAMPLES];
         // The edges' silence stands for the model's pads.
@@ -126,6 +175,10 @@ impl Engine for Tone {
             samples,
             durations: Some(durations),
         })
+    }
+
+    fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {
+        Some(Arc::clone(&self.stop) as Arc<dyn Interrupt>)
     }
 }
 
