@@ -508,7 +508,10 @@ fn tokens(text: &str) -> Vec<String> {
 
 /// One reply written at `rate` tokens a second over the WebSocket.
 struct StreamIn {
-    /// From the token that ends the first clause to the first audio.
+    /// From the first token that ends with punctuation to the first audio.
+    after_punctuation: f64,
+    /// From the token that ends the first clause the chunk rules speak alone (`text/segment.rs`:
+    /// a sentence end, or `, ; : —` after two or more words) to the first audio.
     after_clause: f64,
     /// From the first token to the first audio.
     after_first_token: f64,
@@ -541,22 +544,36 @@ async fn write_over_websocket(base: &str, rate: f64) -> StreamIn {
     let started = Instant::now();
     let pieces = tokens(REPLY);
     let writer = tokio::spawn(async move {
-        let mut clause_at = None;
+        let (mut punctuation_at, mut clause_at) = (None, None);
+        let mut written = String::new();
         for (i, piece) in pieces.iter().enumerate() {
             let due = started + Duration::from_secs_f64(i as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
             tx.send(Message::Text(json!({"text": piece}).to_string().into()))
                 .await
                 .expect("text");
-            if clause_at.is_none() && piece.ends_with([',', '.', ';', ':', '!', '?']) {
-                clause_at = Some(started.elapsed().as_secs_f64());
+            written.push_str(piece);
+            let now = Some(started.elapsed().as_secs_f64());
+            if piece.ends_with(['.', '!', '?']) {
+                punctuation_at = punctuation_at.or(now);
+                clause_at = clause_at.or(now);
+            } else if piece.ends_with([',', ';', ':', '—']) {
+                punctuation_at = punctuation_at.or(now);
+                if written.split_whitespace().count() >= 2 {
+                    clause_at = clause_at.or(now);
+                }
             }
         }
         let done_at = started.elapsed().as_secs_f64();
         tx.send(Message::Text(json!({"close": true}).to_string().into()))
             .await
             .expect("close");
-        (clause_at.unwrap_or(0.0), done_at, tx)
+        (
+            punctuation_at.unwrap_or(0.0),
+            clause_at.unwrap_or(0.0),
+            done_at,
+            tx,
+        )
     });
     let mut first = None;
     let mut play_end = 0.0f64;
@@ -578,9 +595,10 @@ async fn write_over_websocket(base: &str, rate: f64) -> StreamIn {
         }
     }
     let total = started.elapsed().as_secs_f64();
-    let (clause_at, text_done, _tx) = writer.await.expect("writer");
+    let (punctuation_at, clause_at, text_done, _tx) = writer.await.expect("writer");
     let first = first.unwrap_or(f64::NAN);
     StreamIn {
+        after_punctuation: first - punctuation_at,
         after_clause: first - clause_at,
         after_first_token: first,
         stall_after_text: gaps
@@ -604,10 +622,24 @@ fn stream_in(server_args: &[&str], runs: usize) {
     println!(
         "\n## speech from an LLM's reply as it is written ({words} words, {count} tokens; {runs} runs per row)\n"
     );
+    // The floor: the first clause the chunk rules speak, POSTed alone (one model call).
+    let opener = REPLY
+        .split_inclusive(['.', '!', '?'])
+        .next()
+        .unwrap_or(REPLY)
+        .trim();
+    let alone: Vec<f64> = (0..runs.max(3))
+        .map(|_| rt.block_on(speak(&client, &server.base, opener)).ttfa)
+        .collect();
     println!(
-        "| tokens/s | writing takes | WebSocket: first audio after the first clause | after the first token | worst stall once the text is complete | worst stall | total | wait, then POST: first audio after the first token | total |"
+        "its first clause, \"{opener}\", POSTed alone: TTFA p50 {:.2} s (min {:.2} s)\n",
+        percentile(&alone, 0.5),
+        percentile(&alone, 0.0)
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| tokens/s | writing takes | WebSocket: first audio after the first punctuation | after the first clause spoken alone | after the first token | worst stall once the text is complete | worst stall | total | wait, then POST: first audio after the first token | total |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for rate in [15.0, 30.0, 60.0] {
         let writing = count as f64 / rate;
         let mut ws_runs = Vec::new();
@@ -620,7 +652,8 @@ fn stream_in(server_args: &[&str], runs: usize) {
         }
         let p50 = |v: Vec<f64>| percentile(&v, 0.5);
         println!(
-            "| {rate:.0} | {writing:.1} s | {:.2} s | {:.2} s | {:.0} ms | {:.0} ms | {:.1} s | {:.2} s | {:.1} s |",
+            "| {rate:.0} | {writing:.1} s | {:.2} s | {:.2} s | {:.2} s | {:.0} ms | {:.0} ms | {:.1} s | {:.2} s | {:.1} s |",
+            p50(ws_runs.iter().map(|r| r.after_punctuation).collect()),
             p50(ws_runs.iter().map(|r| r.after_clause).collect()),
             p50(ws_runs.iter().map(|r| r.after_first_token).collect()),
             ws_runs
