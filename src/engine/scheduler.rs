@@ -252,27 +252,24 @@ impl Scheduler {
     /// was made lately). Dropping the returned future withdraws the job: a worker that
     /// reaches it skips it, and one running it stops part way.
     pub async fn infer(&self, job: Job) -> Result<Inferred> {
-        let mut waiting = match self.submit(job)? {
+        let (rx, seq) = match self.submit(job)? {
             Submitted::Cached(done) => return Ok(done),
-            Submitted::Queued(waiting) => waiting,
+            Submitted::Queued(rx, seq) => (rx, seq),
         };
-        let answer = match waiting.rx.as_mut() {
-            Some(rx) => rx.await,
-            None => return Err(Error::EngineStopped),
+        let mut waiting = Waiting {
+            rx,
+            seq,
+            shared: Arc::clone(&self.shared),
         };
-        waiting.rx = None;
-        answer.map_err(|_| Error::EngineStopped)?
+        (&mut waiting.rx).await.map_err(|_| Error::EngineStopped)?
     }
 
-    /// [`Self::infer`] for callers outside an async runtime.
+    /// [`Self::infer`] for callers outside an async runtime (which cannot leave while
+    /// they wait, so nothing needs withdrawing).
     pub fn infer_blocking(&self, job: Job) -> Result<Inferred> {
-        let mut waiting = match self.submit(job)? {
-            Submitted::Cached(done) => return Ok(done),
-            Submitted::Queued(waiting) => waiting,
-        };
-        match waiting.rx.take() {
-            Some(rx) => rx.blocking_recv().map_err(|_| Error::EngineStopped)?,
-            None => Err(Error::EngineStopped),
+        match self.submit(job)? {
+            Submitted::Cached(done) => Ok(done),
+            Submitted::Queued(rx, _) => rx.blocking_recv().map_err(|_| Error::EngineStopped)?,
         }
     }
 
@@ -315,11 +312,7 @@ impl Scheduler {
             seq
         };
         self.shared.wake.notify_one();
-        Ok(Submitted::Queued(Waiting {
-            rx: Some(rx),
-            seq,
-            shared: Arc::clone(&self.shared),
-        }))
+        Ok(Submitted::Queued(rx, seq))
     }
 
     /// Jobs waiting now.
@@ -443,27 +436,27 @@ pub fn start_by(deadline: Instant, cost: Option<Cost>, ids: usize) -> Instant {
     deadline.checked_sub(expected).unwrap_or(deadline)
 }
 
-/// A job taken: its answer already (from the cache), or the receiver of its answer.
+/// A job taken: its answer already (from the cache), or the receiver of its answer and its
+/// sequence number.
 enum Submitted {
     Cached(Inferred),
-    Queued(Waiting),
+    Queued(oneshot::Receiver<Result<Inferred>>, u64),
 }
 
-/// The receiver of a queued job's answer. Dropped before the answer came, it withdraws the
-/// job: the receiver goes first (so a worker that has not started it sees it gone), then a
-/// worker running it is told to stop.
+/// An async caller waiting for a queued job's answer. Dropped, it withdraws the job: the
+/// receiver is closed first (so a worker that has not started it sees it gone), then a worker
+/// running it is told to stop. Once the answer has come no worker runs it any more, and
+/// withdrawing finds nothing.
 struct Waiting {
-    rx: Option<oneshot::Receiver<Result<Inferred>>>,
+    rx: oneshot::Receiver<Result<Inferred>>,
     seq: u64,
     shared: Arc<Shared>,
 }
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        if let Some(rx) = self.rx.take() {
-            drop(rx);
-            self.shared.withdraw(self.seq);
-        }
+        self.rx.close();
+        self.shared.withdraw(self.seq);
     }
 }
 

@@ -10,7 +10,7 @@
 //! interrupted from another thread.
 
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::Language;
@@ -98,19 +98,12 @@ struct Stop {
 impl Stop {
     /// Waits `time`, or less if stopped; whether it was stopped.
     fn wait(&self, time: Duration) -> bool {
-        let until = Instant::now() + time;
-        let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            let now = Instant::now();
-            if *stopped || now >= until {
-                return *stopped;
-            }
-            stopped = self
-                .wake
-                .wait_timeout(stopped, until - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        let stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        let (stopped, _) = self
+            .wake
+            .wait_timeout_while(stopped, time, |stopped| !*stopped)
+            .unwrap_or_else(|p| p.into_inner());
+        *stopped
     }
 
     fn set(&self, value: bool) {
