@@ -506,12 +506,22 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// The first clause the server speaks alone: its segmenter's first segment, without the
+/// space after it.
+fn first_clause(text: &str) -> &str {
+    let segments = ttsd::text::segment::Segmenter::new(true).push(text);
+    let len = segments
+        .first()
+        .map_or(text.len(), |s| s.text.trim_end().len());
+    &text[..len]
+}
+
 /// One reply written at `rate` tokens a second over the WebSocket.
 struct StreamIn {
     /// From the first token that ends with punctuation to the first audio.
     after_punctuation: f64,
-    /// From the token that ends the first clause the chunk rules speak alone (`text/segment.rs`:
-    /// a sentence end, or `, ; : —` after two or more words) to the first audio.
+    /// From the token that ends the first clause the chunk rules speak alone (the server's
+    /// segmenter's first segment) to the first audio.
     after_clause: f64,
     /// From the first token to the first audio.
     after_first_token: f64,
@@ -543,25 +553,23 @@ async fn write_over_websocket(base: &str, rate: f64) -> StreamIn {
     .expect("settings");
     let started = Instant::now();
     let pieces = tokens(REPLY);
+    let clause_ends = first_clause(REPLY).len();
     let writer = tokio::spawn(async move {
         let (mut punctuation_at, mut clause_at) = (None, None);
-        let mut written = String::new();
+        let mut written = 0;
         for (i, piece) in pieces.iter().enumerate() {
             let due = started + Duration::from_secs_f64(i as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
             tx.send(Message::Text(json!({"text": piece}).to_string().into()))
                 .await
                 .expect("text");
-            written.push_str(piece);
+            written += piece.len();
             let now = Some(started.elapsed().as_secs_f64());
-            if piece.ends_with(['.', '!', '?']) {
+            if piece.ends_with([',', '.', ';', ':', '!', '?']) {
                 punctuation_at = punctuation_at.or(now);
+            }
+            if written >= clause_ends {
                 clause_at = clause_at.or(now);
-            } else if piece.ends_with([',', ';', ':', '—']) {
-                punctuation_at = punctuation_at.or(now);
-                if written.split_whitespace().count() >= 2 {
-                    clause_at = clause_at.or(now);
-                }
             }
         }
         let done_at = started.elapsed().as_secs_f64();
@@ -623,11 +631,7 @@ fn stream_in(server_args: &[&str], runs: usize) {
         "\n## speech from an LLM's reply as it is written ({words} words, {count} tokens; {runs} runs per row)\n"
     );
     // The floor: the first clause the chunk rules speak, POSTed alone (one model call).
-    let opener = REPLY
-        .split_inclusive(['.', '!', '?'])
-        .next()
-        .unwrap_or(REPLY)
-        .trim();
+    let opener = first_clause(REPLY);
     let alone: Vec<f64> = (0..runs.max(3))
         .map(|_| rt.block_on(speak(&client, &server.base, opener)).ttfa)
         .collect();
