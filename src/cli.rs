@@ -68,11 +68,10 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     let mut file = Vec::new();
     runtime.block_on(async {
         let (text, mut audio) = synth.start(request, None)?;
-        let flush_after = args.engine.flush_after();
         if from_stdin {
             let pieces = tokio_stream::wrappers::ReceiverStream::new(read_stdin());
             tokio::spawn(async move {
-                if let Err(e) = ttsd::synth::feed(text, pieces, flush_after).await {
+                if let Err(e) = text.feed(pieces).await {
                     tracing::error!(error = %e, "standard input refused");
                 }
             });

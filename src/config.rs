@@ -185,7 +185,8 @@ impl EngineArgs {
         Settings {
             limits: Limits { max_input_chars },
             first_clause: self.first_chunk == FirstChunk::Clause,
-            capacity: None,
+            flush_after: self.flush_after(),
+            ..Settings::DEFAULT
         }
     }
 }
@@ -297,10 +298,6 @@ pub struct ServeConfig {
     pub max_streams: usize,
     pub shutdown_grace: Duration,
     pub settings: Settings,
-    /// Streamed text waiting this long without a sentence end is spoken anyway.
-    pub flush_after: Duration,
-    /// A streaming connection with no message this long is closed.
-    pub stream_idle: Duration,
     pub conn: ConnSettings,
 }
 
@@ -365,10 +362,9 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
             settings: Settings {
                 capacity: self.capacity,
+                stream_idle: Duration::from_secs(self.stream_idle_timeout),
                 ..self.engine.settings(self.max_input_chars)
             },
-            flush_after: self.engine.flush_after(),
-            stream_idle: Duration::from_secs(self.stream_idle_timeout),
             conn: ConnSettings {
                 header_timeout: Duration::from_secs(self.header_timeout),
                 body_timeout: Duration::from_secs(self.body_timeout),
@@ -483,8 +479,8 @@ mod tests {
         assert_eq!(c.conn.keepalive_timeout, Duration::from_secs(75));
         assert_eq!(c.conn.write_timeout, Duration::from_secs(30));
         assert_eq!(c.conn.max_connections, None);
-        assert_eq!(c.stream_idle, Duration::from_secs(60));
-        assert_eq!(c.flush_after, Duration::from_millis(1500));
+        assert_eq!(c.settings.stream_idle, Duration::from_secs(60));
+        assert_eq!(c.settings.flush_after, Duration::from_millis(1500));
         assert_eq!(c.max_body_bytes, 1 << 20);
         assert!(c.api_keys.is_empty());
     }

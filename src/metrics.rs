@@ -23,6 +23,11 @@ const LATENCY_BUCKETS: &[f64] = &[
 const DURATION_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0];
 /// Bounds for waits in the inference queue (seconds): mostly short.
 const QUEUE_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0];
+/// Bounds for an utterance's time in one stage (seconds): milliseconds of text and
+/// encoding to minutes of model time.
+const STAGE_BUCKETS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
 
 /// Why a request failed, as counted in `ttsd_request_failures_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
@@ -98,6 +103,39 @@ impl WyomingClose {
     ];
 }
 
+/// A stage of an utterance, as `ttsd_utterance_stage_seconds{stage}` and the
+/// `Server-Timing` header name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Stage {
+    /// Normalization, sentence splitting, G2P and chunking.
+    text,
+    /// Waiting for an inference worker.
+    queue,
+    /// In the model.
+    model,
+    /// Encoding the audio.
+    encode,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::text, Stage::queue, Stage::model, Stage::encode];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::text => "text",
+            Stage::queue => "queue",
+            Stage::model => "model",
+            Stage::encode => "encode",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct StageLabel {
+    pub stage: Stage,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct WyomingCloseLabel {
     pub reason: WyomingClose,
@@ -137,6 +175,8 @@ pub struct Metrics {
     pub inference: Histogram,
     /// Time a chunk waited in the inference queue.
     pub queue_wait: Histogram,
+    /// An utterance's time in each stage (text front end, queue, model, encode).
+    pub stages: Family<StageLabel, Histogram>,
     /// Model calls by outcome.
     pub jobs: Family<OutcomeLabel, Counter>,
     /// Model calls waiting for a worker.
@@ -175,6 +215,7 @@ impl Metrics {
             stall: Histogram::new(LATENCY_BUCKETS.iter().copied()),
             inference: Histogram::new(LATENCY_BUCKETS.iter().copied()),
             queue_wait: Histogram::new(QUEUE_BUCKETS.iter().copied()),
+            stages: Family::new_with_constructor(|| Histogram::new(STAGE_BUCKETS.iter().copied())),
             jobs: Family::default(),
             queue_depth: Gauge::default(),
             active_streams: Gauge::default(),
@@ -195,6 +236,9 @@ impl Metrics {
             let _ = m
                 .wyoming_closed
                 .get_or_create(&WyomingCloseLabel { reason });
+        }
+        for stage in Stage::ALL {
+            let _ = m.stages.get_or_create(&StageLabel { stage });
         }
         for outcome in [Outcome::completed, Outcome::skipped, Outcome::interrupted] {
             let _ = m.jobs.get_or_create(&OutcomeLabel { outcome });
@@ -238,6 +282,12 @@ impl Metrics {
             "Time a chunk waited for an inference worker",
             Unit::Seconds,
             m.queue_wait.clone(),
+        );
+        registry.register_with_unit(
+            "ttsd_utterance_stage",
+            "An utterance's time in each stage: text (normalization, G2P, chunking), queue, model, encode",
+            Unit::Seconds,
+            m.stages.clone(),
         );
         registry.register(
             "ttsd_inference_jobs",
@@ -319,6 +369,15 @@ impl Metrics {
         self.failures.get_or_create(&ReasonLabel { reason }).inc();
     }
 
+    /// An utterance's time in each stage.
+    pub fn observe_stages(&self, times: [(Stage, Duration); 4]) {
+        for (stage, time) in times {
+            self.stages
+                .get_or_create(&StageLabel { stage })
+                .observe(time.as_secs_f64());
+        }
+    }
+
     /// One model call's time in the model and in the queue.
     pub fn observe_inference(&self, compute: Duration, queued: Duration) {
         self.inference.observe(compute.as_secs_f64());
@@ -350,6 +409,7 @@ mod tests {
             "ttsd_active_streams 1",
             "ttsd_inference_jobs_total{outcome=\"skipped\"} 0",
             "ttsd_inference_jobs_total{outcome=\"interrupted\"} 0",
+            "ttsd_utterance_stage_seconds_count{stage=\"encode\"} 0",
             "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");

@@ -126,11 +126,16 @@ pub struct Limits {
     pub max_input_chars: usize,
 }
 
+impl Limits {
+    /// The default: 4096 characters (`--max-input-chars`).
+    pub const DEFAULT: Limits = Limits {
+        max_input_chars: 4096,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_input_chars: 4096,
-        }
+        Limits::DEFAULT
     }
 }
 

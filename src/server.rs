@@ -111,10 +111,8 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         cors_allow_origin: config.cors_allow_origin.clone(),
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
-            idle: config.stream_idle,
-            flush_after: config.flush_after,
+            idle: config.settings.stream_idle,
         },
-        flush_after: config.flush_after,
         tracker: tokio_util::task::TaskTracker::new(),
     };
     let app = http::router(Arc::clone(&service), &options);
@@ -127,7 +125,7 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         write_timeout: conn.write_timeout,
         max_connections: conn.max_connections.unwrap_or(defaults.max_connections),
         streamed_bodies: http::STREAMED_BODIES.to_vec(),
-        stream_idle: config.stream_idle,
+        stream_idle: config.settings.stream_idle,
         ..defaults
     };
     tracing::info!(
@@ -144,8 +142,8 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     ));
     if let Some((listener, addr)) = wyoming_listener {
         tracing::info!(%addr, "wyoming listening");
-        let limits = wyoming::Limits::for_streams(config.max_streams, config.flush_after)
-            .with_write_timeout(conn.write_timeout);
+        let limits =
+            wyoming::Limits::for_streams(config.max_streams).with_write_timeout(conn.write_timeout);
         let service = Arc::clone(&service);
         let shutdown = shutdown.clone();
         front_ends.spawn(async move {

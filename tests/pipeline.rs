@@ -144,13 +144,17 @@ async fn a_client_that_leaves_stops_the_work() {
 /// is still a pause (never words), and SSML, which needs the whole document, is refused.
 #[tokio::test]
 async fn streamed_text_reads_its_markup_as_segments_are_cut() {
-    let synth = tone::synth(Cost::default(), Settings::default());
+    // The flush timer runs out between every two pieces: an idle flush mid-tag must not
+    // cut it.
+    let settings = Settings {
+        flush_after: Duration::from_millis(10),
+        ..Settings::default()
+    };
+    let synth = tone::synth(Cost::default(), settings);
     let (mut input, audio) = synth.start(request(&synth, None, true), None).unwrap();
     for piece in ["One. [pau", "se:1.5", "s] Two", "."] {
         input.push(piece).unwrap();
-        // An idle flush mid-tag must not cut it.
-        input.flush_words();
-        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(40)).await;
     }
     input.finish();
     let pcm = collect(audio).await;

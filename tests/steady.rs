@@ -1,8 +1,8 @@
 //! Chunk sizing and scheduling with a simulated clock: streams of real text (the real text
 //! front end, the test engine's audio for each chunk, the real trimming and pauses), one
 //! worker whose calls take a fixed time plus a time per id, the pipeline's own rules for
-//! chunk caps (`synth::chunk_cap`), the queue's order (`scheduler::start_by`, least slack
-//! first), the cost model learning from the calls, and capacity (`synth::capacity`).
+//! chunk caps (`engine::pacing::chunk_cap`), the queue's order (`scheduler::start_by`, least slack
+//! first), the cost model learning from the calls, and capacity (`engine::pacing::capacity`).
 //! Deterministic: the clock is a number; no thread sleeps.
 //!
 //! While the load fits the capacity, no stream runs dry after its first audio; without the
@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use ttsd::audio::shape;
 use ttsd::engine::EngineFactory;
 use ttsd::engine::cost::CostModel;
+use ttsd::engine::pacing::{capacity, chunk_cap, share};
 use ttsd::engine::scheduler::start_by;
 use ttsd::engine::tone::{Cost, ToneFactory};
 use ttsd::language::Language;
-use ttsd::synth::{capacity, chunk_cap, share};
 use ttsd::text::plan::ChunkPlan;
 use ttsd::text::segment::Segmenter;
 use ttsd::text::{NormalizationOptions, TextFrontend};

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_util::sync::CancellationToken;
 use ttsd::http::{HttpOptions, WsLimits, listener, router};
 use ttsd::service::Service;
+use ttsd::synth::Settings;
 
 use common::tone;
 
@@ -28,14 +29,17 @@ struct Running {
 }
 
 async fn start(keys: &[&str], flush_after: Duration) -> Running {
-    let service = tone::service(4);
+    let settings = Settings {
+        flush_after,
+        stream_idle: Duration::from_secs(5),
+        ..Settings::default()
+    };
+    let service = tone::service_with(settings, 4);
     let options = HttpOptions {
         api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
         ws: WsLimits {
             idle: Duration::from_secs(5),
-            flush_after,
         },
-        flush_after,
         ..Default::default()
     };
     let app = router(Arc::clone(&service), &options);

@@ -107,7 +107,7 @@ async fn pcm_of(service: &Service, text: &str) -> Vec<u8> {
 }
 
 fn limits() -> Limits {
-    Limits::for_streams(4, Duration::from_millis(1500))
+    Limits::for_streams(4)
 }
 
 #[tokio::test]
@@ -232,7 +232,6 @@ async fn silent_connections_are_closed_and_cannot_lock_others_out() {
         timeouts: Timeouts {
             first_event: Duration::from_millis(300),
             idle: Duration::from_secs(60),
-            flush_after: Duration::from_millis(1500),
         },
         write_timeout: Duration::from_secs(30),
     };

@@ -11,6 +11,7 @@
 pub mod cache;
 pub mod cost;
 pub mod kokoro;
+pub mod pacing;
 pub mod scheduler;
 pub mod tone;
 

@@ -42,8 +42,6 @@ pub struct AppState {
     api_keys: Vec<String>,
     request_ids: middleware::RequestIds,
     ws: WsLimits,
-    /// Streamed text waiting this long without a sentence end is spoken anyway.
-    flush_after: std::time::Duration,
     /// WebSocket sessions, which outlive their HTTP request: shutdown waits for them.
     tracker: TaskTracker,
 }
@@ -66,9 +64,6 @@ pub struct HttpOptions {
     pub api_keys: Vec<String>,
     /// WebSocket timeouts.
     pub ws: WsLimits,
-    /// Streamed text (WebSocket, streamed body) waiting this long without a sentence end is
-    /// spoken anyway.
-    pub flush_after: std::time::Duration,
     /// Where WebSocket sessions are tracked (the server waits for them at shutdown).
     pub tracker: TaskTracker,
 }
@@ -80,10 +75,8 @@ impl Default for HttpOptions {
             cors_allow_origin: Vec::new(),
             api_keys: Vec::new(),
             ws: WsLimits {
-                idle: std::time::Duration::from_secs(60),
-                flush_after: std::time::Duration::from_millis(1500),
+                idle: crate::synth::Settings::DEFAULT.stream_idle,
             },
-            flush_after: std::time::Duration::from_millis(1500),
             tracker: TaskTracker::new(),
         }
     }
@@ -131,7 +124,6 @@ pub fn router(service: Arc<Service>, options: &HttpOptions) -> Router {
         api_keys: options.api_keys.clone(),
         request_ids: Default::default(),
         ws: options.ws,
-        flush_after: options.flush_after,
         tracker: options.tracker.clone(),
     });
     let protected = Router::new()

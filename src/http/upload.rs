@@ -18,7 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::error::ApiError;
 use crate::request::{Input, SpeechParams};
-use crate::synth::{Event, Utf8Pieces, feed};
+use crate::synth::{Event, Utf8Pieces};
 use crate::{Error, Result};
 
 /// The settings, as query parameters: `POST /v1/audio/speech`'s fields that are plain
@@ -72,7 +72,6 @@ pub async fn speech_upload(
     // The body's bytes, as text pieces, into the utterance (in a task of its own: the
     // response goes out while the body still arrives).
     let (pieces_tx, pieces_rx) = tokio::sync::mpsc::channel::<String>(16);
-    let flush_after = state.flush_after;
     tokio::spawn(async move {
         let mut text = Utf8Pieces::default();
         let mut frames = body.into_data_stream();
@@ -86,7 +85,7 @@ pub async fn speech_upload(
         }
         let _ = pieces_tx.send(text.finish()).await;
     });
-    let feeder = tokio::spawn(feed(input, ReceiverStream::new(pieces_rx), flush_after));
+    let feeder = tokio::spawn(input.feed(ReceiverStream::new(pieces_rx)));
 
     // The first chunk decides the status.
     let first = match audio.recv().await {

@@ -10,7 +10,9 @@
 //! close. Errors are
 //! `{"type": "error", "error": {...}}` (OpenAI's error object) and a close with a code that
 //! fits. The connection holds one admission permit, like an HTTP stream, from its settings
-//! to its end; a client that disconnects stops its work.
+//! to its end; a client that disconnects stops its work, and one that sends no text (pings
+//! and `{"text": ""}` are not text) for `--stream-idle-timeout` while nothing is left to
+//! say is closed with a timeout error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,13 +66,12 @@ pub async fn speech_stream(State(state): State<Arc<AppState>>, ws: WebSocketUpgr
         .on_upgrade(move |socket| tracker.track_future(session(socket, state, limits)))
 }
 
-/// Timeouts of a WebSocket session.
+/// Timeouts of a WebSocket session (once its settings are in, the utterance's own clocks
+/// apply: `--flush-after-ms`, `--stream-idle-timeout`).
 #[derive(Debug, Clone, Copy)]
 pub struct WsLimits {
-    /// A connection with no message for this long is closed.
+    /// A connection that sends no settings for this long is closed.
     pub idle: Duration,
-    /// Text that has waited this long without a sentence end is spoken anyway.
-    pub flush_after: Duration,
 }
 
 /// Why a session ends, with the close code it gets.
@@ -201,7 +202,7 @@ async fn run(
         sample_rate: synth.spec().sample_rate,
         timestamps,
     };
-    pump(tx, rx, input, audio, limits, out).await
+    pump(tx, rx, input, audio, out).await
 }
 
 /// Reads text into `input` and writes `audio` out, at the same time, until the audio ends.
@@ -210,20 +211,12 @@ async fn pump(
     rx: &mut Receiver,
     input: TextInput,
     mut audio: AudioStream,
-    limits: WsLimits,
     out: Output,
 ) -> Result<(), Close> {
     let mut input = Some(input);
-    let mut last_text = tokio::time::Instant::now();
-    let mut last_message = tokio::time::Instant::now();
     // Once the client has closed its side, only audio remains.
     let mut reading = true;
     loop {
-        let flush_at = last_text + limits.flush_after;
-        let idle_at = last_message + limits.idle;
-        let pending = input
-            .as_ref()
-            .is_some_and(|i| !i.pending().trim().is_empty());
         tokio::select! {
             event = audio.recv() => match event {
                 Some(Ok(Event::Audio(chunk))) => {
@@ -249,7 +242,6 @@ async fn pump(
                 }
             },
             message = rx.next(), if reading => {
-                last_message = tokio::time::Instant::now();
                 let text = match read(message)? {
                     Incoming::Text(text) => text,
                     Incoming::Nothing => continue,
@@ -287,7 +279,6 @@ async fn pump(
                 })?;
                 if let Some(piece) = &control.text {
                     sink.push(piece)?;
-                    last_text = tokio::time::Instant::now();
                 }
                 if control.flush {
                     sink.flush();
@@ -297,21 +288,6 @@ async fn pump(
                 {
                     sink.finish();
                 }
-            },
-            // Text that waits too long without a sentence end is spoken anyway, up to its
-            // last whole word.
-            _ = tokio::time::sleep_until(flush_at), if pending => {
-                if let Some(sink) = input.as_mut() {
-                    sink.flush_words();
-                }
-                last_text = tokio::time::Instant::now();
-            },
-            _ = tokio::time::sleep_until(idle_at), if input.is_some() => {
-                return Err(Error::Timeout(format!(
-                    "no message for {} s: closing the idle connection",
-                    limits.idle.as_secs()
-                ))
-                .into());
             },
         }
     }

@@ -34,10 +34,9 @@ pub use super::event::VERSION;
 pub struct Timeouts {
     /// A new connection must send its first event within this time.
     pub first_event: Duration,
-    /// A connection with no event for this long (and no speech in progress) is closed.
+    /// A connection with no event for this long is closed. (A streamed synthesis has the
+    /// utterance's own idle clock, `--stream-idle-timeout`, which only text resets.)
     pub idle: Duration,
-    /// A streamed text that has waited this long without a sentence end is spoken anyway.
-    pub flush_after: Duration,
 }
 
 /// Serves one connection until the client closes it, sends a malformed event, idles, stops
@@ -83,30 +82,18 @@ where
     let mut closed_for = None;
     let mut streaming: Option<Streaming> = None;
     let mut first = true;
-    let mut last_text = tokio::time::Instant::now();
     loop {
         let wait = if first {
             timeouts.first_event
         } else {
             timeouts.idle
         };
-        let pending = streaming
-            .as_ref()
-            .is_some_and(|s| !s.input.pending().trim().is_empty());
         let event = tokio::select! {
             // A streamed utterance in progress is finished first (its client sends the stop).
             _ = shutdown.cancelled(), if streaming.is_none() => break,
             // Nothing more can reach the client.
             _ = out.closed() => break,
             read = tokio::time::timeout(wait, events.recv()) => read,
-            // Streamed text that waits too long without a sentence end is spoken anyway.
-            _ = tokio::time::sleep_until(last_text + timeouts.flush_after), if pending => {
-                if let Some(s) = streaming.as_mut() {
-                    s.input.flush_words();
-                }
-                last_text = tokio::time::Instant::now();
-                continue;
-            }
         };
         let was_first = std::mem::replace(&mut first, false);
         let event = match event {
@@ -173,7 +160,6 @@ where
                     report(&out, &e).await;
                     break;
                 }
-                last_text = tokio::time::Instant::now();
             }
             "synthesize-stop" => {
                 let Some(s) = streaming.take() else {

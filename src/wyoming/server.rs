@@ -32,13 +32,12 @@ impl Limits {
     /// more idle ones (Home Assistant keeps a connection per pipeline) — a few sockets that
     /// never speak cannot lock the others out, since they are closed after
     /// `first_event`.
-    pub fn for_streams(max_streams: usize, flush_after: Duration) -> Self {
+    pub fn for_streams(max_streams: usize) -> Self {
         Limits {
             max_connections: max_streams.max(1) * 2,
             timeouts: Timeouts {
                 first_event: Duration::from_secs(10),
                 idle: Duration::from_secs(300),
-                flush_after,
             },
             write_timeout: Duration::from_secs(30),
         }

@@ -40,8 +40,13 @@ pub fn synth(cost: Cost, settings: Settings) -> Arc<Synthesizer> {
 
 /// A ready service on the test engine that admits `max_streams` utterances at once.
 pub fn service(max_streams: usize) -> Arc<Service> {
+    service_with(Settings::default(), max_streams)
+}
+
+/// [`service`] with these settings.
+pub fn service_with(settings: Settings, max_streams: usize) -> Arc<Service> {
     Arc::new(Service::ready(
-        synth(Cost::default(), Settings::default()),
+        synth(Cost::default(), settings),
         max_streams,
     ))
 }

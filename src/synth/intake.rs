@@ -1,0 +1,435 @@
+//! An utterance's text side: where its text goes in ([`TextInput`], held by the front end)
+//! and what the utterance makes of it ([`Intake`], owned by the utterance's task): the
+//! segmenter's cuts, each cut segment's markup read, the flush timer and the idle clock.
+//!
+//! A front end only pushes pieces (and asks for a flush, or finishes); every rule about
+//! what they become lives here, once for every front end (WebSocket, streamed body,
+//! Wyoming, `ttsd say -`):
+//! - text that has waited [`Settings::flush_after`] without a sentence end is spoken up to
+//!   its last whole word (never inside an unclosed `[` tag);
+//! - a streamed utterance that has had no real text (text that is not only whitespace) for
+//!   [`Settings::stream_idle`], while it has nothing left to say, ends with a timeout:
+//!   pings, empty pieces and other protocol chatter never reach the utterance, so they
+//!   cannot keep its admission slot;
+//! - over the input limit the utterance fails (nothing is spoken in part as if whole).
+//!
+//! [`Utf8Pieces`] turns bytes that arrive in pieces into text pieces.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
+
+use super::Settings;
+use crate::request::{Limits, check_length};
+use crate::text::markup::{self, Item, MarkupOptions};
+use crate::text::segment::{Segment, Segmenter};
+use crate::{Error, Result};
+
+/// What a [`TextInput`] sends its utterance, with when it arrived.
+#[derive(Debug)]
+pub(super) enum Piece {
+    Text(String, Instant),
+    /// Speak what has arrived now, even without a sentence end.
+    Flush(Instant),
+    /// Phonemes to speak as given, after the text before them.
+    Phonemes(String, Instant),
+    /// The input went over the limit: the utterance fails with this.
+    Fail(Error),
+}
+
+/// Where an utterance's text goes, in pieces of any size. Dropping it without
+/// [`TextInput::finish`] also ends the input.
+pub struct TextInput {
+    pieces: mpsc::UnboundedSender<Piece>,
+    received: usize,
+    limits: Limits,
+    /// The input failed (over the limit): nothing more is taken.
+    failed: bool,
+    /// The last thing sent was a flush: another adds nothing (and queues nothing).
+    flushed: bool,
+}
+
+impl TextInput {
+    pub(super) fn new(pieces: mpsc::UnboundedSender<Piece>, limits: Limits) -> Self {
+        TextInput {
+            pieces,
+            received: 0,
+            limits,
+            failed: false,
+            flushed: false,
+        }
+    }
+
+    /// Adds text. Over the input limit, the piece is refused and the utterance fails with
+    /// the same error (nothing is spoken in part as if it were whole).
+    pub fn push(&mut self, piece: &str) -> Result<()> {
+        let chars = self.received + piece.chars().count();
+        if let Err(e) = check_length(chars, self.limits) {
+            if !std::mem::replace(&mut self.failed, true) {
+                self.send(Piece::Fail(Error::invalid(
+                    "input",
+                    format!(
+                        "the streamed input went over the limit of {} characters",
+                        self.limits.max_input_chars
+                    ),
+                )));
+            }
+            return Err(e);
+        }
+        if piece.is_empty() || self.failed {
+            return Ok(());
+        }
+        self.received = chars;
+        self.flushed = false;
+        self.send(Piece::Text(piece.to_owned(), Instant::now()));
+        Ok(())
+    }
+
+    /// Speaks what has arrived now, even without a sentence end.
+    pub fn flush(&mut self) {
+        if !std::mem::replace(&mut self.flushed, true) {
+            self.send(Piece::Flush(Instant::now()));
+        }
+    }
+
+    /// Adds phonemes to speak as given (every symbol checked against the model's, as
+    /// inline phonemes are), after the text before them.
+    pub fn push_phonemes(&mut self, phonemes: &str) -> Result<()> {
+        let chars = self.received + phonemes.chars().count();
+        check_length(chars, self.limits)?;
+        self.received = chars;
+        self.flushed = false;
+        self.send(Piece::Phonemes(phonemes.to_owned(), Instant::now()));
+        Ok(())
+    }
+
+    /// No more text: the rest is spoken, then the stream ends.
+    pub fn finish(self) {}
+
+    /// Pushes each piece as it comes, until the pieces end (then the input is finished) or
+    /// the utterance does; the first error (the input limit) ends it with the error.
+    pub async fn feed<S>(mut self, mut pieces: S) -> Result<()>
+    where
+        S: futures_util::Stream<Item = String> + Unpin,
+    {
+        use futures_util::StreamExt;
+        loop {
+            let piece = tokio::select! {
+                piece = pieces.next() => piece,
+                () = self.closed() => return Ok(()),
+            };
+            match piece {
+                Some(piece) => self.push(&piece)?,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Characters received so far.
+    pub fn received(&self) -> usize {
+        self.received
+    }
+
+    /// Whether the utterance has ended (spoken, failed, or its client left): what is
+    /// pushed now goes nowhere.
+    pub fn is_closed(&self) -> bool {
+        self.pieces.is_closed()
+    }
+
+    /// Waits until the utterance has ended (see [`TextInput::is_closed`]), so a reader of
+    /// text can stop reading.
+    pub async fn closed(&self) {
+        self.pieces.closed().await;
+    }
+
+    fn send(&self, piece: Piece) {
+        // The utterance may have ended: then nothing waits for text.
+        let _ = self.pieces.send(piece);
+    }
+}
+
+/// What the text side hands the utterance.
+#[derive(Debug)]
+pub(super) enum Text {
+    /// A segment (plain text, its markup read), and when it was complete.
+    Segment(Segment, Instant),
+    /// Markup between segments: a pause, a voice or speed from here on, a word with its
+    /// phonemes (never [`Item::Text`] or [`Item::Alias`]: those come as segments).
+    Mark(Item, Instant),
+    /// The input cannot go on: the utterance fails with this.
+    Fail(Error),
+}
+
+/// The text side of one utterance, owned by its task.
+pub(super) struct Intake {
+    /// Pieces still to come; `None` once the input has ended (or failed).
+    pieces: Option<mpsc::UnboundedReceiver<Piece>>,
+    segmenter: Option<Segmenter>,
+    /// How streamed pieces' markup is read: segment by segment, as each is cut. `None`
+    /// for a whole input, whose items were read at validation.
+    markup: Option<MarkupOptions>,
+    /// What is ready for the plan, in order.
+    ready: VecDeque<Text>,
+    flush_after: Duration,
+    idle: Duration,
+    /// The flush timer runs from the last piece (or flush).
+    last_piece: Instant,
+    /// The idle clock runs from the later of the last real text and the moment the
+    /// utterance last had work.
+    last_text: Instant,
+    last_work: Instant,
+}
+
+impl Intake {
+    /// A whole input's items, read at validation: text through the segmenter (so the first
+    /// clause still goes first), markup in its place between. Nothing more comes.
+    pub(super) fn whole(items: Vec<Item>, settings: &Settings) -> Self {
+        let mut intake = Intake::new(None, None, settings);
+        let mut segmenter = Segmenter::new(settings.first_clause);
+        let at = Instant::now();
+        for item in items {
+            match item {
+                Item::Text(text) | Item::Alias { spoken: text, .. } => {
+                    let mut cut = segmenter.push(&text);
+                    // A space between pieces, so two never run into one word.
+                    cut.extend(segmenter.push(" "));
+                    intake.segments(cut, at);
+                }
+                mark => {
+                    let cut = segmenter.flush();
+                    intake.segments(cut, at);
+                    intake.ready.push_back(Text::Mark(mark, at));
+                }
+            }
+        }
+        let rest = segmenter.finish();
+        intake.segments(rest, at);
+        intake
+    }
+
+    /// Text that arrives in pieces through a [`TextInput`].
+    pub(super) fn streamed(
+        pieces: mpsc::UnboundedReceiver<Piece>,
+        markup: MarkupOptions,
+        settings: &Settings,
+    ) -> Self {
+        let mut intake = Intake::new(Some(pieces), Some(markup), settings);
+        intake.segmenter = Some(Segmenter::new(settings.first_clause));
+        intake
+    }
+
+    fn new(
+        pieces: Option<mpsc::UnboundedReceiver<Piece>>,
+        markup: Option<MarkupOptions>,
+        settings: &Settings,
+    ) -> Self {
+        let now = Instant::now();
+        Intake {
+            pieces,
+            segmenter: None,
+            markup,
+            ready: VecDeque::new(),
+            flush_after: settings.flush_after,
+            idle: settings.stream_idle,
+            last_piece: now,
+            last_text: now,
+            last_work: now,
+        }
+    }
+
+    /// The next thing ready for the plan, after taking what has arrived (and flushing what
+    /// has waited too long).
+    pub(super) fn next(&mut self) -> Option<Text> {
+        self.take_arrived();
+        self.ready.pop_front()
+    }
+
+    /// Whether more text may come.
+    pub(super) fn is_open(&self) -> bool {
+        !self.ready.is_empty() || self.pieces.is_some()
+    }
+
+    /// The utterance has just had work (a chunk made): its idle clock starts again.
+    pub(super) fn worked(&mut self) {
+        self.last_work = Instant::now();
+    }
+
+    /// Waits until something arrives (or the flush timer cuts what waits); an error when
+    /// the idle clock runs out first. Call when nothing is ready and the input is open.
+    pub(super) async fn wait(&mut self) -> Result<()> {
+        let flush_at = self.flush_deadline();
+        let idle_at = self.last_text.max(self.last_work) + self.idle;
+        let Some(pieces) = self.pieces.as_mut() else {
+            return Ok(());
+        };
+        let sleep = |at: Option<Instant>| async move {
+            match at {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            piece = pieces.recv() => self.take(piece),
+            () = sleep(flush_at) => self.flush_words(),
+            () = sleep(Some(idle_at)) => {
+                self.close();
+                return Err(Error::Timeout(format!(
+                    "no text for {} s: the stream was closed as idle",
+                    self.idle.as_secs()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes every piece that has arrived, and flushes text that has waited too long.
+    fn take_arrived(&mut self) {
+        while let Some(pieces) = self.pieces.as_mut() {
+            match pieces.try_recv() {
+                Ok(piece) => self.take(Some(piece)),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => self.take(None),
+            }
+        }
+        if self.flush_deadline().is_some_and(|at| at <= Instant::now()) {
+            self.flush_words();
+        }
+    }
+
+    /// When the text waiting without a sentence end is to be spoken anyway (`None`: none
+    /// waits).
+    fn flush_deadline(&self) -> Option<Instant> {
+        let segmenter = self.segmenter.as_ref()?;
+        (!segmenter.pending().trim().is_empty()).then(|| self.last_piece + self.flush_after)
+    }
+
+    fn take(&mut self, piece: Option<Piece>) {
+        let Some(piece) = piece else {
+            // The input has ended: the rest is spoken.
+            self.close();
+            return;
+        };
+        match piece {
+            Piece::Text(text, at) => {
+                self.last_piece = at;
+                if !text.trim().is_empty() {
+                    self.last_text = at;
+                }
+                if let Some(segmenter) = self.segmenter.as_mut() {
+                    let cut = segmenter.push(&text);
+                    self.segments(cut, at);
+                }
+            }
+            Piece::Flush(at) => {
+                self.last_piece = at;
+                let cut = self.segmenter.as_mut().and_then(Segmenter::flush);
+                self.segments(cut, at);
+            }
+            Piece::Phonemes(phonemes, at) => {
+                self.last_piece = at;
+                self.last_text = at;
+                let cut = self.segmenter.as_mut().and_then(Segmenter::flush);
+                self.segments(cut, at);
+                self.ready.push_back(Text::Mark(
+                    Item::Phonemes {
+                        written: String::new(),
+                        phonemes,
+                    },
+                    at,
+                ));
+            }
+            Piece::Fail(e) => self.fail(e),
+        }
+    }
+
+    /// Speaks what has arrived up to its last whole word (the writer paused mid-sentence).
+    /// Not while a `[` tag is unclosed: half a tag would be read as words.
+    fn flush_words(&mut self) {
+        let at = self.last_piece + self.flush_after;
+        self.last_piece = Instant::now();
+        let Some(segmenter) = self.segmenter.as_mut() else {
+            return;
+        };
+        let pending = segmenter.pending();
+        if self.markup.is_some_and(|m| m.tags) && pending.rfind('[') > pending.rfind(']') {
+            return;
+        }
+        let cut = segmenter.flush_words();
+        self.segments(cut, at);
+    }
+
+    /// The input has ended: what the segmenter holds is the last segment.
+    fn close(&mut self) {
+        self.pieces = None;
+        let rest = self.segmenter.take().and_then(Segmenter::finish);
+        self.segments(rest, Instant::now());
+    }
+
+    /// The input cannot go on: nothing more is read, and the utterance fails.
+    fn fail(&mut self, e: Error) {
+        self.pieces = None;
+        self.segmenter = None;
+        self.ready.push_back(Text::Fail(e));
+    }
+
+    /// Cut segments, their markup read (streamed text) into segments and marks. Markup
+    /// that cannot be read ends the utterance with the error.
+    fn segments(&mut self, cut: impl IntoIterator<Item = Segment>, at: Instant) {
+        for segment in cut {
+            let Some(options) = self.markup else {
+                self.ready.push_back(Text::Segment(segment, at));
+                continue;
+            };
+            let items = match markup::parse(&segment.text, options) {
+                Ok(items) => items,
+                Err(e) => return self.fail(e),
+            };
+            for item in items {
+                self.ready.push_back(match item {
+                    Item::Text(text) | Item::Alias { spoken: text, .. } => Text::Segment(
+                        Segment {
+                            text,
+                            cut: segment.cut,
+                        },
+                        at,
+                    ),
+                    mark => Text::Mark(mark, at),
+                });
+            }
+        }
+    }
+}
+
+/// Bytes that arrive in pieces, as text: a character split between two pieces waits for
+/// its rest; bytes that are not UTF-8 become U+FFFD.
+#[derive(Debug, Default)]
+pub struct Utf8Pieces {
+    carry: Vec<u8>,
+}
+
+impl Utf8Pieces {
+    /// The text completed by `bytes`.
+    pub fn push(&mut self, bytes: &[u8]) -> String {
+        self.carry.extend_from_slice(bytes);
+        let valid = match std::str::from_utf8(&self.carry) {
+            Ok(s) => s.len(),
+            // An incomplete character at the end waits.
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&self.carry).into_owned();
+                self.carry.clear();
+                return text;
+            }
+        };
+        let rest = self.carry.split_off(valid);
+        let text = std::mem::replace(&mut self.carry, rest);
+        String::from_utf8(text).unwrap_or_default()
+    }
+
+    /// What is left at the end (an incomplete character becomes U+FFFD).
+    pub fn finish(self) -> String {
+        String::from_utf8_lossy(&self.carry).into_owned()
+    }
+}

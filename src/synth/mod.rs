@@ -1,0 +1,409 @@
+//! The pipeline: an utterance's text, in pieces, in; its encoded audio out, chunk by chunk.
+//!
+//! [`Synthesizer::start`] returns a [`TextInput`] (where the text goes: whole, or as it is
+//! written) and an [`AudioStream`] (what comes out): a front end pushes text pieces and
+//! reads events, nothing else. Everything between is the utterance's, in one task:
+//! - [`intake`]: the text side — cuts (`text::segment`), each segment's markup, the flush
+//!   timer, the idle clock, the input limit;
+//! - [`marks`]: markup applied to the plan (voices, speed, pauses, given phonemes checked
+//!   against the model's symbols);
+//! - [`utterance`]: the steps — plan a chunk (`text::plan`), have the scheduler's model
+//!   speak it by the utterance's one deadline clock (when its client runs out of audio),
+//!   shape it (trim, fade, pause) and encode it;
+//! - [`load`]: the utterances running and what streams cost: the capacity admission goes
+//!   by (`engine::pacing` holds the arithmetic).
+//!
+//! A whole text is a stream of one piece: the same path.
+
+mod intake;
+mod load;
+mod marks;
+mod utterance;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tracing::Instrument;
+
+pub use intake::{TextInput, Utf8Pieces};
+pub use marks::check_phonemes;
+
+use crate::captions::WordTime;
+use crate::engine::{ModelSpec, Scheduler};
+use crate::language::Language;
+use crate::metrics::{Metrics, Stage};
+use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
+use crate::text::TextFrontend;
+use crate::text::markup::Item;
+use crate::voice::Voices;
+use crate::{Error, Result};
+use intake::Intake;
+use utterance::Utterance;
+
+/// Runs CPU work (G2P, encoding) off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
+}
+
+/// Server-wide choices of how text is cut and how long streamed text may wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub limits: Limits,
+    /// Speak an utterance's first clause alone first, for an early first audio; off, the
+    /// first sentence goes whole.
+    pub first_clause: bool,
+    /// Real-time streams admitted at once, set by the operator; `None`: reckoned from what
+    /// calls and streams cost ([`Synthesizer::capacity`]).
+    pub capacity: Option<usize>,
+    /// Streamed text that has waited this long without a sentence end is spoken anyway, up
+    /// to its last whole word.
+    pub flush_after: Duration,
+    /// A streamed utterance with no real text for this long, and nothing left to say, ends
+    /// with a timeout (its slot freed).
+    pub stream_idle: Duration,
+}
+
+impl Settings {
+    /// The defaults (`--first-chunk clause`, `--flush-after-ms 1500`,
+    /// `--stream-idle-timeout 60`, the input limit's).
+    pub const DEFAULT: Settings = Settings {
+        limits: Limits::DEFAULT,
+        first_clause: true,
+        capacity: None,
+        flush_after: Duration::from_millis(1500),
+        stream_idle: Duration::from_secs(60),
+    };
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::DEFAULT
+    }
+}
+
+/// Everything an utterance needs, shared by all of them: built once by the composition root.
+pub struct Synthesizer {
+    spec: ModelSpec,
+    frontend: TextFrontend,
+    voices: Voices,
+    scheduler: Scheduler,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    load: load::Load,
+}
+
+/// Held while an utterance runs: its admission permit (released when both the pipeline and
+/// the front end's response are done with it).
+pub type Permit = Arc<OwnedSemaphorePermit>;
+
+/// What the pipeline sends.
+#[derive(Debug)]
+pub enum Event {
+    /// Encoded audio (the stream's header comes with the first), and the samples it holds.
+    Audio(AudioChunk),
+    /// The end of the utterance, with its totals. Nothing follows.
+    Done(Stats),
+}
+
+/// One chunk's encoded bytes.
+#[derive(Debug, Clone)]
+pub struct AudioChunk {
+    pub bytes: Bytes,
+    /// Samples of audio pushed to the encoder for this chunk (some encoders hold a few back
+    /// until the next).
+    pub samples: usize,
+    /// The words this chunk completes, as the user wrote them, with their times (when the
+    /// engine reports durations).
+    pub words: Vec<WordTime>,
+}
+
+/// Totals of one utterance, for logs, headers and usage.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    /// Characters of input.
+    pub chars: usize,
+    pub chunks: usize,
+    /// Phoneme ids the model read.
+    pub ids: usize,
+    /// Samples produced (at the engine's rate).
+    pub samples: usize,
+    pub audio: Duration,
+    pub compute: Duration,
+    /// Where the time went, stage by stage.
+    pub times: StageTimes,
+}
+
+/// An utterance's time in each stage (summed over its chunks).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StageTimes {
+    /// The text front end: normalization, sentence splitting, G2P, chunking.
+    pub text: Duration,
+    /// Waiting in the inference queue.
+    pub queue: Duration,
+    /// In the model.
+    pub model: Duration,
+    /// Encoding the audio.
+    pub encode: Duration,
+}
+
+impl StageTimes {
+    /// Each stage's time, by its name.
+    pub fn by_stage(&self) -> [(Stage, Duration); 4] {
+        [
+            (Stage::text, self.text),
+            (Stage::queue, self.queue),
+            (Stage::model, self.model),
+            (Stage::encode, self.encode),
+        ]
+    }
+}
+
+/// An utterance's output: `Ok(Event::Audio)`s, then `Ok(Event::Done)` or one `Err`.
+pub type AudioStream = mpsc::Receiver<Result<Event>>;
+
+impl Synthesizer {
+    pub fn new(
+        spec: ModelSpec,
+        frontend: TextFrontend,
+        voices: Voices,
+        scheduler: Scheduler,
+        settings: Settings,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Synthesizer {
+            spec,
+            frontend,
+            voices,
+            scheduler,
+            settings,
+            metrics,
+            load: load::Load::default(),
+        }
+    }
+
+    /// How many real-time streams the workers can keep playing: their time (less a margin)
+    /// over what one stream needs, by the cost model at a typical chunk size, and by what
+    /// streamed utterances have really cost, whichever is fewer; or the operator's number
+    /// (`--capacity`). At least one, so a slow machine still serves one at a time; `None`
+    /// before any call was measured.
+    pub fn capacity(&self) -> Option<usize> {
+        let capacity = match self.settings.capacity {
+            Some(n) => n.max(1),
+            None => self
+                .load
+                .capacity(&self.scheduler.cost()?, self.scheduler.workers()),
+        };
+        self.metrics
+            .capacity_streams
+            .set(i64::try_from(capacity).unwrap_or(i64::MAX));
+        Some(capacity)
+    }
+
+    /// `ttsd_load_ratio`: the utterances running over capacity.
+    fn update_load_ratio(&self) {
+        if let Some(capacity) = self.capacity() {
+            let running = self.metrics.active_streams.get().max(0) as f64;
+            self.metrics
+                .load_ratio
+                .set(running / capacity.max(1) as f64);
+        }
+    }
+
+    /// When a refused client should come back: when the utterance with the least left is
+    /// expected to be done, by the cost model.
+    pub fn retry_after(&self) -> Duration {
+        self.load
+            .retry_after(self.scheduler.cost(), self.scheduler.workers())
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+    pub fn voices(&self) -> &Voices {
+        &self.voices
+    }
+    pub fn frontend(&self) -> &TextFrontend {
+        &self.frontend
+    }
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Checks a request's parameters against this server's voices, limits and vocabulary
+    /// (phonemes given in a whole input; streamed input's are checked as they are read,
+    /// with the same rule and message).
+    pub fn validate(&self, params: SpeechParams, input: Input) -> Result<SpeechRequest> {
+        let request = params.validate(&self.voices, self.settings.limits, input)?;
+        for item in request.items().unwrap_or_default() {
+            if let Item::Phonemes { phonemes, .. } = item {
+                check_phonemes(self.frontend.vocab(), "input", phonemes)?;
+            }
+        }
+        Ok(request)
+    }
+
+    /// Phonemes a client gives (as `param`), checked against the model's symbols.
+    pub fn check_phonemes(&self, param: &'static str, phonemes: &str) -> Result<()> {
+        check_phonemes(self.frontend.vocab(), param, phonemes)
+    }
+
+    /// A text's phonemes as the pipeline reads them (normalized, sentence by sentence,
+    /// joined by spaces) and their token ids: Kokoro-FastAPI's `/dev/phonemize`.
+    pub fn phonemize(&self, text: &str, language: Language) -> Result<(String, Vec<i64>)> {
+        if !language.speaks() {
+            return Err(Error::UnsupportedLanguage {
+                language: language.row().name,
+                param: "language",
+            });
+        }
+        let options = crate::text::NormalizationOptions::default();
+        let mut phonemes = String::new();
+        for sentence in self.frontend.sentences(text, language, &options) {
+            let said = self.frontend.phonemes(&sentence, language)?;
+            if said.trim().is_empty() {
+                continue;
+            }
+            if !phonemes.is_empty() {
+                phonemes.push(' ');
+            }
+            phonemes.push_str(&said);
+        }
+        if phonemes.is_empty() {
+            return Err(Error::invalid(
+                "text",
+                "text has nothing to speak (no words after normalization)",
+            ));
+        }
+        let ids = self.frontend.vocab().encode(&phonemes);
+        Ok((phonemes, ids))
+    }
+
+    /// Starts an utterance. Its text (the request's `input` first, if any) goes into the
+    /// returned [`TextInput`]; its audio comes out of the [`AudioStream`]. `permit` is held
+    /// until the pipeline ends.
+    pub fn start(
+        self: &Arc<Self>,
+        mut request: SpeechRequest,
+        permit: Option<Permit>,
+    ) -> Result<(TextInput, AudioStream)> {
+        let encoder = request
+            .format()
+            .encoder(self.spec.sample_rate, request.stream())?;
+        let (pieces_tx, pieces_rx) = mpsc::unbounded_channel();
+        let mut input = TextInput::new(pieces_tx, self.settings.limits);
+        let intake = match request.take_items() {
+            Some(items) => Intake::whole(items, &self.settings),
+            None => {
+                if let Some(text) = request.take_text() {
+                    input.push(&text)?;
+                }
+                Intake::streamed(pieces_rx, request.markup(), &self.settings)
+            }
+        };
+        // A few chunks of slack: the encoder's output waits here while the client reads.
+        let (tx, rx) = mpsc::channel(4);
+        let streaming = request.stream();
+        let utterance = Utterance::new(Arc::clone(self), request, intake, encoder, tx.clone());
+        let synth = Arc::clone(self);
+        tokio::spawn(
+            async move {
+                let _permit = permit;
+                synth.metrics.active_streams.inc();
+                synth.update_load_ratio();
+                // A panic in one utterance's pipeline fails that utterance only, as an error
+                // (never as a stream that merely ends early and looks complete).
+                let result = AssertUnwindSafe(utterance.run())
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Internal("the speech pipeline panicked".into()))
+                    });
+                synth.metrics.active_streams.dec();
+                synth.update_load_ratio();
+                match result {
+                    Ok(Some(stats)) => {
+                        if streaming {
+                            synth.load.learn_stream(stats.compute, stats.audio);
+                        }
+                        synth.metrics.observe_stages(stats.times.by_stage());
+                        tracing::info!(
+                            chunks = stats.chunks,
+                            audio_s = stats.audio.as_secs_f32(),
+                            compute_s = stats.compute.as_secs_f32(),
+                            text_ms = stats.times.text.as_millis() as u64,
+                            queue_ms = stats.times.queue.as_millis() as u64,
+                            encode_ms = stats.times.encode.as_millis() as u64,
+                            "speech done"
+                        );
+                        let _ = tx.send(Ok(Event::Done(stats))).await;
+                    }
+                    // The client left: nobody to tell.
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                    }
+                }
+            }
+            // The pipeline's log lines carry the request's id.
+            .instrument(tracing::Span::current()),
+        );
+        Ok((input, rx))
+    }
+
+    /// Starts an utterance of a whole text (the request's `input`).
+    pub fn speak(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+        permit: Option<Permit>,
+    ) -> Result<AudioStream> {
+        let (input, audio) = self.start(request, permit)?;
+        input.finish();
+        Ok(audio)
+    }
+
+    /// The whole of a request's audio, encoded (the CLI's path, and `stream: false`).
+    pub async fn render(self: &Arc<Self>, request: SpeechRequest) -> Result<(Vec<u8>, Stats)> {
+        let mut audio = self.speak(request, None)?;
+        let mut out = Vec::new();
+        while let Some(event) = audio.recv().await {
+            match event? {
+                Event::Audio(chunk) => out.extend_from_slice(&chunk.bytes),
+                Event::Done(stats) => return Ok((out, stats)),
+            }
+        }
+        Err(Error::Internal(
+            "the speech pipeline ended without finishing".into(),
+        ))
+    }
+
+    /// A few inferences of different lengths, so the first request is not the slow one.
+    pub async fn warm_up(self: &Arc<Self>) -> Result<Duration> {
+        let started = Instant::now();
+        let Some(language) = crate::language::Language::spoken().next() else {
+            return Ok(Duration::ZERO);
+        };
+        let Some(voice) = self.voices.default_for(language).map(str::to_owned) else {
+            return Ok(Duration::ZERO);
+        };
+        for text in ["Hi.", "Sure, I can help with that."] {
+            let mut params = SpeechParams::new(text, voice.clone());
+            params.response_format = Some("pcm".into());
+            params.stream = Some(false);
+            let request = self.validate(params, Input::Required)?;
+            self.render(request).await?;
+        }
+        Ok(started.elapsed())
+    }
+}

@@ -1,0 +1,492 @@
+//! One utterance, as a task: text from its [`Intake`] into a [`ChunkPlan`], each chunk
+//! through the scheduler and the model, shaped and encoded, out to its [`AudioStream`]
+//! (`super::AudioStream`) as it is made.
+//!
+//! [`Utterance::run`] reads as the steps it takes: wait for text and plan the next chunk
+//! ([`Utterance::next_chunk`]), have the model speak it ([`Utterance::infer`]), shape it into
+//! the utterance's audio ([`Utterance::shape`]), encode and send it ([`Utterance::send`]),
+//! and at the end the trailing pause and the encoder's tail ([`Utterance::finish`]). The
+//! state each step needs is a field, named for what it means.
+//!
+//! The task stops when its receiver is dropped (the client went away); the job it was
+//! waiting on is withdrawn from the queue. Nothing here logs a failure: it is reported (and
+//! logged) by the front end that tells its client.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::intake::{Intake, Text};
+use super::load::Running;
+use super::marks::{Marks, voice_key};
+use super::{AudioChunk, Event, Stats, Synthesizer, blocking};
+use crate::audio::{Encoder, apply_gain, shape};
+use crate::captions::{Placement, Timeline, WordTime};
+use crate::engine::{Inferred, Job, pacing};
+use crate::request::{SPEED_RANGE, SpeechRequest};
+use crate::text::plan::ChunkPlan;
+use crate::text::{Boundary, Chunk};
+use crate::{Error, Result};
+
+/// Where the utterance's output goes.
+type Sender = mpsc::Sender<Result<Event>>;
+
+/// The utterance's task state.
+pub(super) struct Utterance {
+    synth: Arc<Synthesizer>,
+    request: SpeechRequest,
+    intake: Intake,
+    plan: ChunkPlan,
+    marks: Marks,
+    /// The response's encoder (out while it works off the async threads).
+    encoder: Option<Box<dyn Encoder>>,
+    /// The encoder's header, sent with the first audio (so the first item is audio or an
+    /// error).
+    header: Option<Bytes>,
+    tx: Sender,
+    pace: Pace,
+    /// The pause owed after the last chunk, held back while the input is open and nothing
+    /// followed yet: it goes before the next chunk, or nowhere if none comes.
+    owed_pause: Option<Boundary>,
+    /// Word times across the utterance.
+    timeline: Timeline,
+    /// Samples sent so far: where the next chunk's audio begins.
+    sent: usize,
+    stats: Stats,
+    /// Its place in the server's load (the ids it has left).
+    running: Running,
+}
+
+/// When text came and where playback stands: deadlines, time to first audio, stalls.
+#[derive(Default)]
+struct Pace {
+    /// When the text the plan is working on came (set when text finds the plan empty).
+    current: Option<Instant>,
+    /// When the utterance's first text came: its start.
+    first: Option<Instant>,
+    /// Wall time at which the audio sent so far runs out at the client.
+    playhead: Option<Instant>,
+    /// Whether the last chunk came after the client ran out (its text was here in time).
+    late: bool,
+}
+
+impl Pace {
+    fn arrived(&mut self, at: Instant, plan_empty: bool) {
+        if plan_empty {
+            self.current = Some(at);
+        }
+        self.first.get_or_insert(at);
+    }
+}
+
+/// A chunk the model has spoken.
+struct Spoken {
+    chunk: Chunk,
+    inferred: Inferred,
+    /// When its text was ready: its deadline is no earlier.
+    ready_at: Instant,
+}
+
+/// A chunk's audio as the utterance sends it.
+struct Shaped {
+    pcm: Vec<f32>,
+    /// The words it completes, with their times.
+    words: Vec<WordTime>,
+    /// When its text was ready.
+    ready_at: Instant,
+}
+
+/// What the utterance does next.
+enum Next {
+    Chunk(Chunk, Instant),
+    /// The text has ended and all of it is spoken.
+    End,
+    /// The client has gone.
+    Left,
+}
+
+impl Utterance {
+    pub(super) fn new(
+        synth: Arc<Synthesizer>,
+        request: SpeechRequest,
+        intake: Intake,
+        mut encoder: Box<dyn Encoder>,
+        tx: Sender,
+    ) -> Self {
+        let header = Some(encoder.header());
+        let plan = ChunkPlan::new(
+            request.language(),
+            request.normalization(),
+            synth.spec().max_ids,
+        );
+        let marks = Marks::new(
+            request.voice().clone(),
+            request.explicit_language(),
+            request.voice_aliases().clone(),
+        );
+        let running = synth.load.start();
+        Utterance {
+            synth,
+            request,
+            intake,
+            plan,
+            marks,
+            encoder: Some(encoder),
+            header,
+            tx,
+            pace: Pace::default(),
+            owed_pause: None,
+            timeline: Timeline::default(),
+            sent: 0,
+            stats: Stats::default(),
+            running,
+        }
+    }
+
+    /// The whole utterance; `Ok(None)` when the client left before the end.
+    pub(super) async fn run(mut self) -> Result<Option<Stats>> {
+        loop {
+            let (chunk, ready_at) = match self.next_chunk().await? {
+                Next::Chunk(chunk, ready_at) => (chunk, ready_at),
+                Next::End => break,
+                Next::Left => return Ok(None),
+            };
+            let Some(spoken) = self.infer(chunk, ready_at).await? else {
+                return Ok(None);
+            };
+            let shaped = self.shape(spoken)?;
+            if !self.send(shaped).await? {
+                return Ok(None);
+            }
+        }
+        if !self.finish().await? {
+            return Ok(None);
+        }
+        Ok(Some(self.stats))
+    }
+
+    /// Waits for text until the plan has a chunk, and makes it (G2P of a new sentence runs
+    /// off the async threads).
+    async fn next_chunk(&mut self) -> Result<Next> {
+        loop {
+            self.take_text()?;
+            if self.plan.is_empty() {
+                if !self.intake.is_open() {
+                    return Ok(Next::End);
+                }
+                tokio::select! {
+                    waited = self.intake.wait() => waited?,
+                    _ = self.tx.closed() => return Ok(Next::Left),
+                }
+                continue;
+            }
+            // Only a streamed response plays while it is made; a whole file is fastest in
+            // whole sentences.
+            let cap = self
+                .pace
+                .playhead
+                .filter(|_| self.request.stream())
+                .and_then(|p| self.chunk_cap(p));
+            let started = Instant::now();
+            let synth = Arc::clone(&self.synth);
+            let mut plan = self.take_plan();
+            let (plan, chunk) = blocking(move || {
+                let chunk = plan.next(synth.frontend(), cap);
+                (plan, chunk)
+            })
+            .await?;
+            self.plan = plan;
+            self.stats.times.text += started.elapsed();
+            if let Some(chunk) = chunk? {
+                let ready_at = self.pace.current.unwrap_or_else(Instant::now);
+                return Ok(Next::Chunk(chunk, ready_at));
+            }
+        }
+    }
+
+    /// Takes everything the text side has ready into the plan.
+    fn take_text(&mut self) -> Result<()> {
+        while let Some(text) = self.intake.next() {
+            self.absorb(text)?;
+        }
+        Ok(())
+    }
+
+    /// One thing the text side had ready, into the plan: a segment's sentences or a mark
+    /// (remembering when it came, for deadlines and the time to first audio), or the
+    /// failure that ends the utterance.
+    fn absorb(&mut self, text: Text) -> Result<()> {
+        let started = Instant::now();
+        let plan_empty = self.plan.is_empty();
+        let chars = match text {
+            Text::Mark(item, at) => {
+                self.pace.arrived(at, plan_empty);
+                let (frontend, voices) = (self.synth.frontend(), self.synth.voices());
+                self.marks.apply(item, &mut self.plan, frontend, voices)?
+            }
+            Text::Segment(segment, at) => {
+                self.pace.arrived(at, plan_empty);
+                self.plan.add(self.synth.frontend(), &segment);
+                segment.text.chars().count()
+            }
+            Text::Fail(e) => return Err(e),
+        };
+        self.stats.chars += chars;
+        self.stats.times.text += started.elapsed();
+        Ok(())
+    }
+
+    /// The plan, taken out to run off the async threads (an empty one in its place).
+    fn take_plan(&mut self) -> ChunkPlan {
+        let empty = ChunkPlan::new(
+            self.request.language(),
+            self.request.normalization(),
+            self.synth.spec().max_ids,
+        );
+        std::mem::replace(&mut self.plan, empty)
+    }
+
+    /// The most ids the next chunk should have so that it is synthesized before the client
+    /// plays out what it has (until `playhead`), given this stream's share of the workers
+    /// and what a call costs; `None` before any call has been measured.
+    fn chunk_cap(&self, playhead: Instant) -> Option<usize> {
+        let scheduler = self.synth.scheduler();
+        let cost = scheduler.cost()?;
+        let slack = playhead.saturating_duration_since(Instant::now());
+        let streams = self.synth.metrics().active_streams.get().max(1) as usize;
+        let share = pacing::share(scheduler.workers(), streams);
+        let late = self.pace.late;
+        let cap = pacing::chunk_cap(&cost, slack, share, late);
+        tracing::debug!(
+            slack_ms = slack.as_millis() as u64,
+            share,
+            late,
+            fixed = cost.fixed,
+            per_id = cost.per_id,
+            audio_per_id = cost.audio_per_id,
+            cap,
+            "chunk cap"
+        );
+        Some(cap)
+    }
+
+    /// Has the model speak a chunk, by the utterance's deadline (when its client runs out
+    /// of audio); `None` when the client left meanwhile.
+    async fn infer(&mut self, mut chunk: Chunk, ready_at: Instant) -> Result<Option<Spoken>> {
+        self.stats.ids += chunk.ids.len();
+        let deadline = self.pace.playhead.map_or(ready_at, |p| p.max(ready_at));
+        let voice = self.marks.voice(chunk.voice);
+        let (lo, hi) = SPEED_RANGE;
+        let job = Job {
+            ids: std::mem::take(&mut chunk.ids),
+            voice: Arc::clone(&voice.style),
+            voice_name: voice_key(voice),
+            speed: (self.request.speed() * chunk.speed).clamp(lo, hi),
+            deadline,
+        };
+        let inferred = tokio::select! {
+            r = self.synth.scheduler().infer(job) => r?,
+            _ = self.tx.closed() => return Ok(None),
+        };
+        self.stats.compute += inferred.compute;
+        self.stats.times.model += inferred.compute;
+        self.stats.times.queue += inferred.queued;
+        self.synth
+            .metrics()
+            .observe_inference(inferred.compute, inferred.queued);
+        // A model that returns no sound, or not-numbers, has failed: never an empty 200.
+        let samples = &inferred.speech.samples;
+        if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
+            return Err(Error::Inference(format!(
+                "the model returned no valid audio for {} ids",
+                self.stats.ids
+            )));
+        }
+        Ok(Some(Spoken {
+            chunk,
+            inferred,
+            ready_at,
+        }))
+    }
+
+    /// A spoken chunk as the utterance's audio: trimmed, with the pause owed before it (or
+    /// the one the input asked for), the pause after it when more is planned, the gain; and
+    /// the words it completes, placed where they are heard.
+    fn shape(&mut self, spoken: Spoken) -> Result<Shaped> {
+        let Spoken {
+            mut chunk,
+            inferred,
+            ready_at,
+        } = spoken;
+        let rate = self.synth.spec().sample_rate;
+        // What follows this chunk: more planned text, text still to come, or nothing.
+        if let Some(text) = self.intake.next() {
+            self.absorb(text)?;
+        }
+        let more_planned = !self.plan.is_empty();
+        self.running.left(self.plan.remaining_ids());
+        let speech = inferred.speech;
+        let (mut pcm, trimmed) = shape::trim_counting(speech.samples, rate);
+        let own = pcm.len();
+        let mut before = 0;
+        // A pause the input asked for replaces the one the last chunk's ending owes.
+        let owed = match (chunk.pause_before, self.owed_pause.take()) {
+            (Some(length), _) => Some(shape::silence(length, 1 + usize::from(self.sent > 0), rate)),
+            (None, Some(boundary)) => Some(shape::pause(boundary, rate)),
+            (None, None) => None,
+        };
+        if let Some(mut paused) = owed {
+            before = paused.len();
+            paused.append(&mut pcm);
+            pcm = paused;
+        }
+        let chunk_words = std::mem::take(&mut chunk.words);
+        let words = speech.durations.map_or_else(Vec::new, |durations| {
+            let at = Placement {
+                offset: self.sent + before,
+                trimmed,
+                len: own,
+                sample_rate: rate,
+            };
+            let plan = &self.plan;
+            self.timeline
+                .chunk(&chunk_words, &durations, at, plan.next_caption(), |i| {
+                    plan.caption(i)
+                })
+        });
+        if more_planned {
+            // Unless the input asked for its own pause here: the next chunk brings it.
+            if self.plan.pause_next().is_none() {
+                pcm.extend(shape::pause(chunk.boundary, rate));
+            }
+        } else if self.intake.is_open() {
+            self.owed_pause = Some(chunk.boundary);
+        }
+        apply_gain(&mut pcm, self.request.gain());
+        Ok(Shaped {
+            pcm,
+            words,
+            ready_at,
+        })
+    }
+
+    /// Encodes a chunk's audio and sends it with its words; false when the client left.
+    async fn send(&mut self, shaped: Shaped) -> Result<bool> {
+        let Shaped {
+            pcm,
+            words,
+            ready_at,
+        } = shaped;
+        let samples = pcm.len();
+        self.sent += samples;
+        self.stats.samples += samples;
+        let audio = Duration::from_secs_f64(self.synth.spec().seconds(samples));
+        let bytes = self.encode(pcm).await?;
+        let bytes = match self.header.take() {
+            Some(h) if !h.is_empty() => [h, bytes].concat().into(),
+            _ => bytes,
+        };
+        self.stats.chunks += 1;
+        self.stats.audio += audio;
+        self.played(audio, ready_at);
+        self.intake.worked();
+        if bytes.is_empty() {
+            return Ok(true);
+        }
+        let chunk = AudioChunk {
+            bytes,
+            samples,
+            words,
+        };
+        Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok())
+    }
+
+    /// Moves the playhead on by a chunk of `audio` sent now, and counts what a listener
+    /// would hear: the time to the first audio, or a stall.
+    fn played(&mut self, audio: Duration, ready_at: Instant) {
+        let metrics = self.synth.metrics();
+        metrics.audio_seconds.inc_by(audio.as_secs_f64());
+        let now = Instant::now();
+        match self.pace.playhead {
+            None => {
+                let start = self.pace.first.unwrap_or(now);
+                metrics
+                    .time_to_first_audio
+                    .observe(now.duration_since(start).as_secs_f64());
+            }
+            // A gap the client hears, when the text was here before it ran out.
+            Some(p) if self.request.stream() && now > p && ready_at <= p => {
+                metrics.stall.observe((now - p).as_secs_f64());
+                self.pace.late = true;
+            }
+            _ => self.pace.late = false,
+        }
+        self.pace.playhead = Some(self.pace.playhead.map_or(now, |p| p.max(now)) + audio);
+    }
+
+    /// Encodes samples off the async threads.
+    async fn encode(&mut self, pcm: Vec<f32>) -> Result<Bytes> {
+        let started = Instant::now();
+        let mut encoder = self.encoder.take().ok_or_else(in_use)?;
+        let (encoder, bytes) = blocking(move || {
+            let bytes = encoder.push(&pcm);
+            (encoder, bytes)
+        })
+        .await?;
+        self.encoder = Some(encoder);
+        self.stats.times.encode += started.elapsed();
+        bytes
+    }
+
+    /// The end: silence asked for after everything said, the encoder's tail, the last
+    /// words; false when the client left. An input with nothing to speak is an error.
+    async fn finish(&mut self) -> Result<bool> {
+        let rate = self.synth.spec().sample_rate;
+        let trailing = self.plan.take_trailing_pause();
+        if self.stats.chunks == 0 && trailing.is_none() {
+            return Err(Error::invalid(
+                "input",
+                "input has nothing to speak (no words after normalization)",
+            ));
+        }
+        let mut tail = Bytes::new();
+        if let Some(length) = trailing {
+            let pcm = shape::silence(length, usize::from(self.sent > 0), rate);
+            let audio = Duration::from_secs_f64(self.synth.spec().seconds(pcm.len()));
+            self.stats.samples += pcm.len();
+            self.stats.audio += audio;
+            tail = self.encode(pcm).await?;
+        }
+        let started = Instant::now();
+        let finished = self.encoder.as_mut().ok_or_else(in_use)?.finish()?;
+        self.stats.times.encode += started.elapsed();
+        if !finished.is_empty() {
+            tail = [tail, finished].concat().into();
+        }
+        if let Some(h) = self.header.take().filter(|h| !h.is_empty()) {
+            tail = [h, tail].concat().into();
+        }
+        let plan = &self.plan;
+        let words: Vec<WordTime> = self
+            .timeline
+            .finish(|i| plan.caption(i))
+            .into_iter()
+            .collect();
+        if tail.is_empty() && words.is_empty() {
+            return Ok(true);
+        }
+        let chunk = AudioChunk {
+            bytes: tail,
+            samples: 0,
+            words,
+        };
+        Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok())
+    }
+}
+
+/// The encoder is out: a step ran while another had it (a bug).
+fn in_use() -> Error {
+    Error::Internal("the encoder is in use".into())
+}
