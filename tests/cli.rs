@@ -205,3 +205,36 @@ fn cutting_the_first_clause_off_does_not_hurt_intelligibility() {
         );
     }
 }
+
+/// Phonemes the model does not know are refused whether the text is the argument or comes
+/// on standard input (streamed): one line, the same message, no file.
+#[test]
+fn say_refuses_unknown_phonemes_from_stdin_as_from_the_argument() {
+    let dir = tempdir();
+    let text = "Say [this](/ðɪʘ/) now.";
+    let out = dir.path().join("x.wav");
+    let whole = say(text, &out, &[]);
+    let mut child = Command::new(common::bin())
+        .current_dir(repo())
+        .args(["say", "-", "-o"])
+        .arg(&out)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write stdin");
+    let streamed = child.wait_with_output().expect("wait");
+    for (how, output) in [("argument", whole), ("stdin", streamed)] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{how}: should fail");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(last.contains("does not know: ʘ"), "{how}: {stderr}");
+    }
+    assert!(!out.exists(), "no file is written");
+}

@@ -220,3 +220,74 @@ async fn measured_streams_bound_the_capacity_and_the_operator_can_set_it() {
     .await;
     assert_eq!(fixed.capacity(), Some(7));
 }
+
+/// Given phonemes get one answer whether the text comes whole or in pieces: a symbol the
+/// model does not know is refused with the same message (never dropped in silence).
+#[tokio::test]
+async fn streamed_phonemes_are_checked_as_a_whole_inputs_are() {
+    let synth = tone::synth(Cost::default(), Settings::default());
+    let text = "Say [this](/ðɪʘ/) now.";
+    let params = SpeechParams {
+        input: Some(text.into()),
+        ..Default::default()
+    };
+    let whole = synth.validate(params, Input::Required).unwrap_err();
+    let (mut input, mut audio) = synth.start(request(&synth, None, true), None).unwrap();
+    for piece in ["Say [this](/ð", "ɪʘ/) ", "now."] {
+        input.push(piece).unwrap();
+    }
+    input.finish();
+    let streamed = match audio.recv().await {
+        Some(Err(e)) => e,
+        other => panic!("an error, not {other:?}"),
+    };
+    assert_eq!(streamed.to_string(), whole.to_string());
+    assert_eq!(streamed.code(), "invalid_value");
+}
+
+/// A streamed utterance's idle clock: it ends with a timeout once it has had no text for its
+/// idle time and has nothing left to say; whitespace is not text; the clock does not run
+/// while there is audio to make (a long text on a slow engine outlasts it).
+#[tokio::test]
+async fn an_idle_stream_times_out_once_it_has_nothing_left_to_say() {
+    let cost = Cost {
+        per_call: Duration::from_millis(100),
+        per_id: Duration::from_millis(2),
+    };
+    let idle = Duration::from_millis(400);
+    let settings = Settings {
+        stream_idle: idle,
+        ..Settings::default()
+    };
+    let synth = tone::synth(cost, settings);
+    let (mut input, mut audio) = synth.start(request(&synth, None, true), None).unwrap();
+    input.push(&"One more sentence to say. ".repeat(6)).unwrap();
+    let started = std::time::Instant::now();
+    let mut last_audio = started;
+    let mut chunks = 0;
+    let error = loop {
+        // Whitespace on its way does not count as text.
+        input.push(" ").unwrap();
+        match tokio::time::timeout(Duration::from_secs(10), audio.recv()).await {
+            Ok(Some(Ok(Event::Audio(_)))) => {
+                chunks += 1;
+                last_audio = std::time::Instant::now();
+            }
+            Ok(Some(Err(e))) => break e,
+            other => panic!("audio, then a timeout; got {other:?}"),
+        }
+    };
+    assert!(chunks >= 3, "{chunks} chunks");
+    assert!(
+        last_audio - started > idle,
+        "the text took longer than the idle time to speak, and all of it was spoken"
+    );
+    let quiet = last_audio.elapsed();
+    assert!(quiet >= idle - Duration::from_millis(50), "{quiet:?}");
+    assert_eq!(error.code(), "timeout", "{error}");
+    assert!(input.is_closed(), "the utterance has ended");
+    assert!(
+        input.push("Too late.").is_ok(),
+        "pushing to an ended utterance is harmless"
+    );
+}

@@ -34,6 +34,10 @@ async fn start(keys: &[&str], flush_after: Duration) -> Running {
         stream_idle: Duration::from_secs(5),
         ..Settings::default()
     };
+    start_with(keys, settings).await
+}
+
+async fn start_with(keys: &[&str], settings: Settings) -> Running {
     let service = tone::service_with(settings, 4);
     let options = HttpOptions {
         api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
@@ -397,4 +401,175 @@ async fn a_streamed_request_body_is_spoken_while_it_arrives() {
         body = &body[line_end + 4 + size..];
     }
     assert_eq!(pcm, expected);
+}
+
+/// Phonemes a client gives are checked against the model's symbols whichever way its text
+/// comes: over the WebSocket and in a streamed body, as `POST /v1/audio/speech` checks a
+/// whole input (an unknown symbol is refused, never dropped in silence).
+#[tokio::test]
+async fn phonemes_the_model_does_not_know_are_refused_on_every_streamed_path() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(&[], Duration::from_secs(30)).await;
+    let text = "Say [this](/ðɪʘ/) now. And more.";
+    let mut ws = connect(server.addr, "").await;
+    send(&mut ws, json!({"response_format": "pcm"})).await;
+    send(&mut ws, json!({"text": text})).await;
+    send(&mut ws, json!({"close": true})).await;
+    let (_, events, code) = drain(&mut ws).await;
+    let error = events
+        .iter()
+        .find(|e| e["type"] == "error")
+        .unwrap_or_else(|| panic!("an error event in {events:?}"));
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("does not know: ʘ"), "{error}");
+    assert_eq!(error["error"]["code"], "invalid_value", "{error}");
+    assert!(
+        events.iter().all(|e| e["type"] != "audio.done"),
+        "{events:?}"
+    );
+    assert_eq!(code, Some(CloseCode::Policy));
+
+    // The streamed body: the error comes before any audio, so it is a 400 in OpenAI's shape.
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(format!(
+            "POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{text}\r\n0\r\n\r\n",
+            text.len()
+        ).as_bytes())
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("a response in time")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("does not know: ʘ"), "{response}");
+}
+
+/// A session holds an admission slot; only text keeps it. One that sends its settings and
+/// then only pings, empty texts and whitespace is closed with a timeout once its idle time
+/// has passed with nothing left to say, and its slot is free again.
+#[tokio::test]
+async fn pings_and_empty_text_do_not_keep_a_session_open() {
+    let settings = Settings {
+        stream_idle: Duration::from_secs(1),
+        ..Settings::default()
+    };
+    let server = start_with(&[], settings).await;
+    let mut ws = connect(server.addr, "").await;
+    send(
+        &mut ws,
+        json!({"response_format": "pcm", "input": "Hello there."}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let chatter = [
+        Message::Ping(vec![1].into()),
+        Message::Text(json!({"text": ""}).to_string().into()),
+        Message::Text(json!({"text": "  "}).to_string().into()),
+        Message::Text(json!({"flush": true}).to_string().into()),
+    ];
+    let mut events = Vec::new();
+    let mut code = None;
+    'session: for message in chatter.iter().cycle() {
+        // The server may already have closed.
+        let _ = ws.send(message.clone()).await;
+        let until = tokio::time::Instant::now() + Duration::from_millis(250);
+        while let Ok(next) = tokio::time::timeout_at(until, ws.next()).await {
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    events.push(serde_json::from_str::<Value>(&text).unwrap())
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    code = frame.map(|f| f.code);
+                    break 'session;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break 'session,
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still open after 10 s: {events:?}"
+        );
+    }
+    let closed_after = started.elapsed();
+    assert!(closed_after >= Duration::from_secs(1), "{closed_after:?}");
+    let error = events.iter().find(|e| e["type"] == "error");
+    assert_eq!(
+        error.map(|e| e["error"]["code"].clone()),
+        Some(json!("timeout")),
+        "{events:?}"
+    );
+    assert_eq!(code, Some(CloseCode::Policy));
+    let freed = std::time::Instant::now();
+    while server.service.metrics().active_streams.get() != 0 {
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "the slot was freed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Text keeps a session open however long it lasts: each piece starts the idle clock again,
+/// and the clock does not run while there is audio left to make.
+#[tokio::test]
+async fn text_keeps_a_session_open_past_its_idle_time() {
+    let settings = Settings {
+        stream_idle: Duration::from_millis(600),
+        ..Settings::default()
+    };
+    let server = start_with(&[], settings).await;
+    let mut ws = connect(server.addr, "").await;
+    send(&mut ws, json!({"response_format": "pcm"})).await;
+    for word in "one two three four five six".split(' ') {
+        send(&mut ws, json!({"text": format!("{word}, ")})).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    send(&mut ws, json!({"text": "the end.", "close": true})).await;
+    let (audio, events, code) = drain(&mut ws).await;
+    assert!(!audio.is_empty());
+    assert_eq!(
+        events.last().map(|e| e["type"].clone()),
+        Some(json!("audio.done")),
+        "{events:?}"
+    );
+    assert_eq!(code, Some(CloseCode::Normal));
+}
+
+/// A streamed body that trickles only whitespace is not text either: its utterance times
+/// out (before any audio, a 408 in OpenAI's shape).
+#[tokio::test]
+async fn a_streamed_body_of_whitespace_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings = Settings {
+        stream_idle: Duration::from_secs(1),
+        ..Settings::default()
+    };
+    let server = start_with(&[], settings).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut response = vec![0u8; 4096];
+    let n = loop {
+        // A space every 200 ms (the connection's own per-piece deadline is a minute).
+        let _ = stream.write_all(b"1\r\n \r\n").await;
+        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut response)).await {
+            Ok(read) => break read.unwrap(),
+            Err(_) => assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no answer in 10 s"
+            ),
+        }
+    };
+    let response = String::from_utf8_lossy(&response[..n]);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("\"timeout\""), "{response}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
 }
