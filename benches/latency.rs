@@ -190,26 +190,24 @@ async fn speak(client: &reqwest::Client, base: &str, text: &str) -> Run {
 /// A Wyoming streamed synthesis of `text`, its text sent three words at a time; returns when
 /// `synthesize-stopped` arrives.
 async fn wyoming_streamed(addr: &str, text: &str) {
+    use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
-    use ttsd::wyoming::{Event, encode_event, read_event};
+    use ttsd::wyoming::{Frame, FrameCodec};
     let (read, mut write) = tokio::net::TcpStream::connect(addr)
         .await
         .expect("wyoming")
         .into_split();
-    let mut read = tokio::io::BufReader::new(read);
-    let mut send = Vec::new();
-    send.extend(encode_event(&Event::new("synthesize-start", json!({}))));
+    let mut read = tokio_util::codec::FramedRead::new(read, FrameCodec::default());
+    let mut send = Frame::new("synthesize-start", json!({})).to_bytes();
     let words: Vec<&str> = text.split(' ').collect();
     for piece in words.chunks(3) {
         let text = format!("{} ", piece.join(" "));
-        send.extend(encode_event(&Event::new(
-            "synthesize-chunk",
-            json!({"text": text}),
-        )));
+        send.extend(Frame::new("synthesize-chunk", json!({"text": text})).to_bytes());
     }
-    send.extend(encode_event(&Event::new("synthesize-stop", json!({}))));
+    send.extend(Frame::new("synthesize-stop", json!({})).to_bytes());
     write.write_all(&send).await.expect("write");
-    while let Some(event) = read_event(&mut read).await.expect("an event") {
+    while let Some(event) = read.next().await {
+        let event = event.expect("an event");
         if event.kind == "synthesize-stopped" || event.kind == "error" {
             assert_eq!(event.kind, "synthesize-stopped");
             return;

@@ -12,14 +12,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ttsd::audio::Format;
-use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Scheduler};
+use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory};
 use ttsd::language::Language;
 use ttsd::metrics::Metrics;
 use ttsd::request::{Input, SpeechParams};
-use ttsd::synth::{Settings, Synthesizer};
+use ttsd::synth::{CoreConfig, Synthesizer};
 use ttsd::text::plan::all_chunks;
 use ttsd::text::{Phonemizer, TextFrontend};
-use ttsd::voice::Voices;
 
 const SHORT: &str = "Sure, I can help with that.";
 const MEDIUM: &str = "The old lighthouse keeper climbed the narrow stairs every evening, \
@@ -37,13 +36,11 @@ fn factory(threads: usize) -> Arc<KokoroFactory> {
     Arc::new(
         KokoroFactory::new(KokoroConfig {
             model: root().join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: root().join("assets/libonnxruntime.so.1.31.1"),
-            vocab: root().join("assets/vocab.json"),
             threads,
             spinning: true,
-            device: Default::default(),
+            ..KokoroConfig::under(&root())
         })
-        .expect("vocab"),
+        .expect("vocab and voices"),
     )
 }
 
@@ -75,21 +72,20 @@ fn inference(c: &mut Criterion) {
     for threads in [1, 2] {
         let factory = factory(threads);
         let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
-        let voices = Voices::load(&root().join("voices"), factory.spec()).expect("voices");
-        let voice = voices.resolve("af_heart").expect("af_heart");
+        let voice = factory.catalogue().resolve("af_heart").expect("af_heart");
         let mut model = factory.create().expect("model");
         for (name, text) in [("short", SHORT), ("medium", MEDIUM)] {
             // The whole sentence as one model call (no first-clause cut).
             let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
             let ids = frontend.chunk(&phonemes).ids;
             let samples = model
-                .infer(&ids, &voice.style, 1.0)
+                .infer(&ids, &voice.data, 1.0)
                 .expect("infer")
                 .samples
                 .len();
             g.throughput(Throughput::Elements(samples as u64));
             g.bench_function(BenchmarkId::new(format!("{threads}-threads"), name), |b| {
-                b.iter(|| model.infer(&ids, &voice.style, 1.0).expect("infer"))
+                b.iter(|| model.infer(&ids, &voice.data, 1.0).expect("infer"))
             });
         }
     }
@@ -102,12 +98,11 @@ fn encode(c: &mut Criterion) {
     let factory = factory(2);
     let spec = factory.spec().clone();
     let frontend = TextFrontend::new(Arc::clone(&spec.vocab));
-    let voices = Voices::load(&root().join("voices"), &spec).expect("voices");
-    let voice = voices.resolve("af_heart").expect("af_heart");
+    let voice = factory.catalogue().resolve("af_heart").expect("af_heart");
     let mut model = factory.create().expect("model");
     let phonemes = frontend.phonemes(MEDIUM, Language::EnUs).expect("g2p");
     let ids = frontend.chunk(&phonemes).ids;
-    let audio = Arc::new(model.infer(&ids, &voice.style, 1.0).expect("infer").samples);
+    let audio = Arc::new(model.infer(&ids, &voice.data, 1.0).expect("infer").samples);
     let seconds = spec.seconds(audio.len());
 
     let encode_all = |format: Format, audio: &[f32]| {
@@ -151,19 +146,18 @@ fn overhead(_c: &mut Criterion) {
     }
     let factory = factory(2);
     let spec = factory.spec().clone();
-    let voices = Voices::load(&root().join("voices"), &spec).expect("voices");
-    let voice = voices.resolve("af_heart").expect("af_heart");
-    let metrics = Arc::new(Metrics::new());
-    let scheduler = Scheduler::start(factory, 1, 4, 0, Arc::clone(&metrics)).expect("scheduler");
-    let settings = Settings::default();
-    let synth = Arc::new(Synthesizer::new(
-        spec.clone(),
-        TextFrontend::new(Arc::clone(&spec.vocab)),
-        voices,
-        scheduler.clone(),
-        settings,
-        metrics,
-    ));
+    let voice = factory.catalogue().resolve("af_heart").expect("af_heart");
+    let config = CoreConfig {
+        workers: 1,
+        queue_capacity: 4,
+        cache_bytes: 0,
+        ..CoreConfig::default()
+    };
+    let settings = config.settings;
+    let synth = Arc::new(
+        Synthesizer::build(factory, &config, Arc::new(Metrics::new())).expect("synthesizer"),
+    );
+    let scheduler = synth.scheduler().clone();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let mut params = SpeechParams::new(PARAGRAPH, "af_heart");
     params.stream = Some(false);
@@ -183,8 +177,7 @@ fn overhead(_c: &mut Criterion) {
         for chunk in &chunks {
             let job = Job {
                 ids: chunk.ids.clone(),
-                voice: Arc::clone(&voice.style),
-                voice_name: Arc::from(voice.name.as_str()),
+                voice: voice.clone(),
                 speed: 1.0,
                 deadline: Instant::now(),
             };

@@ -15,9 +15,8 @@ use ttsd::audio::Format;
 use ttsd::config::{SayArgs, VoiceArgs};
 use ttsd::metrics::Metrics;
 use ttsd::request::{Input, SpeechParams, VoiceParam};
-use ttsd::synth::{Event, Utf8Pieces};
+use ttsd::synth::{Event, Synthesizer, Utf8Pieces};
 use ttsd::text::NormalizationOptions;
-use ttsd::voice::Voices;
 
 /// Bytes read from standard input at a time.
 const READ_BUFFER: usize = 4096;
@@ -29,14 +28,12 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     };
     let from_stdin = args.text == "-";
     let to_stdout = args.output.as_os_str() == "-";
-    let factory = args.engine.factory()?;
-    let voices = Voices::load(&args.engine.assets.voices_dir, factory.spec())?
-        .with_aliases(args.engine.voice_aliases);
-    // No input limit on the command line.
-    let settings = args.engine.settings(usize::MAX);
+    let engine = args.engine.engine().factory()?;
+    // No input limit on the command line; one utterance, so one chunk queued at a time.
+    let core = args.engine.core(usize::MAX, 4);
     let params = SpeechParams {
         input: (!from_stdin).then(|| args.text.clone()),
-        voice: Some(VoiceParam::Name(args.voice.clone())),
+        voice: args.voice.clone().map(VoiceParam::Name),
         response_format: Some(format.name().to_owned()),
         speed: Some(args.speed),
         lang_code: args.lang_code.clone(),
@@ -54,14 +51,10 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
         Input::Required
     };
     // Validate before loading the model: bad input fails fast.
-    let request = params.validate(&voices, settings.limits, input)?;
-    let synth = Arc::new(ttsd::server::build(
-        &args.engine,
-        voices,
-        settings,
-        Arc::new(Metrics::new()),
-        4,
-    )?);
+    let catalogue = engine.catalogue();
+    let vocab = &engine.spec().vocab;
+    let request = ttsd::synth::validate(params, input, &catalogue, vocab, core.settings.limits)?;
+    let synth = Arc::new(Synthesizer::build(engine, &core, Arc::new(Metrics::new()))?);
     // Standard output gets each chunk as it is made; a file is written once complete, so a
     // failure never leaves half a file.
     let mut stdout = to_stdout.then(|| std::io::stdout().lock());
@@ -142,7 +135,7 @@ fn format_from_extension(path: &Path) -> anyhow::Result<Format> {
 }
 
 pub fn voices(args: VoiceArgs) -> anyhow::Result<()> {
-    let voices = Voices::list(&args.voices_dir)?;
+    let voices = args.engine.engine().factory()?.catalogue().info();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

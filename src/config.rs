@@ -1,21 +1,28 @@
-//! Command-line flags; every one can also be set by an environment variable `TTSD_…`.
+//! Command-line flags (clap, the edge); every one can also be set by an environment
+//! variable `TTSD_…`.
 //!
-//! Parsed by clap, then checked once into the values the rest of ttsd takes
-//! ([`ServeArgs::config`], [`EngineArgs::factory`], [`EngineArgs::settings`]): a setting that
-//! cannot work stops the server at start with a message, never at the first request.
+//! Parsed, then checked once into plain values the rest of ttsd takes — [`ServeConfig`] for
+//! the server, an [`EngineConfig`] (which engine, and its files) and a [`CoreConfig`] (how
+//! the core runs: `synth::Synthesizer::build` takes it, for `serve`, `say` and the tests
+//! alike): a setting that cannot work stops the server at start with a message, never at
+//! the first request. Defaults are the core's own values, shown here, not copies of them.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::audio::Format;
-use crate::engine::tone::{Cost, ToneFactory};
+use crate::engine::kokoro::{self, Aliases};
+use crate::engine::tone::{SimulatedCost, ToneFactory};
 use crate::engine::{Device, EngineFactory, KokoroConfig, KokoroFactory};
+use crate::http::listener::{self, ConnLimits};
 use crate::request::Limits;
-use crate::synth::Settings;
+use crate::synth::{CoreConfig, Settings};
+use crate::text::G2pConfig;
 use crate::{Error, Result};
 
 #[derive(Debug, Parser)]
@@ -54,24 +61,16 @@ pub struct AssetArgs {
     /// Kokoro v1.0 ONNX model: by default the int8 export with its predicted durations as a
     /// second output (`make assets` builds it; the same audio, plus word timestamps); the
     /// plain int8, fp16 or fp32 exports work too, without timestamps.
-    #[arg(
-        long,
-        env = "TTSD_MODEL",
-        default_value = "assets/kokoro-v1.0.int8.durations.onnx"
-    )]
+    #[arg(long, env = "TTSD_MODEL", default_value = kokoro::DEFAULT_MODEL)]
     pub model: PathBuf,
     /// ONNX Runtime shared library (1.31.x).
-    #[arg(
-        long,
-        env = "TTSD_ORT_LIBRARY",
-        default_value = "assets/libonnxruntime.so.1.31.1"
-    )]
+    #[arg(long, env = "TTSD_ORT_LIBRARY", default_value = kokoro::DEFAULT_ORT_LIBRARY)]
     pub ort_library: PathBuf,
     /// Phoneme vocabulary (`{"vocab": {symbol: id}}`).
-    #[arg(long, env = "TTSD_VOCAB", default_value = "assets/vocab.json")]
+    #[arg(long, env = "TTSD_VOCAB", default_value = kokoro::DEFAULT_VOCAB)]
     pub vocab: PathBuf,
     /// Directory of voice packs (`NAME.bin`).
-    #[arg(long, env = "TTSD_VOICES_DIR", default_value = "voices")]
+    #[arg(long, env = "TTSD_VOICES_DIR", default_value = kokoro::DEFAULT_VOICES)]
     pub voices_dir: PathBuf,
     /// Directory of the Japanese G2P's dictionary and word list (loaded on the first
     /// Japanese request).
@@ -88,8 +87,16 @@ pub struct AssetArgs {
 pub enum EngineKind {
     /// Kokoro-82M through ONNX Runtime.
     Kokoro,
-    /// A deterministic tone generator for tests (no model; 16 kHz).
+    /// A deterministic tone generator for tests (no model; 16 kHz; its own voices).
     Tone,
+}
+
+/// A core type's names as clap's possible values, read back into the type.
+macro_rules! names {
+    ($ty:ty) => {
+        PossibleValuesParser::new(<$ty>::NAMES)
+            .map(|name| <$ty>::from_name(&name).unwrap_or_default())
+    };
 }
 
 #[derive(Debug, Clone, Args)]
@@ -103,10 +110,10 @@ pub struct EngineArgs {
     #[arg(long, env = "TTSD_THREADS")]
     pub threads: Option<usize>,
     /// Inference workers, each with its own model session.
-    #[arg(long, env = "TTSD_WORKERS", default_value_t = 1)]
+    #[arg(long, env = "TTSD_WORKERS", default_value_t = CoreConfig::DEFAULT_WORKERS)]
     pub workers: usize,
     /// Where inference runs.
-    #[arg(long, env = "TTSD_DEVICE", default_value = "cpu")]
+    #[arg(long, env = "TTSD_DEVICE", default_value = "cpu", value_parser = names!(Device))]
     pub device: Device,
     /// The first chunk of a response: its first clause (early first audio) or its first
     /// whole sentence.
@@ -114,16 +121,20 @@ pub struct EngineArgs {
     pub first_chunk: FirstChunk,
     /// How OpenAI's voice names map to Kokoro voices: `ttsd` (each to the voice most like
     /// it: alloy is af_alloy) or `kokoro-fastapi` (Kokoro-FastAPI's table: alloy is am_adam).
-    #[arg(long, env = "TTSD_VOICE_ALIASES", default_value = "ttsd")]
-    pub voice_aliases: crate::voice::Aliases,
+    #[arg(long, env = "TTSD_VOICE_ALIASES", default_value = "ttsd", value_parser = names!(Aliases))]
+    pub voice_aliases: Aliases,
     /// Megabytes of recently made short chunks kept to be said again at once ("Sure!",
     /// "Let me check."); 0 keeps none.
-    #[arg(long, env = "TTSD_CACHE_MB", default_value_t = 8)]
+    #[arg(long, env = "TTSD_CACHE_MB", default_value_t = CoreConfig::DEFAULT_CACHE_MB)]
     pub cache_mb: usize,
     /// Streamed text (WebSocket, a streamed request body, Wyoming, `say -`) that has waited
     /// this many milliseconds without a sentence end is spoken anyway, up to its last whole
     /// word.
-    #[arg(long, env = "TTSD_FLUSH_AFTER_MS", default_value_t = 1500)]
+    #[arg(
+        long,
+        env = "TTSD_FLUSH_AFTER_MS",
+        default_value_t = Settings::DEFAULT.flush_after.as_millis() as u64
+    )]
     pub flush_after_ms: u64,
 }
 
@@ -133,61 +144,74 @@ pub enum FirstChunk {
     Sentence,
 }
 
-impl EngineArgs {
-    /// The engine's factory (reads the vocabulary; the model loads in each worker).
+/// Which engine speaks, and what it is built from: plain values.
+#[derive(Debug, Clone)]
+pub enum EngineConfig {
+    Kokoro(KokoroConfig),
+    /// The test engine, with the compute time it pretends to take.
+    Tone(SimulatedCost),
+}
+
+impl EngineConfig {
+    /// The engine's factory: its spec and voices read (the vocabulary, the voice files);
+    /// the model loads in each worker.
     pub fn factory(&self) -> Result<Arc<dyn EngineFactory>> {
-        Ok(match self.engine {
-            EngineKind::Kokoro => Arc::new(KokoroFactory::new(KokoroConfig {
+        Ok(match self {
+            EngineConfig::Kokoro(config) => Arc::new(KokoroFactory::new(config.clone())?),
+            EngineConfig::Tone(cost) => Arc::new(ToneFactory::new(*cost)),
+        })
+    }
+}
+
+impl EngineArgs {
+    /// The engine, as plain values.
+    pub fn engine(&self) -> EngineConfig {
+        match self.engine {
+            EngineKind::Kokoro => EngineConfig::Kokoro(KokoroConfig {
                 model: self.assets.model.clone(),
                 ort_library: self.assets.ort_library.clone(),
                 vocab: self.assets.vocab.clone(),
+                voices: self.assets.voices_dir.clone(),
+                aliases: self.voice_aliases,
                 threads: self.threads(),
                 // Spin only when no two threads share a core.
                 spinning: self.workers() * self.threads() <= cores(),
                 device: self.device,
-            })?),
-            EngineKind::Tone => Arc::new(ToneFactory::new(Cost::default())),
-        })
-    }
-
-    /// Bytes the chunk cache may hold.
-    pub fn cache_bytes(&self) -> usize {
-        self.cache_mb.saturating_mul(1 << 20)
-    }
-
-    /// Where the G2P's data files are.
-    pub fn g2p(&self) -> crate::text::G2pConfig {
-        crate::text::G2pConfig {
-            japanese: self.assets.ja_dict.clone(),
-            mandarin: self.assets.zh_dict.clone(),
+            }),
+            EngineKind::Tone => EngineConfig::Tone(SimulatedCost::default()),
         }
     }
 
-    /// How long streamed text may wait without a sentence end before it is spoken.
-    pub fn flush_after(&self) -> Duration {
-        Duration::from_millis(self.flush_after_ms.max(1))
+    /// The core's configuration: these flags, with this input limit, at most
+    /// `queue_capacity` model calls waiting.
+    pub fn core(&self, max_input_chars: usize, queue_capacity: usize) -> CoreConfig {
+        CoreConfig {
+            workers: self.workers(),
+            queue_capacity,
+            cache_bytes: self.cache_mb.saturating_mul(1 << 20),
+            g2p: G2pConfig {
+                japanese: self.assets.ja_dict.clone(),
+                mandarin: self.assets.zh_dict.clone(),
+            },
+            settings: Settings {
+                limits: Limits { max_input_chars },
+                first_clause: self.first_chunk == FirstChunk::Clause,
+                flush_after: Duration::from_millis(self.flush_after_ms.max(1)),
+                ..Settings::DEFAULT
+            },
+        }
     }
 
     /// Inference workers.
-    pub fn workers(&self) -> usize {
+    fn workers(&self) -> usize {
         self.workers.max(1)
     }
 
     /// Intra-op threads per worker.
-    pub fn threads(&self) -> usize {
+    fn threads(&self) -> usize {
         self.threads
             .unwrap_or_else(|| (cores() / self.workers()).max(1))
             .max(1)
-    }
-
-    /// How text is cut, with this input limit.
-    pub fn settings(&self, max_input_chars: usize) -> Settings {
-        Settings {
-            limits: Limits { max_input_chars },
-            first_clause: self.first_chunk == FirstChunk::Clause,
-            flush_after: self.flush_after(),
-            ..Settings::DEFAULT
-        }
     }
 }
 
@@ -207,9 +231,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TTSD_PORT", default_value_t = 8880)]
     pub port: u16,
     /// Longest input accepted, in characters.
-    #[arg(long, env = "TTSD_MAX_INPUT_CHARS", default_value_t = 4096)]
+    #[arg(long, env = "TTSD_MAX_INPUT_CHARS", default_value_t = Limits::DEFAULT.max_input_chars)]
     pub max_input_chars: usize,
-    /// Speech requests served at once; more get 429 at once [default: 3 × cores].
+    /// Speech requests (utterances: HTTP, WebSocket, Wyoming) served at once; more get 429
+    /// at once [default: 3 × cores].
     #[arg(long, env = "TTSD_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
     /// Real-time streams admitted at once (more get 429 at once) [default: reckoned from
@@ -217,7 +242,7 @@ pub struct ServeArgs {
     #[arg(long, env = "TTSD_CAPACITY")]
     pub capacity: Option<usize>,
     /// Largest request body in bytes; larger gets 413.
-    #[arg(long, env = "TTSD_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    #[arg(long, env = "TTSD_MAX_BODY_BYTES", default_value_t = crate::http::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// An API key clients must send as `Authorization: Bearer KEY` (repeat the flag, or
     /// comma-separate in the variable). `/health` and `/ready` stay open. Default: no keys,
@@ -247,22 +272,24 @@ pub struct ServeArgs {
     /// Seconds in-flight responses may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "TTSD_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,
-    /// Seconds a WebSocket (or a Wyoming stream) may go without a message while its text is
-    /// open; then it is closed with an error.
-    #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = 60)]
+    /// Seconds a streamed utterance (a WebSocket, a streamed request body, a Wyoming
+    /// `synthesize-start`) may go without text while it has nothing left to say; then it ends
+    /// with a timeout error and its slot is free. Only text counts: not pings, empty or blank
+    /// pieces, or other events.
+    #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = Settings::DEFAULT.stream_idle.as_secs())]
     pub stream_idle_timeout: u64,
     /// Seconds for a request head to arrive in full; then the connection is closed.
-    #[arg(long, env = "TTSD_HEADER_TIMEOUT", default_value_t = 20)]
+    #[arg(long, env = "TTSD_HEADER_TIMEOUT", default_value_t = listener::HEADER_TIMEOUT.as_secs())]
     pub header_timeout: u64,
     /// Seconds for a request body to arrive in full; then 408.
-    #[arg(long, env = "TTSD_BODY_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "TTSD_BODY_TIMEOUT", default_value_t = listener::BODY_TIMEOUT.as_secs())]
     pub body_timeout: u64,
     /// Seconds a kept-alive connection may wait for its next request.
-    #[arg(long, env = "TTSD_KEEPALIVE_TIMEOUT", default_value_t = 75)]
+    #[arg(long, env = "TTSD_KEEPALIVE_TIMEOUT", default_value_t = listener::IDLE_TIMEOUT.as_secs())]
     pub keepalive_timeout: u64,
     /// Seconds a client may accept no byte of a response (HTTP or Wyoming) before its
     /// connection is dropped and its synthesis cancelled.
-    #[arg(long, env = "TTSD_WRITE_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "TTSD_WRITE_TIMEOUT", default_value_t = listener::WRITE_TIMEOUT.as_secs())]
     pub write_timeout: u64,
     /// Most open HTTP connections; more get 503 [default: the open-file limit less 256,
     /// at most 2048].
@@ -270,35 +297,28 @@ pub struct ServeArgs {
     pub max_connections: Option<usize>,
 }
 
-/// The connection layer's timeouts and cap, as set.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnSettings {
-    pub header_timeout: Duration,
-    pub body_timeout: Duration,
-    pub keepalive_timeout: Duration,
-    pub write_timeout: Duration,
-    /// `None`: from the open-file limit, once it has been raised.
-    pub max_connections: Option<usize>,
-}
-
 /// The smallest body limit that still takes a short speech request.
 const MIN_BODY_BYTES: usize = 1024;
 
-/// A checked server configuration.
+/// A checked server configuration: plain values.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub engine: EngineArgs,
+    pub engine: EngineConfig,
+    pub core: CoreConfig,
     pub http: SocketAddr,
     pub wyoming: Option<SocketAddr>,
     /// Accepted API keys; empty means no authentication.
     pub api_keys: Vec<String>,
     pub cors_allow_origin: Vec<String>,
     pub max_body_bytes: usize,
-    /// Utterances at once (HTTP, Wyoming and WebSocket together).
-    pub max_streams: usize,
+    /// Utterances at once (HTTP, Wyoming and WebSocket together): `--max-concurrent-requests`.
+    pub max_concurrent_requests: usize,
     pub shutdown_grace: Duration,
-    pub settings: Settings,
-    pub conn: ConnSettings,
+    /// The HTTP connection layer's timeouts.
+    pub conn: ConnLimits,
+    /// Most open HTTP connections (`None`: from the open-file limit, once it has been
+    /// raised at start).
+    pub max_connections: Option<usize>,
 }
 
 impl ServeArgs {
@@ -348,30 +368,37 @@ impl ServeArgs {
                 self.max_body_bytes
             )));
         }
+        let max_concurrent_requests = self
+            .max_concurrent_requests
+            .unwrap_or_else(|| 3 * cores())
+            .max(1);
+        let stream_idle = Duration::from_secs(self.stream_idle_timeout);
+        // Each utterance has at most one chunk queued at a time.
+        let mut core = self
+            .engine
+            .core(self.max_input_chars, max_concurrent_requests * 2);
+        core.settings.capacity = self.capacity;
+        core.settings.stream_idle = stream_idle;
         Ok(ServeConfig {
-            engine: self.engine.clone(),
+            engine: self.engine.engine(),
+            core,
             http: SocketAddr::new(self.host, self.port),
             wyoming,
             api_keys,
             cors_allow_origin: self.cors_allow_origin.clone(),
             max_body_bytes: self.max_body_bytes,
-            max_streams: self
-                .max_concurrent_requests
-                .unwrap_or_else(|| 3 * cores())
-                .max(1),
+            max_concurrent_requests,
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
-            settings: Settings {
-                capacity: self.capacity,
-                stream_idle: Duration::from_secs(self.stream_idle_timeout),
-                ..self.engine.settings(self.max_input_chars)
-            },
-            conn: ConnSettings {
+            conn: ConnLimits {
                 header_timeout: Duration::from_secs(self.header_timeout),
                 body_timeout: Duration::from_secs(self.body_timeout),
-                keepalive_timeout: Duration::from_secs(self.keepalive_timeout),
+                idle_timeout: Duration::from_secs(self.keepalive_timeout),
                 write_timeout: Duration::from_secs(self.write_timeout),
-                max_connections: self.max_connections,
+                stream_idle,
+                // The cap is set at start, from the file limit once raised, unless given.
+                ..ConnLimits::default()
             },
+            max_connections: self.max_connections,
         })
     }
 
@@ -419,14 +446,15 @@ impl ServeArgs {
 pub struct SayArgs {
     /// Text to speak; `-` reads standard input.
     pub text: String,
-    /// Voice: a name (`af_heart`), an OpenAI alias (`alloy`) or a blend (`af_bella(2)+af_sky(1)`).
-    #[arg(long, default_value = crate::language::DEFAULT_VOICE)]
-    pub voice: String,
+    /// Voice: a name (`af_heart`), an OpenAI alias (`alloy`) or a blend (`af_bella(2)+af_sky(1)`)
+    /// [default: the engine's, `af_heart` for Kokoro].
+    #[arg(long)]
+    pub voice: Option<String>,
     /// Speaking rate, 0.25–4.0.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f32,
     /// Output format [default: from the output file's extension, else wav].
-    #[arg(long)]
+    #[arg(long, value_parser = PossibleValuesParser::new(Format::names()).map(|name| Format::from_name(&name).unwrap_or(Format::Wav)))]
     pub format: Option<Format>,
     /// Language override: `a` (American English), `b` (British English), `e` (Spanish), `f`
     /// (French), `h` (Hindi), `i` (Italian), `j` (Japanese), `p` (Brazilian Portuguese), `z`
@@ -445,9 +473,8 @@ pub struct SayArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct VoiceArgs {
-    /// Directory of voice packs (`NAME.bin`).
-    #[arg(long, env = "TTSD_VOICES_DIR", default_value = "voices")]
-    pub voices_dir: PathBuf,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[cfg(test)]
@@ -476,13 +503,40 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.conn.header_timeout, Duration::from_secs(20));
         assert_eq!(c.conn.body_timeout, Duration::from_secs(30));
-        assert_eq!(c.conn.keepalive_timeout, Duration::from_secs(75));
+        assert_eq!(c.conn.idle_timeout, Duration::from_secs(75));
         assert_eq!(c.conn.write_timeout, Duration::from_secs(30));
-        assert_eq!(c.conn.max_connections, None);
-        assert_eq!(c.settings.stream_idle, Duration::from_secs(60));
-        assert_eq!(c.settings.flush_after, Duration::from_millis(1500));
+        assert_eq!(c.conn.stream_idle, Duration::from_secs(60));
+        assert_eq!(c.max_connections, None);
+        assert_eq!(c.core.settings.stream_idle, Duration::from_secs(60));
+        assert_eq!(c.core.settings.flush_after, Duration::from_millis(1500));
+        assert_eq!(c.core.settings.limits.max_input_chars, 4096);
+        assert!(c.core.settings.first_clause);
+        assert_eq!(c.core.workers, 1);
+        assert_eq!(c.core.cache_bytes, 8 << 20);
         assert_eq!(c.max_body_bytes, 1 << 20);
+        assert_eq!(c.shutdown_grace, Duration::from_secs(30));
+        let EngineConfig::Kokoro(kokoro) = &c.engine else {
+            panic!("Kokoro by default")
+        };
+        assert_eq!(
+            (kokoro.device, kokoro.aliases),
+            (Device::Cpu, Aliases::Ttsd)
+        );
         assert!(c.api_keys.is_empty());
+    }
+
+    #[test]
+    fn core_values_are_read_from_their_names() {
+        let c = config(&["--device", "cuda", "--voice-aliases", "kokoro-fastapi"]).unwrap();
+        let EngineConfig::Kokoro(kokoro) = &c.engine else {
+            panic!("Kokoro by default")
+        };
+        assert_eq!(
+            (kokoro.device, kokoro.aliases),
+            (Device::Cuda, Aliases::KokoroFastapi)
+        );
+        let refused = Cli::try_parse_from(["ttsd", "serve", "--device", "tpu"]);
+        assert!(refused.is_err());
     }
 
     #[test]

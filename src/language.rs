@@ -1,9 +1,9 @@
-//! The languages ttsd knows, in one table: each row says how a language is named (Kokoro's
-//! voice letter, BCP-47 tag, the spellings `lang_code` accepts), how its text is read (the
-//! normalizer's rules, the G2P route) and which voice speaks it by default.
+//! The languages ttsd knows, in one table: each row says how a language is named (its
+//! letter, BCP-47 tag, the spellings `lang_code` accepts) and how its text is read (the
+//! normalizer's rules, the G2P route). Which voices speak it is each engine's business.
 //!
-//! Everything else asks this table; nothing matches a voice name's first letter itself.
-//! Adding a language is a row here and, when it needs one, its G2P module in `text::g2p`.
+//! Everything else asks this table. Adding a language is a row here and, when it needs
+//! one, its G2P module in `text::g2p`.
 
 use std::fmt;
 
@@ -35,8 +35,6 @@ pub enum G2pRoute {
     Japanese,
     /// Mandarin: jieba's words, pypinyin's readings, tone sandhi, misaki's v1.0 symbols.
     Mandarin,
-    /// No grapheme-to-phoneme yet: the language's voices are listed but do not speak.
-    Unavailable,
 }
 
 /// Which letters a language's G2P reads; anything else (another script, emoji) is left out.
@@ -109,8 +107,8 @@ pub enum Normalizer {
 #[derive(Debug)]
 pub struct Row {
     pub language: Language,
-    /// Kokoro's letter: the first letter of the names of this language's voices, and
-    /// Kokoro-FastAPI's `lang_code`.
+    /// Kokoro-FastAPI's `lang_code` letter (also the first letter of Kokoro's voice names
+    /// in this language).
     pub code: char,
     /// English name, for listings.
     pub name: &'static str,
@@ -121,12 +119,7 @@ pub struct Row {
     pub g2p: G2pRoute,
     pub script: Script,
     pub normalizer: Normalizer,
-    /// The voice used when a request names only the language.
-    pub default_voice: &'static str,
 }
-
-/// The voice a request that names neither a voice nor a language gets: American English's.
-pub const DEFAULT_VOICE: &str = "af_heart";
 
 /// Every language, in the order Kokoro lists its voices.
 pub static LANGUAGES: &[Row] = &[
@@ -139,7 +132,6 @@ pub static LANGUAGES: &[Row] = &[
         g2p: G2pRoute::Misaki { british: false },
         script: Script::Latin,
         normalizer: Normalizer::English { day_first: false },
-        default_voice: DEFAULT_VOICE,
     },
     Row {
         language: Language::EnGb,
@@ -150,7 +142,6 @@ pub static LANGUAGES: &[Row] = &[
         g2p: G2pRoute::Misaki { british: true },
         script: Script::Latin,
         normalizer: Normalizer::English { day_first: true },
-        default_voice: "bf_emma",
     },
     Row {
         language: Language::Es,
@@ -164,7 +155,6 @@ pub static LANGUAGES: &[Row] = &[
             percent: "por ciento",
             and: "y",
         },
-        default_voice: "ef_dora",
     },
     Row {
         language: Language::Fr,
@@ -179,7 +169,6 @@ pub static LANGUAGES: &[Row] = &[
             percent: "pour cent",
             and: "et",
         },
-        default_voice: "ff_siwis",
     },
     Row {
         language: Language::Hi,
@@ -193,7 +182,6 @@ pub static LANGUAGES: &[Row] = &[
             percent: "प्रतिशत",
             and: "और",
         },
-        default_voice: "hf_alpha",
     },
     Row {
         language: Language::It,
@@ -207,7 +195,6 @@ pub static LANGUAGES: &[Row] = &[
             percent: "per cento",
             and: "e",
         },
-        default_voice: "if_sara",
     },
     Row {
         language: Language::Ja,
@@ -218,7 +205,6 @@ pub static LANGUAGES: &[Row] = &[
         g2p: G2pRoute::Japanese,
         script: Script::Japanese,
         normalizer: Normalizer::Own,
-        default_voice: "jf_alpha",
     },
     Row {
         language: Language::PtBr,
@@ -232,7 +218,6 @@ pub static LANGUAGES: &[Row] = &[
             percent: "por cento",
             and: "e",
         },
-        default_voice: "pf_dora",
     },
     Row {
         language: Language::Zh,
@@ -243,7 +228,6 @@ pub static LANGUAGES: &[Row] = &[
         g2p: G2pRoute::Mandarin,
         script: Script::Han,
         normalizer: Normalizer::Own,
-        default_voice: "zf_xiaobei",
     },
 ];
 
@@ -270,33 +254,9 @@ impl Language {
             .unwrap_or(&LANGUAGES[0])
     }
 
-    /// Whether ttsd can speak it (it has a G2P).
-    pub fn speaks(self) -> bool {
-        self.row().g2p != G2pRoute::Unavailable
-    }
-
-    /// The languages that speak.
-    pub fn spoken() -> impl Iterator<Item = Language> {
-        LANGUAGES.iter().map(|r| r.language).filter(|l| l.speaks())
-    }
-
-    /// Whether its text goes through the English rules and lexicons.
-    pub fn is_english(self) -> bool {
-        matches!(self.row().normalizer, Normalizer::English { .. })
-    }
-
-    /// The language of a Kokoro voice, named by its first letter (`af_heart` → American
-    /// English): the one place that reads a voice name for its language.
-    pub fn of_voice(name: &str) -> Option<Language> {
-        let letter = name.chars().next()?.to_ascii_lowercase();
-        LANGUAGES
-            .iter()
-            .find(|r| r.code == letter)
-            .map(|r| r.language)
-    }
-
-    /// A `lang_code`: Kokoro's letter (`a`), a BCP-47 tag (`en-GB`, `pt-br`) or an alias
-    /// (`british`). Case and `_`/`-` do not matter. Languages without G2P are refused here.
+    /// A `lang_code`: its letter (`a`), a BCP-47 tag (`en-GB`, `pt-br`) or an alias
+    /// (`british`). Case and `_`/`-` do not matter. (Whether the engine speaks it is the
+    /// engine's to say: `voice::Voices::spoken`.)
     pub fn from_code(code: &str) -> Result<Language> {
         let wanted = code.trim().to_ascii_lowercase().replace('_', "-");
         let row = LANGUAGES.iter().find(|r| {
@@ -305,18 +265,15 @@ impl Language {
                 || r.aliases.contains(&wanted.as_str())
         });
         match row {
-            Some(r) if r.language.speaks() => Ok(r.language),
-            Some(r) => Err(Error::UnsupportedLanguage {
-                language: r.name,
-                param: "lang_code",
-            }),
+            Some(r) => Ok(r.language),
             None => Err(Error::invalid(
                 "lang_code",
                 format!(
                     "lang_code '{}' is not a language ttsd speaks; use one of: {}",
                     crate::error::clip(code.trim(), crate::error::MAX_QUOTED),
-                    Language::spoken()
-                        .map(|l| format!("{} ({})", l.row().code, l.row().name))
+                    LANGUAGES
+                        .iter()
+                        .map(|r| format!("{} ({})", r.code, r.name))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -342,7 +299,6 @@ mod tests {
         for l in Language::ALL {
             assert_eq!(LANGUAGES.iter().filter(|r| r.language == l).count(), 1);
             assert_eq!(l.row().language, l);
-            assert_eq!(Language::of_voice(l.row().default_voice), Some(l));
         }
         let mut codes: Vec<char> = LANGUAGES.iter().map(|r| r.code).collect();
         codes.dedup();
@@ -356,7 +312,7 @@ mod tests {
         assert_eq!(Language::from_code("pt_BR").ok(), Some(Language::PtBr));
         assert_eq!(Language::from_code(" F ").ok(), Some(Language::Fr));
         assert!(Language::from_code("xx").is_err());
-        for l in Language::spoken() {
+        for l in Language::ALL {
             let row = l.row();
             assert_eq!(Language::from_code(&row.code.to_string()).ok(), Some(l));
             assert_eq!(Language::from_code(row.bcp47).ok(), Some(l));
@@ -364,15 +320,5 @@ mod tests {
                 assert_eq!(Language::from_code(alias).ok(), Some(l), "{alias}");
             }
         }
-    }
-
-    #[test]
-    fn voices_take_the_language_of_their_letter() {
-        assert_eq!(Language::of_voice("af_heart"), Some(Language::EnUs));
-        assert_eq!(Language::of_voice("bm_george"), Some(Language::EnGb));
-        assert_eq!(Language::of_voice("pm_alex"), Some(Language::PtBr));
-        assert_eq!(Language::of_voice("zm_yunxi"), Some(Language::Zh));
-        assert_eq!(Language::of_voice("xx_nobody"), None);
-        assert_eq!(Language::of_voice(""), None);
     }
 }

@@ -15,18 +15,7 @@ use crate::text::markup::{self, Item, MarkupOptions};
 use crate::voice::{Voice, Voices};
 use crate::{Error, Result};
 
-/// Names accepted in `model`: OpenAI's speech models and Kokoro's own; all are served by
-/// the one loaded model.
-pub const MODELS: &[&str] = &[
-    "kokoro",
-    "tts-1",
-    "tts-1-hd",
-    "gpt-4o-mini-tts",
-    "gpt-4o-mini-tts-2025-12-15",
-];
-pub use crate::language::DEFAULT_VOICE;
-/// Slowest and fastest speech.
-pub const SPEED_RANGE: (f32, f32) = (0.25, 4.0);
+pub use crate::text::markup::SPEED_RANGE;
 /// Values of `stream_format`.
 pub const STREAM_FORMATS: &[&str] = &["audio", "sse"];
 
@@ -41,7 +30,8 @@ pub enum VoiceParam {
 }
 
 impl VoiceParam {
-    pub fn spec(&self) -> &str {
+    /// The name it gives (a voice, an alias or a blend).
+    pub fn name(&self) -> &str {
         match self {
             VoiceParam::Name(name) | VoiceParam::Object { id: name } => name,
         }
@@ -51,12 +41,12 @@ impl VoiceParam {
 /// A speech request's parameters, as clients send them; every field may be missing.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SpeechParams {
-    /// One of [`MODELS`]; all are Kokoro-82M. Default `kokoro`.
+    /// A name the engine takes (its own, or one of OpenAI's speech models). Optional.
     pub model: Option<String>,
     /// The text to speak.
     pub input: Option<String>,
-    /// A voice, OpenAI alias or blend (`af_bella(2)+af_sky(1)`), or `{"id": …}`. Default
-    /// `af_heart`.
+    /// A voice, OpenAI alias or blend (`af_bella(2)+af_sky(1)`), or `{"id": …}`. Default:
+    /// the engine's (`af_heart` for Kokoro).
     pub voice: Option<VoiceParam>,
     /// mp3 (default), opus, aac, flac, wav or pcm.
     pub response_format: Option<String>,
@@ -66,9 +56,9 @@ pub struct SpeechParams {
     pub stream: Option<bool>,
     /// `audio` (default) or `sse` (OpenAI's Server-Sent Events).
     pub stream_format: Option<String>,
-    /// OpenAI's style prompt; Kokoro takes none, so it is accepted and ignored.
+    /// OpenAI's style prompt; the engines take none, so it is accepted and ignored.
     pub instructions: Option<String>,
-    /// A language instead of the voice's: Kokoro's letter (`a`, `b`, …) or a BCP-47 tag.
+    /// A language instead of the voice's: its letter (`a`, `b`, …) or a BCP-47 tag.
     pub lang_code: Option<String>,
     /// Kokoro-FastAPI's switches for reading numbers, URLs, Markdown, …
     pub normalization_options: Option<NormalizationOptions>,
@@ -103,10 +93,10 @@ pub const MAX_VOICE_ALIASES: usize = 32;
 pub struct VoiceAliases(std::sync::Arc<std::collections::HashMap<String, String>>);
 
 impl VoiceAliases {
-    /// The voice `spec` names: through the request's aliases, then the server's voices.
-    pub fn resolve(&self, voices: &Voices, spec: &str) -> Result<Voice> {
-        let key = spec.trim().to_ascii_lowercase();
-        voices.resolve(self.0.get(&key).map_or(spec, String::as_str))
+    /// The voice `name` names: through the request's aliases, then the server's voices.
+    pub fn resolve(&self, voices: &Voices, name: &str) -> Result<Voice> {
+        let key = name.trim().to_ascii_lowercase();
+        voices.resolve(self.0.get(&key).map_or(name, String::as_str))
     }
 }
 
@@ -185,11 +175,11 @@ impl SpeechParams {
     /// Checks every field and resolves the voice and language.
     pub fn validate(self, voices: &Voices, limits: Limits, input: Input) -> Result<SpeechRequest> {
         if let Some(model) = &self.model
-            && !MODELS.contains(&model.as_str())
+            && !voices.models().contains(&model.as_str())
         {
             return Err(Error::UnknownModel {
                 model: clip(model, MAX_QUOTED).into_owned(),
-                accepted: MODELS.join(", "),
+                accepted: voices.models().join(", "),
             });
         }
         let text = match (self.input, input) {
@@ -294,15 +284,20 @@ impl SpeechParams {
         let voice_aliases = VoiceAliases(std::sync::Arc::new(
             aliases
                 .into_iter()
-                .map(|(name, spec)| (name.trim().to_ascii_lowercase(), spec))
+                .map(|(alias, voice)| (alias.trim().to_ascii_lowercase(), voice))
                 .collect(),
         ));
         let voice = voice_aliases.resolve(
             voices,
-            self.voice.as_ref().map_or(DEFAULT_VOICE, VoiceParam::spec),
+            self.voice
+                .as_ref()
+                .map_or(voices.default_voice(), VoiceParam::name),
         )?;
         let (language, explicit_language) = match self.lang_code.as_deref().map(str::trim) {
-            Some(code) if !code.is_empty() => (Language::from_code(code)?, true),
+            Some(code) if !code.is_empty() => (
+                voices.spoken(Language::from_code(code)?, "lang_code")?,
+                true,
+            ),
             _ => (voice.language, false),
         };
         let markup = MarkupOptions {
@@ -314,8 +309,8 @@ impl SpeechParams {
             (Some(text), Input::Required) => {
                 let items = markup::parse(text, markup)?;
                 for item in &items {
-                    if let Item::Voice(spec) = item {
-                        voice_aliases.resolve(voices, spec)?;
+                    if let Item::Voice(name) = item {
+                        voice_aliases.resolve(voices, name)?;
                     }
                 }
                 Some(items)
@@ -398,14 +393,6 @@ impl SpeechRequest {
     /// Whether word times were asked for.
     pub fn timestamps(&self) -> bool {
         self.timestamps
-    }
-
-    /// The same request, in another format and delivery (Wyoming's raw PCM).
-    pub fn with_format(mut self, format: Format, stream: bool) -> Self {
-        self.format = format;
-        self.stream = stream;
-        self.sse = false;
-        self
     }
 
     /// The same request without its text (it has been handed to the pipeline).

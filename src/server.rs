@@ -15,47 +15,11 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{EngineArgs, ServeConfig};
-use crate::engine::Scheduler;
+use crate::config::ServeConfig;
 use crate::metrics::Metrics;
 use crate::service::Service;
-use crate::synth::{Settings, Synthesizer};
-use crate::text::TextFrontend;
-use crate::voice::Voices;
+use crate::synth::Synthesizer;
 use crate::{Error, Result, http, wyoming};
-
-/// Builds the synthesizer: the engine's workers load the model while the text front end
-/// builds its lexicon, on threads of their own. Blocking; seconds.
-pub fn build(
-    engine: &EngineArgs,
-    voices: Voices,
-    settings: Settings,
-    metrics: Arc<Metrics>,
-    queue_capacity: usize,
-) -> Result<Synthesizer> {
-    let factory = engine.factory()?;
-    let spec = factory.spec().clone();
-    let workers = engine.workers();
-    let (frontend, scheduler) = std::thread::scope(|scope| {
-        let vocab = Arc::clone(&spec.vocab);
-        let g2p = engine.g2p();
-        let frontend = scope.spawn(move || TextFrontend::with_config(vocab, g2p));
-        let scheduler = Scheduler::start(
-            factory,
-            workers,
-            queue_capacity,
-            engine.cache_bytes(),
-            Arc::clone(&metrics),
-        );
-        let frontend = frontend
-            .join()
-            .map_err(|_| Error::Internal("building the text front end panicked".into()))?;
-        Ok::<_, Error>((frontend, scheduler?))
-    })?;
-    Ok(Synthesizer::new(
-        spec, frontend, voices, scheduler, settings, metrics,
-    ))
-}
 
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn run(config: ServeConfig) -> Result<()> {
@@ -65,11 +29,9 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         Ok((soft, hard)) => tracing::debug!(soft, hard, "open-file limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
     }
-    // Cheap checks first, so a missing asset fails before the port is taken.
-    let factory = config.engine.factory()?;
-    let spec = factory.spec().clone();
-    let voices = Voices::load(&config.engine.assets.voices_dir, &spec)?
-        .with_aliases(config.engine.voice_aliases);
+    // Cheap checks first (the vocabulary, the voice files), so a missing asset fails before
+    // the port is taken.
+    let engine = config.engine.factory()?;
     if config.api_keys.is_empty() {
         tracing::info!("no API keys: the API is open to anyone who can reach it");
     }
@@ -78,10 +40,10 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     conn_metrics.register(metrics.registry_mut());
     let metrics = Arc::new(metrics);
     let service = Arc::new(Service::new(
-        spec,
-        voices.info(),
-        config.max_streams,
-        config.settings.limits,
+        engine.spec().clone(),
+        engine.catalogue(),
+        config.max_concurrent_requests,
+        config.core.settings.limits,
         Arc::clone(&metrics),
     ));
 
@@ -111,22 +73,19 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         cors_allow_origin: config.cors_allow_origin.clone(),
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
-            idle: config.settings.stream_idle,
+            idle: config.core.settings.stream_idle,
         },
         tracker: tokio_util::task::TaskTracker::new(),
     };
     let app = http::router(Arc::clone(&service), &options);
-    let conn = config.conn;
-    let defaults = http::listener::ConnLimits::default();
+    let write_timeout = config.conn.write_timeout;
     let limits = http::listener::ConnLimits {
-        header_timeout: conn.header_timeout,
-        body_timeout: conn.body_timeout,
-        idle_timeout: conn.keepalive_timeout,
-        write_timeout: conn.write_timeout,
-        max_connections: conn.max_connections.unwrap_or(defaults.max_connections),
+        // From the file limit as raised above, unless given.
+        max_connections: config
+            .max_connections
+            .unwrap_or_else(|| http::listener::default_max_connections(crate::net::fd_limit().0)),
         streamed_bodies: http::STREAMED_BODIES.to_vec(),
-        stream_idle: config.settings.stream_idle,
-        ..defaults
+        ..config.conn.clone()
     };
     tracing::info!(
         max_connections = limits.max_connections,
@@ -142,8 +101,8 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     ));
     if let Some((listener, addr)) = wyoming_listener {
         tracing::info!(%addr, "wyoming listening");
-        let limits =
-            wyoming::Limits::for_streams(config.max_streams).with_write_timeout(conn.write_timeout);
+        let limits = wyoming::ConnectionLimits::for_streams(config.max_concurrent_requests)
+            .with_write_timeout(write_timeout);
         let service = Arc::clone(&service);
         let shutdown = shutdown.clone();
         front_ends.spawn(async move {
@@ -154,21 +113,12 @@ pub async fn run(config: ServeConfig) -> Result<()> {
 
     let loader = {
         let service = Arc::clone(&service);
-        let config = config.clone();
+        let core = config.core.clone();
         tokio::spawn(async move {
-            // Each utterance has at most one chunk queued at a time.
-            let queue_capacity = config.max_streams * 2;
-            let synth = tokio::task::spawn_blocking(move || {
-                build(
-                    &config.engine,
-                    voices,
-                    config.settings,
-                    metrics,
-                    queue_capacity,
-                )
-            })
-            .await
-            .map_err(|e| Error::Internal(format!("model loader: {e}")))??;
+            let synth =
+                tokio::task::spawn_blocking(move || Synthesizer::build(engine, &core, metrics))
+                    .await
+                    .map_err(|e| Error::Internal(format!("model loader: {e}")))??;
             let synth = Arc::new(synth);
             let warm = synth.warm_up().await?;
             service.set_ready(synth);

@@ -12,46 +12,50 @@ use crate::engine::ModelSpec;
 use crate::metrics::Metrics;
 use crate::request::Limits;
 use crate::synth::{Permit, Synthesizer};
-use crate::voice::VoiceInfo;
+use crate::voice::{VoiceInfo, Voices};
 use crate::{Error, Result};
 
 /// Shared by every front end.
 pub struct Service {
     synth: OnceLock<Arc<Synthesizer>>,
     spec: ModelSpec,
-    voices: Vec<VoiceInfo>,
+    voices: Voices,
+    /// The voices' listing facts, read once.
+    voice_info: Vec<VoiceInfo>,
     admission: Arc<Semaphore>,
-    max_streams: usize,
+    max_concurrent: usize,
     limits: Limits,
     metrics: Arc<Metrics>,
 }
 
 impl Service {
     /// A service whose synthesizer is still loading: it can list voices and refuse speech.
+    /// At most `max_concurrent` utterances run at once (`--max-concurrent-requests`).
     pub fn new(
         spec: ModelSpec,
-        voices: Vec<VoiceInfo>,
-        max_streams: usize,
+        voices: Voices,
+        max_concurrent: usize,
         limits: Limits,
         metrics: Arc<Metrics>,
     ) -> Self {
         Service {
             synth: OnceLock::new(),
             spec,
+            voice_info: voices.info(),
             voices,
-            admission: Arc::new(Semaphore::new(max_streams.max(1))),
-            max_streams: max_streams.max(1),
+            admission: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            max_concurrent: max_concurrent.max(1),
             limits,
             metrics,
         }
     }
 
     /// A service that is ready at once (the command line, in-process tests).
-    pub fn ready(synth: Arc<Synthesizer>, max_streams: usize) -> Self {
+    pub fn ready(synth: Arc<Synthesizer>, max_concurrent: usize) -> Self {
         let service = Service::new(
             synth.spec().clone(),
-            synth.voices().info(),
-            max_streams,
+            synth.voices().clone(),
+            max_concurrent,
             synth.settings().limits,
             Arc::clone(synth.metrics()),
         );
@@ -80,6 +84,11 @@ impl Service {
 
     /// Every voice, with whether it speaks.
     pub fn voices(&self) -> &[VoiceInfo] {
+        &self.voice_info
+    }
+
+    /// What a request may name: voices, models, languages (known before the model loads).
+    pub fn catalogue(&self) -> &Voices {
         &self.voices
     }
 
@@ -93,13 +102,13 @@ impl Service {
     }
 
     /// Most utterances at once.
-    pub fn max_streams(&self) -> usize {
-        self.max_streams
+    pub fn max_concurrent(&self) -> usize {
+        self.max_concurrent
     }
 
     /// A slot for one utterance, or [`Error::Overloaded`] at once: when the streams running
     /// already fill what the workers can keep playing in real time (the synthesizer's
-    /// capacity, from the learnt cost of a call), or the hard cap (`max_streams`) is
+    /// capacity, from the learnt cost of a call), or the hard cap (`max_concurrent`) is
     /// reached. Every utterance counts as one stream: an HTTP request (streamed or not), a
     /// WebSocket session, a Wyoming synthesis. `Retry-After` says when one is expected to
     /// end.
@@ -111,7 +120,7 @@ impl Service {
         let permit = Arc::clone(&self.admission)
             .try_acquire_owned()
             .map_err(|_| busy())?;
-        let running = self.max_streams - self.admission.available_permits() - 1;
+        let running = self.max_concurrent - self.admission.available_permits() - 1;
         if let Some(capacity) = synth.capacity()
             && running >= capacity
         {

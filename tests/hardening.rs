@@ -152,7 +152,8 @@ fn no_cors_grant_by_default() {
 
 #[test]
 fn sigterm_lets_an_http_stream_and_a_wyoming_synthesis_finish_and_exits_zero() {
-    use ttsd::wyoming::{Event, encode_event, read_event};
+    use futures_util::StreamExt;
+    use ttsd::wyoming::{Frame, FrameCodec};
     let _serial = serial();
     let mut child = Command::new(common::bin())
         .current_dir(common::repo())
@@ -203,8 +204,8 @@ fn sigterm_lets_an_http_stream_and_a_wyoming_synthesis_finish_and_exits_zero() {
             .await
             .expect("wyoming")
             .into_split();
-        let mut read = tokio::io::BufReader::new(read);
-        let send = |kind: &str, data: serde_json::Value| encode_event(&Event::new(kind, data));
+        let mut read = tokio_util::codec::FramedRead::new(read, FrameCodec::default());
+        let send = |kind: &str, data: serde_json::Value| Frame::new(kind, data).to_bytes();
         write
             .write_all(&send("synthesize-start", json!({})))
             .await
@@ -255,7 +256,8 @@ fn sigterm_lets_an_http_stream_and_a_wyoming_synthesis_finish_and_exits_zero() {
         assert!(bytes > 48_000 * 5, "only {bytes} bytes after SIGTERM");
         let mut kinds = Vec::new();
         let mut pcm = 0;
-        while let Some(event) = read_event(&mut read).await.expect("an event") {
+        while let Some(event) = read.next().await {
+            let event = event.expect("an event");
             pcm += event.payload.as_ref().map_or(0, |p| p.len());
             kinds.push(event.kind);
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::tone;
-use ttsd::engine::tone::Cost;
+use ttsd::engine::tone::SimulatedCost as Cost;
 use ttsd::request::{Input, SpeechParams};
 use ttsd::synth::{AudioStream, Event, Settings, Synthesizer};
 

@@ -9,29 +9,26 @@ use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use ttsd::engine::{EngineFactory, KokoroConfig, KokoroFactory, ModelSpec};
-use ttsd::language::Language;
+use ttsd::language::{Language, Normalizer};
 use ttsd::request::{Input, Limits, SPEED_RANGE, SpeechParams};
 use ttsd::text::TextFrontend;
 use ttsd::text::normalize::{NormalizationOptions, for_speech, normalize};
 use ttsd::text::plan::all_chunks;
 use ttsd::text::split::{sentences, take_chunk};
-use ttsd::voice::{Voices, parse_spec};
+use ttsd::voice::{Voices, parse_blend};
 
-/// Kokoro's spec (its vocabulary and id limit); no model is loaded.
-fn spec() -> &'static ModelSpec {
-    static S: OnceLock<ModelSpec> = OnceLock::new();
+/// Kokoro's spec (its vocabulary and id limit) and voices; no model is loaded.
+fn kokoro() -> &'static (ModelSpec, Voices) {
+    static S: OnceLock<(ModelSpec, Voices)> = OnceLock::new();
     S.get_or_init(|| {
-        let factory = KokoroFactory::new(KokoroConfig {
-            model: common::repo().join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: common::repo().join("assets/libonnxruntime.so.1.31.1"),
-            vocab: common::repo().join("assets/vocab.json"),
-            threads: 1,
-            spinning: false,
-            device: Default::default(),
-        })
-        .expect("vocab");
-        factory.spec().clone()
+        let factory =
+            KokoroFactory::new(KokoroConfig::under(&common::repo())).expect("vocab and voices");
+        (factory.spec().clone(), factory.catalogue())
     })
+}
+
+fn spec() -> &'static ModelSpec {
+    &kokoro().0
 }
 
 fn frontend() -> &'static TextFrontend {
@@ -40,8 +37,7 @@ fn frontend() -> &'static TextFrontend {
 }
 
 fn voices() -> &'static Voices {
-    static V: OnceLock<Voices> = OnceLock::new();
-    V.get_or_init(|| Voices::load(&common::repo().join("voices"), spec()).expect("voices"))
+    &kokoro().1
 }
 
 fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
@@ -117,7 +113,7 @@ proptest! {
 
     #[test]
     fn voice_specs_never_panic(spec in "\\PC{0,40}") {
-        let _ = parse_spec(&spec);
+        let _ = parse_blend(&spec);
         let _ = voices().resolve(&spec);
     }
 
@@ -126,7 +122,7 @@ proptest! {
         parts in proptest::collection::vec(("[a-z][a-z0-9_]{0,10}", 1u32..50), 1..5)
     ) {
         let spec = parts.iter().map(|(n, w)| format!("{n}({w})")).collect::<Vec<_>>().join("+");
-        let parsed = parse_spec(&spec).expect("valid spec");
+        let parsed = parse_blend(&spec).expect("valid spec");
         prop_assert_eq!(parsed.len(), parts.len());
         for ((name, weight), (n, w)) in parsed.iter().zip(&parts) {
             prop_assert_eq!(*name, n.as_str());
@@ -188,7 +184,7 @@ fn assistant_text() -> impl Strategy<Value = String> {
 }
 
 fn any_language() -> impl Strategy<Value = Language> {
-    proptest::sample::select(Language::spoken().collect::<Vec<_>>())
+    proptest::sample::select(Language::ALL.to_vec())
 }
 
 fn any_options() -> impl Strategy<Value = NormalizationOptions> {
@@ -220,7 +216,7 @@ proptest! {
         prop_assert!(!out.contains("  "));
         // Words for symbols and digits: longer, but within a constant factor.
         prop_assert!(out.len() <= 64 * text.len() + 64, "{} → {}", text.len(), out.len());
-        if lang.is_english() && options.normalize {
+        if matches!(lang.row().normalizer, Normalizer::English { .. }) && options.normalize {
             prop_assert!(!out.chars().any(|c| c.is_ascii_digit()), "{out:?}");
         }
     }

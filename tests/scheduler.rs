@@ -18,13 +18,11 @@ fn factory() -> Arc<KokoroFactory> {
     Arc::new(
         KokoroFactory::new(KokoroConfig {
             model: repo().join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: repo().join("assets/libonnxruntime.so.1.31.1"),
-            vocab: repo().join("assets/vocab.json"),
             threads: 2,
             spinning: true,
-            device: Default::default(),
+            ..KokoroConfig::under(&repo())
         })
-        .expect("vocab"),
+        .expect("vocab and voices"),
     )
 }
 
@@ -36,7 +34,7 @@ fn scheduler(queue_capacity: usize) -> Scheduler {
 fn fixture() -> (TextFrontend, Voices, tokio::runtime::Runtime) {
     let factory = factory();
     let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
-    let voices = Voices::load(&repo().join("voices"), factory.spec()).expect("voices");
+    let voices = factory.catalogue();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,8 +47,7 @@ fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) 
     let phonemes = frontend.phonemes(text, Language::EnUs).expect("g2p");
     Job {
         ids: frontend.chunk(&phonemes).ids,
-        voice: Arc::clone(&voices.resolve("af_heart").expect("voice").style),
-        voice_name: Arc::from("af_heart"),
+        voice: voices.resolve("af_heart").expect("voice"),
         speed: 1.0,
         deadline,
     }

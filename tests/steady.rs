@@ -17,7 +17,7 @@ use ttsd::engine::EngineFactory;
 use ttsd::engine::cost::CostModel;
 use ttsd::engine::pacing::{capacity, chunk_cap, share};
 use ttsd::engine::scheduler::start_by;
-use ttsd::engine::tone::{Cost, ToneFactory};
+use ttsd::engine::tone::{SimulatedCost as Cost, ToneFactory};
 use ttsd::language::Language;
 use ttsd::text::plan::ChunkPlan;
 use ttsd::text::segment::Segmenter;
@@ -87,7 +87,7 @@ fn simulate(text: &str, streams: usize, caps: bool, machine: Machine) -> Outcome
     let factory = ToneFactory::new(Cost::default());
     let spec = factory.spec().clone();
     let frontend = TextFrontend::new(Arc::clone(&spec.vocab));
-    let voice = factory.voice(0.5);
+    let voice = factory.voices().voice("af_heart").unwrap().data;
     let mut engine = factory.create().unwrap();
     let model = CostModel::default();
     // Calibrated as the server is at start (its warm-up): a few calls of different sizes.

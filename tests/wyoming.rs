@@ -8,14 +8,16 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 use ttsd::service::Service;
-use ttsd::synth::Event as Speech;
+use ttsd::synth::{Event as Speech, Settings};
 use ttsd::wyoming::handler::Timeouts;
-use ttsd::wyoming::{self, Event, Limits, encode_event, read_event};
+use ttsd::wyoming::{self, ConnectionLimits as Limits, Frame, FrameCodec};
 
 use common::tone;
 
@@ -40,30 +42,30 @@ async fn start(service: Arc<Service>, limits: Limits) -> Running {
     }
 }
 
+/// A raw Wyoming client on the server's own framing.
 struct Client {
-    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    writer: tokio::net::tcp::OwnedWriteHalf,
+    reader: FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+    writer: FramedWrite<tokio::net::tcp::OwnedWriteHalf, FrameCodec>,
 }
 
 impl Client {
     async fn connect(addr: std::net::SocketAddr) -> Client {
-        let (read, writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
         Client {
-            reader: BufReader::new(read),
-            writer,
+            reader: FramedRead::new(read, FrameCodec::default()),
+            writer: FramedWrite::new(write, FrameCodec::default()),
         }
     }
 
     async fn send(&mut self, kind: &str, data: Value) {
-        let bytes = encode_event(&Event::new(kind, data));
-        self.writer.write_all(&bytes).await.unwrap();
+        self.writer.send(Frame::new(kind, data)).await.unwrap();
     }
 
-    async fn next(&mut self) -> Option<Event> {
-        tokio::time::timeout(Duration::from_secs(20), read_event(&mut self.reader))
+    async fn next(&mut self) -> Option<Frame> {
+        let next = tokio::time::timeout(Duration::from_secs(20), self.reader.next())
             .await
-            .expect("an event in time")
-            .expect("a well-formed event")
+            .expect("an event in time");
+        next.map(|frame| frame.expect("a well-formed event"))
     }
 
     /// Events up to and including `last`; the PCM of the audio chunks.
@@ -121,7 +123,7 @@ async fn describe_lists_the_voices_that_speak_at_the_engines_rate() {
     let voices = info.data["tts"][0]["voices"].as_array().unwrap();
     let names: Vec<&str> = voices.iter().filter_map(|v| v["name"].as_str()).collect();
     // Every voice speaks (a language without a G2P would be left out).
-    let mut expected = tone::VOICES.to_vec();
+    let mut expected = tone::voice_names();
     expected.sort_unstable();
     assert_eq!(names, expected);
     client
@@ -269,10 +271,7 @@ async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     let (_read, mut write) = stalled.into_split();
     let long = [TEXT; 30].join(" ");
     write
-        .write_all(&encode_event(&Event::new(
-            "synthesize",
-            json!({ "text": long }),
-        )))
+        .write_all(&Frame::new("synthesize", json!({ "text": long })).to_bytes())
         .await
         .unwrap();
     // Never read.
@@ -314,4 +313,153 @@ async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
             .contains("ttsd_wyoming_connections_closed_total{reason=\"write_timeout\"} 1"),
         "counted in /metrics"
     );
+}
+
+/// Phonemes the model does not know are refused, one-shot or streamed, as HTTP refuses
+/// them: an error event with the same code and message, no audio.
+#[tokio::test]
+async fn unknown_phonemes_are_refused_one_shot_and_streamed() {
+    let service = tone::service(4);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    let text = "Say [this](/ðɪʘ/) now.";
+    client.send("synthesize", json!({ "text": text })).await;
+    let error = client.next().await.unwrap();
+    assert_eq!(error.kind, "error", "{error:?}");
+    assert_eq!(error.data["code"], "invalid_value");
+    let message = error.data["text"].as_str().unwrap_or_default();
+    assert!(message.contains("does not know: ʘ"), "{message}");
+
+    client.send("synthesize-start", json!({})).await;
+    client
+        .send("synthesize-chunk", json!({ "text": text }))
+        .await;
+    client.send("synthesize-stop", json!({})).await;
+    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("error"),
+        "{kinds:?}"
+    );
+    assert!(pcm.is_empty());
+}
+
+/// A streamed synthesis holds a slot; only text keeps it. Pings, `describe`, empty and blank
+/// chunks and events not for a TTS server do not: once it has had no text for its idle time
+/// and has nothing left to say, it ends with a timeout error and its slot is free, while
+/// the connection stays open.
+#[tokio::test]
+async fn a_stream_without_text_times_out_whatever_else_comes() {
+    let settings = Settings {
+        stream_idle: Duration::from_secs(1),
+        ..Settings::default()
+    };
+    let service = tone::service_with(settings, 1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize-start", json!({})).await;
+    client
+        .send("synthesize-chunk", json!({"text": "Hello there."}))
+        .await;
+    let started = std::time::Instant::now();
+    let chatter = [
+        ("ping", json!({})),
+        ("describe", json!({})),
+        ("synthesize-chunk", json!({"text": ""})),
+        ("synthesize-chunk", json!({"text": "  "})),
+        ("transcript", json!({"text": "not for a TTS server"})),
+    ];
+    let mut error = None;
+    'chatting: for (kind, data) in chatter.iter().cycle() {
+        client.send(kind, data.clone()).await;
+        let until = tokio::time::Instant::now() + Duration::from_millis(250);
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(until, client.reader.next()).await {
+            if frame.kind == "error" {
+                error = Some(frame);
+                break 'chatting;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still open after 10 s"
+        );
+    }
+    let error = error.unwrap();
+    assert_eq!(error.data["code"], "timeout", "{error:?}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    // The slot is free: another synthesis is served on the same connection.
+    client.send("synthesize-stop", json!({})).await;
+    assert_eq!(
+        client
+            .until("synthesize-stopped")
+            .await
+            .0
+            .last()
+            .map(String::as_str),
+        Some("synthesize-stopped")
+    );
+    client.send("synthesize", json!({"text": "Hi."})).await;
+    let (kinds, pcm) = client.until("audio-stop").await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("audio-start"),
+        "{kinds:?}"
+    );
+    assert!(!pcm.is_empty());
+}
+
+/// Data of the wrong type is an error that says so (the connection goes on); a second
+/// `synthesize-start` replaces the stream before it, whose slot it gets, as wyoming-piper
+/// starts anew.
+#[tokio::test]
+async fn wrong_data_is_named_and_a_second_start_replaces_the_first() {
+    let service = tone::service(1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize-start", json!({})).await;
+    client.send("synthesize-chunk", json!({"text": 5})).await;
+    let error = client.next().await.unwrap();
+    assert_eq!(error.kind, "error");
+    let message = error.data["text"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("synthesize-chunk: text: invalid type: integer"),
+        "{message}"
+    );
+    assert_eq!(error.data["code"], "invalid_value");
+
+    client
+        .send(
+            "synthesize-chunk",
+            json!({"text": "One, two, three, four. Five"}),
+        )
+        .await;
+    client.send("synthesize-start", json!({})).await;
+    client
+        .send("synthesize-chunk", json!({"text": "Hello."}))
+        .await;
+    client.send("synthesize-stop", json!({})).await;
+    // Events to the end, with each utterance's audio apart.
+    let mut kinds = Vec::new();
+    let mut utterances: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(20), client.reader.next()).await;
+        let Ok(Some(Ok(frame))) = next else {
+            panic!("events so far: {kinds:?}");
+        };
+        match frame.kind.as_str() {
+            "audio-start" => utterances.push(Vec::new()),
+            "audio-chunk" => utterances
+                .last_mut()
+                .unwrap()
+                .extend_from_slice(frame.payload.as_deref().unwrap_or_default()),
+            _ => {}
+        }
+        let done = frame.kind == "synthesize-stopped";
+        kinds.push(frame.kind);
+        if done {
+            break;
+        }
+    }
+    assert!(!kinds.iter().any(|k| k == "error"), "{kinds:?}");
+    assert_eq!(utterances.last(), Some(&pcm_of(&service, "Hello.").await));
 }

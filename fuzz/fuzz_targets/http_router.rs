@@ -9,7 +9,7 @@ use axum::http::{Method, Request};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 use ttsd::engine::EngineFactory;
-use ttsd::engine::tone::{Cost, ToneFactory};
+use ttsd::engine::tone::{SimulatedCost, ToneFactory};
 use ttsd::http::{HttpOptions, router};
 use ttsd::metrics::Metrics;
 use ttsd::request::Limits;
@@ -45,10 +45,10 @@ fuzz_target!(|data: &[u8]| {
     let path = PATHS[usize::from(control >> 2) % PATHS.len()];
     let with_key = control & 0x40 != 0;
     let keys = vec!["secret".to_owned()];
-    let spec = ToneFactory::new(Cost::default()).spec().clone();
+    let engine = ToneFactory::new(SimulatedCost::default());
     let service = Arc::new(Service::new(
-        spec,
-        Vec::new(),
+        engine.spec().clone(),
+        engine.catalogue(),
         2,
         Limits::default(),
         Arc::new(Metrics::new()),

@@ -15,17 +15,9 @@ fn voices() -> &'static Voices {
     static VOICES: OnceLock<Voices> = OnceLock::new();
     VOICES.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let factory = KokoroFactory::new(KokoroConfig {
-            model: root.join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: root.join("assets/libonnxruntime.so.1.31.1"),
-            vocab: root.join("assets/vocab.json"),
-            threads: 1,
-            spinning: false,
-            device: Default::default(),
-        })
-        .expect("assets/vocab.json (run `make assets`)");
-        Voices::load(&root.join("voices"), factory.spec())
-            .expect("voices/*.bin (run `make assets`)")
+        KokoroFactory::new(KokoroConfig::under(&root))
+            .expect("assets/vocab.json and voices/*.bin (run `make assets`)")
+            .catalogue()
     })
 }
 

@@ -16,15 +16,8 @@ fn frontend() -> &'static (TextFrontend, ModelSpec) {
     static FRONTEND: OnceLock<(TextFrontend, ModelSpec)> = OnceLock::new();
     FRONTEND.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let factory = KokoroFactory::new(KokoroConfig {
-            model: root.join("assets/kokoro-v1.0.int8.onnx"),
-            ort_library: root.join("assets/libonnxruntime.so.1.31.1"),
-            vocab: root.join("assets/vocab.json"),
-            threads: 1,
-            spinning: false,
-            device: Default::default(),
-        })
-        .expect("assets/vocab.json (run `make assets`)");
+        let factory = KokoroFactory::new(KokoroConfig::under(&root))
+            .expect("assets/vocab.json and voices/*.bin (run `make assets`)");
         let spec = factory.spec().clone();
         (TextFrontend::new(std::sync::Arc::clone(&spec.vocab)), spec)
     })
@@ -37,8 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    let spoken: Vec<Language> = Language::spoken().collect();
-    let lang = spoken[usize::from(control) % spoken.len()];
+    let lang = Language::ALL[usize::from(control) % Language::ALL.len()];
     // The switches from the control byte's high bits.
     let options = NormalizationOptions {
         normalize: control & 0x80 == 0,

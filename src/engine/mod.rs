@@ -1,12 +1,17 @@
-//! The model seam. An [`Engine`] turns phoneme ids, a voice's style data and a speed into
-//! mono samples; its [`ModelSpec`] hands the rest of ttsd the model's facts (sample rate,
-//! ids per call, the shape of a voice's style data, the phoneme vocabulary, the languages it
-//! was trained on) as values, so no other layer hard-codes them.
+//! The model seam. An [`Engine`] turns phoneme ids, a voice's data and a speed into mono
+//! samples; its [`ModelSpec`] hands the rest of ttsd the model's facts (names, attribution,
+//! sample rate, ids per call, the phoneme vocabulary, the languages it speaks) as values,
+//! so no other layer hard-codes them. The engine owns its voices too: its [`EngineFactory`]
+//! gives a [`VoiceBank`] (what its voice files are, how they are named, their languages and
+//! aliases, how two are mixed), and, when its phonemes are not Kokoro's, its own
+//! phonemizer.
 //!
-//! Engines are built by an [`EngineFactory`] on each inference worker's own thread (a session
-//! is never shared); the spec is known before any engine exists, so the server can list
-//! voices and answer `/health` while the model loads. [`kokoro`] is the real engine; [`tone`]
-//! a deterministic one for tests, at another sample rate. [`scheduler`] owns the workers.
+//! Engines are built by the factory on each inference worker's own thread (a session is
+//! never shared); the spec and the voices are known before any engine exists, so the server
+//! can list voices and answer `/health` while the model loads. [`kokoro`] is the real
+//! engine; [`tone`] a deterministic one for tests, of another shape (its own voices, 16
+//! kHz, a smaller id limit). [`scheduler`] owns the workers; [`cost`] learns what a call
+//! costs and [`pacing`] says what that means for chunk sizes and capacity.
 
 pub mod cache;
 pub mod cost;
@@ -24,24 +29,35 @@ pub use tone::ToneFactory;
 use crate::Result;
 use crate::language::Language;
 use crate::text::Vocab;
-use crate::voice::StylePack;
+use crate::text::g2p::{G2pConfig, Phonemize, Phonemizer};
+use crate::voice::{VoiceBank, VoiceData, Voices};
 
 /// What the rest of ttsd may know about a model.
 #[derive(Debug, Clone)]
 pub struct ModelSpec {
-    /// Short name, for logs and listings.
+    /// Short name, for logs, listings and `/info` (`kokoro`).
     pub name: &'static str,
+    /// The model as people know it, for descriptions (`Kokoro-82M`).
+    pub title: &'static str,
+    /// Who made it, and where it is described (Wyoming's `attribution`).
+    pub attribution: Attribution,
+    /// Names a request's `model` may give (its own, and OpenAI's that it serves).
+    pub models: &'static [&'static str],
     /// Samples per second of the audio it makes (mono).
     pub sample_rate: u32,
     /// Most phoneme ids in one call.
     pub max_ids: usize,
-    /// A voice's style data is `style_rows` × `style_dim` f32 values.
-    pub style_rows: usize,
-    pub style_dim: usize,
     /// Phoneme symbol → id: what the G2P's output is encoded with.
     pub vocab: Arc<Vocab>,
-    /// The languages its voices were trained on.
+    /// The languages it speaks, in the language table's order.
     pub languages: &'static [Language],
+}
+
+/// Who made a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Attribution {
+    pub name: &'static str,
+    pub url: &'static str,
 }
 
 impl ModelSpec {
@@ -62,8 +78,9 @@ pub struct Speech {
 
 /// One loaded model, owned by one worker thread.
 pub trait Engine: Send {
-    /// Speech for `ids` (at most the spec's `max_ids`) in `voice` at `speed` (1.0 = normal).
-    fn infer(&mut self, ids: &[i64], voice: &StylePack, speed: f32) -> Result<Speech>;
+    /// Speech for `ids` (at most the spec's `max_ids`) in a voice of this engine's
+    /// ([`VoiceBank::voice`] made its data) at `speed` (1.0 = normal).
+    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech>;
 
     /// A handle that stops this engine's call under way from another thread, so a worker
     /// whose client has left is free in milliseconds instead of at the call's end; `None`
@@ -85,6 +102,19 @@ pub trait Interrupt: Send + Sync {
 /// Builds engines of one kind; shared by the workers.
 pub trait EngineFactory: Send + Sync {
     fn spec(&self) -> &ModelSpec;
+    /// The engine's voices (loaded with the factory, before any model).
+    fn voices(&self) -> Arc<dyn VoiceBank>;
+    /// Text → phonemes in the engine's symbols: by default the language table's G2P
+    /// routes, which write Kokoro's symbols (misaki's).
+    fn phonemizer(&self, g2p: &G2pConfig) -> Arc<dyn Phonemize> {
+        Arc::new(Phonemizer::new(g2p.clone()))
+    }
     /// A new engine for one worker, built on that worker's thread.
     fn create(&self) -> Result<Box<dyn Engine>>;
+
+    /// What a request may name on this engine: its voices and blends of them, its model
+    /// names, its languages.
+    fn catalogue(&self) -> Voices {
+        Voices::new(self.voices(), self.spec().models, self.spec().languages)
+    }
 }

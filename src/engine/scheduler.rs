@@ -25,17 +25,15 @@ use super::cost::{Cost, CostModel};
 use super::{Engine, EngineFactory, Interrupt, Speech};
 use crate::audio::shape;
 use crate::metrics::{Metrics, Outcome, OutcomeLabel};
-use crate::voice::StylePack;
+use crate::voice::Voice;
 use crate::{Error, Result};
 
 /// One model call.
 pub struct Job {
     pub ids: Vec<i64>,
-    /// The voice's style data; the engine picks what it needs from it.
-    pub voice: Arc<StylePack>,
-    /// The voice's name (or a blend's canonical spec): with the ids and speed, what the
-    /// cache knows the call by.
-    pub voice_name: Arc<str>,
+    /// The voice (its name, or a blend's canonical name, is with the ids and speed what
+    /// the cache knows the call by).
+    pub voice: Voice,
     pub speed: f32,
     /// When the requester will run out of audio: the job with the least slack (deadline
     /// less expected cost) runs first.
@@ -274,7 +272,7 @@ impl Scheduler {
     }
 
     fn submit(&self, job: Job) -> Result<Submitted> {
-        let cache_key = Key::new(&job.ids, &job.voice_name, job.speed);
+        let cache_key = Key::new(&job.ids, &job.voice.name, job.speed);
         if let Some(key) = &cache_key {
             if let Some(speech) = self.shared.cache.get(key) {
                 self.shared.metrics.cache_hits.inc();
@@ -374,7 +372,7 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared, worker: usize) {
         let started = Instant::now();
         let job = &pending.job;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            engine.infer(&job.ids, &job.voice, job.speed)
+            engine.infer(&job.ids, &job.voice.data, job.speed)
         }))
         .unwrap_or_else(|_| Err(Error::Inference("the model call panicked".into())))
         .map(|speech| Inferred {
@@ -463,13 +461,13 @@ impl Drop for Waiting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::tone::{Cost as ToneCost, ToneFactory};
+    use crate::engine::tone::{SimulatedCost, ToneFactory};
 
     fn tone_job(factory: &ToneFactory, ids: usize) -> Job {
+        let voice = factory.voices().voice("af_heart");
         Job {
             ids: vec![40; ids],
-            voice: Arc::new(factory.voice(0.5)),
-            voice_name: Arc::from("tone"),
+            voice: voice.unwrap_or_else(|| panic!("a test voice")),
             speed: 1.0,
             deadline: Instant::now(),
         }
@@ -478,7 +476,7 @@ mod tests {
     #[test]
     fn a_call_whose_client_leaves_is_stopped_and_the_worker_serves_the_next() -> Result<()> {
         // 300 ms an id: the long job would hold the worker for a minute.
-        let factory = Arc::new(ToneFactory::new(ToneCost {
+        let factory = Arc::new(ToneFactory::new(SimulatedCost {
             per_call: Duration::ZERO,
             per_id: Duration::from_millis(300),
         }));

@@ -1,28 +1,38 @@
-//! A deterministic engine for tests: no model and no assets, at another sample rate
-//! (16 kHz) and with a smaller id limit than Kokoro, so tests that run on it show that
-//! nothing downstream assumes Kokoro's facts.
+//! A deterministic engine for tests: no model and no assets, of another shape than Kokoro —
+//! another sample rate (16 kHz), a smaller id limit, voices of its own (a loudness each,
+//! named and given a language in a table, not by Kokoro's letters) — so tests that run on
+//! it show that nothing downstream assumes Kokoro's facts.
 //!
-//! Each id becomes a short tone (its pitch from the id, its loudness from the voice's first
-//! style value), punctuation and spaces become silence, and every call starts and ends
-//! with a little silence, as a model's output does. The same input always gives the same
-//! samples. An optional cost (a fixed time per call plus a time per id, spent sleeping)
-//! stands in for a model's compute in scheduling tests; like the real engine's, it can be
-//! interrupted from another thread.
+//! Each id becomes a short tone (its pitch from the id, its loudness from the voice's),
+//! punctuation and spaces become silence, and every call starts and ends with a little
+//! silence, as a model's output does. The same input always gives the same samples. An
+//! optional cost (a fixed time per call plus a time per id, spent sleeping) stands in for
+//! a model's compute in scheduling tests; like the real engine's, it can be interrupted
+//! from another thread.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use super::{Engine, EngineFactory, Interrupt, ModelSpec, Speech};
+use super::{Attribution, Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::Language;
 use crate::text::Vocab;
-use crate::voice::StylePack;
+use crate::voice::{Gender, Voice, VoiceBank, VoiceData, VoiceInfo};
 use crate::{Error, Result};
 
 const SAMPLE_RATE: u32 = 16_000;
 /// Smaller than Kokoro's 510, so chunking is exercised at a limit of its own.
 const MAX_IDS: usize = 200;
-const STYLE_ROWS: usize = MAX_IDS;
-const STYLE_DIM: usize = 4;
+/// Its voices: name, language, gender, loudness. Named as Kokoro's are, so the same
+/// requests run on both; their languages come from this table.
+pub const VOICES: &[(&str, Language, Gender, f32)] = &[
+    ("af_alloy", Language::EnUs, Gender::Female, 0.4),
+    ("af_heart", Language::EnUs, Gender::Female, 0.3),
+    ("bf_emma", Language::EnGb, Gender::Female, 0.5),
+    ("ef_dora", Language::Es, Gender::Female, 0.6),
+    ("zf_xiaobei", Language::Zh, Gender::Female, 0.7),
+];
+/// The voice a request naming none gets.
+const DEFAULT_VOICE: &str = "af_heart";
 /// Every symbol the G2P front ends emit (Kokoro v1.0's set), numbered in this order.
 const SYMBOLS: &str = ";:,.!?—…\"()“” \u{303}ʣʥʦʨᵝꭧAIOQSTWYᵊabcdefhijklmnopqrstuvwxyzɑɐɒæβɔɕçɖðʤəɚɛɜɟɡɥɨɪʝɯɰŋɳɲɴøɸθœɹɾɻʁɽʂʃʈʧʊʋʌɣɤχʎʒʔˈˌːʰʲ↓→↗↘ᵻ";
 /// Samples per id at speed 1 (40 ms).
@@ -32,7 +42,7 @@ const EDGE_SAMPLES: usize = SAMPLE_RATE as usize * 3 / 50;
 
 /// Simulated compute time of one call.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Cost {
+pub struct SimulatedCost {
     pub per_call: Duration,
     pub per_id: Duration,
 }
@@ -40,36 +50,38 @@ pub struct Cost {
 /// Makes [`Tone`] engines.
 pub struct ToneFactory {
     spec: ModelSpec,
-    cost: Cost,
+    cost: SimulatedCost,
 }
 
 impl ToneFactory {
-    pub fn new(cost: Cost) -> Self {
+    pub fn new(cost: SimulatedCost) -> Self {
         let vocab = Vocab::from_symbols(SYMBOLS);
         ToneFactory {
             spec: ModelSpec {
                 name: "tone",
+                title: "a test tone generator",
+                attribution: Attribution {
+                    name: "ttsd",
+                    url: "",
+                },
+                models: &["tone", "tts-1"],
                 sample_rate: SAMPLE_RATE,
                 max_ids: MAX_IDS,
-                style_rows: STYLE_ROWS,
-                style_dim: STYLE_DIM,
                 vocab: Arc::new(vocab),
                 languages: &Language::ALL,
             },
             cost,
         }
     }
-
-    /// Style data for a test voice: `level` sets its loudness (0.1–1.0).
-    pub fn voice(&self, level: f32) -> StylePack {
-        StylePack::new(vec![level; STYLE_ROWS * STYLE_DIM], STYLE_ROWS, STYLE_DIM)
-            .unwrap_or_else(|_| StylePack::silent(STYLE_ROWS, STYLE_DIM))
-    }
 }
 
 impl EngineFactory for ToneFactory {
     fn spec(&self) -> &ModelSpec {
         &self.spec
+    }
+
+    fn voices(&self) -> Arc<dyn VoiceBank> {
+        Arc::new(ToneVoices)
     }
 
     fn create(&self) -> Result<Box<dyn Engine>> {
@@ -81,10 +93,69 @@ impl EngineFactory for ToneFactory {
     }
 }
 
+/// The test engine's voices ([`VOICES`]); a blend mixes their loudness.
+pub struct ToneVoices;
+
+/// A test voice's data: its loudness.
+#[derive(Debug, Clone, Copy)]
+struct Level(f32);
+
+/// A test voice's loudness.
+fn level(data: &VoiceData) -> Result<f32> {
+    data.get::<Level>()
+        .map(|l| l.0)
+        .ok_or_else(|| Error::Internal("a voice of another engine reached the tone engine".into()))
+}
+
+impl VoiceBank for ToneVoices {
+    fn list(&self) -> Vec<VoiceInfo> {
+        VOICES
+            .iter()
+            .map(|&(name, language, gender, _)| VoiceInfo {
+                name: name.into(),
+                language: Some(language),
+                gender,
+                speaks: true,
+            })
+            .collect()
+    }
+
+    fn voice(&self, name: &str) -> Option<Voice> {
+        let name = if name == "alloy" { "af_alloy" } else { name };
+        let &(name, language, _, level) = VOICES.iter().find(|v| v.0 == name)?;
+        Some(Voice {
+            name: name.into(),
+            language,
+            data: VoiceData::new(Level(level)),
+        })
+    }
+
+    fn default_voice(&self) -> &str {
+        DEFAULT_VOICE
+    }
+
+    fn default_for(&self, language: Language) -> Option<&str> {
+        VOICES.iter().find(|v| v.1 == language).map(|v| v.0)
+    }
+
+    fn blend(&self, parts: &[(&Voice, f32)]) -> Result<VoiceData> {
+        let mut level = 0.0;
+        for (voice, weight) in parts {
+            level += self::level(&voice.data)? * weight;
+        }
+        Ok(VoiceData::new(Level(level)))
+    }
+
+    /// Its loudness, as four little-endian bytes.
+    fn file(&self, voice: &Voice) -> Result<Vec<u8>> {
+        Ok(level(&voice.data)?.to_le_bytes().to_vec())
+    }
+}
+
 /// The engine itself.
 pub struct Tone {
     vocab: Arc<Vocab>,
-    cost: Cost,
+    cost: SimulatedCost,
     stop: Arc<Stop>,
 }
 
@@ -123,7 +194,7 @@ impl Interrupt for Stop {
 }
 
 impl Engine for Tone {
-    fn infer(&mut self, ids: &[i64], voice: &StylePack, speed: f32) -> Result<Speech> {
+    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
         if ids.len() > MAX_IDS {
             return Err(Error::Internal(format!(
                 "{} ids exceed the test engine's limit of {MAX_IDS}",
@@ -133,10 +204,7 @@ impl Engine for Tone {
         if !(speed.is_finite() && speed > 0.0) {
             return Err(Error::Inference(format!("speed {speed} is not positive")));
         }
-        let level = voice
-            .row(ids.len())
-            .and_then(|row| row.first())
-            .map_or(0.5, |v| v.abs().clamp(0.1, 1.0));
+        let level = level(voice)?.abs().clamp(0.1, 1.0);
         if self
             .stop
             .wait(self.cost.per_call + self.cost.per_id * ids.len() as u32)
@@ -181,8 +249,9 @@ mod tests {
 
     #[test]
     fn the_same_input_gives_the_same_samples_and_durations_add_up() -> Result<()> {
-        let factory = ToneFactory::new(Cost::default());
-        let voice = factory.voice(0.8);
+        let factory = ToneFactory::new(SimulatedCost::default());
+        let voice = factory.voices().voice("af_heart").map(|v| v.data);
+        let voice = voice.ok_or_else(|| Error::Internal("a test voice".into()))?;
         let ids = factory.spec().vocab.encode("həlˈO, wˈɜɹld.");
         let mut a = factory.create()?;
         let mut b = factory.create()?;

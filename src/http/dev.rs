@@ -19,14 +19,15 @@ use super::openai::ApiJson;
 use super::speech::{Delivery, respond};
 use crate::Error;
 use crate::language::Language;
-use crate::request::{DEFAULT_VOICE, Input, SpeechParams, VoiceParam};
+use crate::request::{Input, SpeechParams, VoiceParam};
 
 /// `/dev/phonemize`'s request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PhonemizeRequest {
     /// The text to read.
     pub text: String,
-    /// Kokoro's language letter (`a`, `b`, `j`, `z`, …) or a BCP-47 tag. Default `a`.
+    /// A language's letter (`a`, `b`, `j`, `z`, …) or a BCP-47 tag. Default: the default
+    /// voice's.
     #[serde(default)]
     pub language: Option<String>,
 }
@@ -70,8 +71,10 @@ pub async fn phonemize(
     let language = match request.language.as_deref().map(str::trim) {
         Some(code) if !code.is_empty() => Language::from_code(code)?,
         // As `/v1/audio/speech` without a voice: the default voice's language.
-        _ => Language::of_voice(DEFAULT_VOICE)
-            .ok_or_else(|| Error::Internal("the default voice has no language".into()))?,
+        _ => {
+            let voices = synth.voices();
+            voices.resolve(voices.default_voice())?.language
+        }
     };
     let (phonemes, tokens) =
         tokio::task::spawn_blocking(move || synth.phonemize(&request.text, language))

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use crate::audio::Format;
 use crate::language::LANGUAGES;
-use crate::request::{DEFAULT_VOICE, SPEED_RANGE};
+use crate::request::SPEED_RANGE;
 use crate::voice::{MAX_BLEND, MAX_WEIGHT};
 
 /// Always 200 while the process runs.
@@ -45,13 +45,13 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Valu
 /// A language, as `/info` lists it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LanguageInfo {
-    /// Kokoro's letter, also a `lang_code`.
+    /// Its letter, also a `lang_code`.
     pub code: String,
     pub name: String,
     pub bcp47: String,
-    /// Whether ttsd speaks it.
+    /// Whether the engine speaks it.
     pub speaks: bool,
-    /// Its default voice.
+    /// Its default voice (empty when the engine has none in it).
     pub default_voice: String,
 }
 
@@ -81,6 +81,7 @@ pub struct Info {
 #[utoipa::path(get, path = "/info", responses((status = 200, description = "The server's facts", body = Info)), tag = "health")]
 pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
     let spec = state.service.spec();
+    let voices = state.service.catalogue();
     Json(Info {
         name: "ttsd".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -88,7 +89,7 @@ pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
         sample_rate: spec.sample_rate,
         ready: state.service.is_ready(),
         auth: !state.api_keys.is_empty(),
-        default_voice: DEFAULT_VOICE.into(),
+        default_voice: voices.default_voice().into(),
         formats: Format::names().into_iter().map(str::to_owned).collect(),
         speed_range: [SPEED_RANGE.0, SPEED_RANGE.1],
         max_input_chars: state.service.limits().max_input_chars,
@@ -100,8 +101,8 @@ pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
                 code: r.code.to_string(),
                 name: r.name.into(),
                 bcp47: r.bcp47.into(),
-                speaks: r.language.speaks(),
-                default_voice: r.default_voice.into(),
+                speaks: voices.speaks(r.language),
+                default_voice: voices.default_for(r.language).unwrap_or_default().into(),
             })
             .collect(),
     })

@@ -68,10 +68,13 @@ pub struct HttpOptions {
     pub tracker: TaskTracker,
 }
 
+/// The default of [`HttpOptions::max_body_bytes`] (`--max-body-bytes`): 1 MiB.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
-            max_body_bytes: 1 << 20,
+            max_body_bytes: MAX_BODY_BYTES,
             cors_allow_origin: Vec::new(),
             api_keys: Vec::new(),
             ws: WsLimits {

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::request::MODELS;
 use crate::voice::VoiceInfo;
 
 /// One voice in a listing.
@@ -18,7 +17,7 @@ pub struct VoiceEntry {
     /// What `voice` takes.
     pub id: String,
     pub name: String,
-    /// Kokoro's language letter (`a`, `b`, …), when the voice's name has one.
+    /// Its language's letter (`a`, `b`, …), when its language is known.
     pub lang_code: Option<String>,
     /// The language's name ("American English").
     pub language: Option<String>,
@@ -83,20 +82,21 @@ pub async fn voices(
     Json(serde_json::to_value(list).unwrap_or_default())
 }
 
-/// One of OpenAI's model objects; every one is Kokoro-82M.
+/// One of OpenAI's model objects; every one is the engine's model.
 fn model(id: &str) -> Value {
     json!({"id": id, "object": "model", "created": 0, "owned_by": "ttsd"})
 }
 
-/// OpenAI's model list; every entry is Kokoro-82M.
+/// OpenAI's model list: the names `model` takes, every one the engine's model.
 #[utoipa::path(
     get,
     path = "/v1/models",
     responses((status = 200, description = "The models", body = Object)),
     tag = "voices"
 )]
-pub async fn models() -> Json<Value> {
-    let data: Vec<Value> = MODELS.iter().map(|id| model(id)).collect();
+pub async fn models(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let models = state.service.catalogue().models();
+    let data: Vec<Value> = models.iter().map(|id| model(id)).collect();
     Json(json!({"object": "list", "data": data}))
 }
 
@@ -113,16 +113,18 @@ pub async fn models() -> Json<Value> {
     tag = "voices"
 )]
 pub async fn retrieve_model(
+    State(state): State<Arc<AppState>>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<Value>, super::ApiError> {
-    if MODELS.contains(&id.as_str()) {
+    let models = state.service.catalogue().models();
+    if models.contains(&id.as_str()) {
         return Ok(Json(model(&id)));
     }
     Err(super::ApiError::bad_request(
         format!(
             "the model '{}' does not exist; accepted: {}",
             crate::error::clip(&id, crate::error::MAX_QUOTED),
-            MODELS.join(", ")
+            models.join(", ")
         ),
         Some("model"),
     )
@@ -162,10 +164,14 @@ pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value>
     responses((status = 200, description = "The models", body = Object)),
     tag = "voices"
 )]
-pub async fn openwebui_models() -> Json<Value> {
-    let models: Vec<Value> = MODELS
+pub async fn openwebui_models(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let title = state.service.spec().title;
+    let models: Vec<Value> = state
+        .service
+        .catalogue()
+        .models()
         .iter()
-        .map(|id| json!({"id": id, "name": format!("{id} (Kokoro-82M)")}))
+        .map(|id| json!({"id": id, "name": format!("{id} ({title})")}))
         .collect();
     Json(json!({ "models": models }))
 }
@@ -181,11 +187,11 @@ pub enum CombineRequest {
     List(Vec<String>),
 }
 
-/// The blended style pack of two or more voices, as a voice file: saved as
+/// The blend of two or more voices, as the engine's voice file: for Kokoro, saved as
 /// `voices/NAME.bin` (the name the `Content-Disposition` gives, in the first voice's
 /// language), it is a voice like the others after a restart. Kokoro-FastAPI returns a
 /// PyTorch `.pt` and only with local saving on (else a 403); ttsd saves nothing and
-/// returns its own voice format (f32 little-endian, 510 × 256).
+/// returns its own voice format (for Kokoro, f32 little-endian, 510 × 256).
 #[utoipa::path(
     post,
     path = "/v1/audio/voices/combine",
@@ -215,6 +221,7 @@ pub async fn combine(
         .with_code("invalid_value"));
     }
     let voice = synth.voices().resolve(&spec)?;
+    let file = synth.voices().file(&voice)?;
     let name = file_name(&voice.name);
     let disposition =
         axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}.bin\""))
@@ -227,7 +234,7 @@ pub async fn combine(
             ),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
-        voice.style.to_bytes(),
+        file,
     )
         .into_response())
 }

@@ -3,7 +3,6 @@
 //! same check for a whole input at validation and for streamed text here, so the same
 //! input gets the same answer on every front end).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::request::VoiceAliases;
@@ -112,9 +111,4 @@ pub fn check_phonemes(vocab: &Vocab, param: &'static str, phonemes: &str) -> Res
             listed
         ),
     ))
-}
-
-/// The name the scheduler and the chunk cache know a voice by.
-pub(super) fn voice_key(voice: &Voice) -> Arc<str> {
-    Arc::from(voice.name.as_str())
 }

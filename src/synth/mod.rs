@@ -33,12 +33,12 @@ pub use intake::{TextInput, Utf8Pieces};
 pub use marks::check_phonemes;
 
 use crate::captions::WordTime;
-use crate::engine::{ModelSpec, Scheduler};
+use crate::engine::{EngineFactory, ModelSpec, Scheduler};
 use crate::language::Language;
 use crate::metrics::{Metrics, Stage};
 use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
-use crate::text::TextFrontend;
 use crate::text::markup::Item;
+use crate::text::{G2pConfig, TextFrontend, Vocab};
 use crate::voice::Voices;
 use crate::{Error, Result};
 use intake::Intake;
@@ -84,6 +84,39 @@ impl Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings::DEFAULT
+    }
+}
+
+/// How the core runs, in plain values: from flags (`config`), or by hand in tests.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Inference workers, each with its own engine.
+    pub workers: usize,
+    /// Most model calls waiting for a worker (each utterance has at most one queued).
+    pub queue_capacity: usize,
+    /// Bytes of recently made short chunks kept to be said again at once.
+    pub cache_bytes: usize,
+    /// Where the G2P's data files are.
+    pub g2p: G2pConfig,
+    pub settings: Settings,
+}
+
+impl CoreConfig {
+    /// The default of `workers` (`--workers`).
+    pub const DEFAULT_WORKERS: usize = 1;
+    /// The default chunk cache, in MiB (`--cache-mb`).
+    pub const DEFAULT_CACHE_MB: usize = 8;
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            workers: Self::DEFAULT_WORKERS,
+            queue_capacity: 16,
+            cache_bytes: Self::DEFAULT_CACHE_MB << 20,
+            g2p: G2pConfig::default(),
+            settings: Settings::DEFAULT,
+        }
     }
 }
 
@@ -164,27 +197,65 @@ impl StageTimes {
     }
 }
 
+/// Checks a request's parameters against what the engine can name (`voices`), its phoneme
+/// vocabulary and the input limit: every field, and the phonemes a whole input gives
+/// (streamed input's are checked as they are read, with the same rule and message:
+/// [`check_phonemes`]). Needs no model, so a front end can check before one loads.
+pub fn validate(
+    params: SpeechParams,
+    input: Input,
+    voices: &Voices,
+    vocab: &Vocab,
+    limits: Limits,
+) -> Result<SpeechRequest> {
+    let request = params.validate(voices, limits, input)?;
+    for item in request.items().unwrap_or_default() {
+        if let Item::Phonemes { phonemes, .. } = item {
+            check_phonemes(vocab, "input", phonemes)?;
+        }
+    }
+    Ok(request)
+}
+
 /// An utterance's output: `Ok(Event::Audio)`s, then `Ok(Event::Done)` or one `Err`.
 pub type AudioStream = mpsc::Receiver<Result<Event>>;
 
 impl Synthesizer {
-    pub fn new(
-        spec: ModelSpec,
-        frontend: TextFrontend,
-        voices: Voices,
-        scheduler: Scheduler,
-        settings: Settings,
+    /// The core on `engine`, as `config` says: the engine's workers load the model while
+    /// the text front end builds its lexicon, on threads of their own. Blocking; seconds.
+    /// The one way the core is built (`serve`, `say`, the tests, the benches).
+    pub fn build(
+        engine: Arc<dyn EngineFactory>,
+        config: &CoreConfig,
         metrics: Arc<Metrics>,
-    ) -> Self {
-        Synthesizer {
+    ) -> Result<Self> {
+        let spec = engine.spec().clone();
+        let voices = engine.catalogue();
+        let phonemizer = engine.phonemizer(&config.g2p);
+        let (frontend, scheduler) = std::thread::scope(|scope| {
+            let vocab = Arc::clone(&spec.vocab);
+            let frontend = scope.spawn(move || TextFrontend::with_phonemizer(vocab, phonemizer));
+            let scheduler = Scheduler::start(
+                engine,
+                config.workers,
+                config.queue_capacity,
+                config.cache_bytes,
+                Arc::clone(&metrics),
+            );
+            let frontend = frontend
+                .join()
+                .map_err(|_| Error::Internal("building the text front end panicked".into()))?;
+            Ok::<_, Error>((frontend, scheduler?))
+        })?;
+        Ok(Synthesizer {
             spec,
             frontend,
             voices,
             scheduler,
-            settings,
+            settings: config.settings,
             metrics,
             load: load::Load::default(),
-        }
+        })
     }
 
     /// How many real-time streams the workers can keep playing: their time (less a margin)
@@ -242,16 +313,15 @@ impl Synthesizer {
     }
 
     /// Checks a request's parameters against this server's voices, limits and vocabulary
-    /// (phonemes given in a whole input; streamed input's are checked as they are read,
-    /// with the same rule and message).
+    /// ([`validate`]).
     pub fn validate(&self, params: SpeechParams, input: Input) -> Result<SpeechRequest> {
-        let request = params.validate(&self.voices, self.settings.limits, input)?;
-        for item in request.items().unwrap_or_default() {
-            if let Item::Phonemes { phonemes, .. } = item {
-                check_phonemes(self.frontend.vocab(), "input", phonemes)?;
-            }
-        }
-        Ok(request)
+        validate(
+            params,
+            input,
+            &self.voices,
+            self.frontend.vocab(),
+            self.settings.limits,
+        )
     }
 
     /// Phonemes a client gives (as `param`), checked against the model's symbols.
@@ -262,12 +332,7 @@ impl Synthesizer {
     /// A text's phonemes as the pipeline reads them (normalized, sentence by sentence,
     /// joined by spaces) and their token ids: Kokoro-FastAPI's `/dev/phonemize`.
     pub fn phonemize(&self, text: &str, language: Language) -> Result<(String, Vec<i64>)> {
-        if !language.speaks() {
-            return Err(Error::UnsupportedLanguage {
-                language: language.row().name,
-                param: "language",
-            });
-        }
+        let language = self.voices.spoken(language, "language")?;
         let options = crate::text::NormalizationOptions::default();
         let mut phonemes = String::new();
         for sentence in self.frontend.sentences(text, language, &options) {
@@ -391,7 +456,7 @@ impl Synthesizer {
     /// A few inferences of different lengths, so the first request is not the slow one.
     pub async fn warm_up(self: &Arc<Self>) -> Result<Duration> {
         let started = Instant::now();
-        let Some(language) = crate::language::Language::spoken().next() else {
+        let Some(&language) = self.voices.languages().first() else {
             return Ok(Duration::ZERO);
         };
         let Some(voice) = self.voices.default_for(language).map(str::to_owned) else {

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use super::intake::{Intake, Text};
 use super::load::Running;
-use super::marks::{Marks, voice_key};
+use super::marks::Marks;
 use super::{AudioChunk, Event, Stats, Synthesizer, blocking};
 use crate::audio::{Encoder, apply_gain, shape};
 use crate::captions::{Placement, Timeline, WordTime};
@@ -281,8 +281,7 @@ impl Utterance {
         let (lo, hi) = SPEED_RANGE;
         let job = Job {
             ids: std::mem::take(&mut chunk.ids),
-            voice: Arc::clone(&voice.style),
-            voice_name: voice_key(voice),
+            voice: voice.clone(),
             speed: (self.request.speed() * chunk.speed).clamp(lo, hi),
             deadline,
         };

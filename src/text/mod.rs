@@ -18,7 +18,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
-pub use g2p::{G2pConfig, Phonemizer};
+pub use g2p::{G2pConfig, Phonemize, Phonemizer};
 pub use normalize::NormalizationOptions;
 pub use split::Boundary;
 pub use tokens::Vocab;
@@ -46,25 +46,22 @@ pub struct Chunk {
     pub pause_before: Option<std::time::Duration>,
 }
 
-/// The text front end: G2P and the model's vocabulary, shared by every request.
+/// The text front end: the engine's G2P and vocabulary, shared by every request.
 pub struct TextFrontend {
-    phonemizer: Phonemizer,
+    phonemizer: Arc<dyn Phonemize>,
     vocab: Arc<Vocab>,
 }
 
 impl TextFrontend {
-    /// Builds the G2P (the American English lexicon now, the others on first use), its
-    /// data files where `make assets` puts them.
+    /// The language table's G2P (the American English lexicon now, the others on first
+    /// use), its data files where `make assets` puts them.
     pub fn new(vocab: Arc<Vocab>) -> Self {
-        Self::with_config(vocab, G2pConfig::default())
+        Self::with_phonemizer(vocab, Arc::new(Phonemizer::new(G2pConfig::default())))
     }
 
-    /// [`TextFrontend::new`], with the G2P's data files at `config`'s paths.
-    pub fn with_config(vocab: Arc<Vocab>, config: G2pConfig) -> Self {
-        TextFrontend {
-            phonemizer: Phonemizer::new(config),
-            vocab,
-        }
+    /// With an engine's phonemizer.
+    pub fn with_phonemizer(vocab: Arc<Vocab>, phonemizer: Arc<dyn Phonemize>) -> Self {
+        TextFrontend { phonemizer, vocab }
     }
 
     pub fn vocab(&self) -> &Vocab {
@@ -113,13 +110,13 @@ impl TextFrontend {
 mod tests {
     use super::*;
     use crate::engine::EngineFactory;
-    use crate::engine::tone::{Cost, ToneFactory};
+    use crate::engine::tone::{SimulatedCost, ToneFactory};
     use plan::{CHUNK_GROWTH, MIN_CHUNK_IDS};
     use segment::Segmenter;
 
     /// The test engine's vocabulary and id limit (smaller than Kokoro's).
     fn frontend() -> (TextFrontend, usize) {
-        let factory = ToneFactory::new(Cost::default());
+        let factory = ToneFactory::new(SimulatedCost::default());
         let spec = factory.spec();
         (TextFrontend::new(Arc::clone(&spec.vocab)), spec.max_ids)
     }

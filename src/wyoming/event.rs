@@ -1,227 +1,292 @@
-//! Wyoming's framing: an event is a JSON header line (`type`, optional `data`, `data_length`,
-//! `payload_length`, `version`), then `data_length` bytes of JSON merged into `data`, then
-//! `payload_length` bytes of payload.
-//!
-//! Written here rather than taken from a crate: the one Rust crate for it (`wyoming` 0.2) is a
-//! sketch without I/O or size limits, and the framing is a few lines; what matters is that
-//! every length is bounded before anything is allocated.
+//! Wyoming's events, typed: each [`Frame`] a client sends is read once into a
+//! [`ClientEvent`] (as mini-redis parses a frame into a command), and what the server sends
+//! is a [`ServerEvent`] made into a frame. Serde does the reading, so a field of the wrong
+//! type is an error that names it (`synthesize-chunk: text: invalid type: integer`), never
+//! a silent default.
 
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use super::codec::Frame;
+use crate::engine::Attribution;
 use crate::{Error, Result};
 
-/// The protocol version written in every header (that of the `wyoming` package this was
-/// written against).
-pub const VERSION: &str = "1.10.2";
-/// Longest header line accepted.
-const MAX_HEADER: u64 = 64 * 1024;
-/// Most data bytes accepted in one event (a text chunk of 4096 characters fits many times).
-const MAX_DATA: usize = 1 << 20;
-/// Most payload bytes accepted (clients send none to a TTS server; skipped unread otherwise).
-const MAX_PAYLOAD: usize = 1 << 20;
-
-/// One Wyoming event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub kind: String,
-    pub data: Map<String, Value>,
-    pub payload: Option<Bytes>,
+/// The events a TTS server reads. Others (audio, transcripts, …) are not for it.
+#[derive(Debug)]
+pub enum ClientEvent {
+    /// Asks for [`ServerEvent::Info`].
+    Describe,
+    /// Asks for [`ServerEvent::Pong`].
+    Ping(Ping),
+    /// A whole text to speak.
+    Synthesize(Synthesize),
+    /// A text that comes in chunks begins.
+    SynthesizeStart(SynthesizeStart),
+    /// A piece of the text.
+    SynthesizeChunk(SynthesizeChunk),
+    /// No more text.
+    SynthesizeStop,
 }
 
-impl Event {
-    pub fn new(kind: &str, data: Value) -> Self {
-        Event {
-            kind: kind.to_owned(),
-            data: match data {
-                Value::Object(map) => map,
-                _ => Map::new(),
-            },
-            payload: None,
-        }
-    }
+#[derive(Debug, Deserialize)]
+pub struct Ping {
+    #[serde(default)]
+    pub text: Option<String>,
+}
 
+#[derive(Debug, Deserialize)]
+pub struct Synthesize {
+    pub text: String,
+    #[serde(default)]
+    pub voice: Option<VoiceChoice>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SynthesizeStart {
+    #[serde(default)]
+    pub voice: Option<VoiceChoice>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SynthesizeChunk {
+    pub text: String,
+}
+
+/// The voice a client asks for: by name, or by language.
+#[derive(Debug, Default, Deserialize)]
+pub struct VoiceChoice {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub speaker: Option<String>,
+}
+
+impl ClientEvent {
+    /// A frame as the event it carries: `Ok(None)` for a kind a TTS server does not read,
+    /// an error naming the field for data of the wrong shape.
+    pub fn from_frame(frame: Frame) -> Result<Option<ClientEvent>> {
+        let Frame { kind, data, .. } = frame;
+        let event = match kind.as_str() {
+            "describe" => ClientEvent::Describe,
+            "ping" => ClientEvent::Ping(typed(&kind, data)?),
+            "synthesize" => ClientEvent::Synthesize(typed(&kind, data)?),
+            "synthesize-start" => ClientEvent::SynthesizeStart(typed(&kind, data)?),
+            "synthesize-chunk" => ClientEvent::SynthesizeChunk(typed(&kind, data)?),
+            "synthesize-stop" => ClientEvent::SynthesizeStop,
+            _ => return Ok(None),
+        };
+        Ok(Some(event))
+    }
+}
+
+/// An event's data as its type; an error names the event and the field.
+fn typed<T: DeserializeOwned>(kind: &str, data: Map<String, Value>) -> Result<T> {
+    serde_path_to_error::deserialize(Value::Object(data)).map_err(|e| {
+        let field = e.path().to_string();
+        Error::InvalidInput {
+            message: format!("{kind}: {field}: {}", e.inner()),
+            param: None,
+        }
+    })
+}
+
+/// What the server sends.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "kebab-case")]
+pub enum ServerEvent {
+    Info(Info),
+    Pong {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    AudioStart(AudioStart),
+    AudioChunk(AudioChunk),
+    AudioStop {
+        timestamp: u64,
+    },
+    SynthesizeStopped {},
+    Error {
+        text: String,
+        code: String,
+    },
+}
+
+/// The audio's format, as every audio event gives it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AudioFormat {
+    pub rate: u32,
+    /// Bytes per sample.
+    pub width: u32,
+    pub channels: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AudioStart {
+    #[serde(flatten)]
+    pub format: AudioFormat,
+    pub timestamp: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AudioChunk {
+    #[serde(flatten)]
+    pub format: AudioFormat,
+    /// Milliseconds of audio before this chunk.
+    pub timestamp: u64,
+    /// The samples (the frame's payload, not its data).
+    #[serde(skip)]
+    pub audio: Bytes,
+}
+
+/// `describe`'s answer: the programs this server offers (one tts program).
+#[derive(Debug, Serialize)]
+pub struct Info {
+    pub asr: Vec<Value>,
+    pub tts: Vec<TtsProgram>,
+    pub handle: Vec<Value>,
+    pub intent: Vec<Value>,
+    pub wake: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TtsProgram {
+    pub name: String,
+    pub attribution: Attribution,
+    pub installed: bool,
+    pub description: String,
+    pub version: String,
+    pub voices: Vec<TtsVoice>,
+    pub supports_synthesize_streaming: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TtsVoice {
+    pub name: String,
+    pub attribution: Attribution,
+    pub installed: bool,
+    pub description: String,
+    pub version: Option<String>,
+    /// BCP-47 tags.
+    pub languages: Vec<String>,
+    pub speakers: Option<Vec<Value>>,
+}
+
+impl ServerEvent {
     /// An `error` event.
     pub fn error(text: impl Into<String>, code: &str) -> Self {
-        Event::new("error", json!({"text": text.into(), "code": code}))
-    }
-
-    /// The `text` field of its data.
-    pub fn text(&self) -> Option<&str> {
-        self.data.get("text").and_then(Value::as_str)
-    }
-}
-
-/// Reads one event; `None` at a clean end of the stream.
-pub async fn read_event<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Option<Event>> {
-    let bad = |why: String| Error::InvalidInput {
-        message: why,
-        param: None,
-    };
-    let mut line = Vec::new();
-    (&mut *reader)
-        .take(MAX_HEADER)
-        .read_until(b'\n', &mut line)
-        .await
-        .map_err(|e| bad(format!("reading a header: {e}")))?;
-    if line.is_empty() {
-        return Ok(None);
-    }
-    if line.last() != Some(&b'\n') {
-        return Err(bad(format!(
-            "header line without its newline (at most {MAX_HEADER} bytes)"
-        )));
-    }
-    let header: Map<String, Value> = serde_json::from_slice(&line)
-        .map_err(|e| bad(format!("header is not a JSON object: {e}")))?;
-    let kind = header
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("header without a \"type\"".into()))?
-        .to_owned();
-    let length = |key: &str, max: usize| -> Result<usize> {
-        match header.get(key) {
-            None | Some(Value::Null) => Ok(0),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|&n| n <= max)
-                .ok_or_else(|| bad(format!("{key} must be an integer 0–{max}"))),
+        ServerEvent::Error {
+            text: text.into(),
+            code: code.to_owned(),
         }
-    };
-    let data_length = length("data_length", MAX_DATA)?;
-    let payload_length = length("payload_length", MAX_PAYLOAD)?;
-    let mut data = match header.get("data") {
-        Some(Value::Object(map)) => map.clone(),
-        _ => Map::new(),
-    };
-    if data_length > 0 {
-        let mut bytes = vec![0; data_length];
-        reader
-            .read_exact(&mut bytes)
-            .await
-            .map_err(|e| bad(format!("reading {data_length} data bytes: {e}")))?;
-        let extra: Map<String, Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| bad(format!("data is not a JSON object: {e}")))?;
-        data.extend(extra);
     }
-    let payload = if payload_length > 0 {
-        let mut bytes = vec![0; payload_length];
-        reader
-            .read_exact(&mut bytes)
-            .await
-            .map_err(|e| bad(format!("reading {payload_length} payload bytes: {e}")))?;
-        Some(Bytes::from(bytes))
-    } else {
-        None
-    };
-    Ok(Some(Event {
-        kind,
-        data,
-        payload,
-    }))
-}
 
-/// An event's bytes: the header line, the data (JSON), the payload.
-pub fn encode_event(event: &Event) -> Vec<u8> {
-    let mut header = Map::new();
-    header.insert("type".into(), Value::from(event.kind.as_str()));
-    header.insert("version".into(), Value::from(VERSION));
-    let data =
-        (!event.data.is_empty()).then(|| serde_json::to_vec(&event.data).unwrap_or_default());
-    if let Some(d) = &data {
-        header.insert("data_length".into(), Value::from(d.len()));
+    /// The frame that carries it.
+    pub fn into_frame(self) -> Frame {
+        let payload = match &self {
+            ServerEvent::AudioChunk(chunk) => Some(chunk.audio.clone()),
+            _ => None,
+        };
+        // Plain structs of strings and numbers always serialize.
+        let value = serde_json::to_value(&self).unwrap_or_default();
+        let kind = value["type"].as_str().unwrap_or_default();
+        let mut frame = Frame::new(kind, value["data"].clone());
+        frame.payload = payload;
+        frame
     }
-    if let Some(p) = event.payload.as_ref().filter(|p| !p.is_empty()) {
-        header.insert("payload_length".into(), Value::from(p.len()));
-    }
-    let mut out = serde_json::to_vec(&header).unwrap_or_default();
-    out.push(b'\n');
-    if let Some(d) = data {
-        out.extend_from_slice(&d);
-    }
-    if let Some(p) = &event.payload {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-pub async fn write_event<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    event: &Event,
-) -> std::io::Result<()> {
-    writer.write_all(&encode_event(event)).await?;
-    writer.flush().await
 }
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::BufReader;
+    use serde_json::json;
 
     use super::*;
 
-    async fn roundtrip(bytes: &[u8]) -> Result<Option<Event>> {
-        let mut reader = BufReader::new(bytes);
-        read_event(&mut reader).await
+    fn read(kind: &str, data: Value) -> Result<Option<ClientEvent>> {
+        ClientEvent::from_frame(Frame::new(kind, data))
     }
 
-    #[tokio::test]
-    async fn events_round_trip_with_data_and_payload() -> Result<()> {
-        let mut event = Event::new(
-            "audio-chunk",
-            json!({"rate": 24000, "width": 2, "channels": 1}),
+    #[test]
+    fn frames_are_read_into_events_once() -> Result<()> {
+        let event = read(
+            "synthesize",
+            json!({"text": "Hi.", "voice": {"name": "af_heart"}, "context": {}}),
+        )?;
+        let Some(ClientEvent::Synthesize(synthesize)) = event else {
+            panic!("a synthesize event: {event:?}");
+        };
+        assert_eq!(synthesize.text, "Hi.");
+        assert_eq!(
+            synthesize.voice.and_then(|v| v.name).as_deref(),
+            Some("af_heart")
         );
-        event.payload = Some(Bytes::from_static(&[1, 2, 3, 4]));
-        let bytes = encode_event(&event);
-        let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(0);
-        let header: Value = serde_json::from_slice(&bytes[..header_end]).unwrap_or_default();
-        assert_eq!(header["type"], "audio-chunk");
-        assert_eq!(header["payload_length"], 4);
-        assert_eq!(header["version"], VERSION);
-        assert_eq!(roundtrip(&bytes).await?, Some(event));
+        assert!(matches!(
+            read("describe", json!({}))?,
+            Some(ClientEvent::Describe)
+        ));
+        assert!(matches!(
+            read("synthesize-stop", Value::Null)?,
+            Some(ClientEvent::SynthesizeStop)
+        ));
+        assert!(
+            read("audio-chunk", json!({"rate": 16000}))?.is_none(),
+            "not for a TTS server"
+        );
         Ok(())
     }
 
-    #[tokio::test]
-    async fn header_data_merges_with_data_bytes() -> Result<()> {
-        let data = br#"{"text":"Hello."}"#;
-        let mut bytes = format!(
-            "{{\"type\":\"synthesize\",\"data\":{{\"voice\":{{\"name\":\"af_heart\"}}}},\"data_length\":{}}}\n",
-            data.len()
-        )
-        .into_bytes();
-        bytes.extend_from_slice(data);
-        let event = roundtrip(&bytes)
-            .await?
-            .ok_or_else(|| Error::Internal("none".into()))?;
-        assert_eq!(event.text(), Some("Hello."));
-        assert_eq!(event.data["voice"]["name"], "af_heart");
-        assert_eq!(event.payload, None);
-        Ok(())
+    #[test]
+    fn data_of_the_wrong_shape_is_an_error_naming_the_field() {
+        let message = |kind: &str, data: Value| {
+            read(kind, data)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let wrong = message("synthesize-chunk", json!({"text": 5}));
+        assert!(
+            wrong.contains("synthesize-chunk: text: invalid type: integer `5`"),
+            "{wrong}"
+        );
+        let missing = message("synthesize", json!({}));
+        assert!(missing.contains("missing field `text`"), "{missing}");
+        let voice = message("synthesize-start", json!({"voice": {"name": 1}}));
+        assert!(voice.contains("voice.name"), "{voice}");
     }
 
-    #[tokio::test]
-    async fn malformed_events_are_errors_not_panics() {
-        assert!(roundtrip(b"").await.is_ok_and(|e| e.is_none()));
-        assert!(roundtrip(b"not json\n").await.is_err());
-        assert!(roundtrip(b"{\"data\":{}}\n").await.is_err(), "no type");
-        assert!(
-            roundtrip(b"{\"type\":\"x\",\"data_length\":5}\n{}")
-                .await
-                .is_err(),
-            "short data"
+    #[test]
+    fn server_events_are_frames_in_wyomings_shape() {
+        let format = AudioFormat {
+            rate: 16_000,
+            width: 2,
+            channels: 1,
+        };
+        let chunk = ServerEvent::AudioChunk(AudioChunk {
+            format,
+            timestamp: 250,
+            audio: Bytes::from_static(&[1, 2]),
+        })
+        .into_frame();
+        assert_eq!(chunk.kind, "audio-chunk");
+        assert_eq!(
+            Value::Object(chunk.data),
+            json!({"rate": 16000, "width": 2, "channels": 1, "timestamp": 250})
         );
-        assert!(
-            roundtrip(b"{\"type\":\"x\",\"data_length\":-1}\n")
-                .await
-                .is_err()
+        assert_eq!(chunk.payload.as_deref(), Some(&[1u8, 2][..]));
+        let stopped = ServerEvent::SynthesizeStopped {}.into_frame();
+        assert_eq!(
+            (stopped.kind.as_str(), stopped.data.len()),
+            ("synthesize-stopped", 0)
         );
-        assert!(
-            roundtrip(b"{\"type\":\"x\",\"payload_length\":99999999}\n")
-                .await
-                .is_err()
+        let error = ServerEvent::error("no", "timeout").into_frame();
+        assert_eq!(
+            Value::Object(error.data),
+            json!({"text": "no", "code": "timeout"})
         );
-        assert!(roundtrip(b"{\"type\":\"x\"}").await.is_err(), "no newline");
+        let pong = ServerEvent::Pong { text: None }.into_frame();
+        assert_eq!((pong.kind.as_str(), pong.data.len()), ("pong", 0));
     }
 }

@@ -1,33 +1,37 @@
 //! One Wyoming client's events: `describe` → `info`; `synthesize` → one utterance;
 //! `synthesize-start`, `synthesize-chunk`s, `synthesize-stop` → one utterance whose text
-//! arrives in pieces, spoken as it completes, then `synthesize-stopped`.
+//! arrives in pieces, spoken as it completes, then `synthesize-stopped`. A second
+//! `synthesize-start` abandons the stream before it (as wyoming-piper does) and starts
+//! anew in its admission slot.
 //!
 //! Each utterance goes through the same pipeline as HTTP (raw PCM at the engine's rate), with
-//! one admission permit and one deadline clock for the whole of it.
+//! one admission permit and one deadline clock for the whole of it; a streamed one ends with
+//! a timeout error when it has had no text for `--stream-idle-timeout` (other events do not
+//! count).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
-use super::event::{Event, read_event, write_event};
+use super::codec::{FrameCodec, FrameError};
+use super::event::{
+    AudioChunk, AudioFormat, AudioStart, ClientEvent, Info, ServerEvent, TtsProgram, TtsVoice,
+    VoiceChoice,
+};
 use crate::audio::Format;
 use crate::language::Language;
 use crate::metrics::WyomingClose;
 use crate::net::is_write_stall;
 use crate::request::{Input, SpeechParams, VoiceParam};
 use crate::service::Service;
-use crate::synth::{Event as Speech, TextInput};
+use crate::synth::{AudioStream, Event as Speech, Permit, TextInput};
 use crate::{Error, Result};
-
-/// The protocol version written in every header (that of the `wyoming` package this was
-/// written against).
-pub use super::event::VERSION;
 
 /// Timeouts of one connection.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +43,7 @@ pub struct Timeouts {
     pub idle: Duration,
 }
 
-/// Serves one connection until the client closes it, sends a malformed event, idles, stops
+/// Serves one connection until the client closes it, sends a malformed frame, idles, stops
 /// reading, or the server shuts down (after any utterance in progress has finished). Returns
 /// why the server closed it, if a limit did.
 pub async fn serve<S>(
@@ -51,30 +55,29 @@ pub async fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let (read, mut write) = tokio::io::split(stream);
-    // Events are read in a task of their own: a read cut off half-way (by a timer below)
+    let (read, write) = tokio::io::split(stream);
+    // Frames are read in a task of their own: a read cut off half-way (by a timer below)
     // would lose the bytes it had taken from the stream; a channel's receive loses nothing.
-    let (events_tx, mut events) = mpsc::channel::<Result<Event>>(4);
+    let (frames_tx, mut frames) = mpsc::channel(4);
     let reader = tokio::spawn(async move {
-        let mut reader = BufReader::new(read);
-        loop {
-            let event = read_event(&mut reader).await.transpose();
-            let end = !matches!(event, Some(Ok(_)));
-            let Some(event) = event else { break };
-            if events_tx.send(event).await.is_err() || end {
+        let mut read = FramedRead::new(read, FrameCodec::default());
+        while let Some(frame) = read.next().await {
+            let end = frame.is_err();
+            if frames_tx.send(frame).await.is_err() || end {
                 break;
             }
         }
     });
     // Everything written goes through one task, so speech and replies never interleave
     // inside an event.
-    let (out, mut outgoing) = mpsc::channel::<Event>(16);
+    let (out, mut outgoing) = mpsc::channel::<ServerEvent>(16);
     // It ends when the client stops taking bytes (gone, or not reading: a write stall) and
     // says which; dropping the receiver then stops every sender, the speech included.
     let writer = tokio::spawn(async move {
+        let mut write = FramedWrite::new(write, FrameCodec::default());
         while let Some(event) = outgoing.recv().await {
-            if let Err(e) = write_event(&mut write, &event).await {
-                return is_write_stall(&e);
+            if let Err(e) = write.send(event.into_frame()).await {
+                return matches!(e, FrameError::Io(e) if is_write_stall(&e));
             }
         }
         false
@@ -88,15 +91,15 @@ where
         } else {
             timeouts.idle
         };
-        let event = tokio::select! {
+        let frame = tokio::select! {
             // A streamed utterance in progress is finished first (its client sends the stop).
             _ = shutdown.cancelled(), if streaming.is_none() => break,
             // Nothing more can reach the client.
             _ = out.closed() => break,
-            read = tokio::time::timeout(wait, events.recv()) => read,
+            read = tokio::time::timeout(wait, frames.recv()) => read,
         };
         let was_first = std::mem::replace(&mut first, false);
-        let event = match event {
+        let frame = match frame {
             Err(_) => {
                 closed_for = Some(if was_first {
                     WyomingClose::first_event_timeout
@@ -105,48 +108,74 @@ where
                 });
                 break;
             }
-            Ok(Some(Ok(event))) => event,
+            Ok(Some(Ok(frame))) => frame,
             Ok(None) => break,
-            Ok(Some(Err(e))) => {
+            Ok(Some(Err(FrameError::Io(_)))) => break,
+            Ok(Some(Err(e @ FrameError::Malformed(_)))) => {
+                let e = Error::InvalidInput {
+                    message: e.to_string(),
+                    param: None,
+                };
                 e.log("wyoming: malformed event; closing");
                 let _ = out
-                    .send(Event::error(e.public_message(), "bad_event"))
+                    .send(ServerEvent::error(e.public_message(), "bad_event"))
                     .await;
                 closed_for = Some(WyomingClose::bad_event);
                 break;
             }
         };
-        tracing::debug!(kind = %crate::error::clip(&event.kind, 64), "wyoming: event");
-        match event.kind.as_str() {
-            "describe" => {
-                let _ = out.send(info(&service)).await;
+        let kind = crate::error::clip(&frame.kind, 64).into_owned();
+        tracing::debug!(%kind, "wyoming: event");
+        let event = match ClientEvent::from_frame(frame) {
+            Ok(Some(event)) => event,
+            Ok(None) => {
+                tracing::debug!(%kind, "wyoming: ignored event");
+                continue;
             }
-            "ping" => {
-                let _ = out.send(Event::new("pong", json!({}))).await;
+            // A well-framed event with data of the wrong shape: the connection goes on.
+            Err(e) => {
+                report(&out, &e).await;
+                continue;
+            }
+        };
+        match event {
+            ClientEvent::Describe => {
+                let _ = out.send(ServerEvent::Info(info(&service))).await;
+            }
+            ClientEvent::Ping(ping) => {
+                let _ = out.send(ServerEvent::Pong { text: ping.text }).await;
             }
             // Inside a stream, `synthesize` is the compatibility copy of the whole text.
-            "synthesize" if streaming.is_some() => {}
-            "synthesize" => {
-                let text = event.text().unwrap_or_default().to_owned();
-                match start(&service, event.data.get("voice"), Some(text), &out) {
+            ClientEvent::Synthesize(_) if streaming.is_some() => {}
+            ClientEvent::Synthesize(synthesize) => {
+                match start(
+                    &service,
+                    synthesize.voice,
+                    Some(synthesize.text),
+                    &out,
+                    None,
+                ) {
                     // Spoken before the next event is read: a one-shot client waits for it.
-                    Ok((input, speaker)) => {
-                        input.finish();
-                        let _ = speaker.await;
+                    Ok(stream) => {
+                        stream.input.finish();
+                        let _ = stream.speaker.await;
                     }
                     Err(e) => report(&out, &e).await,
                 }
             }
-            "synthesize-start" => {
-                if let Some(previous) = streaming.take() {
-                    previous.speaker.abort();
-                }
-                match start(&service, event.data.get("voice"), None, &out) {
-                    Ok((input, speaker)) => streaming = Some(Streaming { input, speaker }),
+            ClientEvent::SynthesizeStart(start_event) => {
+                // A new stream replaces one left open: its speech stops, and the new one
+                // takes its slot.
+                let slot = match streaming.take() {
+                    Some(previous) => Some(previous.abandon().await),
+                    None => None,
+                };
+                match start(&service, start_event.voice, None, &out, slot) {
+                    Ok(stream) => streaming = Some(stream),
                     Err(e) => report(&out, &e).await,
                 }
             }
-            "synthesize-chunk" => {
+            ClientEvent::SynthesizeChunk(chunk) => {
                 let Some(s) = streaming.as_mut() else {
                     let e = Error::InvalidInput {
                         message: "synthesize-chunk outside synthesize-start … synthesize-stop"
@@ -156,22 +185,19 @@ where
                     report(&out, &e).await;
                     continue;
                 };
-                if let Err(e) = s.input.push(event.text().unwrap_or_default()) {
+                if let Err(e) = s.input.push(&chunk.text) {
                     report(&out, &e).await;
                     break;
                 }
             }
-            "synthesize-stop" => {
+            ClientEvent::SynthesizeStop => {
                 let Some(s) = streaming.take() else {
                     continue;
                 };
                 s.input.finish();
                 // The audio (and its audio-stop) first, then the end of the stream.
                 let _ = s.speaker.await;
-                let _ = out.send(Event::new("synthesize-stopped", json!({}))).await;
-            }
-            other => {
-                tracing::debug!(kind = %crate::error::clip(other, 64), "wyoming: ignored event")
+                let _ = out.send(ServerEvent::SynthesizeStopped {}).await;
             }
         }
     }
@@ -186,26 +212,44 @@ where
     }
 }
 
-/// A streamed utterance in progress.
+/// An utterance in progress: where its text goes, and the task sending its audio.
 struct Streaming {
     input: TextInput,
     speaker: JoinHandle<()>,
+    /// Stops the speaker: the utterance is abandoned.
+    stop: CancellationToken,
+    /// Its admission slot.
+    permit: Permit,
+}
+
+impl Streaming {
+    /// Stops the utterance (its audio, then its pipeline at its next step); its slot, for
+    /// the utterance that replaces it.
+    async fn abandon(self) -> Permit {
+        self.stop.cancel();
+        drop(self.input);
+        let _ = self.speaker.await;
+        self.permit
+    }
 }
 
 /// Logs an error once and tells the client.
-async fn report(out: &mpsc::Sender<Event>, e: &Error) {
+async fn report(out: &mpsc::Sender<ServerEvent>, e: &Error) {
     e.log("wyoming: request failed");
-    let _ = out.send(Event::error(e.public_message(), e.code())).await;
+    let _ = out
+        .send(ServerEvent::error(e.public_message(), e.code()))
+        .await;
 }
 
-/// Starts an utterance: validates the voice, takes a permit, and spawns the task that sends
-/// its audio as Wyoming events.
+/// Starts an utterance: validates the voice, takes a permit (or the slot of the utterance it
+/// replaces), and spawns the task that sends its audio as Wyoming events.
 fn start(
     service: &Arc<Service>,
-    voice: Option<&Value>,
+    voice: Option<VoiceChoice>,
     text: Option<String>,
-    out: &mpsc::Sender<Event>,
-) -> Result<(TextInput, JoinHandle<()>)> {
+    out: &mpsc::Sender<ServerEvent>,
+    slot: Option<Permit>,
+) -> Result<Streaming> {
     let synth = service.synth()?;
     let params = SpeechParams {
         input: text,
@@ -215,38 +259,65 @@ fn start(
     };
     let request = synth.validate(params, Input::Streamed)?;
     // One permit for the whole utterance, like one HTTP request.
-    let permit = service.admit()?;
-    let (input, audio) = synth.start(request, Some(permit))?;
-    let rate = synth.spec().sample_rate;
-    let speaker = tokio::spawn(speak(audio, rate, out.clone()));
-    Ok((input, speaker))
+    let permit = match slot {
+        Some(permit) => permit,
+        None => service.admit()?,
+    };
+    let (input, audio) = synth.start(request, Some(Arc::clone(&permit)))?;
+    let format = AudioFormat {
+        rate: synth.spec().sample_rate,
+        width: 2,
+        channels: 1,
+    };
+    let stop = CancellationToken::new();
+    let speaker = tokio::spawn(speak(audio, format, out.clone(), stop.clone()));
+    Ok(Streaming {
+        input,
+        speaker,
+        stop,
+        permit,
+    })
 }
 
 /// Sends an utterance's audio: `audio-start` before the first, `audio-chunk`s of at most a
 /// second, `audio-stop` at the end. A failure is an `error` event instead of the rest.
-async fn speak(mut audio: crate::synth::AudioStream, rate: u32, out: mpsc::Sender<Event>) {
-    let format = json!({"rate": rate, "width": 2, "channels": 1});
-    let max_bytes = rate as usize * 2;
+/// Stopped, it closes the stream (the pipeline sees it and ends) and returns.
+async fn speak(
+    mut audio: AudioStream,
+    format: AudioFormat,
+    out: mpsc::Sender<ServerEvent>,
+    stop: CancellationToken,
+) {
+    let rate = u64::from(format.rate);
+    let max_bytes = format.rate as usize * 2;
     let mut started = false;
     let mut samples_sent: u64 = 0;
-    let millis = |samples: u64| samples * 1000 / u64::from(rate);
-    while let Some(item) = audio.recv().await {
+    let millis = |samples: u64| samples * 1000 / rate;
+    loop {
+        let item = tokio::select! {
+            item = audio.recv() => item,
+            () = stop.cancelled() => return,
+        };
+        let Some(item) = item else { return };
         match item {
             Ok(Speech::Audio(chunk)) => {
                 if !started {
-                    let mut start = format.clone();
-                    start["timestamp"] = json!(0);
-                    if out.send(Event::new("audio-start", start)).await.is_err() {
+                    let start = AudioStart {
+                        format,
+                        timestamp: 0,
+                    };
+                    if out.send(ServerEvent::AudioStart(start)).await.is_err() {
                         return;
                     }
                     started = true;
                 }
                 for piece in chunk.bytes.chunks(max_bytes) {
-                    let mut data = format.clone();
-                    data["timestamp"] = json!(millis(samples_sent));
+                    let event = ServerEvent::AudioChunk(AudioChunk {
+                        format,
+                        timestamp: millis(samples_sent),
+                        audio: chunk.bytes.slice_ref(piece),
+                    });
                     samples_sent += (piece.len() / 2) as u64;
-                    let mut event = Event::new("audio-chunk", data);
-                    event.payload = Some(Bytes::copy_from_slice(piece));
                     // A closed writer means the client left: dropping `audio` cancels the speech.
                     if out.send(event).await.is_err() {
                         return;
@@ -254,8 +325,10 @@ async fn speak(mut audio: crate::synth::AudioStream, rate: u32, out: mpsc::Sende
                 }
             }
             Ok(Speech::Done(_)) => {
-                let stop = json!({"timestamp": millis(samples_sent)});
-                let _ = out.send(Event::new("audio-stop", stop)).await;
+                let stop = ServerEvent::AudioStop {
+                    timestamp: millis(samples_sent),
+                };
+                let _ = out.send(stop).await;
                 return;
             }
             Err(e) => {
@@ -268,13 +341,14 @@ async fn speak(mut audio: crate::synth::AudioStream, rate: u32, out: mpsc::Sende
 
 /// The voice a request asks for: `voice.name` (a voice, alias or blend, or a language
 /// code), else `voice.language`, else the default voice.
-fn pick_voice(service: &Service, voice: Option<&Value>) -> Result<String> {
-    let field = |key: &str| {
-        voice
-            .and_then(|v| v.get(key))
-            .and_then(Value::as_str)
+fn pick_voice(service: &Service, voice: Option<VoiceChoice>) -> Result<String> {
+    let voice = voice.unwrap_or_default();
+    let field = |value: &Option<String>| {
+        value
+            .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
+            .map(str::to_owned)
     };
     let voices = service.synth()?.voices();
     let for_language = |language: Language| {
@@ -286,61 +360,57 @@ fn pick_voice(service: &Service, voice: Option<&Value>) -> Result<String> {
                 param: "voice",
             })
     };
-    if let Some(name) = field("name") {
+    if let Some(name) = field(&voice.name) {
         // A voice, an alias or a blend, as HTTP's `voice` takes it.
-        if voices.resolve(name).is_ok() {
-            return Ok(name.to_owned());
+        if voices.resolve(&name).is_ok() {
+            return Ok(name);
         }
-        if let Ok(language) = Language::from_code(name) {
+        if let Ok(language) = Language::from_code(&name) {
             return for_language(language);
         }
         return Err(Error::UnknownVoice(
-            crate::error::clip(name, crate::error::MAX_QUOTED).into_owned(),
+            crate::error::clip(&name, crate::error::MAX_QUOTED).into_owned(),
         ));
     }
-    if let Some(code) = field("language") {
-        return for_language(Language::from_code(code)?);
+    if let Some(code) = field(&voice.language) {
+        return for_language(Language::from_code(&code)?);
     }
-    Ok(crate::request::DEFAULT_VOICE.to_owned())
+    Ok(voices.default_voice().to_owned())
 }
 
 /// The `info` event: one tts program whose voices are those that speak.
-fn info(service: &Service) -> Event {
-    let attribution =
-        json!({"name": "hexgrad", "url": "https://huggingface.co/hexgrad/Kokoro-82M"});
-    let voices: Vec<Value> = service
+fn info(service: &Service) -> Info {
+    let spec = service.spec();
+    let voices = service
         .voices()
         .iter()
         .filter(|v| v.speaks)
         .filter_map(|v| {
             let language = v.language?.row();
-            Some(json!({
-                "name": v.name,
-                "attribution": attribution,
-                "installed": true,
-                "description": format!("{} ({}, {})", v.name, language.name, v.gender.as_str()),
-                "version": null,
-                "languages": [language.bcp47],
-                "speakers": null,
-            }))
+            Some(TtsVoice {
+                name: v.name.clone(),
+                attribution: spec.attribution,
+                installed: true,
+                description: format!("{} ({}, {})", v.name, language.name, v.gender.as_str()),
+                version: None,
+                languages: vec![language.bcp47.to_owned()],
+                speakers: None,
+            })
         })
         .collect();
-    Event::new(
-        "info",
-        json!({
-            "asr": [],
-            "tts": [{
-                "name": "ttsd",
-                "attribution": attribution,
-                "installed": true,
-                "description": "ttsd: Kokoro-82M, streaming",
-                "version": env!("CARGO_PKG_VERSION"),
-                "voices": voices,
-                "supports_synthesize_streaming": true,
-            }],
-            "handle": [],
-            "intent": [],
-            "wake": [],
-        }),
-    )
+    Info {
+        asr: Vec::new(),
+        tts: vec![TtsProgram {
+            name: "ttsd".into(),
+            attribution: spec.attribution,
+            installed: true,
+            description: format!("ttsd: {}, streaming", spec.title),
+            version: env!("CARGO_PKG_VERSION").into(),
+            voices,
+            supports_synthesize_streaming: true,
+        }],
+        handle: Vec::new(),
+        intent: Vec::new(),
+        wake: Vec::new(),
+    }
 }

@@ -1,4 +1,4 @@
-//! Accepts Wyoming connections: one task per client, at most [`Limits::max_connections`]
+//! Accepts Wyoming connections: one task per client, at most [`ConnectionLimits::max_connections`]
 //! at once, each closed if it sends nothing for a while; on shutdown, no new connections,
 //! and each open one ends once its utterance in progress has finished.
 
@@ -18,7 +18,7 @@ use crate::service::Service;
 
 /// Limits of the Wyoming server.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct ConnectionLimits {
     /// Connections served at once; more are closed at once.
     pub max_connections: usize,
     pub timeouts: Timeouts,
@@ -27,13 +27,13 @@ pub struct Limits {
     pub write_timeout: Duration,
 }
 
-impl Limits {
+impl ConnectionLimits {
     /// Room for every utterance the server admits to have its connection, and as many
     /// more idle ones (Home Assistant keeps a connection per pipeline) — a few sockets that
     /// never speak cannot lock the others out, since they are closed after
     /// `first_event`.
     pub fn for_streams(max_streams: usize) -> Self {
-        Limits {
+        ConnectionLimits {
             max_connections: max_streams.max(1) * 2,
             timeouts: Timeouts {
                 first_event: Duration::from_secs(10),
@@ -45,7 +45,7 @@ impl Limits {
 
     /// The same limits with the server's write timeout (`--write-timeout`).
     pub fn with_write_timeout(self, write_timeout: Duration) -> Self {
-        Limits {
+        ConnectionLimits {
             write_timeout,
             ..self
         }
@@ -56,7 +56,7 @@ impl Limits {
 pub async fn serve(
     listener: TcpListener,
     service: Arc<Service>,
-    limits: Limits,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));

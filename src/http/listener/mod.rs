@@ -83,19 +83,28 @@ pub struct ConnLimits {
     pub stream_idle: Duration,
 }
 
+/// The default of [`ConnLimits::header_timeout`] (`--header-timeout`).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
+/// The default of [`ConnLimits::body_timeout`] (`--body-timeout`).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default of [`ConnLimits::idle_timeout`] (`--keepalive-timeout`).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// The default of [`ConnLimits::write_timeout`] (`--write-timeout`).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Default for ConnLimits {
     /// The documented defaults; `max_connections` from the current soft file limit (call
     /// [`crate::net::raise_fd_limit`] first).
     fn default() -> Self {
         ConnLimits {
-            header_timeout: Duration::from_secs(20),
-            body_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(75),
-            write_timeout: Duration::from_secs(30),
+            header_timeout: HEADER_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            write_timeout: WRITE_TIMEOUT,
             max_connections: default_max_connections(fd_limit().0),
             max_header_bytes: 32 * 1024,
             streamed_bodies: Vec::new(),
-            stream_idle: Duration::from_secs(60),
+            stream_idle: crate::synth::Settings::DEFAULT.stream_idle,
         }
     }
 }

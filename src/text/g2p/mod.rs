@@ -38,6 +38,15 @@ impl Default for G2pConfig {
     }
 }
 
+/// Text → phonemes for one sentence or clause in a language, punctuation kept: what an
+/// engine reads. [`Phonemizer`] (the language table's routes, Kokoro's symbols) is the
+/// default; an engine with other symbols brings its own (`EngineFactory::phonemizer`).
+pub trait Phonemize: Send + Sync {
+    /// The phonemes; symbols outside the model's vocabulary are dropped after (by the
+    /// text front end).
+    fn phonemize(&self, text: &str, lang: Language) -> Result<String>;
+}
+
 /// Every G2P, shared by all requests (it is `Sync`); each loads what it needs on first use.
 pub struct Phonemizer {
     english: misaki::English,
@@ -89,11 +98,13 @@ impl Phonemizer {
                     .map_err(|e| Error::Asset(e.clone()))?;
                 mandarin.phonemize(text, &|latin| self.english.phonemize(latin, false))
             }
-            G2pRoute::Unavailable => Err(Error::UnsupportedLanguage {
-                language: lang.row().name,
-                param: "voice",
-            }),
         }
+    }
+}
+
+impl Phonemize for Phonemizer {
+    fn phonemize(&self, text: &str, lang: Language) -> Result<String> {
+        Phonemizer::phonemize(self, text, lang)
     }
 }
 
@@ -158,7 +169,7 @@ mod tests {
         let p = Phonemizer::default();
         for lang in Language::ALL {
             let result = p.phonemize("a", lang);
-            assert_eq!(result.is_ok(), lang.speaks(), "{lang}");
+            assert!(result.is_ok(), "{lang}: {result:?}");
         }
     }
 }

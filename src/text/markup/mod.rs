@@ -82,6 +82,8 @@ impl Default for MarkupOptions {
     }
 }
 
+/// Slowest and fastest speech, as a request's `speed` and as a factor markup sets.
+pub const SPEED_RANGE: (f32, f32) = (0.25, 4.0);
 /// The longest pause one tag or `<break>` may ask for.
 pub const MAX_PAUSE: Duration = Duration::from_secs(10);
 /// The most silence markup may add to one input, so a few kilobytes of tags cannot ask for
@@ -365,7 +367,7 @@ fn checked_pause(seconds: f64, written: &str, at: usize) -> Result<Duration> {
 
 /// A speed factor within the request's speed range, or why not.
 fn checked_speed(factor: f64, written: &str, at: usize) -> Result<f32> {
-    let (min, max) = crate::request::SPEED_RANGE;
+    let (min, max) = SPEED_RANGE;
     if !(f64::from(min)..=f64::from(max)).contains(&factor) {
         return Err(fail(
             at,

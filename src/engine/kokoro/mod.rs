@@ -1,5 +1,6 @@
 //! The Kokoro-82M ONNX session: token ids + style + speed → 24 kHz mono samples; the
-//! first [`Engine`].
+//! first [`Engine`]. Its voices (style packs, their names, OpenAI's aliases, blends) are
+//! [`voices`].
 //!
 //! The only module that touches `ort`. ONNX Runtime is loaded at run time from a shared
 //! library (`ort`'s `load-dynamic`), once per process.
@@ -13,6 +14,8 @@
 //! A call can be stopped from another thread (ONNX Runtime's terminate flag on the run
 //! options, checked between graph nodes), so a worker whose client has left is free at once.
 
+pub mod voices;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -20,19 +23,25 @@ use ort::environment::Environment;
 use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
-use super::{Engine, EngineFactory, Interrupt, ModelSpec, Speech};
+use super::{Attribution, Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::Language;
 use crate::text::Vocab;
-use crate::voice::StylePack;
+use crate::voice::{VoiceBank, VoiceData};
 use crate::{Error, Result};
+pub use voices::{Aliases, KokoroVoices, STYLE_DIM, STYLE_ROWS, StylePack};
 
 /// Output sample rate of the model.
 const SAMPLE_RATE: u32 = 24_000;
 /// Most phoneme ids in one call (the model takes 512 with the two pads).
 const MAX_IDS: usize = 510;
-/// A voice pack is one 256-wide style vector per input length: row `n` for `n` ids.
-const STYLE_DIM: usize = 256;
-const STYLE_ROWS: usize = 510;
+/// Names `model` takes: Kokoro's own and OpenAI's speech models (all served by this one).
+const MODELS: &[&str] = &[
+    "kokoro",
+    "tts-1",
+    "tts-1-hd",
+    "gpt-4o-mini-tts",
+    "gpt-4o-mini-tts-2025-12-15",
+];
 /// The id added at both ends of the phoneme ids.
 const PAD_ID: i64 = 0;
 const INPUT_TOKENS: &str = "tokens";
@@ -48,13 +57,26 @@ const FRAME_SAMPLES: u32 = 600;
 const LEAD_FRAMES: u32 = 3;
 
 /// Where inference runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Device {
     #[default]
     Cpu,
     /// NVIDIA GPU through the CUDA execution provider (needs the `cuda` cargo feature and
     /// ONNX Runtime's CUDA provider library beside the main one). Never falls back to CPU.
     Cuda,
+}
+
+impl Device {
+    /// The names `--device` takes, in order.
+    pub const NAMES: &[&str] = &["cpu", "cuda"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "cpu" => Some(Device::Cpu),
+            "cuda" => Some(Device::Cuda),
+            _ => None,
+        }
+    }
 }
 
 /// How to build a session.
@@ -72,29 +94,69 @@ pub struct KokoroConfig {
     pub device: Device,
     /// The phoneme vocabulary (`vocab.json`).
     pub vocab: PathBuf,
+    /// The directory of voice packs (`NAME.bin`).
+    pub voices: PathBuf,
+    /// How OpenAI's voice names map to Kokoro's.
+    pub aliases: Aliases,
 }
 
-/// Builds Kokoro sessions; its spec is known once the vocabulary is read.
+/// Where `make assets` puts the model (with its durations output), relative to the
+/// repository.
+pub const DEFAULT_MODEL: &str = "assets/kokoro-v1.0.int8.durations.onnx";
+/// Where `make assets` puts ONNX Runtime.
+pub const DEFAULT_ORT_LIBRARY: &str = "assets/libonnxruntime.so.1.31.1";
+/// Where `make assets` puts the vocabulary.
+pub const DEFAULT_VOCAB: &str = "assets/vocab.json";
+/// Where `make assets` puts the voice packs.
+pub const DEFAULT_VOICES: &str = "voices";
+
+impl KokoroConfig {
+    /// The files where `make assets` puts them under `root`; one thread, CPU, ttsd's
+    /// aliases.
+    pub fn under(root: &Path) -> Self {
+        KokoroConfig {
+            model: root.join(DEFAULT_MODEL),
+            ort_library: root.join(DEFAULT_ORT_LIBRARY),
+            threads: 1,
+            spinning: false,
+            device: Device::Cpu,
+            vocab: root.join(DEFAULT_VOCAB),
+            voices: root.join(DEFAULT_VOICES),
+            aliases: Aliases::Ttsd,
+        }
+    }
+}
+
+/// Builds Kokoro sessions; its spec and voices are known once the vocabulary and the packs
+/// are read.
 pub struct KokoroFactory {
     config: KokoroConfig,
     spec: ModelSpec,
+    voices: Arc<KokoroVoices>,
 }
 
 impl KokoroFactory {
-    /// Reads the vocabulary (cheap); the model itself loads in [`EngineFactory::create`].
+    /// Reads the vocabulary and the voice packs (cheap); the model itself loads in
+    /// [`EngineFactory::create`].
     pub fn new(config: KokoroConfig) -> Result<Self> {
         let vocab = Vocab::load(&config.vocab)?;
+        let voices = KokoroVoices::load(&config.voices, config.aliases)?;
         Ok(KokoroFactory {
             spec: ModelSpec {
                 name: "kokoro",
+                title: "Kokoro-82M",
+                attribution: Attribution {
+                    name: "hexgrad",
+                    url: "https://huggingface.co/hexgrad/Kokoro-82M",
+                },
+                models: MODELS,
                 sample_rate: SAMPLE_RATE,
                 max_ids: MAX_IDS,
-                style_rows: STYLE_ROWS,
-                style_dim: STYLE_DIM,
                 vocab: Arc::new(vocab),
                 // Kokoro v1.0 has voices in every language of the table.
                 languages: &Language::ALL,
             },
+            voices: Arc::new(voices),
             config,
         })
     }
@@ -103,6 +165,10 @@ impl KokoroFactory {
 impl EngineFactory for KokoroFactory {
     fn spec(&self) -> &ModelSpec {
         &self.spec
+    }
+
+    fn voices(&self) -> Arc<dyn VoiceBank> {
+        Arc::clone(&self.voices) as Arc<dyn VoiceBank>
     }
 
     fn create(&self) -> Result<Box<dyn Engine>> {
@@ -206,7 +272,8 @@ impl Kokoro {
 
 impl Engine for Kokoro {
     /// The style vector is the pack's row for the number of ids (the last row for more).
-    fn infer(&mut self, ids: &[i64], voice: &StylePack, speed: f32) -> Result<Speech> {
+    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
+        let voice = voices::pack_of(voice)?;
         if ids.len() > MAX_IDS {
             return Err(Error::Internal(format!(
                 "{} phoneme ids exceed the model's limit of {MAX_IDS}",
