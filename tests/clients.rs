@@ -97,6 +97,60 @@ fn websocket_client(server: &Server, dir: &Path) -> PathBuf {
     out
 }
 
+/// A Python `websockets` session that only pings (the library's own pings) and sends
+/// `{"text": ""}` is closed once its idle time has passed with nothing left to say, and its
+/// slot is free again: with room for one stream, a speech request gets 429 while the idle
+/// session holds it and 200 once the server has closed it. On the test engine: this is
+/// about the clock, not the voice.
+#[test]
+fn a_websocket_that_only_pings_is_closed_and_frees_its_slot() {
+    let server = Server::start(&[
+        "--engine",
+        "tone",
+        "--stream-idle-timeout",
+        "2",
+        "--capacity",
+        "1",
+    ]);
+    let url = server
+        .url("/v1/audio/speech/stream")
+        .replacen("http://", "ws://", 1);
+    let speak = || {
+        let body = json!({"input": "Hi.", "response_format": "pcm", "stream": false});
+        rt().block_on(async {
+            let response = reqwest::Client::new()
+                .post(server.url("/v1/audio/speech"))
+                .json(&body)
+                .send()
+                .await
+                .expect("a response");
+            response.status().as_u16()
+        })
+    };
+    let session = std::thread::scope(|scope| {
+        let session = scope.spawn(|| run_script("ws_idle.py", &[&url, "15"]));
+        // While the idle session holds the one slot, a request is refused.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(speak(), 429, "the session holds the slot");
+        session.join().expect("the script")
+    });
+    eprintln!("idle websocket: {session}");
+    assert_eq!(session["closed_by_server"], true, "{session}");
+    let after = session["closed_after_s"].as_f64().unwrap();
+    assert!((2.0..8.0).contains(&after), "closed after {after} s");
+    assert_eq!(session["close_code"], 1008, "{session}");
+    let events = session["events"].as_array().unwrap();
+    assert_eq!(
+        events.last().map(|e| &e["error"]["code"]),
+        Some(&json!("timeout"))
+    );
+    assert!(
+        session["binary"].as_u64().unwrap() >= 1,
+        "it spoke its sentence first"
+    );
+    assert_eq!(speak(), 200, "the slot is free again");
+}
+
 /// The Rust clients share one server, without keys.
 #[test]
 fn rust_clients() {
