@@ -631,3 +631,32 @@ async fn kokoro_fastapi_dev_routes() {
         assert_eq!(r.status, 400, "{body}");
     }
 }
+
+/// A whole file says where its time went, stage by stage, in `Server-Timing` (a streamed
+/// response's headers go out before the time is spent, so it has none); every utterance's
+/// stages are also histograms in `/metrics`.
+#[tokio::test]
+async fn a_whole_file_says_where_its_time_went() {
+    let service = tone::service(2);
+    let body = json!({"input": "Here is the plan.", "response_format": "wav", "stream": false});
+    let r = send(&service, &[], speech(body)).await;
+    assert_eq!(r.status, 200);
+    let timing = r.headers["server-timing"].to_str().unwrap().to_owned();
+    let stages: Vec<&str> = timing
+        .split(", ")
+        .map(|s| s.split(";dur=").next().unwrap())
+        .collect();
+    assert_eq!(stages, ["text", "queue", "model", "encode"], "{timing}");
+    for part in timing.split(", ") {
+        let ms: f64 = part.split(";dur=").nth(1).unwrap().parse().unwrap();
+        assert!(ms >= 0.0, "{timing}");
+    }
+    let streamed = json!({"input": "Here is the plan.", "response_format": "wav"});
+    let r = send(&service, &[], speech(streamed)).await;
+    assert!(!r.headers.contains_key("server-timing"));
+    let metrics = service.metrics().render();
+    assert!(
+        metrics.contains("ttsd_utterance_stage_seconds_count{stage=\"model\"} 2"),
+        "{metrics}"
+    );
+}

@@ -114,14 +114,18 @@ pub(super) async fn respond(
 
     if !stream {
         let mut file = Vec::new();
+        let mut timing = None;
         while let Some(event) = audio.recv().await {
             match event? {
                 Event::Audio(chunk) => file.extend_from_slice(&chunk.bytes),
-                Event::Done(_) => break,
+                Event::Done(stats) => {
+                    timing = Some(server_timing(&stats));
+                    break;
+                }
             }
         }
         // A Vec body is sent with its Content-Length.
-        return Ok((headers, file).into_response());
+        return Ok((headers, timing.map(|t| [(SERVER_TIMING, t)]), file).into_response());
     }
 
     // The first chunk decides the status: an error here is still a proper JSON error.
@@ -164,6 +168,20 @@ pub(super) async fn respond(
         }))
     };
     Ok((headers, body).into_response())
+}
+
+const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
+
+/// Where a whole response's time went, as a `Server-Timing` header (milliseconds per
+/// stage: `text;dur=12.1, queue;dur=0.0, model;dur=830.4, encode;dur=5.2`).
+fn server_timing(stats: &Stats) -> HeaderValue {
+    let stages: Vec<String> = stats
+        .times
+        .by_stage()
+        .iter()
+        .map(|(stage, time)| format!("{};dur={:.1}", stage.name(), time.as_secs_f64() * 1e3))
+        .collect();
+    HeaderValue::from_str(&stages.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// An error after the headers: logged once, and the body is aborted with it.
