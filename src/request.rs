@@ -425,3 +425,144 @@ impl SpeechRequest {
         self.explicit_language
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineFactory;
+    use crate::engine::tone::{SimulatedCost, ToneFactory};
+
+    fn voices() -> Voices {
+        ToneFactory::new(SimulatedCost::default()).catalogue()
+    }
+
+    fn check(params: SpeechParams) -> Result<SpeechRequest> {
+        params.validate(&voices(), Limits::DEFAULT, Input::Required)
+    }
+
+    fn with(fields: serde_json::Value) -> SpeechParams {
+        let mut value = serde_json::json!({"input": "Hello."});
+        if let (Some(base), Some(more)) = (value.as_object_mut(), fields.as_object()) {
+            base.extend(more.clone());
+        }
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// The field a refusal names.
+    fn refused(fields: serde_json::Value) -> Option<&'static str> {
+        match check(with(fields)) {
+            Err(Error::InvalidInput { param, .. }) => param,
+            Err(Error::UnknownVoice(_)) => Some("voice"),
+            Err(Error::UnknownModel { .. }) => Some("model"),
+            Err(Error::UnsupportedLanguage { param, .. }) => Some(param),
+            Err(other) => panic!("{other}"),
+            Ok(_) => None,
+        }
+    }
+
+    #[test]
+    fn defaults_are_openais() -> Result<()> {
+        let request = check(with(serde_json::json!({})))?;
+        assert_eq!(
+            &*request.voice().name,
+            "af_heart",
+            "the engine's default voice"
+        );
+        assert_eq!(request.language(), crate::language::Language::EnUs);
+        assert_eq!(request.format(), Format::Mp3);
+        assert_eq!(request.speed(), 1.0);
+        assert!(request.stream() && !request.sse() && !request.timestamps());
+        assert_eq!(request.gain(), 1.0);
+        assert_eq!(request.items().map(<[Item]>::len), Some(1));
+        Ok(())
+    }
+
+    #[test]
+    fn every_field_is_checked_and_a_refusal_names_it() {
+        use serde_json::json;
+        for (fields, param) in [
+            (json!({"model": "tts-1"}), None),
+            (json!({"model": "whisper-1"}), Some("model")),
+            (json!({"input": "  "}), Some("input")),
+            (json!({"input": "a".repeat(4097)}), Some("input")),
+            (json!({"response_format": "ogg"}), Some("response_format")),
+            (json!({"speed": 0.25}), None),
+            (json!({"speed": 4.0}), None),
+            (json!({"speed": 0.2}), Some("speed")),
+            (json!({"speed": 4.01}), Some("speed")),
+            (json!({"stream_format": "SSE"}), None),
+            (
+                json!({"stream_format": "sse", "stream": false}),
+                Some("stream"),
+            ),
+            (json!({"stream_format": "ws"}), Some("stream_format")),
+            (json!({"download_format": "mkv"}), Some("download_format")),
+            (
+                json!({"return_download_link": true}),
+                Some("return_download_link"),
+            ),
+            (json!({"voice": "nobody"}), Some("voice")),
+            (json!({"voice": "af_heart(2)+bf_emma"}), None),
+            (json!({"voice": "af_heart(-1)"}), Some("voice")),
+            (json!({"lang_code": "b"}), None),
+            (json!({"lang_code": "klingon"}), Some("lang_code")),
+            (
+                json!({"input": "a [voice:nobody] b", "allow_voice_tags": true}),
+                Some("voice"),
+            ),
+            (json!({"input": "a [voice:bf_emma] b"}), Some("input")),
+        ] {
+            assert_eq!(refused(fields.clone()), param, "{fields}");
+        }
+        let many: std::collections::HashMap<String, String> = (0..=MAX_VOICE_ALIASES)
+            .map(|i| (format!("n{i}"), "af_heart".to_owned()))
+            .collect();
+        let mut params = with(json!({}));
+        params.voice_aliases = Some(many);
+        assert!(matches!(
+            check(params),
+            Err(Error::InvalidInput {
+                param: Some("voice_aliases"),
+                ..
+            })
+        ));
+        let mut params = with(json!({}));
+        params.volume_multiplier = Some(f32::NAN);
+        assert!(check(params).is_err());
+    }
+
+    #[test]
+    fn languages_voices_and_aliases_resolve_once() -> Result<()> {
+        use serde_json::json;
+        let british = check(with(json!({"voice": "bf_emma"})))?;
+        assert_eq!(british.language(), crate::language::Language::EnGb);
+        assert!(!british.explicit_language());
+        let spanish = check(with(json!({"voice": "af_heart", "lang_code": "es"})))?;
+        assert_eq!(spanish.language(), crate::language::Language::Es);
+        assert!(spanish.explicit_language());
+        let aliased = check(with(json!({
+            "voice": "Narrator",
+            "voice_aliases": {"narrator": "af_heart(1)+bf_emma(1)"}
+        })))?;
+        assert_eq!(&*aliased.voice().name, "af_heart(1)+bf_emma(1)");
+        Ok(())
+    }
+
+    #[test]
+    fn streamed_input_may_start_empty_and_takes_no_ssml() -> Result<()> {
+        let voices = voices();
+        let empty = SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Streamed)?;
+        assert!(empty.text().is_none() && empty.items().is_none());
+        let ssml = SpeechParams {
+            ssml: Some(true),
+            ..Default::default()
+        };
+        assert!(
+            ssml.validate(&voices, Limits::DEFAULT, Input::Streamed)
+                .is_err()
+        );
+        let missing = SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Required);
+        assert!(missing.is_err());
+        Ok(())
+    }
+}

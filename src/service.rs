@@ -129,3 +129,50 @@ impl Service {
         Ok(Arc::new(permit))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tone::SimulatedCost;
+    use crate::synth::Settings;
+
+    #[test]
+    fn admission_stops_at_the_hard_cap_and_at_the_capacity() -> Result<()> {
+        let loading = {
+            let synth = crate::synth::tone(SimulatedCost::default(), Settings::DEFAULT);
+            Service::new(
+                synth.spec().clone(),
+                synth.voices().clone(),
+                2,
+                synth.settings().limits,
+                Arc::clone(synth.metrics()),
+            )
+        };
+        assert!(matches!(loading.admit(), Err(Error::NotReady)));
+        // Two at once; a third is refused at once with when to come back; one ending frees
+        // its slot.
+        let service = Service::ready(
+            crate::synth::tone(SimulatedCost::default(), Settings::DEFAULT),
+            2,
+        );
+        let first = service.admit()?;
+        let second = service.admit()?;
+        assert!(
+            matches!(service.admit(), Err(Error::Overloaded { retry_after }) if retry_after.as_secs() >= 1)
+        );
+        drop(first);
+        let third = service.admit()?;
+        drop((second, third));
+        // The operator's capacity is below the cap: it decides.
+        let settings = Settings {
+            capacity: Some(1),
+            ..Settings::DEFAULT
+        };
+        let service = Service::ready(crate::synth::tone(SimulatedCost::default(), settings), 4);
+        let only = service.admit()?;
+        assert!(matches!(service.admit(), Err(Error::Overloaded { .. })));
+        drop(only);
+        assert!(service.admit().is_ok());
+        Ok(())
+    }
+}

@@ -472,3 +472,24 @@ impl Synthesizer {
         Ok(started.elapsed())
     }
 }
+
+/// The core on the test engine, for the library's own tests.
+#[cfg(test)]
+pub(crate) fn tone(
+    cost: crate::engine::tone::SimulatedCost,
+    settings: Settings,
+) -> Arc<Synthesizer> {
+    let config = CoreConfig {
+        cache_bytes: 0,
+        settings,
+        ..CoreConfig::default()
+    };
+    let engine = Arc::new(crate::engine::tone::ToneFactory::new(cost));
+    match Synthesizer::build(engine, &config, Arc::new(Metrics::new())) {
+        Ok(synth) => Arc::new(synth),
+        Err(e) => panic!("the test engine starts: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,135 @@
+//! The utterance on the test engine: its text side's clocks and limits, and what it counts.
+
+use std::time::Duration;
+
+use super::*;
+use crate::engine::tone::SimulatedCost;
+
+fn streamed(synth: &Synthesizer) -> SpeechRequest {
+    let params = SpeechParams {
+        response_format: Some("pcm".into()),
+        ..Default::default()
+    };
+    synth
+        .validate(params, Input::Streamed)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The next event within `within`: `None` when none came.
+async fn next(audio: &mut AudioStream, within: Duration) -> Option<Result<Event>> {
+    tokio::time::timeout(within, audio.recv())
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Text that waits without a sentence end is spoken after the flush time up to its last
+/// whole word; the word still being written waits for its end.
+#[tokio::test]
+async fn the_flush_timer_speaks_whole_words_only() {
+    let settings = Settings {
+        flush_after: Duration::from_millis(100),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .push("two whole words and a ha")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = next(&mut audio, Duration::from_secs(5)).await;
+    let Some(Ok(Event::Audio(chunk))) = first else {
+        panic!("audio after the flush time: {first:?}");
+    };
+    let spoken: Vec<&str> = chunk.words.iter().map(|w| w.word.as_str()).collect();
+    assert_eq!(spoken, ["two", "whole", "words", "and", "a"]);
+    input.push("lf. Done.").unwrap_or_else(|e| panic!("{e}"));
+    input.finish();
+    let mut rest = Vec::new();
+    while let Some(event) = next(&mut audio, Duration::from_secs(5)).await {
+        match event {
+            Ok(Event::Audio(chunk)) => rest.extend(chunk.words.into_iter().map(|w| w.word)),
+            Ok(Event::Done(_)) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(rest, ["half.", "Done."]);
+}
+
+/// Over the input limit the push is refused and the utterance fails with the limit's error:
+/// nothing is spoken in part as if it were whole.
+#[tokio::test]
+async fn over_the_limit_the_utterance_fails() {
+    let settings = Settings {
+        limits: Limits {
+            max_input_chars: 20,
+        },
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input.push("Twelve chars").unwrap_or_else(|e| panic!("{e}"));
+    assert!(input.push(" and twelve more").is_err());
+    input.finish();
+    loop {
+        match next(&mut audio, Duration::from_secs(5)).await {
+            Some(Ok(Event::Audio(_))) => {}
+            Some(Err(e)) => {
+                assert!(e.to_string().contains("over the limit of 20"), "{e}");
+                break;
+            }
+            other => panic!("the limit's error, not {other:?}"),
+        }
+    }
+}
+
+/// A streamed utterance that never gets text ends with a timeout after its idle time.
+#[tokio::test]
+async fn a_stream_that_never_gets_text_times_out() {
+    let settings = Settings {
+        stream_idle: Duration::from_millis(200),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let event = next(&mut audio, Duration::from_secs(5)).await;
+    assert!(matches!(&event, Some(Err(Error::Timeout(_)))), "{event:?}");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(input.is_closed());
+    assert_eq!(synth.metrics().active_streams.get(), 0);
+}
+
+/// An utterance's totals: what it read and made, and where its time went.
+#[tokio::test]
+async fn an_utterance_counts_its_stages() {
+    let cost = SimulatedCost {
+        per_call: Duration::from_millis(20),
+        per_id: Duration::ZERO,
+    };
+    let synth = tone(cost, Settings::DEFAULT);
+    let params = SpeechParams::new("One sentence. And another one.", "af_heart");
+    let request = synth
+        .validate(params, Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, stats) = synth
+        .render(request)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The characters read (a whole input's items are joined by a space).
+    assert!(
+        stats.chars >= "One sentence. And another one.".len(),
+        "{stats:?}"
+    );
+    assert!(stats.ids > 0);
+    assert_eq!(stats.chunks, 2, "{stats:?}");
+    assert!(stats.times.model >= Duration::from_millis(40), "{stats:?}");
+    assert_eq!(stats.times.model, stats.compute);
+    assert!(stats.times.text > Duration::ZERO && stats.times.encode > Duration::ZERO);
+    assert_eq!(stats.audio.as_secs_f64(), stats.samples as f64 / 16_000.0);
+}
