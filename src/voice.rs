@@ -396,9 +396,9 @@ mod tests {
         Voices::new(Arc::new(Numbers), &["m"], &spoken)
     }
 
-    fn value(spec: &str) -> Result<f32> {
+    fn value(name: &str) -> Result<f32> {
         Ok(voices()
-            .resolve(spec)?
+            .resolve(name)?
             .data
             .get::<f32>()
             .copied()
@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn blends_weigh_by_the_sum_of_magnitudes_then_sign() -> Result<()> {
         // bella = 1, sky = 4, alloy = 2.
-        for (spec, expected) in [
+        for (name, expected) in [
             ("af_bella+af_sky", 2.5),
             ("af_bella(3)+af_sky(1)", 1.75),
             ("af_bella(2)-af_sky(1)", 2.0 / 3.0 - 4.0 / 3.0),
@@ -461,8 +461,8 @@ mod tests {
             // A lone weighted voice is the voice itself, as upstream with normalization on.
             ("af_sky(3)", 4.0),
         ] {
-            let got = value(spec)?;
-            assert!((got - expected).abs() < 1e-6, "{spec}: {got} ≠ {expected}");
+            let got = value(name)?;
+            assert!((got - expected).abs() < 1e-6, "{name}: {got} ≠ {expected}");
         }
         let v = voices();
         assert_eq!(

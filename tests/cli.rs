@@ -24,6 +24,27 @@ fn say(text: &str, out: &Path, extra: &[&str]) -> Output {
     ttsd(&args)
 }
 
+/// `ttsd say -` with `text` on standard input.
+fn say_stdin(text: &str, out: &Path, extra: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(common::bin())
+        .current_dir(repo())
+        .args(["say", "-", "-o"])
+        .arg(out)
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
 fn assert_ok(output: &Output) {
     assert!(
         output.status.success(),
@@ -92,21 +113,8 @@ fn say_reads_stdin_and_british_voices_and_blends() {
     let dir = tempdir();
     let path = dir.path().join("gb.mp3");
     let text = "Good evening. The schedule for tomorrow is on the table.";
-    let mut child = Command::new(common::bin())
-        .current_dir(repo())
-        .args(["say", "-", "--voice", "bm_george(2)+bf_emma(1)", "-o"])
-        .arg(&path)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write stdin");
-    assert!(child.wait().expect("wait").success());
+    let out = say_stdin(text, &path, &["--voice", "bm_george(2)+bf_emma(1)"]);
+    assert_ok(&out);
     asr_check(&[(text, &path)], 0.15);
 }
 
@@ -214,22 +222,7 @@ fn say_refuses_unknown_phonemes_from_stdin_as_from_the_argument() {
     let text = "Say [this](/ðɪʘ/) now.";
     let out = dir.path().join("x.wav");
     let whole = say(text, &out, &[]);
-    let mut child = Command::new(common::bin())
-        .current_dir(repo())
-        .args(["say", "-", "-o"])
-        .arg(&out)
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write stdin");
-    let streamed = child.wait_with_output().expect("wait");
+    let streamed = say_stdin(text, &out, &[]);
     for (how, output) in [("argument", whole), ("stdin", streamed)] {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{how}: should fail");

@@ -37,6 +37,15 @@ async fn start(keys: &[&str], flush_after: Duration) -> Running {
     start_with(keys, settings).await
 }
 
+/// A server whose streams go idle after `idle` without text.
+async fn start_idle(idle: Duration) -> Running {
+    let settings = Settings {
+        stream_idle: idle,
+        ..Settings::default()
+    };
+    start_with(&[], settings).await
+}
+
 async fn start_with(keys: &[&str], settings: Settings) -> Running {
     let service = tone::service_with(settings, 4);
     let options = HttpOptions {
@@ -453,11 +462,7 @@ async fn phonemes_the_model_does_not_know_are_refused_on_every_streamed_path() {
 /// has passed with nothing left to say, and its slot is free again.
 #[tokio::test]
 async fn pings_and_empty_text_do_not_keep_a_session_open() {
-    let settings = Settings {
-        stream_idle: Duration::from_secs(1),
-        ..Settings::default()
-    };
-    let server = start_with(&[], settings).await;
+    let server = start_idle(Duration::from_secs(1)).await;
     let mut ws = connect(server.addr, "").await;
     send(
         &mut ws,
@@ -518,11 +523,7 @@ async fn pings_and_empty_text_do_not_keep_a_session_open() {
 /// and the clock does not run while there is audio left to make.
 #[tokio::test]
 async fn text_keeps_a_session_open_past_its_idle_time() {
-    let settings = Settings {
-        stream_idle: Duration::from_millis(600),
-        ..Settings::default()
-    };
-    let server = start_with(&[], settings).await;
+    let server = start_idle(Duration::from_millis(600)).await;
     let mut ws = connect(server.addr, "").await;
     send(&mut ws, json!({"response_format": "pcm"})).await;
     for word in "one two three four five six".split(' ') {
@@ -545,11 +546,7 @@ async fn text_keeps_a_session_open_past_its_idle_time() {
 #[tokio::test]
 async fn a_streamed_body_of_whitespace_times_out() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let settings = Settings {
-        stream_idle: Duration::from_secs(1),
-        ..Settings::default()
-    };
-    let server = start_with(&[], settings).await;
+    let server = start_idle(Duration::from_secs(1)).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stream
         .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")

@@ -49,6 +49,18 @@ struct Client {
 }
 
 impl Client {
+    /// Says "Hi." one-shot and checks it is spoken.
+    async fn speaks(&mut self) {
+        self.send("synthesize", json!({"text": "Hi."})).await;
+        let (kinds, pcm) = self.until("audio-stop").await;
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("audio-start"),
+            "{kinds:?}"
+        );
+        assert!(!pcm.is_empty());
+    }
+
     async fn connect(addr: std::net::SocketAddr) -> Client {
         let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
         Client {
@@ -298,14 +310,7 @@ async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     );
     // Its permit is free again: another client is served.
     let mut client = Client::connect(server.addr).await;
-    client.send("synthesize", json!({"text": "Hi."})).await;
-    let (kinds, pcm) = client.until("audio-stop").await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some("audio-start"),
-        "{kinds:?}"
-    );
-    assert!(!pcm.is_empty());
+    client.speaks().await;
     assert!(
         service
             .metrics()
@@ -398,14 +403,7 @@ async fn a_stream_without_text_times_out_whatever_else_comes() {
             .map(String::as_str),
         Some("synthesize-stopped")
     );
-    client.send("synthesize", json!({"text": "Hi."})).await;
-    let (kinds, pcm) = client.until("audio-stop").await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some("audio-start"),
-        "{kinds:?}"
-    );
-    assert!(!pcm.is_empty());
+    client.speaks().await;
 }
 
 /// Data of the wrong type is an error that says so (the connection goes on); a second

@@ -19,7 +19,7 @@ pub use shape::apply_gain;
 use crate::Result;
 
 /// A response format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Mp3,
     Opus,

@@ -1,6 +1,6 @@
 //! Audio already made, kept for what assistants say again and again ("Sure!", "Of course.",
 //! "Let me check."): a short model call's samples, by everything that decides them — its
-//! ids, its voice (a name or a blend's canonical spec), its speed — for one engine. A cached
+//! ids, its voice (a name or a blend's canonical name), its speed — for one engine. A cached
 //! opener's first audio leaves in the time it takes to encode it.
 //!
 //! Bounded in bytes, least recently used out first. Only short calls are kept: a long chunk

@@ -50,7 +50,7 @@ pub struct ModelSpec {
     /// Phoneme symbol → id: what the G2P's output is encoded with.
     pub vocab: Arc<Vocab>,
     /// The languages it speaks, in the language table's order.
-    pub languages: &'static [Language],
+    pub languages: Vec<Language>,
 }
 
 /// Who made a model.
@@ -115,6 +115,6 @@ pub trait EngineFactory: Send + Sync {
     /// What a request may name on this engine: its voices and blends of them, its model
     /// names, its languages.
     fn catalogue(&self) -> Voices {
-        Voices::new(self.voices(), self.spec().models, self.spec().languages)
+        Voices::new(self.voices(), self.spec().models, &self.spec().languages)
     }
 }

@@ -68,7 +68,7 @@ impl ToneFactory {
                 sample_rate: SAMPLE_RATE,
                 max_ids: MAX_IDS,
                 vocab: Arc::new(vocab),
-                languages: &Language::ALL,
+                languages: Language::ALL.to_vec(),
             },
             cost,
         }

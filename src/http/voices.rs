@@ -176,13 +176,13 @@ pub async fn openwebui_models(State(state): State<Arc<AppState>>) -> Json<Value>
     Json(json!({ "models": models }))
 }
 
-/// `/v1/audio/voices/combine`'s body, as Kokoro-FastAPI takes it: a blend spec or a list
+/// `/v1/audio/voices/combine`'s body, as Kokoro-FastAPI takes it: a blend or a list
 /// of voices mixed equally.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CombineRequest {
     /// `"af_bella(2)+af_sky(1)"`, `"af_bella-af_sky(0.3)"`.
-    Spec(String),
+    Blend(String),
     /// `["af_bella", "af_sky"]`.
     List(Vec<String>),
 }
@@ -208,11 +208,11 @@ pub async fn combine(
 ) -> Result<axum::response::Response, super::ApiError> {
     use axum::response::IntoResponse;
     let synth = state.service.synth()?;
-    let spec = match request {
-        CombineRequest::Spec(spec) => spec,
+    let blend = match request {
+        CombineRequest::Blend(blend) => blend,
         CombineRequest::List(names) => names.join("+"),
     };
-    if crate::voice::parse_blend(&spec.to_ascii_lowercase())?.len() < 2 {
+    if crate::voice::parse_blend(&blend.to_ascii_lowercase())?.len() < 2 {
         return Err(super::ApiError::bad_request(
             "combine needs at least two voices: \"af_bella+af_sky\", \
              \"af_bella(2)+af_sky(1)\" or [\"af_bella\", \"af_sky\"]",
@@ -220,7 +220,7 @@ pub async fn combine(
         )
         .with_code("invalid_value"));
     }
-    let voice = synth.voices().resolve(&spec)?;
+    let voice = synth.voices().resolve(&blend)?;
     let file = synth.voices().file(&voice)?;
     let name = file_name(&voice.name);
     let disposition =

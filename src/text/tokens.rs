@@ -55,6 +55,12 @@ impl Vocab {
         Self::from_ids(symbols.chars().zip(1..).collect())
     }
 
+    /// A vocabulary of these symbol → id pairs (an engine's own map, such as a Piper
+    /// voice's `phoneme_id_map`).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (char, i64)>) -> Self {
+        Self::from_ids(pairs.into_iter().collect())
+    }
+
     fn from_ids(ids: HashMap<char, i64>) -> Self {
         let symbols = ids.iter().map(|(&c, &id)| (id, c)).collect();
         Vocab { ids, symbols }
@@ -122,6 +128,13 @@ mod tests {
         let v = vocab();
         assert_eq!(v.encode("h❓l"), vec![50, 54]);
         assert_eq!(v.retain_known("❓ həl ❓ lO ❓"), "həl lO");
+    }
+
+    #[test]
+    fn an_engines_own_map_is_a_vocabulary() {
+        let v = Vocab::from_pairs([('_', 0), ('a', 14), ('ɪ', 74)]);
+        assert_eq!(v.encode("aɪx"), vec![14, 74]);
+        assert_eq!(v.symbol(74), Some('ɪ'));
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl KokoroFactory {
                 max_ids: MAX_IDS,
                 vocab: Arc::new(vocab),
                 // Kokoro v1.0 has voices in every language of the table.
-                languages: &Language::ALL,
+                languages: Language::ALL.to_vec(),
             },
             voices: Arc::new(voices),
             config,

@@ -430,9 +430,8 @@ mod tests {
                 "{alias} → {kokoro} is not a shipped voice"
             );
         }
-        for language in Language::ALL {
-            let default = DEFAULT_VOICES.iter().find(|(l, _)| *l == language);
-            assert_eq!(default.and_then(|(_, n)| language_of(n)), Some(language));
+        for (language, name) in DEFAULT_VOICES {
+            assert_eq!(language_of(name), Some(*language), "{name}");
         }
     }
 

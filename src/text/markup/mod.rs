@@ -51,7 +51,7 @@ pub enum Item {
     /// Text said in place of what is written (`<sub alias>`, `<say-as>`): `spoken` is
     /// normalized and phonemized as usual, captions show `written`.
     Alias { written: String, spoken: String },
-    /// From here on, this voice (a name, alias or blend spec, as `voice` takes).
+    /// From here on, this voice (a name, alias or blend, as `voice` takes).
     Voice(String),
     /// From here on, this speed factor, relative to the request's speed (`[rate:x]`,
     /// `<prosody rate>`; the end of a `<prosody>` gives back the enclosing factor).
@@ -241,8 +241,8 @@ impl Out {
     }
 
     /// A voice from here on; as upstream's `split_by_voice`, it resets the speed factor.
-    fn voice(&mut self, spec: &str, at: usize) -> Result<()> {
-        self.push(Item::Voice(spec.to_owned()), at)?;
+    fn voice(&mut self, name: &str, at: usize) -> Result<()> {
+        self.push(Item::Voice(name.to_owned()), at)?;
         self.speed(1.0, at)
     }
 

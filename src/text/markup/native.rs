@@ -65,7 +65,7 @@ pub(super) fn scan(
             let p = pos(at);
             match tag {
                 Tag::Pause(length) => out.pause(length, p)?,
-                Tag::Voice(spec) => out.voice(spec, p)?,
+                Tag::Voice(name) => out.voice(name, p)?,
                 Tag::Rate(factor) => out.speed(factor, p)?,
                 Tag::Phonemes { written, phonemes } => out.speech(
                     super::Item::Phonemes {

@@ -36,8 +36,8 @@ fn alias(written: &str, spoken: &str) -> Item {
         spoken: spoken.to_owned(),
     }
 }
-fn voice(spec: &str) -> Item {
-    Item::Voice(spec.to_owned())
+fn voice(name: &str) -> Item {
+    Item::Voice(name.to_owned())
 }
 
 fn items(input: &str, options: MarkupOptions) -> Vec<Item> {
