@@ -29,8 +29,10 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     let from_stdin = args.text == "-";
     let to_stdout = args.output.as_os_str() == "-";
     let engine = args.engine.engine().factory()?;
-    // No input limit on the command line; one utterance, so one chunk queued at a time.
-    let core = args.engine.core(usize::MAX, 4);
+    // No input limit and no idle clock on the command line (a pipe may think as long as it
+    // likes); one utterance, so one chunk queued at a time.
+    let mut core = args.engine.core(usize::MAX, 4);
+    core.settings.stream_idle = None;
     let params = SpeechParams {
         input: (!from_stdin).then(|| args.text.clone()),
         voice: args.voice.clone().map(VoiceParam::Name),

@@ -276,7 +276,7 @@ pub struct ServeArgs {
     /// `synthesize-start`) may go without text while it has nothing left to say; then it ends
     /// with a timeout error and its slot is free. Only text counts: not pings, empty or blank
     /// pieces, or other events.
-    #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = Settings::DEFAULT.stream_idle.as_secs())]
+    #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = Settings::STREAM_IDLE.as_secs())]
     pub stream_idle_timeout: u64,
     /// Seconds for a request head to arrive in full; then the connection is closed.
     #[arg(long, env = "TTSD_HEADER_TIMEOUT", default_value_t = listener::HEADER_TIMEOUT.as_secs())]
@@ -378,7 +378,7 @@ impl ServeArgs {
             .engine
             .core(self.max_input_chars, max_concurrent_requests * 2);
         core.settings.capacity = self.capacity;
-        core.settings.stream_idle = stream_idle;
+        core.settings.stream_idle = Some(stream_idle);
         Ok(ServeConfig {
             engine: self.engine.engine(),
             core,
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(c.conn.write_timeout, Duration::from_secs(30));
         assert_eq!(c.conn.stream_idle, Duration::from_secs(60));
         assert_eq!(c.max_connections, None);
-        assert_eq!(c.core.settings.stream_idle, Duration::from_secs(60));
+        assert_eq!(c.core.settings.stream_idle, Some(Duration::from_secs(60)));
         assert_eq!(c.core.settings.flush_after, Duration::from_millis(1500));
         assert_eq!(c.core.settings.limits.max_input_chars, 4096);
         assert!(c.core.settings.first_clause);

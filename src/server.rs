@@ -73,7 +73,7 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         cors_allow_origin: config.cors_allow_origin.clone(),
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
-            idle: config.core.settings.stream_idle,
+            idle: config.conn.stream_idle,
         },
         tracker: tokio_util::task::TaskTracker::new(),
     };

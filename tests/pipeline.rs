@@ -256,7 +256,7 @@ async fn an_idle_stream_times_out_once_it_has_nothing_left_to_say() {
     };
     let idle = Duration::from_millis(400);
     let settings = Settings {
-        stream_idle: idle,
+        stream_idle: Some(idle),
         ..Settings::default()
     };
     let synth = tone::synth(cost, settings);

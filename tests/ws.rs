@@ -31,7 +31,7 @@ struct Running {
 async fn start(keys: &[&str], flush_after: Duration) -> Running {
     let settings = Settings {
         flush_after,
-        stream_idle: Duration::from_secs(5),
+        stream_idle: Some(Duration::from_secs(5)),
         ..Settings::default()
     };
     start_with(keys, settings).await
@@ -40,7 +40,7 @@ async fn start(keys: &[&str], flush_after: Duration) -> Running {
 /// A server whose streams go idle after `idle` without text.
 async fn start_idle(idle: Duration) -> Running {
     let settings = Settings {
-        stream_idle: idle,
+        stream_idle: Some(idle),
         ..Settings::default()
     };
     start_with(&[], settings).await

@@ -356,7 +356,7 @@ async fn unknown_phonemes_are_refused_one_shot_and_streamed() {
 #[tokio::test]
 async fn a_stream_without_text_times_out_whatever_else_comes() {
     let settings = Settings {
-        stream_idle: Duration::from_secs(1),
+        stream_idle: Some(Duration::from_secs(1)),
         ..Settings::default()
     };
     let service = tone::service_with(settings, 1);

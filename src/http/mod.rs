@@ -78,7 +78,7 @@ impl Default for HttpOptions {
             cors_allow_origin: Vec::new(),
             api_keys: Vec::new(),
             ws: WsLimits {
-                idle: crate::synth::Settings::DEFAULT.stream_idle,
+                idle: crate::synth::Settings::STREAM_IDLE,
             },
             tracker: TaskTracker::new(),
         }

@@ -173,7 +173,7 @@ pub(super) struct Intake {
     /// What is ready for the plan, in order.
     ready: VecDeque<Text>,
     flush_after: Duration,
-    idle: Duration,
+    idle: Option<Duration>,
     /// The flush timer runs from the last piece (or flush).
     last_piece: Instant,
     /// The idle clock runs from the later of the last real text and the moment the
@@ -260,7 +260,7 @@ impl Intake {
     /// the idle clock runs out first. Call when nothing is ready and the input is open.
     pub(super) async fn wait(&mut self) -> Result<()> {
         let flush_at = self.flush_deadline();
-        let idle_at = self.last_text.max(self.last_work) + self.idle;
+        let idle_at = self.idle.map(|idle| self.last_text.max(self.last_work) + idle);
         let Some(pieces) = self.pieces.as_mut() else {
             return Ok(());
         };
@@ -273,11 +273,11 @@ impl Intake {
         tokio::select! {
             piece = pieces.recv() => self.take(piece),
             () = sleep(flush_at) => self.flush_words(),
-            () = sleep(Some(idle_at)) => {
+            () = sleep(idle_at) => {
                 self.close();
                 return Err(Error::Timeout(format!(
                     "no text for {} s: the stream was closed as idle",
-                    self.idle.as_secs()
+                    self.idle.unwrap_or_default().as_secs()
                 )));
             }
         }

@@ -65,11 +65,13 @@ pub struct Settings {
     /// to its last whole word.
     pub flush_after: Duration,
     /// A streamed utterance with no real text for this long, and nothing left to say, ends
-    /// with a timeout (its slot freed).
-    pub stream_idle: Duration,
+    /// with a timeout (its slot freed); `None`, never (the command line holds no slot).
+    pub stream_idle: Option<Duration>,
 }
 
 impl Settings {
+    /// The default idle time of a streamed utterance (`--stream-idle-timeout`).
+    pub const STREAM_IDLE: Duration = Duration::from_secs(60);
     /// The defaults (`--first-chunk clause`, `--flush-after-ms 1500`,
     /// `--stream-idle-timeout 60`, the input limit's).
     pub const DEFAULT: Settings = Settings {
@@ -77,7 +79,7 @@ impl Settings {
         first_clause: true,
         capacity: None,
         flush_after: Duration::from_millis(1500),
-        stream_idle: Duration::from_secs(60),
+        stream_idle: Some(Settings::STREAM_IDLE),
     };
 }
 

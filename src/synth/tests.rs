@@ -90,7 +90,7 @@ async fn over_the_limit_the_utterance_fails() {
 #[tokio::test]
 async fn a_stream_that_never_gets_text_times_out() {
     let settings = Settings {
-        stream_idle: Duration::from_millis(200),
+        stream_idle: Some(Duration::from_millis(200)),
         ..Settings::DEFAULT
     };
     let synth = tone(SimulatedCost::default(), settings);

@@ -104,7 +104,7 @@ impl Default for ConnLimits {
             max_connections: default_max_connections(fd_limit().0),
             max_header_bytes: 32 * 1024,
             streamed_bodies: Vec::new(),
-            stream_idle: crate::synth::Settings::DEFAULT.stream_idle,
+            stream_idle: crate::synth::Settings::STREAM_IDLE,
         }
     }
 }
