@@ -12,7 +12,7 @@ RUN ./scripts/deps.sh run && rm -rf /var/lib/apt/lists/*
 # Node.js for the voices' npm fetch, when deps.sh had to bring its own (Debian 12 has none
 # in this image).
 ENV PATH=/src/target/tools/node/bin:$PATH
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 # The page is embedded in the binary at compile time.
 COPY web web

@@ -116,6 +116,8 @@ pub enum CaptionFormat {
 }
 
 impl CaptionFormat {
+    pub const ALL: &[CaptionFormat] = &[CaptionFormat::Vtt, CaptionFormat::Srt];
+
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "vtt" | "webvtt" => Some(CaptionFormat::Vtt),

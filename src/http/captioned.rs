@@ -146,7 +146,7 @@ pub struct CaptionQuery {
     params(CaptionQuery),
     request_body = SpeechParams,
     responses(
-        (status = 200, description = "The caption file", content(("text/vtt"), ("application/x-subrip"))),
+        (status = 200, response = inline(super::openapi::CaptionFile)),
         (status = 400, description = "Invalid request", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),
