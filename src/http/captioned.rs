@@ -215,6 +215,7 @@ mod tests {
             word: "$23.50".into(),
             start: 0.5,
             end: 1.25,
+            cue: 0,
         }]);
         assert_eq!(
             serde_json::to_value(&w).unwrap_or_default(),
