@@ -132,6 +132,7 @@ pub async fn captioned_speech(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaptionQuery {
     /// `vtt` (WebVTT, the default) or `srt` (SubRip).
     #[serde(default)]

@@ -225,6 +225,12 @@ mod tests {
                 ids.insert(id.to_owned()),
                 "{name}: operationId {id:?} twice"
             );
+            // A path parameter is a `{…}` of its path; the rest are in the query.
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let (at, field) = (&param["in"], param["name"].as_str().unwrap_or_default());
+                let templated = name.contains(&format!("{{{field}}}"));
+                assert_eq!(at == "path", templated, "{name}: {field} in {at}");
+            }
         }
         // Open WebUI's speech is the same operation as OpenAI's.
         let mut openwebui = doc["paths"]["/openwebui/v1/audio/speech"]["post"].clone();

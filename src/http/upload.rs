@@ -24,6 +24,7 @@ use crate::{Error, Result};
 /// The settings, as query parameters: `POST /v1/audio/speech`'s fields that are plain
 /// values (`normalization_options` needs the JSON body or the WebSocket).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     pub model: Option<String>,
     pub voice: Option<String>,
