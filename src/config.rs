@@ -267,6 +267,10 @@ pub struct ServeArgs {
     /// at most 2048].
     #[arg(long, env = "TTSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Where the server keeps what clients store: pronunciation lexicons in `lexicons/`
+    /// (made at the first upload).
+    #[arg(long, env = "TTSD_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
 }
 
 /// The connection layer's timeouts and cap, as set.
@@ -302,6 +306,8 @@ pub struct ServeConfig {
     /// A streaming connection with no message this long is closed.
     pub stream_idle: Duration,
     pub conn: ConnSettings,
+    /// Where lexicons are kept (`DATA_DIR/lexicons`).
+    pub lexicon_dir: PathBuf,
 }
 
 impl ServeArgs {
@@ -376,6 +382,7 @@ impl ServeArgs {
                 write_timeout: Duration::from_secs(self.write_timeout),
                 max_connections: self.max_connections,
             },
+            lexicon_dir: self.data_dir.join("lexicons"),
         })
     }
 
@@ -487,6 +494,7 @@ mod tests {
         assert_eq!(c.flush_after, Duration::from_millis(1500));
         assert_eq!(c.max_body_bytes, 1 << 20);
         assert!(c.api_keys.is_empty());
+        assert_eq!(c.lexicon_dir, PathBuf::from("data/lexicons"));
     }
 
     #[test]

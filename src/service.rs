@@ -1,5 +1,6 @@
 //! The speech service every front end shares: the synthesizer once it is ready, the voices
-//! (listed before it is), the admission of utterances, and the metrics.
+//! (listed before it is), the pronunciation lexicons, the admission of utterances, and the
+//! metrics.
 //!
 //! HTTP, Wyoming, the WebSocket and the command line all speak through one [`Service`]; none
 //! of them knows another. The composition root (`server`) builds it once.
@@ -9,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
 use crate::engine::ModelSpec;
+use crate::lexicon;
 use crate::metrics::Metrics;
 use crate::request::Limits;
 use crate::synth::{Permit, Synthesizer};
@@ -20,6 +22,7 @@ pub struct Service {
     synth: OnceLock<Arc<Synthesizer>>,
     spec: ModelSpec,
     voices: Vec<VoiceInfo>,
+    lexicons: Arc<lexicon::Store>,
     admission: Arc<Semaphore>,
     max_streams: usize,
     limits: Limits,
@@ -37,6 +40,7 @@ impl Service {
     ) -> Self {
         Service {
             synth: OnceLock::new(),
+            lexicons: Arc::new(lexicon::Store::in_memory(Arc::clone(&spec.vocab))),
             spec,
             voices,
             admission: Arc::new(Semaphore::new(max_streams.max(1))),
@@ -57,6 +61,12 @@ impl Service {
         );
         service.set_ready(synth);
         service
+    }
+
+    /// With these lexicons (a store on disk; by default they are kept in memory only).
+    pub fn with_lexicons(mut self, lexicons: Arc<lexicon::Store>) -> Self {
+        self.lexicons = lexicons;
+        self
     }
 
     /// The synthesizer is loaded and warm.
@@ -81,6 +91,11 @@ impl Service {
     /// Every voice, with whether it speaks.
     pub fn voices(&self) -> &[VoiceInfo] {
         &self.voices
+    }
+
+    /// The pronunciation lexicons the server keeps (usable before the model is ready).
+    pub fn lexicons(&self) -> &Arc<lexicon::Store> {
+        &self.lexicons
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {

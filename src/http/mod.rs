@@ -6,6 +6,7 @@ mod captioned;
 mod dev;
 mod error;
 mod health;
+mod lexicons;
 pub mod listener;
 mod metrics;
 mod middleware;
@@ -123,10 +124,24 @@ fn routes() -> (OpenApiRouter<Shared>, OpenApiRouter<Shared>) {
         // Text that arrives as it is written: a WebSocket, or a streamed request body.
         .routes(routes!(ws::speech_stream, upload::speech_upload))
         .routes(routes!(voices::voices))
+        .routes(routes!(lexicons::list))
+        // Its own body limit: a 10,000-entry PLS document is larger than a speech request.
+        .routes(body_limit(
+            routes!(lexicons::put, lexicons::get, lexicons::delete),
+            lexicons::MAX_BODY_BYTES,
+        ))
         .routes(routes!(voices::models))
         .routes(routes!(voices::retrieve_model))
         .routes(routes!(metrics::metrics));
     (open, keyed)
+}
+
+/// A route group with its own request body limit instead of the server's.
+fn body_limit(
+    (schemas, paths, method): utoipa_axum::router::UtoipaMethodRouter<Shared>,
+    bytes: usize,
+) -> utoipa_axum::router::UtoipaMethodRouter<Shared> {
+    (schemas, paths, method.layer(DefaultBodyLimit::max(bytes)))
 }
 
 /// The OpenAPI document of every route [`router`] serves.
@@ -182,7 +197,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
             .expose_headers([header::HeaderName::from_static("x-request-id")]),
     )

@@ -29,6 +29,7 @@ use crate::captions::CaptionFormat;
     tags(
         (name = "speech", description = "Text to speech"),
         (name = "voices", description = "Voices and models"),
+        (name = "lexicons", description = "Pronunciation lexicons the server keeps (W3C PLS)"),
         (name = "health", description = "Health, readiness, facts and metrics"),
         (name = "web", description = "The page to try voices"),
     )

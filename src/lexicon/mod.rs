@@ -63,7 +63,7 @@ pub use crate::text::markup::MAX_PHONEMES;
 pub const MAX_PER_REQUEST: usize = 8;
 /// The most lexicons a server keeps.
 pub const MAX_LEXICONS: usize = 100;
-/// The largest lexicon document, in bytes (a 10,000-entry PLS file is about 1.3 MB).
+/// The largest lexicon document, in bytes (a 10,000-entry PLS file is about 1 MB).
 pub const MAX_DOCUMENT_BYTES: usize = 4 << 20;
 
 /// How an entry is said.
@@ -73,6 +73,18 @@ pub enum Pronunciation {
     Phonemes(String),
     /// Other words, read in their place (normalized and phonemized as any text).
     Alias(String),
+}
+
+/// One entry of a lexicon's JSON form: a grapheme and exactly one of `phoneme` and `alias`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonEntry {
+    /// A word or phrase as written (`Acme`, `New York`); matched case-sensitively.
+    pub grapheme: String,
+    /// Its phonemes, in IPA (`ˈækmi`).
+    pub phoneme: Option<String>,
+    /// Other words to read in its place (`World Wide Web Consortium`).
+    pub alias: Option<String>,
 }
 
 /// A checked lexicon: its language, its entries, the automaton that finds them, and the
@@ -108,14 +120,7 @@ impl Lexicon {
     /// "alias": "World Wide Web Consortium"}]`, in `language` (a BCP-47 tag), checked as a
     /// PLS document is; its document is the PLS equivalent. Errors name the entry.
     pub fn from_json(json: &[u8], language: &str, vocab: &Vocab) -> Result<Lexicon> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Entry {
-            grapheme: String,
-            phoneme: Option<String>,
-            alias: Option<String>,
-        }
-        let list: Vec<Entry> = serde_json::from_slice(json).map_err(|e| {
+        let list: Vec<JsonEntry> = serde_json::from_slice(json).map_err(|e| {
             invalid(format!(
                 "the JSON is not a list of {{\"grapheme\", \"phoneme\" or \"alias\"}}: {}",
                 clip(&e.to_string(), 200)
