@@ -145,7 +145,7 @@ impl Lexicon {
             };
             let grapheme =
                 checked_grapheme(&entry.grapheme).map_err(|e| at_error(&at, "grapheme", e))?;
-            builder.add(grapheme, pronunciation, &at)?;
+            builder.add(grapheme, pronunciation, || at)?;
         }
         let document = pls::write(&language, &builder.entries);
         builder.finish(language, document)
@@ -202,11 +202,18 @@ struct Builder {
 
 impl Builder {
     /// Adds an entry; a grapheme already there keeps its first pronunciation.
-    fn add(&mut self, grapheme: String, pronunciation: Pronunciation, at: &str) -> Result<()> {
+    /// `at` says where, for the error (worked out only then).
+    fn add(
+        &mut self,
+        grapheme: String,
+        pronunciation: Pronunciation,
+        at: impl FnOnce() -> String,
+    ) -> Result<()> {
         self.read += 1;
         if self.read > MAX_ENTRIES {
             return Err(invalid(format!(
-                "{at}: more than {MAX_ENTRIES} entries in one lexicon"
+                "{}: more than {MAX_ENTRIES} entries in one lexicon",
+                at()
             )));
         }
         if self.seen.insert(grapheme.clone()) {

@@ -481,9 +481,11 @@ impl Reading<'_> {
                 .ok_or_else(|| {
                     self.fail(lexeme.at, "lexeme", "it has no <phoneme> and no <alias>")
                 })?;
-            let at = format!("line {}, <lexeme>", line(self.document, lexeme.at));
+            let document = self.document;
             for grapheme in lexeme.graphemes {
-                self.builder.add(grapheme, said.clone(), &at)?;
+                self.builder.add(grapheme, said.clone(), || {
+                    format!("line {}, <lexeme>", line(document, lexeme.at))
+                })?;
             }
             return Ok(());
         }
