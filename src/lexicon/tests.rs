@@ -772,3 +772,93 @@ mod store {
         assert!(!store.put("l0", acme()).unwrap());
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text made of the lexicon's words, pieces of them, and what sits around words.
+    fn texty() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "Acme",
+            "ACME",
+            "Acm",
+            "W3C",
+            "Kokoro",
+            "New",
+            "York",
+            "Times",
+            " ",
+            "  ",
+            "\n",
+            "'",
+            "’",
+            "-",
+            "s",
+            "é",
+            "\u{301}",
+            "東京",
+            "タワー",
+            ",",
+            ".",
+            "(",
+            "🙂",
+            "x",
+        ]);
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+    }
+
+    fn lexicons() -> Vec<Arc<Lexicon>> {
+        let acme = read(&pls("en-US", ACME)).unwrap();
+        let more = read(&pls(
+            "en",
+            "<lexeme><grapheme>New York</grapheme><alias>Noo Yawk</alias></lexeme>\
+             <lexeme><grapheme>New York Times</grapheme><alias>the Times</alias></lexeme>\
+             <lexeme><grapheme>Acme’s</grapheme><alias>Acme's own</alias></lexeme>\
+             <lexeme><grapheme>東京</grapheme><alias>とうきょう</alias></lexeme>",
+        ))
+        .unwrap();
+        vec![Arc::new(acme), Arc::new(more)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Any document is read or refused, never a panic.
+        #[test]
+        fn any_document_is_read_or_refused(document in ".{0,400}") {
+            let _ = read(&document);
+            let _ = read(&pls("en", &document));
+        }
+
+        /// Matching keeps every character in order (only whitespace-only pieces are left
+        /// out), and each match is an entry, written as it was in the text.
+        #[test]
+        fn matching_keeps_the_text_and_matches_only_entries(text in texty()) {
+            let lexicons = lexicons();
+            let mut out = Vec::new();
+            Lexicons::new(lexicons.clone()).apply(&text, Language::EnUs, &mut out);
+            let mut rest = text.as_str();
+            for item in &out {
+                let (written, said) = match item {
+                    Item::Text(t) => (t.as_str(), None),
+                    Item::Phonemes { written, phonemes } => (written.as_str(), Some(phonemes)),
+                    Item::Alias { written, spoken } => (written.as_str(), Some(spoken)),
+                    other => panic!("{other:?}"),
+                };
+                let at = rest.find(written).expect("each piece in order");
+                prop_assert!(rest[..at].trim().is_empty(), "{text:?} lost {:?}", &rest[..at]);
+                rest = &rest[at + written.len()..];
+                if said.is_some() {
+                    let key = checked_grapheme(written).unwrap();
+                    prop_assert!(
+                        lexicons.iter().any(|l| l.get(&key).is_some()),
+                        "{written:?} is no entry"
+                    );
+                }
+            }
+            prop_assert!(rest.trim().is_empty(), "{text:?} lost the end {rest:?}");
+        }
+    }
+}
