@@ -28,6 +28,7 @@ use super::{
 use crate::Result;
 use crate::error::{MAX_QUOTED, clip};
 use crate::text::Vocab;
+use crate::text::markup::xml_reference;
 
 /// PLS's namespace.
 pub const NAMESPACE: &str = "http://www.w3.org/2005/01/pronunciation-lexicon";
@@ -126,29 +127,8 @@ pub(super) fn read(document: String, vocab: &Vocab) -> Result<Lexicon> {
             Event::Text(text) => reading.characters(&text.xml10_content(), at)?,
             Event::CData(data) => reading.characters(&data.xml10_content(), at)?,
             Event::GeneralRef(reference) => {
-                let c = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&reference)
-                        .map(str::to_owned)
-                        .ok_or_else(|| {
-                            reading.fail(
-                                at,
-                                reading.open_element(),
-                                format!(
-                                    "unknown entity '&{};' (no DTD: only &amp; &lt; &gt; \
-                                     &quot; &apos; and &#…;)",
-                                    clip(&reference, MAX_QUOTED)
-                                ),
-                            )
-                        })?,
-                    Err(_) => {
-                        return Err(reading.fail(
-                            at,
-                            reading.open_element(),
-                            format!("'&{};' is not a character", clip(&reference, MAX_QUOTED)),
-                        ));
-                    }
-                };
+                let c = xml_reference(&reference)
+                    .map_err(|why| reading.fail(at, reading.open_element(), why))?;
                 reading.characters(&c, at)?;
             }
             Event::Start(element) => reading.open(&element, at, false)?,

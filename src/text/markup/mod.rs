@@ -33,6 +33,8 @@ mod native;
 mod say_as;
 mod ssml;
 
+pub(crate) use ssml::xml_reference;
+
 use std::time::Duration;
 
 use crate::error::{MAX_QUOTED, clip};
