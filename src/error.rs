@@ -28,7 +28,7 @@ pub enum Error {
         param: &'static str,
     },
     /// No lexicon of this name is stored.
-    #[error("no lexicon is named '{0}'; GET /v1/audio/lexicons lists them")]
+    #[error("no lexicon is named '{0}' (the lexicon list names them)")]
     UnknownLexicon(String),
     /// `model` names no model this server serves.
     #[error("unknown model '{model}'; accepted: {accepted}")]

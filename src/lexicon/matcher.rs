@@ -91,7 +91,7 @@ fn push_text(text: &str, out: &mut Vec<Item>) {
 
 /// The longest entry of `lexicon` written at byte `start` of `text` that ends a word: the
 /// byte after it, and how it is said.
-fn longest_at<'a>(
+pub(super) fn longest_at<'a>(
     lexicon: &'a Lexicon,
     text: &str,
     start: usize,

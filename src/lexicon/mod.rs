@@ -170,10 +170,13 @@ impl Lexicon {
         &self.document
     }
 
-    /// The pronunciation of a grapheme, as written in the lexicon.
+    /// The pronunciation of a grapheme, as written in the lexicon (whitespace and ’ as
+    /// matching reads them).
     pub fn get(&self, grapheme: &str) -> Option<&Pronunciation> {
         let key = checked_grapheme(grapheme).ok()?;
-        self.entries.iter().find(|(g, _)| *g == key).map(|(_, p)| p)
+        matcher::longest_at(self, &key, 0)
+            .filter(|(end, _)| *end == key.len())
+            .map(|(_, said)| said)
     }
 
     /// Whether it applies to text in `language`: the same primary language, and when the
