@@ -723,17 +723,25 @@ mod store {
     #[test]
     fn a_write_that_fails_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), vocab()).unwrap();
+        let root = dir.path().join("lexicons");
+        let store = Store::open(&root, vocab()).unwrap();
         store.put("acme", acme()).unwrap();
-        // The directory can no longer be written: the put fails, and the old lexicon stays
-        // in memory and on disk. (Root ignores permissions; a file in the directory's
-        // place works for everyone.)
-        let blocked = dir.path().join("blocked");
-        std::fs::write(&blocked, "a file, not a directory").unwrap();
-        let elsewhere = Store::open(&blocked.join("lexicons"), vocab());
-        assert!(elsewhere.is_err() || elsewhere.unwrap().put("acme", other()).is_err());
-        let before = store.get("acme").unwrap();
-        assert_eq!(before.document(), pls("en-US", ACME));
+        // The directory is gone and a file is in its place: no write can succeed there
+        // (root ignores permissions, so they cannot stand in for a full or read-only disk).
+        std::fs::remove_dir_all(&root).unwrap();
+        std::fs::write(&root, "a file, not a directory").unwrap();
+        let failed = store.put("acme", other()).unwrap_err();
+        assert_eq!(failed.code(), "internal_error", "{failed}");
+        assert!(failed.to_string().contains("cannot create"), "{failed}");
+        assert!(store.put("zed", other()).is_err());
+        // In use: the old lexicon, and no new name.
+        assert_eq!(store.get("acme").unwrap().document(), pls("en-US", ACME));
+        assert_eq!(store.list().len(), 1);
+        assert!(store.delete("acme").is_err());
+        assert!(
+            store.get("acme").is_ok(),
+            "a delete that fails keeps it too"
+        );
     }
 
     #[test]
