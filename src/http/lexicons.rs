@@ -33,6 +33,7 @@ pub struct NameParam {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PutQuery {
     /// The language of a JSON list (BCP 47: `en-US`, `en`, `fr`); default `en`. A PLS
     /// document says its own (`xml:lang`); given with one, it must agree.
