@@ -231,6 +231,7 @@ fn ear_words(lang: &str, files: &[PathBuf]) -> Vec<Vec<Word>> {
         .args(files)
         .output()
         .expect("the ear runs");
+    common::spent(0.0, files.len());
     assert!(
         out.status.success(),
         "{}",

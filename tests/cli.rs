@@ -18,10 +18,21 @@ fn ttsd(args: &[&str]) -> Output {
 }
 
 fn say(text: &str, out: &Path, extra: &[&str]) -> Output {
+    let path = out;
     let out = out.to_str().expect("utf-8 path");
     let mut args = vec!["say", text, "-o", out];
     args.extend_from_slice(extra);
-    ttsd(&args)
+    let output = ttsd(&args);
+    count_audio(path);
+    output
+}
+
+/// Counts what `say` wrote for the cost report (tests/common `spent`).
+fn count_audio(path: &Path) {
+    let format = path.extension().and_then(|e| e.to_str()).unwrap_or("wav");
+    if let Ok(bytes) = std::fs::read(path) {
+        common::spent(seconds(&bytes, format), 0);
+    }
 }
 
 fn assert_ok(output: &Output) {
@@ -107,6 +118,7 @@ fn say_reads_stdin_and_british_voices_and_blends() {
         .write_all(text.as_bytes())
         .expect("write stdin");
     assert!(child.wait().expect("wait").success());
+    count_audio(&path);
     asr_check(&[(text, &path)], 0.15);
 }
 

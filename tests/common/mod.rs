@@ -42,12 +42,37 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Records what the running test spent besides time, for the cost report of `make test`
+/// (`scripts/tests.py`, which names the file in `TTSD_TEST_LEDGER`; without it, nothing is
+/// written): seconds of speech the real model made, and ear calls with the files heard. The
+/// test is the thread's name, which libtest gives each test's thread.
+pub fn spent(audio_seconds: f64, ear_files: usize) {
+    let Some(path) = std::env::var_os("TTSD_TEST_LEDGER") else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    let line = serde_json::json!({
+        "test": test,
+        "audio_seconds": audio_seconds,
+        "ear_calls": usize::from(ear_files > 0),
+        "ear_files": ear_files,
+    });
+    // One short write in append mode: lines from threads running at once do not interleave.
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+}
+
 /// A `ttsd serve` child process, killed on drop.
 pub struct Server {
     child: Child,
     pub base: String,
     /// `host:port` of the Wyoming server, when started with `--wyoming-port`.
     pub wyoming: Option<String>,
+    /// Whether the real model speaks (not `--engine tone`): its audio is counted on drop.
+    real: bool,
 }
 
 impl Server {
@@ -86,6 +111,7 @@ impl Server {
             child,
             base,
             wyoming,
+            real: !extra.windows(2).any(|w| w == ["--engine", "tone"]),
         };
         server.wait_ready(Duration::from_secs(180));
         server
@@ -104,12 +130,24 @@ impl Server {
 
     /// The status of a GET, over a plain std socket (no runtime needed).
     pub fn get_status(&self, path: &str) -> Option<u16> {
+        self.get(path)?.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// The whole response to a GET (status line, headers, body), over a plain std socket.
+    fn get(&self, path: &str) -> Option<String> {
         let addr = self.base.strip_prefix("http://")?;
         let mut stream = TcpStream::connect(addr).ok()?;
         write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
-        response.split_whitespace().nth(1)?.parse().ok()
+        Some(response)
+    }
+
+    /// Seconds of audio the server has made since it started (`ttsd_audio_seconds_total`).
+    pub fn audio_seconds(&self) -> f64 {
+        self.get("/metrics")
+            .and_then(|m| metric_value(&m, "ttsd_audio_seconds_total"))
+            .unwrap_or(0.0)
     }
 
     /// Resident memory of the server process in KiB.
@@ -146,6 +184,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.real {
+            spent(self.audio_seconds(), 0);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -284,6 +325,7 @@ fn run_ear(tool: &Path, pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (b
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    spent(0.0, pairs.len());
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
     (out.status.success(), report)
