@@ -36,6 +36,7 @@ OUT = ROOT / "target" / "test-report"
 RESULTS = OUT / "results.jsonl"
 # Cargo's order: the library's unit tests, the binary's, the integration tests, the benches.
 ORDER = {"lib": 0, "bin": 1, "test": 2, "bench": 3}
+NOTHING = {"waited": 0.0, "audio": 0.0, "ears": 0, "heard": 0}
 
 
 def record(row):
@@ -70,7 +71,8 @@ def build(cargo, cargo_args):
 
 
 def ledger(path):
-    """Per test: seconds of real-model audio, ear calls, files heard."""
+    """Per test: seconds waited for `common::serial()`, of real-model audio, ear calls, files
+    heard."""
     spent = {}
     if path.exists():
         for line in path.read_text().splitlines():
@@ -78,7 +80,8 @@ def ledger(path):
                 entry = json.loads(line)
             except ValueError:
                 continue
-            s = spent.setdefault(entry.get("test") or "?", {"audio": 0.0, "ears": 0, "heard": 0})
+            s = spent.setdefault(entry.get("test") or "?", dict(NOTHING))
+            s["waited"] += entry.get("waited_seconds", 0.0)
             s["audio"] += entry.get("audio_seconds", 0.0)
             s["ears"] += entry.get("ear_calls", 0)
             s["heard"] += entry.get("ear_files", 0)
@@ -98,11 +101,12 @@ def run_libtest(binary, path, test_args, ledger_path):
         except ValueError:
             sys.stdout.write(line)
             continue
-        if event.get("type") != "test" or event.get("event") == "started":
+        # "timeout" is libtest's note that a test has run for a minute; it goes on.
+        if event.get("type") != "test" or event.get("event") in ("started", "timeout"):
             continue
         outcome = event["event"]
         seconds = float(event.get("exec_time", 0.0))
-        say(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s)")
+        say(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s from its start)")
         if outcome == "failed" and event.get("stdout"):
             say(event["stdout"].rstrip())
         tests.append((event["name"], outcome, seconds))
@@ -110,14 +114,13 @@ def run_libtest(binary, path, test_args, ledger_path):
     wall = time.monotonic() - started
     spent = ledger(ledger_path)
     for name, outcome, seconds in tests:
-        s = spent.pop(name, {"audio": 0.0, "ears": 0, "heard": 0})
-        record({"binary": binary, "test": name, "outcome": outcome, "seconds": seconds,
+        s = spent.pop(name, NOTHING)
+        # libtest's time runs from the test's start, its wait for another's turn included.
+        record({"binary": binary, "test": name, "outcome": outcome,
+                "seconds": max(0.0, seconds - s["waited"]),
                 "audio": s["audio"], "ears": s["ears"], "heard": s["heard"]})
     # What no test thread claimed (a thread of the binary's own), and the binary's wall time.
-    rest = {"audio": 0.0, "ears": 0, "heard": 0}
-    for s in spent.values():
-        for k in rest:
-            rest[k] += s[k]
+    rest = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
     crashed = code != 0 and not any(o == "failed" for _, o, _ in tests)
     record({"binary": binary, "test": None, "outcome": "crashed" if crashed else "ok",
             "seconds": wall, **rest})
@@ -190,7 +193,10 @@ def report():
     def audio(r):
         return f"{r['audio']:.0f}" if r["audio"] else ""
 
-    say("\n## Test cost (seconds; audio: seconds of speech the real model made; ears: calls (files))\n")
+    say("\n## Test cost\n")
+    say("Seconds: a binary's from start to exit; a test's own, from its start less its wait")
+    say("for another's turn (`common::serial()`). Audio: seconds of speech the real model made")
+    say("for it. Ears: calls of asr-check or the multilingual ear (files heard).\n")
     say("| binary | wall s | audio s | ears |")
     say("| --- | ---: | ---: | ---: |")
     for w in sorted(walls, key=lambda r: -r["seconds"]):

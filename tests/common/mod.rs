@@ -29,9 +29,13 @@ pub const THREE_SENTENCES: &str = "Good morning. The train to the city leaves fr
     and a warm coat, because the evening will be cold.";
 
 /// Tests that measure time or load the CPU run one at a time (the machine has 2 cores).
+/// The wait is recorded (`spent`), so that the cost report counts a test's own time only.
 pub fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    let asked = Instant::now();
+    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    record(serde_json::json!({"waited_seconds": asked.elapsed().as_secs_f64()}));
+    guard
 }
 
 pub fn bin() -> &'static str {
@@ -43,75 +47,152 @@ pub fn repo() -> PathBuf {
 }
 
 /// Records what the running test spent besides time, for the cost report of `make test`
-/// (`scripts/tests.py`, which names the file in `TTSD_TEST_LEDGER`; without it, nothing is
-/// written): seconds of speech the real model made, and ear calls with the files heard. The
-/// test is the thread's name, which libtest gives each test's thread.
+/// (`scripts/tests.py`): seconds of speech the real model made, and an ear call with the
+/// number of files it heard.
 pub fn spent(audio_seconds: f64, ear_files: usize) {
-    let Some(path) = std::env::var_os("TTSD_TEST_LEDGER") else {
-        return;
-    };
-    let test = std::thread::current().name().unwrap_or("?").to_owned();
-    let line = serde_json::json!({
-        "test": test,
+    record(serde_json::json!({
         "audio_seconds": audio_seconds,
         "ear_calls": usize::from(ear_files > 0),
         "ear_files": ear_files,
-    });
+    }));
+}
+
+/// Appends `fields` and the running test's name (libtest names each test's thread after it)
+/// as a JSON line to the file `TTSD_TEST_LEDGER` names, which `scripts/tests.py` sets;
+/// without it, nothing is written.
+fn record(mut fields: Value) {
+    let Some(path) = std::env::var_os("TTSD_TEST_LEDGER") else {
+        return;
+    };
+    fields["test"] = std::thread::current().name().unwrap_or("?").into();
     // One short write in append mode: lines from threads running at once do not interleave.
     let _ = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+        .and_then(|mut f| f.write_all(format!("{fields}\n").as_bytes()));
 }
 
 /// A `ttsd serve` child process, killed on drop.
 pub struct Server {
     child: Child,
+    /// The server's process id (`child` is a shell around it when shared).
+    pid: u32,
     pub base: String,
     /// `host:port` of the Wyoming server, when started with `--wyoming-port`.
     pub wyoming: Option<String>,
     /// Whether the real model speaks (not `--engine tone`): its audio is counted on drop.
     real: bool,
+    /// The tone engine's voice packs, removed with the server.
+    _voices: Option<tempfile::TempDir>,
 }
+
+/// Kept alive by its caller's pipe: `sh -c WATCH ttsd serve ...` starts the server, prints its
+/// pid, and kills it when its standard input closes, which happens when the test process
+/// exits, however it exits (a server kept in a static is never dropped).
+const WATCH: &str = r#""$0" "$@" </dev/null &
+echo "pid $!"
+read -r _ || true
+kill "$!" 2>/dev/null
+wait"#;
 
 impl Server {
     /// Starts the server on a free port and waits until `/ready` says 200.
     pub fn start(extra: &[&str]) -> Server {
-        let mut child = Command::new(bin())
+        Server::spawn(extra, None, false)
+    }
+
+    /// A server on the deterministic test engine (no model: ready at once, 16 kHz tones), with
+    /// the voices of `tone::VOICES`, for tests of protocol, limits and errors.
+    pub fn tone(extra: &[&str]) -> Server {
+        use ttsd::engine::EngineFactory;
+        let factory = ttsd::engine::tone::ToneFactory::new(Default::default());
+        let values = factory.spec().style_rows * factory.spec().style_dim;
+        let voices = tempdir();
+        // A pack file is little-endian f32; a tone voice is one level throughout (tone.rs).
+        for (i, name) in tone::VOICES.iter().enumerate() {
+            let level = 0.3 + 0.1 * i as f32;
+            let bytes = level.to_le_bytes().repeat(values);
+            std::fs::write(voices.path().join(format!("{name}.bin")), bytes).expect("a tone voice");
+        }
+        let dir = voices.path().to_str().expect("utf-8 path").to_owned();
+        let args = [&["--engine", "tone", "--voices-dir", dir.as_str()], extra].concat();
+        Server::spawn(&args, Some(voices), false)
+    }
+
+    /// The real-model server this test binary shares between its tests that ask for one with
+    /// the same arguments: started by the first, alive until the test process exits (a model
+    /// load each would cost more than many tests do). Tests that share one take turns through
+    /// [`serial`]; what each made is counted for it when its handle drops.
+    pub fn shared(extra: &[&str]) -> Shared {
+        static SERVERS: Mutex<Vec<(Vec<String>, &'static Server)>> = Mutex::new(Vec::new());
+        let key: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
+        let mut servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+        let server = match servers.iter().find(|(k, _)| *k == key) {
+            Some((_, server)) => *server,
+            None => {
+                let server: &'static Server = Box::leak(Box::new(Server::spawn(extra, None, true)));
+                servers.push((key, server));
+                server
+            }
+        };
+        Shared {
+            server,
+            audio_before: server.audio_seconds(),
+        }
+    }
+
+    fn spawn(extra: &[&str], voices: Option<tempfile::TempDir>, watched: bool) -> Server {
+        let mut command = if watched {
+            let mut c = Command::new("sh");
+            c.arg("-c").arg(WATCH).arg(bin());
+            c
+        } else {
+            Command::new(bin())
+        };
+        let mut child = command
             .current_dir(repo())
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(extra)
-            .stdin(Stdio::null())
+            .stdin(if watched {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start ttsd serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let base = line
-            .trim()
-            .strip_prefix("ttsd listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        // The Wyoming address is the second line, printed with the first.
-        let wyoming = extra.contains(&"--wyoming-port").then(|| {
+        let mut pid = (!watched).then(|| child.id());
+        let mut base = None;
+        // The Wyoming address is the line after the HTTP one, printed with it.
+        let mut wyoming = None;
+        let wants_wyoming = extra.contains(&"--wyoming-port");
+        while pid.is_none() || base.is_none() || (wants_wyoming && wyoming.is_none()) {
             let mut line = String::new();
-            stdout.read_line(&mut line).expect("read the wyoming line");
-            line.trim()
-                .strip_prefix("ttsd wyoming listening on tcp://")
-                .unwrap_or_else(|| panic!("unexpected second line: {line:?}"))
-                .to_owned()
-        });
+            stdout
+                .read_line(&mut line)
+                .expect("read the server's lines");
+            let line = line.trim();
+            if let Some(p) = line.strip_prefix("pid ") {
+                pid = Some(p.parse().expect("a pid"));
+            } else if let Some(b) = line.strip_prefix("ttsd listening on ") {
+                base = Some(b.to_owned());
+            } else if let Some(w) = line.strip_prefix("ttsd wyoming listening on tcp://") {
+                wyoming = Some(w.to_owned());
+            } else {
+                panic!("unexpected line from ttsd serve: {line:?}");
+            }
+        }
         let server = Server {
             child,
-            base,
+            pid: pid.expect("a pid"),
+            base: base.expect("an address"),
             wyoming,
             real: !extra.windows(2).any(|w| w == ["--engine", "tone"]),
+            _voices: voices,
         };
         server.wait_ready(Duration::from_secs(180));
         server
@@ -162,7 +243,7 @@ impl Server {
     }
 
     fn status_kib(&self, field: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
             .ok()
             .and_then(|s| {
                 s.lines()
@@ -189,6 +270,25 @@ impl Drop for Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A handle on a server shared by a binary's tests ([`Server::shared`]).
+pub struct Shared {
+    server: &'static Server,
+    audio_before: f64,
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        self.server
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        spent(self.server.audio_seconds() - self.audio_before, 0);
     }
 }
 
