@@ -1,4 +1,7 @@
-//! Limits, authentication, CORS, request ids and graceful shutdown against a real server.
+//! Limits, authentication, CORS, request ids and graceful shutdown against a real server:
+//! on the test engine where no model is needed to show them (keys, the body limit, CORS,
+//! request ids), with the real model for shutdown in the middle of speech and for hostile
+//! text, whose speech is heard.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -23,7 +26,7 @@ fn api_keys_guard_everything_but_health_and_ready() {
     let dir = common::tempdir();
     let key_file = dir.path().join("keys");
     std::fs::write(&key_file, "# ops key\nfrom-file-key\n\n").expect("write keys");
-    let server = Server::start(&[
+    let server = Server::tone(&[
         "--api-key",
         "flag-key",
         "--api-key-file",
@@ -79,7 +82,7 @@ fn api_keys_guard_everything_but_health_and_ready() {
 #[test]
 fn body_limit_cors_and_request_ids() {
     let _serial = serial();
-    let server = Server::start(&[
+    let server = Server::tone(&[
         "--max-body-bytes",
         "2000",
         "--cors-allow-origin",
@@ -136,7 +139,7 @@ fn body_limit_cors_and_request_ids() {
 #[test]
 fn no_cors_grant_by_default() {
     let _serial = serial();
-    let server = Server::start(&[]);
+    let server = Server::tone(&[]);
     let client = reqwest::Client::new();
     rt().block_on(async {
         let r = client
