@@ -415,8 +415,15 @@ pub fn seconds(bytes: &[u8], format: &str) -> f64 {
 /// Runs an ear (`../shared/tools/asr-check`, or `scripts/multilingual-ear.sh`: the same
 /// interface) on (expected text, file) pairs with `--max-wer` and `--lang`; returns whether
 /// it passed and its report.
-fn run_ear(tool: &Path, pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, String) {
+fn run_ear(
+    tool: &Path,
+    pairs: &[(&str, &Path)],
+    max_wer: f64,
+    lang: &str,
+    extra: &[&std::ffi::OsStr],
+) -> (bool, String) {
     let mut cmd = Command::new(tool);
+    cmd.args(extra);
     cmd.arg("--max-wer").arg(max_wer.to_string());
     cmd.arg("--lang").arg(lang);
     for (text, file) in pairs {
@@ -438,7 +445,7 @@ fn asr_check_tool() -> PathBuf {
 /// asr-check on (expected text, file) pairs; panics with its report when any file's word
 /// error rate is above `max_wer`.
 pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
-    let (passed, report) = run_ear(&asr_check_tool(), pairs, max_wer, "en");
+    let (passed, report) = run_ear(&asr_check_tool(), pairs, max_wer, "en", &[]);
     assert!(passed, "asr-check failed:\n{report}");
 }
 
@@ -449,18 +456,44 @@ pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
 
 /// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code).
 pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    ear_wers(&asr_check_tool(), lang, pairs)
+    ear_wers(&asr_check_tool(), lang, pairs, &[])
 }
 
 /// The same from the multilingual ear (`scripts/multilingual-ear.sh`: Whisper base,
 /// multilingual, installed under target/ on first use), which scores Hindi by a character
 /// error rate instead (`tests/asr/multilingual.py` says why).
 pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    ear_wers(&repo().join("scripts/multilingual-ear.sh"), lang, pairs)
+    ear_wers(
+        &repo().join("scripts/multilingual-ear.sh"),
+        lang,
+        pairs,
+        &[],
+    )
 }
 
-fn ear_wers(tool: &Path, lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    let (_, report) = run_ear(tool, pairs, 1000.0, lang);
+/// The same, and each file's word times from the same transcription written to `words_to`
+/// (JSON lines, as `tests/asr/word_times.py` prints them).
+pub fn multilingual_wer_and_words_in(
+    lang: &str,
+    pairs: &[(&str, &Path)],
+    words_to: &Path,
+) -> Vec<f64> {
+    let extra = [std::ffi::OsStr::new("--words-to"), words_to.as_os_str()];
+    ear_wers(
+        &repo().join("scripts/multilingual-ear.sh"),
+        lang,
+        pairs,
+        &extra,
+    )
+}
+
+fn ear_wers(
+    tool: &Path,
+    lang: &str,
+    pairs: &[(&str, &Path)],
+    extra: &[&std::ffi::OsStr],
+) -> Vec<f64> {
+    let (_, report) = run_ear(tool, pairs, 1000.0, lang, extra);
     let wers: Vec<f64> = report
         .lines()
         .filter_map(|l| {

