@@ -12,7 +12,7 @@ RUN ./scripts/deps.sh run && rm -rf /var/lib/apt/lists/*
 # Node.js for the voices' npm fetch, when deps.sh had to bring its own (Debian 12 has none
 # in this image).
 ENV PATH=/src/target/tools/node/bin:$PATH
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 # The page is embedded in the binary at compile time.
 COPY web web
@@ -30,10 +30,13 @@ COPY scripts/deps.sh /tmp/deps.sh
 # resolve), and curl for the health check.
 RUN /tmp/deps.sh runtime /usr/local/bin/ttsd ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* /tmp/deps.sh \
- && useradd --system --uid 10001 --home /app ttsd
+ && useradd --system --uid 10001 --home /app ttsd \
+ && mkdir -p /app/data && chown 10001 /app/data
 WORKDIR /app
 COPY --from=build /src/assets assets
 COPY --from=build /src/voices voices
+# What clients store (pronunciation lexicons, --data-dir): mount a volume here to keep it.
+VOLUME ["/app/data"]
 # Numeric, so Kubernetes' runAsNonRoot can check it.
 USER 10001
 ENV TTSD_HOST=0.0.0.0 TTSD_PORT=8880

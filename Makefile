@@ -42,10 +42,14 @@ clippy: deps-test
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## Format check, lints (code, Dockerfiles, Kubernetes manifests), assets, and every test
-## (unit, CLI and server integration, ASR, then the page in real browsers).
+## (unit, CLI and server integration, ASR, then the page in real browsers), all of them even
+## when one fails; then what each cost: seconds, real-model audio, ear calls
+## (scripts/tests.py; the table is also in target/test-report/).
 test: deps-test fmt-check clippy lint-deploy assets
-	$(CARGO) test --release --all-targets
-	$(MAKE) web-test
+	@rm -f target/test-report/results.jsonl
+	@CARGO=$(CARGO) ./scripts/tests.py cargo --release --all-targets; cargo=$$?; \
+	  ./scripts/tests.py time web-test $(MAKE) web-test; web=$$?; \
+	  ./scripts/tests.py report; exit $$((cargo || web))
 
 ## hadolint on the Dockerfiles, kubernetes-validate on deploy/kubernetes (tools from PyPI).
 lint-deploy: deps-test

@@ -1,5 +1,6 @@
-//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding; and the
-//! pipeline's overhead over raw inference of the same chunks.
+//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding, a
+//! 10,000-entry pronunciation lexicon's matching; and the pipeline's overhead over raw
+//! inference of the same chunks.
 //!
 //! `cargo bench --bench pipeline` (or `make bench`). Inference and encoding report their
 //! throughput in samples of audio per second; divide 24,000 by it for the real-time factor
@@ -14,6 +15,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use ttsd::audio::Format;
 use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory};
 use ttsd::language::Language;
+use ttsd::lexicon::{Lexicon, Lexicons};
 use ttsd::metrics::Metrics;
 use ttsd::request::{Input, SpeechParams};
 use ttsd::synth::{CoreConfig, Synthesizer};
@@ -61,6 +63,74 @@ fn g2p(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, text| {
             b.iter(|| phonemizer.phonemize(text, Language::EnUs).expect("g2p"))
+        });
+    }
+    g.finish();
+}
+
+/// A lexicon of 10,000 entries (the most one may hold) as a company's might be: product
+/// names, and phrases that begin with everyday words (so that at most word starts of an
+/// ordinary text the matcher walks on past the word before it fails), a few of them in the
+/// paragraph. Matching it against a request's text (a paragraph, and the 4,096 characters an
+/// input may have), beside normalizing and splitting the same text (the cheapest stage it
+/// runs beside; G2P costs far more), in one run.
+fn lexicon(c: &mut Criterion) {
+    let vocab = Arc::clone(&factory(1).spec().vocab);
+    let everyday: Vec<&str> = PARAGRAPH
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    let entries: Vec<serde_json::Value> = (0..9_998)
+        .map(|i| {
+            let grapheme = match i % 4 {
+                0 => format!("Zentrix{i}"),
+                1 => format!("Q{i}-Pro Max"),
+                // "the Zq17", "train Zq21": a walk goes through the word and its space.
+                _ => format!("{} Zq{i}", everyday[i % everyday.len()]),
+            };
+            if i % 2 == 0 {
+                serde_json::json!({"grapheme": grapheme, "phoneme": "zˈɛntɹɪks"})
+            } else {
+                serde_json::json!({"grapheme": grapheme, "alias": "zen tricks"})
+            }
+        })
+        .chain([
+            serde_json::json!({"grapheme": "platform four", "alias": "platform number four"}),
+            serde_json::json!({"grapheme": "half past eight", "phoneme": "hˈæf pˈæst ˈAt"}),
+        ])
+        .collect();
+    let json = serde_json::to_vec(&entries).expect("json");
+    let started = Instant::now();
+    let lexicon = Lexicon::from_json(&json, "en-US", &vocab).expect("a lexicon");
+    let built = started.elapsed();
+    let started = Instant::now();
+    let again = Lexicon::from_pls(lexicon.document().to_owned(), &vocab).expect("its PLS");
+    let read = started.elapsed();
+    eprintln!(
+        "lexicon: {} entries; read from JSON {:.1} ms, from its PLS ({} bytes) {:.1} ms; \
+         automaton {} KiB",
+        again.len(),
+        built.as_secs_f64() * 1e3,
+        again.document().len(),
+        read.as_secs_f64() * 1e3,
+        again.automaton_bytes() >> 10
+    );
+    let lexicons = Lexicons::new(vec![Arc::new(lexicon)]);
+    let frontend = TextFrontend::new(Arc::clone(&vocab));
+    let long: String = PARAGRAPH.repeat(4096 / PARAGRAPH.len() + 1);
+    let long = &long[..4096];
+    let mut g = c.benchmark_group("lexicon");
+    for (name, text) in [("paragraph", PARAGRAPH), ("4096", long)] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::new("match", name), text, |b, text| {
+            b.iter(|| {
+                let mut items = Vec::new();
+                lexicons.apply(text, Language::EnUs, &mut items);
+                items
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("sentences", name), text, |b, text| {
+            b.iter(|| frontend.sentences(text, Language::EnUs, &Default::default()))
         });
     }
     g.finish();
@@ -214,5 +284,5 @@ fn overhead(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, split, g2p, inference, encode, overhead);
+criterion_group!(benches, split, g2p, lexicon, inference, encode, overhead);
 criterion_main!(benches);

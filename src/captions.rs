@@ -16,6 +16,10 @@ pub struct WordTime {
     pub word: String,
     pub start: f64,
     pub end: f64,
+    /// The caption cue it is in, counted from 0: the words of one cue are one cue of
+    /// `/v1/audio/captions` for the same audio, so a client that was sent the words can make
+    /// that file without a rule of its own.
+    pub cue: u32,
 }
 
 /// Where a chunk's model output lands in the utterance's audio.
@@ -35,6 +39,7 @@ pub struct Placement {
 pub struct Timeline {
     /// The word still being spoken at the end of the last chunk: its index, start, end.
     open: Option<(u32, f64, f64)>,
+    cues: Cues,
 }
 
 impl Timeline {
@@ -69,7 +74,7 @@ impl Timeline {
             self.open = match self.open.take() {
                 Some((open, s, _)) if open == word => Some((open, s, end)),
                 Some(finished) => {
-                    done.extend(entry(finished, &caption));
+                    done.extend(self.cues.entry(finished, &caption));
                     Some((word, start, end))
                 }
                 None => Some((word, start, end)),
@@ -79,7 +84,7 @@ impl Timeline {
         if let Some(open) = self.open
             && next != Some(open.0)
         {
-            done.extend(entry(open, &caption));
+            done.extend(self.cues.entry(open, &caption));
             self.open = None;
         }
         done
@@ -87,19 +92,52 @@ impl Timeline {
 
     /// The word still open at the end of the utterance.
     pub fn finish<'a>(&mut self, caption: impl Fn(u32) -> Option<&'a str>) -> Option<WordTime> {
-        self.open.take().and_then(|open| entry(open, &caption))
+        let open = self.open.take()?;
+        self.cues.entry(open, &caption)
     }
 }
 
-fn entry<'a>(
-    (word, start, end): (u32, f64, f64),
-    caption: &impl Fn(u32) -> Option<&'a str>,
-) -> Option<WordTime> {
-    Some(WordTime {
-        word: caption(word)?.to_owned(),
-        start: round_ms(start),
-        end: round_ms(end),
-    })
+/// The most words in one caption cue, and the longest a cue stays up.
+const CUE_WORDS: usize = 7;
+const CUE_SECONDS: f64 = 3.5;
+
+/// Words grouped into caption cues as they are complete, in order: a cue ends at a
+/// sentence's end, after [`CUE_WORDS`] words, or once it has been up [`CUE_SECONDS`].
+#[derive(Debug, Default)]
+struct Cues {
+    /// The cue under way.
+    index: u32,
+    /// Its words so far, and when its first one starts.
+    words: usize,
+    start: f64,
+}
+
+impl Cues {
+    /// The caption word `word` spoken from `start` to `end`, in its cue.
+    fn entry<'a>(
+        &mut self,
+        (word, start, end): (u32, f64, f64),
+        caption: &impl Fn(u32) -> Option<&'a str>,
+    ) -> Option<WordTime> {
+        let word = caption(word)?.to_owned();
+        let (start, end) = (round_ms(start), round_ms(end));
+        if self.words == 0 {
+            self.start = start;
+        }
+        self.words += 1;
+        let cue = self.index;
+        let ends_sentence = word.ends_with(['.', '!', '?', '。', '！', '？']);
+        if ends_sentence || self.words >= CUE_WORDS || end - self.start >= CUE_SECONDS {
+            self.index += 1;
+            self.words = 0;
+        }
+        Some(WordTime {
+            word,
+            start,
+            end,
+            cue,
+        })
+    }
 }
 
 fn round_ms(seconds: f64) -> f64 {
@@ -116,6 +154,8 @@ pub enum CaptionFormat {
 }
 
 impl CaptionFormat {
+    pub const ALL: &[CaptionFormat] = &[CaptionFormat::Vtt, CaptionFormat::Srt];
+
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "vtt" | "webvtt" => Some(CaptionFormat::Vtt),
@@ -139,29 +179,14 @@ impl CaptionFormat {
     }
 }
 
-/// The most words on one caption line, and the longest a line stays up.
-const LINE_WORDS: usize = 7;
-const LINE_SECONDS: f64 = 3.5;
-
-/// Words grouped into caption lines: a line ends at a sentence's end, after
-/// [`LINE_WORDS`] words, or when it would stay up longer than [`LINE_SECONDS`].
+/// A caption file of `words`: a cue for each run of words with the same [`WordTime::cue`].
 pub fn caption_file(words: &[WordTime], format: CaptionFormat) -> String {
-    let mut lines: Vec<&[WordTime]> = Vec::new();
-    let mut start = 0;
-    for (i, w) in words.iter().enumerate() {
-        let line = &words[start..=i];
-        let ends_sentence = w.word.ends_with(['.', '!', '?', '。', '！', '？']);
-        let long = line.len() >= LINE_WORDS || w.end - line[0].start >= LINE_SECONDS;
-        if ends_sentence || long || i + 1 == words.len() {
-            lines.push(line);
-            start = i + 1;
-        }
-    }
+    let lines = words.chunk_by(|a, b| a.cue == b.cue);
     let mut out = String::new();
     if format == CaptionFormat::Vtt {
         out.push_str("WEBVTT\n\n");
     }
-    for (n, line) in lines.iter().enumerate() {
+    for (n, line) in lines.enumerate() {
         let (Some(first), Some(last)) = (line.first(), line.last()) else {
             continue;
         };
@@ -230,7 +255,8 @@ mod tests {
             vec![WordTime {
                 word: "Hello,".into(),
                 start: 1.04,
-                end: 1.14
+                end: 1.14,
+                cue: 0,
             }]
         );
         let next = Placement {
@@ -245,17 +271,62 @@ mod tests {
         assert_eq!((got[0].start, got[0].end), (1.15, 1.49));
         assert_eq!(got[1].word, "friend.");
         assert!(t.finish(caption).is_none());
+        assert_eq!([got[0].cue, got[1].cue], [0, 0], "one sentence, one cue");
+    }
+
+    /// Words through a timeline, one chunk each: `(text, start, end)`.
+    fn timed(words: &[(&'static str, f64, f64)]) -> Vec<WordTime> {
+        let mut t = Timeline::default();
+        let text = |i: u32| words.get(i as usize).map(|w| w.0);
+        let mut out = Vec::new();
+        for (i, &(_, start, end)) in words.iter().enumerate() {
+            let at = Placement {
+                offset: (start * f64::from(RATE)) as usize,
+                trimmed: 0,
+                len: ((end - start) * f64::from(RATE)) as usize,
+                sample_rate: RATE,
+            };
+            let len = at.len as u32;
+            out.extend(t.chunk(&[Some(i as u32)], &[0, len, 0], at, None, text));
+        }
+        out
     }
 
     #[test]
-    fn caption_files_group_words_into_lines() {
-        let words: Vec<WordTime> = ["One", "two.", "Three"]
+    fn a_cue_ends_at_a_sentence_after_seven_words_or_after_three_and_a_half_seconds() {
+        let cues = |words: &[(&'static str, f64, f64)]| -> Vec<u32> {
+            timed(words).iter().map(|w| w.cue).collect()
+        };
+        // A sentence's end (Chinese and Japanese ones too).
+        let said = [("One", 0.0, 0.5), ("two.", 0.5, 1.0), ("Three", 1.0, 1.5)];
+        assert_eq!(cues(&said), [0, 0, 1]);
+        let said = [("一。", 0.0, 0.5), ("二", 0.5, 1.0)];
+        assert_eq!(cues(&said), [0, 1]);
+        // Seven words.
+        let words: Vec<_> = (0..9)
+            .map(|i| ("w", f64::from(i) * 0.1, f64::from(i) * 0.1 + 0.1))
+            .collect();
+        assert_eq!(cues(&words), [0, 0, 0, 0, 0, 0, 0, 1, 1]);
+        // Up 3.5 s: the word that reaches it is the cue's last.
+        let slow = [
+            ("a", 0.0, 1.0),
+            ("b", 1.0, 2.4),
+            ("c", 2.4, 3.5),
+            ("d", 3.5, 4.0),
+        ];
+        assert_eq!(cues(&slow), [0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn caption_files_have_a_cue_per_cue_index() {
+        let words: Vec<WordTime> = [("One", 0), ("two.", 0), ("Three", 1)]
             .iter()
             .enumerate()
-            .map(|(i, w)| WordTime {
-                word: (*w).into(),
+            .map(|(i, &(w, cue))| WordTime {
+                word: w.into(),
                 start: i as f64,
                 end: i as f64 + 0.5,
+                cue,
             })
             .collect();
         let vtt = caption_file(&words, CaptionFormat::Vtt);
@@ -273,6 +344,7 @@ mod tests {
             word: "R&D<3>".into(),
             start: 0.0,
             end: 0.5,
+            cue: 0,
         }];
         assert!(caption_file(&words, CaptionFormat::Vtt).contains("\nR&amp;D&lt;3&gt;\n"));
         assert!(caption_file(&words, CaptionFormat::Srt).contains("\nR&D<3>\n"));

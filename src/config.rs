@@ -295,6 +295,10 @@ pub struct ServeArgs {
     /// at most 2048].
     #[arg(long, env = "TTSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Where the server keeps what clients store: pronunciation lexicons in `lexicons/`
+    /// (made at the first upload).
+    #[arg(long, env = "TTSD_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
 }
 
 /// The smallest body limit that still takes a short speech request.
@@ -319,6 +323,8 @@ pub struct ServeConfig {
     /// Most open HTTP connections (`None`: from the open-file limit, once it has been
     /// raised at start).
     pub max_connections: Option<usize>,
+    /// Where lexicons are kept (`DATA_DIR/lexicons`).
+    pub lexicon_dir: PathBuf,
 }
 
 impl ServeArgs {
@@ -399,6 +405,7 @@ impl ServeArgs {
                 ..ConnLimits::default()
             },
             max_connections: self.max_connections,
+            lexicon_dir: self.data_dir.join("lexicons"),
         })
     }
 
@@ -523,6 +530,7 @@ mod tests {
             (Device::Cpu, Aliases::Ttsd)
         );
         assert!(c.api_keys.is_empty());
+        assert_eq!(c.lexicon_dir, PathBuf::from("data/lexicons"));
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum Error {
         language: &'static str,
         param: &'static str,
     },
+    /// No lexicon of this name is stored.
+    #[error("no lexicon is named '{0}' (the lexicon list names them)")]
+    UnknownLexicon(String),
     /// `model` names no model this server serves.
     #[error("unknown model '{model}'; accepted: {accepted}")]
     UnknownModel { model: String, accepted: String },
@@ -102,6 +105,7 @@ impl Error {
             Error::InvalidInput { .. }
             | Error::UnknownVoice(_)
             | Error::UnsupportedLanguage { .. }
+            | Error::UnknownLexicon(_)
             | Error::UnknownModel { .. } => Class::Invalid,
             Error::Overloaded { .. } => Class::Busy,
             Error::NotReady | Error::ShuttingDown => Class::Unavailable,
@@ -129,6 +133,7 @@ impl Error {
             Error::UnknownVoice(_) => "unknown_voice",
             Error::UnsupportedLanguage { .. } => "unsupported_language",
             Error::UnknownModel { .. } => "model_not_found",
+            Error::UnknownLexicon(_) => "lexicon_not_found",
             Error::Overloaded { .. } => "rate_limit_exceeded",
             Error::NotReady => "not_ready",
             Error::ShuttingDown => "shutting_down",
@@ -144,6 +149,7 @@ impl Error {
             Error::UnknownVoice(_) => Some("voice"),
             Error::UnsupportedLanguage { param, .. } => Some(param),
             Error::UnknownModel { .. } => Some("model"),
+            Error::UnknownLexicon(_) => Some("lexicons"),
             _ => None,
         }
     }

@@ -16,6 +16,8 @@
 //!   inference scheduler that owns the engines.
 //! - [`audio`]: per-response encoders and the shaping of each chunk's samples.
 //! - [`captions`]: word times from the model's durations, on the words as written.
+//! - [`lexicon`]: pronunciation lexicons (W3C PLS) the server keeps, and their matching
+//!   into markup items.
 //! - [`request`]: a request's parameters, validated once for every front end.
 //! - [`synth`]: one utterance's pipeline, from text in pieces to a stream of encoded audio.
 //! - [`service`]: what the front ends share (readiness, admission, voices, metrics).
@@ -31,6 +33,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod language;
+pub mod lexicon;
 pub mod metrics;
 pub mod net;
 pub mod request;

@@ -39,13 +39,18 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     let conn_metrics = Arc::new(http::listener::ConnMetrics::new());
     conn_metrics.register(metrics.registry_mut());
     let metrics = Arc::new(metrics);
-    let service = Arc::new(Service::new(
-        engine.spec().clone(),
-        engine.catalogue(),
-        config.max_concurrent_requests,
-        config.core.settings.limits,
-        Arc::clone(&metrics),
-    ));
+    let lexicons =
+        crate::lexicon::Store::open(&config.lexicon_dir, Arc::clone(&engine.spec().vocab))?;
+    let service = Arc::new(
+        Service::new(
+            engine.spec().clone(),
+            engine.catalogue(),
+            config.max_concurrent_requests,
+            config.core.settings.limits,
+            Arc::clone(&metrics),
+        )
+        .with_lexicons(Arc::new(lexicons)),
+    );
 
     let (http_listener, http_addr) = bind(config.http).await?;
     let wyoming_listener = match config.wyoming {

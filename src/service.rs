@@ -1,5 +1,6 @@
 //! The speech service every front end shares: the synthesizer once it is ready, the voices
-//! (listed before it is), the admission of utterances, and the metrics.
+//! (listed before it is), the pronunciation lexicons, the admission of utterances, and the
+//! metrics.
 //!
 //! HTTP, Wyoming, the WebSocket and the command line all speak through one [`Service`]; none
 //! of them knows another. The composition root (`server`) builds it once.
@@ -9,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
 use crate::engine::ModelSpec;
+use crate::lexicon;
 use crate::metrics::Metrics;
 use crate::request::Limits;
 use crate::synth::{Permit, Synthesizer};
@@ -22,6 +24,7 @@ pub struct Service {
     voices: Voices,
     /// The voices' listing facts, read once.
     voice_info: Vec<VoiceInfo>,
+    lexicons: Arc<lexicon::Store>,
     admission: Arc<Semaphore>,
     max_concurrent: usize,
     limits: Limits,
@@ -40,6 +43,7 @@ impl Service {
     ) -> Self {
         Service {
             synth: OnceLock::new(),
+            lexicons: Arc::new(lexicon::Store::in_memory(Arc::clone(&spec.vocab))),
             spec,
             voice_info: voices.info(),
             voices,
@@ -61,6 +65,12 @@ impl Service {
         );
         service.set_ready(synth);
         service
+    }
+
+    /// With these lexicons (a store on disk; by default they are kept in memory only).
+    pub fn with_lexicons(mut self, lexicons: Arc<lexicon::Store>) -> Self {
+        self.lexicons = lexicons;
+        self
     }
 
     /// The synthesizer is loaded and warm.
@@ -90,6 +100,11 @@ impl Service {
     /// What a request may name: voices, models, languages (known before the model loads).
     pub fn catalogue(&self) -> &Voices {
         &self.voices
+    }
+
+    /// The pronunciation lexicons the server keeps (usable before the model is ready).
+    pub fn lexicons(&self) -> &Arc<lexicon::Store> {
+        &self.lexicons
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {

@@ -18,10 +18,21 @@ fn ttsd(args: &[&str]) -> Output {
 }
 
 fn say(text: &str, out: &Path, extra: &[&str]) -> Output {
+    let path = out;
     let out = out.to_str().expect("utf-8 path");
     let mut args = vec!["say", text, "-o", out];
     args.extend_from_slice(extra);
-    ttsd(&args)
+    let output = ttsd(&args);
+    count_audio(path);
+    output
+}
+
+/// Counts what `say` wrote for the cost report (tests/common `spent`).
+fn count_audio(path: &Path) {
+    let format = path.extension().and_then(|e| e.to_str()).unwrap_or("wav");
+    if let Ok(bytes) = std::fs::read(path) {
+        common::spent(seconds(&bytes, format), 0);
+    }
 }
 
 /// `ttsd say -` with `text` on standard input.
@@ -42,7 +53,9 @@ fn say_stdin(text: &str, out: &Path, extra: &[&str]) -> Output {
         .expect("stdin")
         .write_all(text.as_bytes())
         .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    let output = child.wait_with_output().expect("wait");
+    count_audio(out);
+    output
 }
 
 fn assert_ok(output: &Output) {

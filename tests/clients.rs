@@ -70,6 +70,7 @@ fn python_clients() {
     let server = Server::start(&["--api-key", KEY, "--wyoming-port", "0"]);
     let dir = tempdir();
     let mut heard = openai_sdk_create_stream_and_sse(&server, dir.path());
+    heard.push(openai_sdk_migration(&server, dir.path()));
     heard.push(open_webui_requests(&server, dir.path()));
     heard.push(litellm_proxy_round_trip(&server, dir.path()));
     heard.extend(wyoming_clients(&server, dir.path()));
@@ -347,6 +348,58 @@ fn openai_sdk_create_stream_and_sse(server: &Server, dir: &Path) -> Vec<PathBuf>
         assert!(wav_seconds(f) > 4.0, "{} is the whole text", f.display());
     }
     files.into()
+}
+
+/// What the README's "Moving from OpenAI's speech API" promises, through the SDK: every
+/// OpenAI voice and model name speaks; `instructions` is accepted (the file is heard with the
+/// others); each response format decodes, as the content type says; `speed` is applied; a
+/// bad voice is the SDK's `BadRequestError` with ttsd's code, a wrong key its
+/// `AuthenticationError`. Returns the file with instructions, to hear.
+fn openai_sdk_migration(server: &Server, dir: &Path) -> PathBuf {
+    let out = dir.join("migration");
+    std::fs::create_dir_all(&out).unwrap();
+    let summary = run_script(
+        "openai_migration.py",
+        &[&server.url("/v1"), KEY, out.to_str().unwrap(), TEXT],
+    );
+    eprintln!("openai SDK, migration: {summary}");
+    assert!(summary["instructions_bytes"].as_u64().unwrap() > 1000);
+    for group in ["voices", "models"] {
+        let sizes = summary[group].as_object().unwrap();
+        assert_eq!(sizes.len(), if group == "voices" { 13 } else { 4 });
+        for (name, bytes) in sizes {
+            assert!(bytes.as_u64().unwrap() > 10_000, "{group} {name}: {bytes}");
+        }
+    }
+    let types = &summary["formats"];
+    for (format, content_type) in [
+        ("mp3", "audio/mpeg"),
+        ("opus", "audio/opus"),
+        ("aac", "audio/aac"),
+        ("flac", "audio/flac"),
+        ("wav", "audio/wav"),
+        ("pcm", "audio/pcm"),
+    ] {
+        assert_eq!(types[format], content_type, "{format}");
+        let bytes = std::fs::read(out.join(format!("format.{format}"))).unwrap();
+        let seconds = common::seconds(&bytes, format);
+        assert!((1.0..4.0).contains(&seconds), "{format}: {seconds} s");
+    }
+    let (normal, fast) = (
+        wav_seconds(&out.join("speed-1.wav")),
+        wav_seconds(&out.join("speed-2.wav")),
+    );
+    assert!(
+        fast < normal * 0.65,
+        "speed 2 is faster: {fast:.2} s against {normal:.2} s"
+    );
+    let bad = &summary["bad_request"];
+    assert_eq!(bad["status"], 400, "{summary}");
+    assert_eq!(bad["code"], "unknown_voice");
+    assert!(bad["message"].as_str().unwrap().contains("nosuchvoice"));
+    assert_eq!(summary["unauthorized"]["status"], 401, "{summary}");
+    assert_eq!(summary["unauthorized"]["code"], "invalid_api_key");
+    out.join("instructions.mp3")
 }
 
 /// Server-Sent Events read by hand: every event a `data:` line of JSON, deltas then one
@@ -643,19 +696,26 @@ fn every_documented_route_is_served(server: &Server) {
         let paths = doc["paths"].as_object().unwrap();
         assert!(paths.len() >= 10);
         for (path, item) in paths {
-            // A path parameter filled in with a value it takes.
-            let path = &path.replace("{model}", "kokoro");
+            // A path parameter filled in with a value it takes (a lexicon that is not
+            // there: its 404 is the lexicon's, not the router's).
+            let path = &path
+                .replace("{model}", "kokoro")
+                .replace("{name}", "absent");
             for method in item.as_object().unwrap().keys() {
                 let request = match method.as_str() {
                     "get" => client.get(server.url(path)),
                     // A body that is invalid: the route answers 400, not 404/405.
                     "post" => client.post(server.url(path)).json(&json!({})),
+                    "put" => client.put(server.url(path)).json(&json!({})),
+                    "delete" => client.delete(server.url(path)),
                     other => panic!("unexpected method {other} for {path}"),
                 };
-                let status = request.send().await.unwrap().status().as_u16();
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or_default();
                 assert!(
-                    status != 404 && status != 405,
-                    "{method} {path} answered {status}"
+                    status != 405 && body["error"]["code"] != "not_found",
+                    "{method} {path} answered {status}: {body}"
                 );
             }
         }

@@ -1,4 +1,7 @@
-//! Limits, authentication, CORS, request ids and graceful shutdown against a real server.
+//! Limits, authentication, CORS, request ids and graceful shutdown against a real server:
+//! on the test engine where no model is needed to show them (keys, the body limit, CORS,
+//! request ids), with the real model for shutdown in the middle of speech and for hostile
+//! text, whose speech is heard.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -23,7 +26,7 @@ fn api_keys_guard_everything_but_health_and_ready() {
     let dir = common::tempdir();
     let key_file = dir.path().join("keys");
     std::fs::write(&key_file, "# ops key\nfrom-file-key\n\n").expect("write keys");
-    let server = Server::start(&[
+    let server = Server::tone(&[
         "--api-key",
         "flag-key",
         "--api-key-file",
@@ -79,7 +82,7 @@ fn api_keys_guard_everything_but_health_and_ready() {
 #[test]
 fn body_limit_cors_and_request_ids() {
     let _serial = serial();
-    let server = Server::start(&[
+    let server = Server::tone(&[
         "--max-body-bytes",
         "2000",
         "--cors-allow-origin",
@@ -136,7 +139,7 @@ fn body_limit_cors_and_request_ids() {
 #[test]
 fn no_cors_grant_by_default() {
     let _serial = serial();
-    let server = Server::start(&[]);
+    let server = Server::tone(&[]);
     let client = reqwest::Client::new();
     rt().block_on(async {
         let r = client
@@ -300,10 +303,24 @@ fn hostile_unicode_is_speech_or_a_4xx_never_a_crash() {
         // A lone surrogate is not valid JSON text.
         let r = send(r#"{"input": "a \ud800 b"}"#.to_owned()).await.expect("send");
         assert_eq!(r.status(), 400);
-        // A very long word is either spoken or refused, never a 5xx.
-        let r = send(json!({"input": "z".repeat(4000)}).to_string()).await.expect("send");
+        // A very long word is either spoken or refused, never a 5xx. Spoken, its first audio
+        // comes; the rest (minutes of speech, letter by letter) shows nothing more, so the
+        // client leaves, and the server lets the stream go.
+        let mut r = send(json!({"input": "z".repeat(4000)}).to_string()).await.expect("send");
         assert!(r.status().is_success() || r.status().is_client_error(), "{}", r.status());
-        let _ = r.bytes().await;
+        if r.status().is_success() {
+            assert!(r.chunk().await.expect("the first audio").is_some());
+        }
+        drop(r);
+        let mut active = None;
+        for _ in 0..400 {
+            active = common::metric_value(&common::scrape(&client, &server).await, "ttsd_active_streams");
+            if active == Some(0.0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(active, Some(0.0), "the run-on word's stream still active after 20 s");
         // Mixed: the readable part is spoken, the rest is left out.
         let r = send(
             json!({"input": "Hello 😀 שלום world, \u{200b}this is\u{7} fine.", "response_format": "wav", "stream": false})

@@ -46,14 +46,22 @@
 //!
 //! Every line in every language must also be spoken: a 200, and audio of a length that fits
 //! the text.
+//!
+//! The same speech has its word times checked (`quality/captions.rs`): each line is spoken
+//! once, over SSE with timestamps (the audio a `wav` or a stream of the same request has:
+//! one pipeline), and both tests read it ([`spoken`]); the multilingual ear hears each
+//! language once for both, its scores and its word times from one transcription
+//! ([`multilingual`]). The real model and the ears are the cost here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "quality/captions.rs"]
+mod captions;
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use common::{Server, asr_wer_in, multilingual_wer_in, post, rt, seconds, serial, tempdir};
-use serde_json::json;
+use common::{Server, asr_wer_in, rt, serial};
 
 /// Which ear hears a language.
 #[derive(Clone, Copy, PartialEq)]
@@ -111,6 +119,91 @@ fn corpus(name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A corpus line as the server spoke it.
+pub struct Line {
+    pub input: String,
+    pub expected: String,
+    /// 24 kHz s16le.
+    pub pcm: Vec<i16>,
+    pub words: Vec<captions::Word>,
+    /// The speech as a wav file, for the ears.
+    pub file: PathBuf,
+}
+
+/// Every line of every corpus (in `BOUNDS`' order), spoken once by a real server for both
+/// tests, whichever asks first; the files stay in target/tmp/quality for a look afterwards.
+pub fn spoken() -> &'static [(&'static str, Vec<Line>)] {
+    static SPOKEN: OnceLock<Vec<(&'static str, Vec<Line>)>> = OnceLock::new();
+    SPOKEN.get_or_init(|| {
+        let dir = kept();
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let server = Server::shared(&[]);
+        let client = reqwest::Client::new();
+        BOUNDS
+            .iter()
+            .map(|&(name, voice, ..)| {
+                let lines = corpus(name)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (input, expected))| {
+                        let (pcm, words) =
+                            rt().block_on(captions::speak(&client, &server, &input, voice));
+                        let file = dir.join(format!("{name}-{i:02}.wav"));
+                        captions::write_wav(&file, &pcm);
+                        Line {
+                            input,
+                            expected,
+                            pcm,
+                            words,
+                            file,
+                        }
+                    })
+                    .collect();
+                (name, lines)
+            })
+            .collect()
+    })
+}
+
+/// The target/tmp directory the spoken files and the ear's word times are kept in.
+fn kept() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("quality")
+}
+
+/// What the multilingual ear made of a language's files: each scored against its sentence,
+/// then against the next one (the control), and each file's word times.
+pub struct Heard {
+    pub wers: Vec<f64>,
+    pub words: Vec<Vec<captions::Word>>,
+}
+
+/// One run of the multilingual ear per language (a corpus is named by its Whisper language),
+/// for both tests, whichever asks first.
+pub fn multilingual(name: &'static str, lines: &[Line]) -> &'static Heard {
+    static HEARD: Mutex<Vec<(&str, &'static Heard)>> = Mutex::new(Vec::new());
+    let mut heard = HEARD.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, h)) = heard.iter().find(|(n, _)| *n == name) {
+        return h;
+    }
+    let n = lines.len();
+    let mut pairs: Vec<(&str, &Path)> = lines
+        .iter()
+        .map(|l| (l.expected.as_str(), l.file.as_path()))
+        .collect();
+    // The control: file i against sentence i + 1 (the ear transcribes each file once).
+    for (i, line) in lines.iter().enumerate() {
+        pairs.push((lines[(i + 1) % n].expected.as_str(), line.file.as_path()));
+    }
+    let words_to = kept().join(format!("{name}-words.jsonl"));
+    let wers = common::multilingual_wer_and_words_in(name, &pairs, &words_to);
+    let words = captions::parse_words(&std::fs::read_to_string(&words_to).unwrap());
+    assert_eq!(words.len(), n, "{}", words_to.display());
+    let h: &'static Heard = Box::leak(Box::new(Heard { wers, words }));
+    heard.push((name, h));
+    h
+}
+
 #[test]
 fn the_english_corpus_has_at_least_40_cases_and_every_language_a_few() {
     assert!(corpus("en").len() >= 40);
@@ -122,53 +215,34 @@ fn the_english_corpus_has_at_least_40_cases_and_every_language_a_few() {
 #[test]
 fn assistant_output_is_understood_in_every_language() {
     let _serial = serial();
-    let server = Server::start(&[]);
-    let dir = tempdir();
-    let client = reqwest::Client::new();
     let mut failures = Vec::new();
-    for &(name, voice, lang, ear, bound) in BOUNDS {
-        let cases = corpus(name);
-        let files: Vec<PathBuf> = rt().block_on(async {
-            let mut files = Vec::new();
-            for (i, (input, _)) in cases.iter().enumerate() {
-                let body = json!({"input": input, "voice": voice, "response_format": "wav",
-                                  "stream": false});
-                let response = post(&client, &server, body).await;
-                assert_eq!(response.status, 200, "{name} line {}: {input}", i + 1);
-                let per_char = seconds(&response.body(), "wav") / input.chars().count() as f64;
-                let (lo, hi) = if matches!(name, "ja" | "zh") {
-                    SECONDS_PER_CJK_CHAR
-                } else {
-                    SECONDS_PER_CHAR
-                };
-                if !(lo..=hi).contains(&per_char) {
-                    failures.push(format!(
-                        "{name} line {}: {per_char:.3} s per character",
-                        i + 1
-                    ));
-                }
-                let path = dir.path().join(format!("{name}-{i:02}.wav"));
-                std::fs::write(&path, response.body()).unwrap();
-                files.push(path);
-            }
-            files
-        });
-        let mut pairs: Vec<(&str, &Path)> = cases
-            .iter()
-            .zip(&files)
-            .map(|((_, expected), f)| (expected.as_str(), f.as_path()))
-            .collect();
-        let n = pairs.len();
-        let control = ear == Ear::Multilingual;
-        if control {
-            // The control: file i against sentence i + 1 (the ear transcribes each file once).
-            for (i, file) in files.iter().enumerate() {
-                pairs.push((cases[(i + 1) % n].1.as_str(), file.as_path()));
+    for (&(name, voice, lang, ear, bound), (_, lines)) in BOUNDS.iter().zip(spoken()) {
+        for (i, line) in lines.iter().enumerate() {
+            let per_char = line.pcm.len() as f64 / 24_000.0 / line.input.chars().count() as f64;
+            let (lo, hi) = if matches!(name, "ja" | "zh") {
+                SECONDS_PER_CJK_CHAR
+            } else {
+                SECONDS_PER_CHAR
+            };
+            if !(lo..=hi).contains(&per_char) {
+                failures.push(format!(
+                    "{name} line {}: {per_char:.3} s per character",
+                    i + 1
+                ));
             }
         }
+        let n = lines.len();
+        let control = ear == Ear::Multilingual;
         let wers = match ear {
-            Ear::English => asr_wer_in(lang, &pairs),
-            Ear::Multilingual => multilingual_wer_in(lang, &pairs),
+            Ear::English => {
+                let pairs: Vec<(&str, &Path)> = lines
+                    .iter()
+                    .map(|l| (l.expected.as_str(), l.file.as_path()))
+                    .collect();
+                asr_wer_in(lang, &pairs)
+            }
+            // With the control: each file against the next sentence too.
+            Ear::Multilingual => multilingual(name, lines).wers.clone(),
         };
         let (metric, control_min) = if SCORED_BY_CHARACTER.contains(&lang) {
             ("CER", CONTROL_MIN_CER)
@@ -192,4 +266,11 @@ fn assistant_output_is_understood_in_every_language() {
         }
     }
     assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// The word times of the same speech (`quality/captions.rs`).
+#[test]
+fn word_times_fit_the_audio_and_agree_with_an_independent_ear() {
+    let _serial = serial();
+    captions::word_times_fit_the_audio_and_agree_with_an_independent_ear(spoken());
 }

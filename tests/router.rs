@@ -229,6 +229,59 @@ async fn keys_are_checked_in_any_case_of_the_scheme() {
     }
 }
 
+/// The router and its document are one list: each documented operation is served (its
+/// method answers, any other is a 405 in OpenAI's shape), and it needs the key exactly when
+/// the document says so.
+#[tokio::test]
+async fn every_documented_route_is_served_and_keyed_as_documented() {
+    let service = tone::service(4);
+    let doc = send(&service, &[], get("/openapi.json")).await.json();
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 20, "{}", paths.len());
+    let request = |method: &str, path: &str| {
+        let builder = Request::builder().method(method).uri(path);
+        match method {
+            // An invalid body: a route answers 400, never 404 or 405.
+            "POST" => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}")),
+            _ => builder.body(Body::empty()),
+        }
+        .expect("a request")
+    };
+    for (path, item) in paths {
+        let path = &path.replace("{model}", "tts-1");
+        let methods: Vec<String> = item
+            .as_object()
+            .expect("a path item")
+            .keys()
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        for method in &methods {
+            let status = send(&service, &[], request(method, path)).await.status;
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} answered {status}"
+            );
+            let keyed = item[method.to_ascii_lowercase()]["security"][0]["api_key"].is_array();
+            let status = send(&service, &["k1"], request(method, path)).await.status;
+            assert_eq!(
+                status == StatusCode::UNAUTHORIZED,
+                keyed,
+                "{method} {path} without the key answered {status}"
+            );
+        }
+        for other in ["GET", "POST", "DELETE"] {
+            if methods.iter().any(|m| m == other) {
+                continue;
+            }
+            let r = send(&service, &[], request(other, path)).await;
+            assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{other} {path}");
+            assert_eq!(r.json()["error"]["code"], "method_not_allowed");
+        }
+    }
+}
+
 #[tokio::test]
 async fn beyond_capacity_is_an_immediate_429_with_retry_after() {
     let service = tone::service(1);

@@ -1,5 +1,7 @@
-//! The inference queue with the real model: earliest deadline first, withdrawn jobs skipped,
-//! a call whose client leaves stopped part way.
+//! The inference queue: earliest deadline first, withdrawn jobs skipped, a full queue refused
+//! at once (on the test engine, whose calls take a set time: the order is what is checked),
+//! and a call whose client leaves stopped part way (with the real model: ONNX Runtime's own
+//! stop).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -8,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{repo, serial};
+use ttsd::engine::tone::{SimulatedCost, ToneFactory};
 use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Scheduler};
 use ttsd::language::Language;
 use ttsd::metrics::Metrics;
@@ -30,17 +33,36 @@ fn scheduler(queue_capacity: usize) -> Scheduler {
     Scheduler::start(factory(), 1, queue_capacity, 0, Arc::new(Metrics::new())).expect("scheduler")
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// The text front end, the voices and a runtime for the async calls.
 fn fixture() -> (TextFrontend, Voices, tokio::runtime::Runtime) {
     let factory = factory();
     let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
     let voices = factory.catalogue();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    (frontend, voices, rt)
+    (frontend, voices, runtime())
+}
+
+/// The same on the test engine, whose calls take 200 ms plus 10 ms per id (a short sentence
+/// about half a second, as the model's take on a slow machine), and its scheduler.
+fn tone_fixture(
+    queue_capacity: usize,
+) -> (TextFrontend, Voices, tokio::runtime::Runtime, Scheduler) {
+    let factory = Arc::new(ToneFactory::new(SimulatedCost {
+        per_call: Duration::from_millis(200),
+        per_id: Duration::from_millis(10),
+    }));
+    let frontend = TextFrontend::new(Arc::clone(&factory.spec().vocab));
+    let voices = factory.catalogue();
+    let scheduler = Scheduler::start(factory, 1, queue_capacity, 0, Arc::new(Metrics::new()))
+        .expect("scheduler");
+    (frontend, voices, runtime(), scheduler)
 }
 
 fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) -> Job {
@@ -56,8 +78,7 @@ fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) 
 #[test]
 fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
     let _serial = serial();
-    let (frontend, voices, rt) = fixture();
-    let scheduler = scheduler(16);
+    let (frontend, voices, rt, scheduler) = tone_fixture(16);
     rt.block_on(async {
         let now = Instant::now();
         // Keep the worker busy while the others queue up.
@@ -114,8 +135,7 @@ fn earliest_deadline_runs_first_and_withdrawn_jobs_are_skipped() {
 #[test]
 fn a_full_queue_refuses_at_once() {
     let _serial = serial();
-    let (frontend, voices, rt) = fixture();
-    let scheduler = scheduler(1);
+    let (frontend, voices, rt, scheduler) = tone_fixture(1);
     rt.block_on(async {
         let now = Instant::now();
         let s = scheduler.clone();
@@ -164,8 +184,9 @@ fn a_call_whose_client_leaves_is_stopped_part_way() {
         let whole = scheduler
             .infer(job(&frontend, &voices, long, Instant::now()))
             .await
-            .expect("the long call")
-            .compute;
+            .expect("the long call");
+        let made = whole.speech.samples.len();
+        let whole = whole.compute;
         let s = scheduler.clone();
         let j = job(&frontend, &voices, long, Instant::now());
         let cut = tokio::spawn(async move { s.infer(j).await });
@@ -184,6 +205,8 @@ fn a_call_whose_client_leaves_is_stopped_part_way() {
             left.elapsed()
         );
         assert!(!next.speech.samples.is_empty());
+        let made = made + next.speech.samples.len();
+        common::spent(made as f64 / f64::from(common::SAMPLE_RATE), 0);
     });
     assert_eq!(scheduler.interrupted(), 1, "the cut call was stopped");
     assert_eq!(scheduler.completed(), 2, "the whole call and the next one");

@@ -1,5 +1,6 @@
 //! The HTTP API against a real `ttsd serve` on 127.0.0.1:0 with the real model, read by a
-//! real HTTP client and a real decoder.
+//! real HTTP client and a real decoder; the errors on the test engine (they reach no model).
+//! Tests with the same server arguments share one server (`Server::shared`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -20,7 +21,7 @@ async fn metric(client: &reqwest::Client, server: &Server, name: &str) -> f64 {
 #[test]
 fn streams_the_first_sentence_long_before_the_last_and_it_is_speech() {
     let _serial = serial();
-    let server = Server::start(&[]);
+    let server = Server::shared(&[]);
     let client = reqwest::Client::new();
     let dir = tempdir();
     rt().block_on(async {
@@ -57,7 +58,7 @@ fn streams_the_first_sentence_long_before_the_last_and_it_is_speech() {
 #[test]
 fn errors_are_openai_shaped_json_with_the_right_status() {
     let _serial = serial();
-    let server = Server::start(&["--max-input-chars", "200"]);
+    let server = Server::tone(&["--max-input-chars", "200"]);
     let client = reqwest::Client::new();
     rt().block_on(async {
         let cases: Vec<(Value, u16, Option<&str>, &str)> = vec![
@@ -182,7 +183,7 @@ fn errors_are_openai_shaped_json_with_the_right_status() {
 #[test]
 fn beyond_the_concurrency_limit_is_an_immediate_429() {
     let _serial = serial();
-    let server = Server::start(&["--max-concurrent-requests", "1"]);
+    let server = Server::shared(&["--max-concurrent-requests", "1"]);
     let client = reqwest::Client::new();
     rt().block_on(async {
         let mut long = client
@@ -214,7 +215,7 @@ fn beyond_the_concurrency_limit_is_an_immediate_429() {
 fn a_client_that_hangs_up_stops_costing_work_and_frees_its_slot() {
     let _serial = serial();
     // One slot: the request after the hang-up gets it only if the hang-up released it.
-    let server = Server::start(&["--max-concurrent-requests", "1"]);
+    let server = Server::shared(&["--max-concurrent-requests", "1"]);
     let client = reqwest::Client::new();
     let sentence = "This sentence is one of many that nobody will stay to hear, because the \
                     client hangs up early.";
@@ -293,7 +294,7 @@ fn a_client_that_hangs_up_stops_costing_work_and_frees_its_slot() {
 #[test]
 fn voices_models_health_and_ready() {
     let _serial = serial();
-    let server = Server::start(&[]);
+    let server = Server::shared(&[]);
     let client = reqwest::Client::new();
     rt().block_on(async {
         let get = |path: &'static str| {

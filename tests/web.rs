@@ -3,9 +3,12 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{Server, serial};
 
-fn get(server: &Server, path: &str) -> (u16, String, String) {
+/// A GET's status, content type, cache header and body.
+fn get(server: &Server, path: &str) -> (u16, String, String, Vec<u8>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -13,73 +16,79 @@ fn get(server: &Server, path: &str) -> (u16, String, String) {
     rt.block_on(async {
         let resp = reqwest::get(server.url(path)).await.expect("GET");
         let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, content_type, resp.text().await.expect("body"))
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let cache = header(reqwest::header::CACHE_CONTROL);
+        let body = resp.bytes().await.expect("body").to_vec();
+        (status, content_type, cache, body)
     })
 }
 
-/// Each of the page's files, with the content type it must be served with.
-const FILES: &[(&str, &str, &str)] = &[
-    ("/", "text/html", include_str!("../web/index.html")),
-    ("/style.css", "text/css", include_str!("../web/style.css")),
-    (
-        "/js/main.js",
-        "text/javascript",
-        include_str!("../web/js/main.js"),
-    ),
-    (
-        "/js/api.js",
-        "text/javascript",
-        include_str!("../web/js/api.js"),
-    ),
-    (
-        "/js/players.js",
-        "text/javascript",
-        include_str!("../web/js/players.js"),
-    ),
-    (
-        "/js/pcm.js",
-        "text/javascript",
-        include_str!("../web/js/pcm.js"),
-    ),
-    (
-        "/js/voices.js",
-        "text/javascript",
-        include_str!("../web/js/voices.js"),
-    ),
-    (
-        "/js/ui.js",
-        "text/javascript",
-        include_str!("../web/js/ui.js"),
-    ),
-    (
-        "/js/captions.js",
-        "text/javascript",
-        include_str!("../web/js/captions.js"),
-    ),
-    (
-        "/js/stream.js",
-        "text/javascript",
-        include_str!("../web/js/stream.js"),
-    ),
-];
+/// Every file under `web/`, as (its path there with `/` separators, its bytes).
+fn files_on_disk() -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut out = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_str().unwrap().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let name = path.strip_prefix(&root).unwrap().to_str().unwrap();
+                out.push((name.replace('\\', "/"), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The type a browser must be given for a file of the page (a module script needs a
+/// JavaScript type, or the browser refuses it).
+fn expected_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, e)| e) {
+        Some("html") => "text/html",
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        _ => panic!("web/{name}: a file of a kind the page has not had before"),
+    }
+}
 
 #[test]
 fn the_page_and_its_modules_are_served_from_the_binary() {
     let _serial = serial();
     let server = Server::start(&[]);
 
-    for (path, kind, body) in FILES {
-        let (status, content_type, served) = get(&server, path);
+    let files = files_on_disk();
+    assert!(files.len() >= 3, "{files:?}");
+    for (name, bytes) in &files {
+        let path = match name.as_str() {
+            "index.html" => "/".to_owned(),
+            _ => format!("/{name}"),
+        };
+        let (status, content_type, cache, served) = get(&server, &path);
         assert_eq!(status, 200, "{path}");
-        assert!(content_type.starts_with(kind), "{path}: {content_type}");
-        assert_eq!(&served, body, "{path}");
+        assert!(
+            content_type.starts_with(expected_type(name)),
+            "{path}: {content_type}"
+        );
+        assert_eq!(cache, "no-cache", "{path}");
+        assert!(&served == bytes, "{path} is not web/{name}");
     }
-    let (_, _, html) = get(&server, "/");
+    let text = |name: &str| {
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let html = text("index.html");
     assert!(
         html.contains("<script type=\"module\" src=\"/js/main.js\">"),
         "{html}"
@@ -92,13 +101,13 @@ fn the_page_and_its_modules_are_served_from_the_binary() {
             "no data-testid={id}"
         );
     }
-    // Every module the page imports is served: each `from './x.js'` names one.
-    for (path, _, js) in FILES.iter().filter(|f| f.0.ends_with(".js")) {
-        for import in js.split("from './").skip(1) {
-            let name = import.split('\'').next().unwrap_or_default();
+    // Every module the page imports is a file of it: each `from './x.js'` names one.
+    for (name, _) in files.iter().filter(|f| f.0.ends_with(".js")) {
+        for import in text(name).split("from './").skip(1) {
+            let module = import.split('\'').next().unwrap_or_default();
             assert!(
-                FILES.iter().any(|f| f.0 == format!("/js/{name}")),
-                "{path} imports {name}, which is not served"
+                files.iter().any(|f| f.0 == format!("js/{module}")),
+                "web/{name} imports {module}, which is not in web/js/"
             );
         }
     }

@@ -132,6 +132,7 @@ pub async fn captioned_speech(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaptionQuery {
     /// `vtt` (WebVTT, the default) or `srt` (SubRip).
     #[serde(default)]
@@ -146,7 +147,7 @@ pub struct CaptionQuery {
     params(CaptionQuery),
     request_body = SpeechParams,
     responses(
-        (status = 200, description = "The caption file", content(("text/vtt"), ("application/x-subrip"))),
+        (status = 200, response = inline(super::openapi::CaptionFile)),
         (status = 400, description = "Invalid request", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),
@@ -215,6 +216,7 @@ mod tests {
             word: "$23.50".into(),
             start: 0.5,
             end: 1.25,
+            cue: 0,
         }]);
         assert_eq!(
             serde_json::to_value(&w).unwrap_or_default(),

@@ -104,9 +104,7 @@ pub struct PhonemesRequest {
     path = "/dev/generate_from_phonemes",
     request_body = PhonemesRequest,
     responses(
-        (status = 200, description = "The audio, streamed (WAV unless asked otherwise)", content(
-            ("audio/wav"), ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/pcm")
-        )),
+        (status = 200, response = inline(super::openapi::Audio)),
         (status = 400, description = "Empty phonemes, or symbols the model does not know", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),
@@ -172,10 +170,7 @@ const TURN_PAUSE: f64 = 0.4;
     path = "/dev/dialogue",
     request_body = DialogueRequest,
     responses(
-        (status = 200, description = "The audio, as `/v1/audio/speech` sends it", content(
-            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"),
-            ("audio/pcm"), ("text/event-stream")
-        )),
+        (status = 200, response = inline(super::openapi::AudioOrEvents)),
         (status = 400, description = "No turns, an unknown voice, or a bad field", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),

@@ -6,6 +6,7 @@ mod captioned;
 mod dev;
 mod error;
 mod health;
+mod lexicons;
 pub mod listener;
 mod metrics;
 mod middleware;
@@ -22,14 +23,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::ApiError;
-pub use openapi::document as openapi_document;
 pub use ws::{MAX_MESSAGE_BYTES, WsLimits};
 
 use crate::service::Service;
@@ -85,42 +86,68 @@ impl Default for HttpOptions {
     }
 }
 
-/// Every route [`router`] serves, as (method, path): the OpenAPI document must describe
-/// exactly these (a unit test checks), and the client tests request each one.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),
-    ("GET", "/style.css"),
-    ("GET", "/js/main.js"),
-    ("GET", "/js/api.js"),
-    ("GET", "/js/players.js"),
-    ("GET", "/js/pcm.js"),
-    ("GET", "/js/voices.js"),
-    ("GET", "/js/ui.js"),
-    ("GET", "/js/captions.js"),
-    ("GET", "/js/stream.js"),
-    ("GET", "/health"),
-    ("GET", "/ready"),
-    ("GET", "/info"),
-    ("GET", "/openapi.json"),
-    ("GET", "/metrics"),
-    ("POST", "/v1/audio/speech"),
-    ("POST", "/v1/audio/captions"),
-    ("POST", "/dev/captioned_speech"),
-    ("POST", "/dev/phonemize"),
-    ("POST", "/dev/generate_from_phonemes"),
-    ("POST", "/dev/dialogue"),
-    ("POST", "/v1/audio/voices/combine"),
-    ("GET", "/v1/audio/speech/stream"),
-    ("POST", "/v1/audio/speech/stream"),
-    ("GET", "/v1/audio/voices"),
-    ("GET", "/v1/models"),
-    ("GET", "/v1/models/{model}"),
-    ("POST", "/openwebui/v1/audio/speech"),
-    ("GET", "/openwebui/v1/audio/voices"),
-    ("GET", "/openwebui/v1/audio/models"),
-];
+/// The state every handler shares.
+type Shared = Arc<AppState>;
 
-/// All routes and layers (listed in [`ROUTES`]).
+/// Every route, the one list: [`router`] serves these and the OpenAPI document describes
+/// them (utoipa-axum's `routes!` takes each path and method from the handler's annotation).
+/// A route is one line here; `keyed` ones need the API key when the server has keys.
+fn routes() -> (OpenApiRouter<Shared>, OpenApiRouter<Shared>) {
+    let open = OpenApiRouter::with_openapi(openapi::frame())
+        // The page's files, every file under web/: the page is static, and the API calls it
+        // makes carry the key when one is set.
+        .merge(web::routes())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::info))
+        .routes(routes!(openapi::openapi))
+        // Open WebUI fetches these two without its API key; they list public facts only.
+        .routes(routes!(voices::openwebui_voices))
+        .routes(routes!(voices::openwebui_models));
+    let keyed = OpenApiRouter::new()
+        .routes(routes!(speech::speech))
+        // Open WebUI's base URL (kept for its earlier settings; `/v1` serves it as well).
+        .routes(openapi::alias(
+            "/openwebui/v1/audio/speech",
+            routes!(speech::speech),
+        ))
+        .routes(routes!(captioned::captions))
+        .routes(routes!(captioned::captioned_speech))
+        .routes(routes!(dev::phonemize))
+        .routes(routes!(dev::generate_from_phonemes))
+        .routes(routes!(dev::dialogue))
+        .routes(routes!(voices::combine))
+        // Text that arrives as it is written: a WebSocket, or a streamed request body.
+        .routes(routes!(ws::speech_stream, upload::speech_upload))
+        .routes(routes!(voices::voices))
+        .routes(routes!(lexicons::list))
+        // Its own body limit: a 10,000-entry PLS document is larger than a speech request.
+        .routes(body_limit(
+            routes!(lexicons::put, lexicons::get, lexicons::delete),
+            lexicons::MAX_BODY_BYTES,
+        ))
+        .routes(routes!(voices::models))
+        .routes(routes!(voices::retrieve_model))
+        .routes(routes!(metrics::metrics));
+    (open, keyed)
+}
+
+/// A route group with its own request body limit instead of the server's.
+fn body_limit(
+    (schemas, paths, method): utoipa_axum::router::UtoipaMethodRouter<Shared>,
+    bytes: usize,
+) -> utoipa_axum::router::UtoipaMethodRouter<Shared> {
+    (schemas, paths, method.layer(DefaultBodyLimit::max(bytes)))
+}
+
+/// The OpenAPI document of every route [`router`] serves.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (open, mut keyed) = routes();
+    openapi::keyed(&mut keyed.get_openapi_mut().paths);
+    open.merge(keyed).into_openapi()
+}
+
+/// All routes and layers (the routes listed in [`routes`]).
 pub fn router(service: Arc<Service>, options: &HttpOptions) -> Router {
     let state = Arc::new(AppState {
         service,
@@ -129,43 +156,13 @@ pub fn router(service: Arc<Service>, options: &HttpOptions) -> Router {
         ws: options.ws,
         tracker: options.tracker.clone(),
     });
-    let protected = Router::new()
-        .route("/v1/audio/speech", post(speech::speech))
-        .route("/v1/audio/captions", post(captioned::captions))
-        .route("/dev/captioned_speech", post(captioned::captioned_speech))
-        .route("/dev/phonemize", post(dev::phonemize))
-        .route(
-            "/dev/generate_from_phonemes",
-            post(dev::generate_from_phonemes),
-        )
-        .route("/dev/dialogue", post(dev::dialogue))
-        .route("/v1/audio/voices/combine", post(voices::combine))
-        // Text that arrives as it is written: a WebSocket, or a streamed request body.
-        .route(
-            "/v1/audio/speech/stream",
-            get(ws::speech_stream).post(upload::speech_upload),
-        )
-        // Open WebUI's base URL (kept for its earlier settings; `/v1` serves it as well).
-        .route("/openwebui/v1/audio/speech", post(speech::speech))
-        .route("/v1/audio/voices", get(voices::voices))
-        .route("/v1/models", get(voices::models))
-        .route("/v1/models/{model}", get(voices::retrieve_model))
-        .route("/metrics", get(metrics::metrics))
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            middleware::require_key,
-        ));
-    let mut app = Router::new()
-        // The page is static; the API calls it makes carry the key when one is set.
-        .merge(web::routes())
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
-        .route("/info", get(health::info))
-        .route("/openapi.json", get(openapi::openapi))
-        // Open WebUI fetches these two without its API key; they list public facts only.
-        .route("/openwebui/v1/audio/voices", get(voices::openwebui_voices))
-        .route("/openwebui/v1/audio/models", get(voices::openwebui_models))
-        .merge(protected)
+    let (open, keyed) = routes();
+    let keyed = keyed.route_layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state),
+        middleware::require_key,
+    ));
+    let (app, _) = open.merge(keyed).split_for_parts();
+    let mut app = app
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(options.max_body_bytes));
@@ -195,7 +192,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
             .expose_headers([header::HeaderName::from_static("x-request-id")]),
     )

@@ -2,6 +2,7 @@
 //! OpenAI's shape (never axum's plain-text errors).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -21,18 +22,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let status = e.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::bad_request("the request body is larger than the limit", None)
-                    .with_code("body_too_large")
-                    .with_status(status)
-            } else {
-                ApiError::bad_request(format!("cannot read the body: {e}"), None)
-                    .with_status(status)
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A body that could not be read, in OpenAI's shape: 413 over the limit.
+pub fn body_error(e: BytesRejection) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::bad_request("the request body is larger than the limit", None)
+            .with_code("body_too_large")
+            .with_status(status)
+    } else {
+        ApiError::bad_request(format!("cannot read the body: {e}"), None).with_status(status)
     }
 }
 

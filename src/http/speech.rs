@@ -31,10 +31,7 @@ use crate::{Error, Result};
     path = "/v1/audio/speech",
     request_body = SpeechParams,
     responses(
-        (status = 200, description = "The audio, streamed in `response_format` (or Server-Sent Events with `stream_format: sse`)", content(
-            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"),
-            ("audio/pcm"), ("text/event-stream")
-        )),
+        (status = 200, response = inline(super::openapi::AudioOrEvents)),
         (status = 400, description = "Invalid request", body = super::error::ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
@@ -230,12 +227,14 @@ fn done_event(stats: &Stats, sample_rate: u32) -> Bytes {
     format!("data: {event}\n\ndata: [DONE]\n\n").into()
 }
 
+/// Server-Sent Events' content type: OpenAI's, with its charset.
+pub(super) const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
+
 /// The headers of an audio (or SSE) response: its type, a file name as Kokoro-FastAPI
 /// gives it, no caching, no proxy buffering.
 pub(super) fn audio_headers(format: Format, sse: bool) -> [(header::HeaderName, HeaderValue); 4] {
     let content_type = if sse {
-        // OpenAI's, with its charset.
-        HeaderValue::from_static("text/event-stream; charset=utf-8")
+        HeaderValue::from_static(EVENT_STREAM)
     } else {
         HeaderValue::from_static(format.content_type())
     };

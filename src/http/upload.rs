@@ -24,6 +24,7 @@ use crate::{Error, Result};
 /// The settings, as query parameters: `POST /v1/audio/speech`'s fields that are plain
 /// values (`normalization_options` needs the JSON body or the WebSocket).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     pub model: Option<String>,
     pub voice: Option<String>,
@@ -40,9 +41,7 @@ pub struct StreamQuery {
     params(StreamQuery),
     request_body(content = String, content_type = "text/plain", description = "The text, streamed (chunked transfer encoding), in any pieces"),
     responses(
-        (status = 200, description = "The audio, streamed as the text arrives", content(
-            ("audio/mpeg"), ("audio/opus"), ("audio/aac"), ("audio/flac"), ("audio/wav"), ("audio/pcm")
-        )),
+        (status = 200, response = inline(super::openapi::Audio)),
         (status = 400, description = "Invalid settings or input", body = super::error::ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),

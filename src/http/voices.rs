@@ -51,6 +51,7 @@ pub struct VoiceList {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VoiceQuery {
     /// `true`: the voices as plain names (Kokoro-FastAPI's `legacy` listing).
     #[serde(default)]

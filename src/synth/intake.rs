@@ -260,7 +260,9 @@ impl Intake {
     /// the idle clock runs out first. Call when nothing is ready and the input is open.
     pub(super) async fn wait(&mut self) -> Result<()> {
         let flush_at = self.flush_deadline();
-        let idle_at = self.idle.map(|idle| self.last_text.max(self.last_work) + idle);
+        let idle_at = self
+            .idle
+            .map(|idle| self.last_text.max(self.last_work) + idle);
         let Some(pieces) = self.pieces.as_mut() else {
             return Ok(());
         };

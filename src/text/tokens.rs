@@ -83,6 +83,17 @@ impl Vocab {
         self.ids.contains_key(&c)
     }
 
+    /// The symbols of `phonemes` outside the vocabulary, each once, in order of appearance.
+    pub fn unknown(&self, phonemes: &str) -> Vec<char> {
+        let mut unknown: Vec<char> = Vec::new();
+        for c in phonemes.chars().filter(|&c| !self.contains(c)) {
+            if !unknown.contains(&c) {
+                unknown.push(c);
+            }
+        }
+        unknown
+    }
+
     /// The phonemes with every symbol outside the vocabulary removed (and the spaces that
     /// leaves doubled folded), so that one char is one id.
     pub fn retain_known(&self, phonemes: &str) -> String {

@@ -13,7 +13,10 @@ One line per file, "wer=0.050 ok   file=... heard=..." ("cer=" for Hindi, Japane
 Mandarin), then
 "N passed, M failed"; exit status 1 if any file's score is above --max-wer. A file named
 twice in one run is transcribed once (a control can score the same audio against another
-text at no cost).
+text at no cost). `--words-to PATH` also writes each file's word timestamps from the same
+transcription, one JSON line per file as tests/asr/word_times.py prints them (faster-whisper
+aligns words after decoding: in a file of one 30 s window, as the tests' are, the words heard
+are the same).
 
 Scoring, the same function on both sides (expected text and what was heard):
 
@@ -65,6 +68,7 @@ Scoring, the same function on both sides (expected text and what was heard):
   "二〇二五年" match. Nothing else is forgiven: a missing, extra or different syllable is an error.
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -382,6 +386,7 @@ def main():
     p.add_argument("--max-wer", type=float, default=0.15)
     p.add_argument("--lang", default="en")
     p.add_argument("--manifest")
+    p.add_argument("--words-to", help="write each file's word timestamps here (JSON lines)")
     p.add_argument("pairs", nargs="*")
     a = p.parse_args()
     pairs = []
@@ -403,6 +408,7 @@ def main():
         sys.exit(f"multilingual-ear: {a.model} is not a multilingual model")
 
     heard_in = {}
+    words_of = {}
 
     def transcribe(path):
         src = path
@@ -417,7 +423,11 @@ def main():
         try:
             # condition_on_previous_text=False: no repetition loops carried across windows.
             segs, _ = model.transcribe(src, language=a.lang, beam_size=5, vad_filter=False,
-                                       condition_on_previous_text=False)
+                                       condition_on_previous_text=False,
+                                       word_timestamps=bool(a.words_to))
+            segs = list(segs)
+            words_of[path] = [{"word": w.word.strip(), "start": round(w.start, 3),
+                               "end": round(w.end, 3)} for s in segs for w in s.words or []]
             return " ".join(s.text.strip() for s in segs)
         except Exception as e:  # unreadable audio is a failure, not a crash
             return f"<unreadable: {e}>"
@@ -442,6 +452,11 @@ def main():
         print(f"{metric}={score:.3f} {'ok  ' if ok else 'FAIL'} file={path} heard={heard!r}",
               flush=True)
     print(f"{passed} passed, {failed} failed")
+    if a.words_to:
+        with open(a.words_to, "w", encoding="utf-8") as out:
+            for path in heard_in:
+                out.write(json.dumps({"file": path, "words": words_of.get(path, [])},
+                                     ensure_ascii=False) + "\n")
     sys.exit(1 if failed else 0)
 
 

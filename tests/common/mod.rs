@@ -29,9 +29,13 @@ pub const THREE_SENTENCES: &str = "Good morning. The train to the city leaves fr
     and a warm coat, because the evening will be cold.";
 
 /// Tests that measure time or load the CPU run one at a time (the machine has 2 cores).
+/// The wait is recorded (`spent`), so that the cost report counts a test's own time only.
 pub fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    let asked = Instant::now();
+    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    record(serde_json::json!({"waited_seconds": asked.elapsed().as_secs_f64()}));
+    guard
 }
 
 pub fn bin() -> &'static str {
@@ -42,50 +46,140 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Records what the running test spent besides time, for the cost report of `make test`
+/// (`scripts/tests.py`): seconds of speech the real model made, and an ear call with the
+/// number of files it heard.
+pub fn spent(audio_seconds: f64, ear_files: usize) {
+    record(serde_json::json!({
+        "audio_seconds": audio_seconds,
+        "ear_calls": usize::from(ear_files > 0),
+        "ear_files": ear_files,
+    }));
+}
+
+/// Appends `fields` and the running test's name (libtest names each test's thread after it)
+/// as a JSON line to the file `TTSD_TEST_LEDGER` names, which `scripts/tests.py` sets;
+/// without it, nothing is written.
+fn record(mut fields: Value) {
+    let Some(path) = std::env::var_os("TTSD_TEST_LEDGER") else {
+        return;
+    };
+    fields["test"] = std::thread::current().name().unwrap_or("?").into();
+    // One short write in append mode: lines from threads running at once do not interleave.
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(format!("{fields}\n").as_bytes()));
+}
+
 /// A `ttsd serve` child process, killed on drop.
 pub struct Server {
     child: Child,
+    /// The server's process id (`child` is a shell around it when shared).
+    pid: u32,
     pub base: String,
     /// `host:port` of the Wyoming server, when started with `--wyoming-port`.
     pub wyoming: Option<String>,
+    /// Whether the real model speaks (not `--engine tone`): its audio is counted on drop.
+    real: bool,
 }
+
+/// Kept alive by its caller's pipe: `sh -c WATCH ttsd serve ...` starts the server, prints its
+/// pid, and kills it when its standard input closes, which happens when the test process
+/// exits, however it exits (a server kept in a static is never dropped).
+const WATCH: &str = r#""$0" "$@" </dev/null &
+echo "pid $!"
+read -r _ || true
+kill "$!" 2>/dev/null
+wait"#;
 
 impl Server {
     /// Starts the server on a free port and waits until `/ready` says 200.
     pub fn start(extra: &[&str]) -> Server {
-        let mut child = Command::new(bin())
+        Server::spawn(extra, false)
+    }
+
+    /// A server on the deterministic test engine (no model: ready at once, 16 kHz tones, the
+    /// engine's own voices, `ttsd::engine::tone::VOICES`), for tests of protocol, limits and
+    /// errors.
+    pub fn tone(extra: &[&str]) -> Server {
+        let args = [&["--engine", "tone"], extra].concat();
+        Server::spawn(&args, false)
+    }
+
+    /// The real-model server this test binary shares between its tests that ask for one with
+    /// the same arguments: started by the first, alive until the test process exits (a model
+    /// load each would cost more than many tests do). Tests that share one take turns through
+    /// [`serial`]; what each made is counted for it when its handle drops.
+    pub fn shared(extra: &[&str]) -> Shared {
+        static SERVERS: Mutex<Vec<(Vec<String>, &'static Server)>> = Mutex::new(Vec::new());
+        let key: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
+        let mut servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+        let server = match servers.iter().find(|(k, _)| *k == key) {
+            Some((_, server)) => *server,
+            None => {
+                let server: &'static Server = Box::leak(Box::new(Server::spawn(extra, true)));
+                servers.push((key, server));
+                server
+            }
+        };
+        Shared {
+            server,
+            audio_before: server.audio_seconds(),
+        }
+    }
+
+    fn spawn(extra: &[&str], watched: bool) -> Server {
+        let mut command = if watched {
+            let mut c = Command::new("sh");
+            c.arg("-c").arg(WATCH).arg(bin());
+            c
+        } else {
+            Command::new(bin())
+        };
+        let mut child = command
             .current_dir(repo())
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(extra)
-            .stdin(Stdio::null())
+            .stdin(if watched {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start ttsd serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let base = line
-            .trim()
-            .strip_prefix("ttsd listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        // The Wyoming address is the second line, printed with the first.
-        let wyoming = extra.contains(&"--wyoming-port").then(|| {
+        let mut pid = (!watched).then(|| child.id());
+        let mut base = None;
+        // The Wyoming address is the line after the HTTP one, printed with it.
+        let mut wyoming = None;
+        let wants_wyoming = extra.contains(&"--wyoming-port");
+        while pid.is_none() || base.is_none() || (wants_wyoming && wyoming.is_none()) {
             let mut line = String::new();
-            stdout.read_line(&mut line).expect("read the wyoming line");
-            line.trim()
-                .strip_prefix("ttsd wyoming listening on tcp://")
-                .unwrap_or_else(|| panic!("unexpected second line: {line:?}"))
-                .to_owned()
-        });
+            stdout
+                .read_line(&mut line)
+                .expect("read the server's lines");
+            let line = line.trim();
+            if let Some(p) = line.strip_prefix("pid ") {
+                pid = Some(p.parse().expect("a pid"));
+            } else if let Some(b) = line.strip_prefix("ttsd listening on ") {
+                base = Some(b.to_owned());
+            } else if let Some(w) = line.strip_prefix("ttsd wyoming listening on tcp://") {
+                wyoming = Some(w.to_owned());
+            } else {
+                panic!("unexpected line from ttsd serve: {line:?}");
+            }
+        }
         let server = Server {
             child,
-            base,
+            pid: pid.expect("a pid"),
+            base: base.expect("an address"),
             wyoming,
+            real: !extra.windows(2).any(|w| w == ["--engine", "tone"]),
         };
         server.wait_ready(Duration::from_secs(180));
         server
@@ -104,12 +198,24 @@ impl Server {
 
     /// The status of a GET, over a plain std socket (no runtime needed).
     pub fn get_status(&self, path: &str) -> Option<u16> {
+        self.get(path)?.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// The whole response to a GET (status line, headers, body), over a plain std socket.
+    fn get(&self, path: &str) -> Option<String> {
         let addr = self.base.strip_prefix("http://")?;
         let mut stream = TcpStream::connect(addr).ok()?;
         write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
-        response.split_whitespace().nth(1)?.parse().ok()
+        Some(response)
+    }
+
+    /// Seconds of audio the server has made since it started (`ttsd_audio_seconds_total`).
+    pub fn audio_seconds(&self) -> f64 {
+        self.get("/metrics")
+            .and_then(|m| metric_value(&m, "ttsd_audio_seconds_total"))
+            .unwrap_or(0.0)
     }
 
     /// Resident memory of the server process in KiB.
@@ -124,7 +230,7 @@ impl Server {
     }
 
     fn status_kib(&self, field: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
             .ok()
             .and_then(|s| {
                 s.lines()
@@ -134,6 +240,11 @@ impl Server {
             .unwrap_or(0)
     }
 
+    /// The server's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -141,8 +252,30 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.real {
+            spent(self.audio_seconds(), 0);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A handle on a server shared by a binary's tests ([`Server::shared`]).
+pub struct Shared {
+    server: &'static Server,
+    audio_before: f64,
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        self.server
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        spent(self.server.audio_seconds() - self.audio_before, 0);
     }
 }
 
@@ -269,8 +402,15 @@ pub fn seconds(bytes: &[u8], format: &str) -> f64 {
 /// Runs an ear (`../shared/tools/asr-check`, or `scripts/multilingual-ear.sh`: the same
 /// interface) on (expected text, file) pairs with `--max-wer` and `--lang`; returns whether
 /// it passed and its report.
-fn run_ear(tool: &Path, pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (bool, String) {
+fn run_ear(
+    tool: &Path,
+    pairs: &[(&str, &Path)],
+    max_wer: f64,
+    lang: &str,
+    extra: &[&std::ffi::OsStr],
+) -> (bool, String) {
     let mut cmd = Command::new(tool);
+    cmd.args(extra);
     cmd.arg("--max-wer").arg(max_wer.to_string());
     cmd.arg("--lang").arg(lang);
     for (text, file) in pairs {
@@ -279,6 +419,7 @@ fn run_ear(tool: &Path, pairs: &[(&str, &Path)], max_wer: f64, lang: &str) -> (b
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    spent(0.0, pairs.len());
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
     (out.status.success(), report)
@@ -291,7 +432,7 @@ fn asr_check_tool() -> PathBuf {
 /// asr-check on (expected text, file) pairs; panics with its report when any file's word
 /// error rate is above `max_wer`.
 pub fn asr_check(pairs: &[(&str, &Path)], max_wer: f64) {
-    let (passed, report) = run_ear(&asr_check_tool(), pairs, max_wer, "en");
+    let (passed, report) = run_ear(&asr_check_tool(), pairs, max_wer, "en", &[]);
     assert!(passed, "asr-check failed:\n{report}");
 }
 
@@ -302,18 +443,44 @@ pub fn asr_wer(pairs: &[(&str, &Path)]) -> Vec<f64> {
 
 /// Word error rates of (expected text, file) pairs of speech in `lang` (Whisper's code).
 pub fn asr_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    ear_wers(&asr_check_tool(), lang, pairs)
+    ear_wers(&asr_check_tool(), lang, pairs, &[])
 }
 
 /// The same from the multilingual ear (`scripts/multilingual-ear.sh`: Whisper base,
 /// multilingual, installed under target/ on first use), which scores Hindi by a character
 /// error rate instead (`tests/asr/multilingual.py` says why).
 pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    ear_wers(&repo().join("scripts/multilingual-ear.sh"), lang, pairs)
+    ear_wers(
+        &repo().join("scripts/multilingual-ear.sh"),
+        lang,
+        pairs,
+        &[],
+    )
 }
 
-fn ear_wers(tool: &Path, lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
-    let (_, report) = run_ear(tool, pairs, 1000.0, lang);
+/// The same, and each file's word times from the same transcription written to `words_to`
+/// (JSON lines, as `tests/asr/word_times.py` prints them).
+pub fn multilingual_wer_and_words_in(
+    lang: &str,
+    pairs: &[(&str, &Path)],
+    words_to: &Path,
+) -> Vec<f64> {
+    let extra = [std::ffi::OsStr::new("--words-to"), words_to.as_os_str()];
+    ear_wers(
+        &repo().join("scripts/multilingual-ear.sh"),
+        lang,
+        pairs,
+        &extra,
+    )
+}
+
+fn ear_wers(
+    tool: &Path,
+    lang: &str,
+    pairs: &[(&str, &Path)],
+    extra: &[&std::ffi::OsStr],
+) -> Vec<f64> {
+    let (_, report) = run_ear(tool, pairs, 1000.0, lang, extra);
     let wers: Vec<f64> = report
         .lines()
         .filter_map(|l| {

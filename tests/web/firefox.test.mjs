@@ -224,7 +224,10 @@ test('streamed in: Firefox writes the reply a word at a time over the WebSocket 
   await click('[data-testid=play]');
   await waitFor("return document.getElementById('player').dataset.state === 'ended'", 120_000, 'the end');
   assert.equal(await script("return document.getElementById('player').dataset.mode"), 'webaudio');
-  assertStreamedIn({ label: 'firefox web audio', input: REPLY_TEXT, rate: 6, seen: await script(`return (${readStreamed})()`) });
+  assertStreamedIn({
+    label: 'firefox web audio', input: REPLY_TEXT, rate: 6, seen: await script(`return (${readStreamed})()`),
+    firstSpoken: 'Sure, I can help with that.',
+  });
   // What was received is the reply, heard by an ear.
   const wav = await download('speech.wav');
   assert.equal(wavFacts(wav).rate, (await facts(server.base)).info.sample_rate);

@@ -157,9 +157,10 @@ export function readWords() {
 
 // What a whole playback of `input` must leave: every word of the input a span, in order;
 // marks that go forward through the words, from the first ones to the last; none marked at
-// the end; and captions that are WebVTT of the words received, at their times, cued as
-// POST /v1/audio/captions cues them for the same request. (Not timed as that route times
-// them: a stream's chunks are cut to keep up with playback, so its pauses differ.)
+// the end; and captions that are WebVTT of the words received, at their times, a cue for
+// each cue number the server gave, cued as POST /v1/audio/captions cues them for the same
+// request. (Not timed as that route times them: a stream's chunks are cut to keep up with
+// playback, so its pauses differ.)
 export async function assertWordsFollowed({ label, input, seen, vtt, base, voice }) {
   const words = input.split(/\s+/);
   assert.deepEqual(seen.spans, words.map((w, i) => [i, w]), 'each word of the input is a span, in order');
@@ -176,6 +177,12 @@ export async function assertWordsFollowed({ label, input, seen, vtt, base, voice
   assert.deepEqual(received.map((w) => w.word), words, 'the server sent the input words, in order');
   const cues = parseVtt(vtt);
   assert.ok(cues.length >= 2, vtt);
+  // The server numbers each word's cue, from 0, in order; the file has a cue per number.
+  assert.ok(received.every((w, i) => Number.isInteger(w.cue) && [0, 1].includes(w.cue - (i ? received[i - 1].cue : 0))),
+    `cue numbers ${received.map((w) => w.cue)}`);
+  const numbered = [];
+  received.forEach((w) => { (numbered[w.cue] ||= []).push(w.word); });
+  assert.deepEqual(cues.map((c) => c.text), numbered.map((ws) => ws.join(' ')), 'a cue per number the server gave');
   assert.deepEqual(cues.flatMap((c) => c.text.split(' ')), words, 'the cues hold the input words, in order');
   const ms = (seconds) => Math.round(seconds * 1000);
   let first = 0;
@@ -249,8 +256,11 @@ export function readStreamed() {
 // first (no text in them), then the text a word at a time, no faster than the rate, then
 // the close; audio back before the text was all written; the server's word times for
 // exactly the words written; every word a span, none marked at the end; the times from the
-// first token and from the first clause shown, the clause's no later.
-export function assertStreamedIn({ label, input, rate, seen }) {
+// first token and from the first clause shown, the clause's no later. `firstSpoken` is the
+// text the server's first chunk speaks (its first clause, by the server's rules): the words
+// that follow the first audio are its words, and the page's "first clause" time is from the
+// message that completed it.
+export function assertStreamedIn({ label, input, rate, seen, firstSpoken }) {
   const { sent, received, closeCode } = seen.socket;
   const settings = JSON.parse(sent[0].data);
   assert.equal(settings.timestamps, true, sent[0].data);
@@ -278,6 +288,15 @@ export function assertStreamedIn({ label, input, rate, seen }) {
     `first clause, ${ahead.toFixed(2)} s before the last token`);
   assert.ok(ahead > 0, 'the first audio came before the text was all written');
   assert.ok(seen.fromClause > 0 && seen.fromClause <= seen.fromToken, `${seen.fromClause} ${seen.fromToken}`);
+  const afterAudio = received.slice(received.indexOf(firstAudio) + 1).find((m) => m.text !== undefined);
+  assert.deepEqual(JSON.parse(afterAudio.text).words.map((w) => w.word), firstSpoken.split(' '),
+    'the first chunk speaks the first clause');
+  let written = 0;
+  const completing = pieces.findIndex((m) => (written += m.text.length) >= firstSpoken.length);
+  const clauseAfterFirst = (sent[1 + completing].t - sent[1].t) / 1000;
+  assert.ok(Math.abs(seen.fromToken - seen.fromClause - clauseAfterFirst) < 0.015,
+    `first clause to first audio ${seen.fromClause} s, first token ${seen.fromToken} s: the clause was ` +
+    `written ${clauseAfterFirst.toFixed(3)} s after the first token, in message ${completing + 1}`);
   assert.match(seen.status, /^Done: .* after the first clause was written/, seen.status);
 }
 

@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { webVtt, wordAt } from './captions.js';
 import { wavBlob } from './pcm.js';
 import { choosePath, createPlayer } from './players.js';
-import { SpeechSocket, firstClauseToken, socketUrl, tokens } from './stream.js';
+import { SpeechSocket, socketUrl, tokenSpoken, tokens } from './stream.js';
 import { View } from './ui.js';
 import { blendSpec, groupVoices, initialVoice, summary } from './voices.js';
 
@@ -167,8 +167,8 @@ async function play() {
   state.playback = p;
   player.addEventListener('started', () => {
     p.ttfa = elapsed(p);
-    p.since = sinceWritten(p, performance.now());
-    view.times({ ttfa: p.ttfa, ...p.since });
+    p.heard = performance.now();
+    view.times({ ttfa: p.ttfa, ...sinceWritten(p) });
     if (p.total === undefined) view.status(`Playing (first audio after ${p.ttfa.toFixed(2)} s)…`);
   });
   player.addEventListener('progress', (e) => view.progress(e.detail));
@@ -272,8 +272,10 @@ async function allReceived(p) {
 // would write it, each token shown as it is sent; the audio played as it comes back.
 function streamIn(p) {
   const toks = tokens(state.form.text);
-  const clause = firstClauseToken(toks);
   const interval = 1000 / state.form.rate;
+  // When each token was written, and how many audio messages have come.
+  p.written = [];
+  let audioMessages = 0;
   let next = 0;
   let opened;
   const write = () => {
@@ -282,7 +284,7 @@ function streamIn(p) {
     p.socket.send(toks[next]);
     view.appendText(toks[next]);
     if (next === 0) p.firstToken = now;
-    if (next === clause) p.firstClause = now;
+    p.written.push(now);
     next += 1;
     if (next === toks.length) {
       p.socket.close();
@@ -301,8 +303,19 @@ function streamIn(p) {
       view.status(`Writing ${toks.length} tokens at ${state.form.rate} a second…`);
       write();
     },
-    audio: (bytes) => takeAudio(p, bytes),
-    words: (words) => takeWords(p, words),
+    audio: (bytes) => {
+      audioMessages += 1;
+      return takeAudio(p, bytes);
+    },
+    words: (words) => {
+      // The first chunk's words (they follow its audio): the token that completed them is
+      // where the first clause the server spoke was written.
+      if (p.firstClause === undefined && audioMessages <= 1) {
+        p.firstClause = p.written[tokenSpoken(toks, words)] ?? null;
+        view.times(sinceWritten(p));
+      }
+      takeWords(p, words);
+    },
     done: () => allReceived(p),
     error: (e) => (p.bytes ? end(p, 'error', `Error after ${(p.bytes / 1024).toFixed(1)} KiB of audio: ${e.message}.` +
       ' What arrived can be downloaded.') : failed(p, e)),
@@ -313,12 +326,12 @@ function streamIn(p) {
   });
 }
 
-// Streamed in: how long after the first token, and after the first clause, the first
-// audio came (at `now`).
-function sinceWritten(p, now) {
-  if (!p.streamed || p.firstToken === undefined) return {};
-  const times = { fromToken: (now - p.firstToken) / 1000 };
-  if (p.firstClause !== undefined) times.fromClause = (now - p.firstClause) / 1000;
+// Streamed in: how long after the first token, and after the first clause the server spoke,
+// the first audio was heard (each once both times are known).
+function sinceWritten(p) {
+  if (!p.streamed || p.firstToken === undefined || p.heard === undefined) return {};
+  const times = { fromToken: (p.heard - p.firstToken) / 1000 };
+  if (typeof p.firstClause === 'number') times.fromClause = (p.heard - p.firstClause) / 1000;
   return times;
 }
 
@@ -349,7 +362,7 @@ function follow(p) {
 function finished(p) {
   const { received } = p.player;
   const ttfa = p.ttfa === undefined ? '–' : p.ttfa.toFixed(2);
-  const { fromClause } = p.since || {};
+  const { fromClause } = sinceWritten(p);
   if (end(p, 'ended')) {
     view.status(`Done: ${received.toFixed(2)} s of audio; first audio after ${ttfa} s` +
       (fromClause === undefined ? '' : ` (${fromClause.toFixed(2)} s after the first clause was written)`) +

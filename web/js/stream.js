@@ -1,14 +1,8 @@
-// Text streamed in as an LLM writes it: the reply cut into tokens, the token that completes
-// its first clause, and one speech session over the WebSocket GET /v1/audio/speech/stream
-// (settings first, then {"text"} pieces and {"close"}; binary audio and JSON events back).
+// Text streamed in as an LLM writes it: the reply cut into tokens, the token that completed
+// what the server spoke first, and one speech session over the WebSocket
+// GET /v1/audio/speech/stream (settings first, then {"text"} pieces and {"close"}; binary
+// audio and JSON events back).
 import { ApiError } from './api.js';
-
-// Marks that end a sentence, and marks that end a clause once it has enough words: the
-// server's rule for its first chunk (src/text/segment.rs), so the page times the first
-// clause from where the server can speak it.
-const SENTENCE_ENDS = /[.!?…。！？]["'”’)\]]*$/;
-const CLAUSE_ENDS = /[,;:—，；：]["'”’)\]]*$/;
-const MIN_FIRST_CLAUSE_WORDS = 2;
 
 // `text` as an LLM would send it: a word with the space after it per token (a token here
 // is a word: LLM tokens are a little shorter, so a rate in words per second is a little
@@ -20,16 +14,24 @@ export function tokens(text) {
   return toks;
 }
 
-// The index of the token whose punctuation completes the first clause (a sentence end, or
-// a clause mark after at least two words), or the last token when none does: the server
-// speaks it at close.
-export function firstClauseToken(toks) {
-  for (let i = 0; i < toks.length; i++) {
-    const word = toks[i].trim();
-    if (SENTENCE_ENDS.test(word)) return i;
-    if (CLAUSE_ENDS.test(word) && i + 1 >= MIN_FIRST_CLAUSE_WORDS) return i;
+// The index of the token that completed the text `words` speak, or -1 if they cannot be
+// found in the tokens. `words` are a chunk's words as the server sends them (its first
+// `audio.timestamps` event: the words as written, in order), so the server's own rule for
+// where its first chunk ends decides, and the page keeps no copy of it.
+export function tokenSpoken(toks, words) {
+  if (!words.length) return -1;
+  const text = toks.join('');
+  let end = 0;
+  for (const { word } of words) {
+    const at = text.indexOf(word, end);
+    if (at < 0) return -1;
+    end = at + word.length;
   }
-  return toks.length - 1;
+  let written = 0;
+  return toks.findIndex((t) => {
+    written += t.length;
+    return written >= end;
+  });
 }
 
 // The WebSocket's address on this page's server. Browsers cannot set headers on a

@@ -33,6 +33,8 @@ mod native;
 mod say_as;
 mod ssml;
 
+pub(crate) use ssml::xml_reference;
+
 use std::time::Duration;
 
 use crate::error::{MAX_QUOTED, clip};
@@ -298,31 +300,34 @@ fn full_stop(text: &mut String) {
     text.push('.');
 }
 
-/// Phonemes as written in a tag or `ph`: trimmed, ASCII `g` as IPA's `ɡ` (the same letter
-/// in IPA; Kokoro's vocabulary has only the latter). Other symbols are the caller's to check
-/// against the model's vocabulary.
+/// Phonemes as written in a tag or `ph`, with where they were for an error.
 fn phonemes(written: &str, at: usize) -> Result<String> {
+    ipa(written).map_err(|why| fail(at, why))
+}
+
+/// Phonemes as a client writes them (inline IPA, `<phoneme ph>`, a lexicon's `<phoneme>`):
+/// trimmed, ASCII `g` as IPA's `ɡ` (the same letter in IPA; Kokoro's vocabulary has only the
+/// latter); or why they cannot be spoken. Other symbols are the caller's to check against
+/// the model's vocabulary.
+pub fn ipa(written: &str) -> std::result::Result<String, String> {
     let ipa: String = written
         .trim()
         .chars()
         .map(|c| if c == 'g' { 'ɡ' } else { c })
         .collect();
     if ipa.is_empty() {
-        return Err(fail(at, "the phonemes are empty"));
+        return Err("the phonemes are empty".into());
     }
     if ipa.chars().count() > MAX_PHONEMES {
-        return Err(fail(
-            at,
-            format!(
-                "phonemes '{}' are longer than {MAX_PHONEMES} symbols",
-                quote(&ipa)
-            ),
+        return Err(format!(
+            "phonemes '{}' are longer than {MAX_PHONEMES} symbols",
+            quote(&ipa)
         ));
     }
     if let Some(c) = ipa.chars().find(|c| c.is_control()) {
-        return Err(fail(
-            at,
-            format!("phonemes hold a control character (U+{:04X})", u32::from(c)),
+        return Err(format!(
+            "phonemes hold a control character (U+{:04X})",
+            u32::from(c)
         ));
     }
     Ok(ipa)

@@ -23,7 +23,7 @@
 //! whitespace) is an error. The text inside is read for inline tags as any input is.
 
 use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{
@@ -147,26 +147,7 @@ pub(super) fn parse(input: &str, options: &MarkupOptions, out: &mut Out) -> Resu
             Event::Text(text) => ssml.characters(&text.xml10_content(), at)?,
             Event::CData(data) => ssml.characters(&data.xml10_content(), at)?,
             Event::GeneralRef(reference) => {
-                let c = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&reference)
-                        .map(str::to_owned)
-                        .ok_or_else(|| {
-                            fail(
-                                ssml.pos(at),
-                                format!(
-                                    "unknown entity '&{};' (SSML has no DTD: only &amp; &lt; &gt; &quot; &apos; and &#…;)",
-                                    quote(&reference)
-                                ),
-                            )
-                        })?,
-                    Err(_) => {
-                        return Err(fail(
-                            ssml.pos(at),
-                            format!("'&{};' is not a character", quote(&reference)),
-                        ));
-                    }
-                };
+                let c = xml_reference(&reference).map_err(|why| fail(ssml.pos(at), why))?;
                 ssml.characters(&c, at)?;
             }
             Event::Start(element) => ssml.open(&element, at, false, out)?,
@@ -438,6 +419,25 @@ fn frame_holds_text(frame: &Frame) -> bool {
         frame,
         Frame::Sub { .. } | Frame::Phoneme { .. } | Frame::SayAs { .. }
     )
+}
+
+/// The text of an entity or character reference in XML content (SSML, PLS): a character
+/// reference, or one of XML's five entities (no DTD is read, so nothing declares more); or
+/// why not, quoting it.
+pub(crate) fn xml_reference(reference: &BytesRef) -> std::result::Result<String, String> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c.to_string()),
+        Ok(None) => quick_xml::escape::resolve_predefined_entity(reference)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                format!(
+                    "unknown entity '&{};' (no DTD is read: only &amp; &lt; &gt; &quot; &apos; \
+                     and &#…;)",
+                    quote(reference)
+                )
+            }),
+        Err(_) => Err(format!("'&{};' is not a character", quote(reference))),
+    }
 }
 
 /// An element's attributes, values unescaped; duplicates, bad syntax and more than

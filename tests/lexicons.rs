@@ -1,0 +1,549 @@
+//! Pronunciation lexicons over HTTP: the routes in process (`router(service).oneshot`, a
+//! store in a temporary directory), and a real `ttsd serve` killed (SIGKILL, SIGTERM, and
+//! SIGKILL in the middle of writing an upload) and started again on the same data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use ttsd::engine::tone::SimulatedCost;
+use ttsd::http::{HttpOptions, router};
+use ttsd::lexicon::Store;
+use ttsd::service::Service;
+use ttsd::synth::Settings;
+
+use common::{Server, rt, tempdir, tone};
+
+const KEY: &str = "sk-lexicons";
+
+/// A PLS document in `lang` holding these lexemes.
+fn pls(lang: &str, lexemes: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <lexicon version=\"1.0\" xmlns=\"http://www.w3.org/2005/01/pronunciation-lexicon\"\n    \
+         alphabet=\"ipa\" xml:lang=\"{lang}\">\n{lexemes}\n</lexicon>\n"
+    )
+}
+
+/// The issue's lexicon: a name, an acronym's alias, an IPA phoneme.
+fn acme() -> String {
+    pls(
+        "en-US",
+        "  <lexeme>\n    <grapheme>Acme</grapheme>\n    <phoneme>ˈækmi</phoneme>\n  </lexeme>\n  \
+         <lexeme>\n    <grapheme>W3C</grapheme>\n    <alias>World Wide Web Consortium</alias>\n  \
+         </lexeme>\n  <lexeme>\n    <grapheme>Kokoro</grapheme>\n    \
+         <phoneme>kˈOkəɹO</phoneme>\n  </lexeme>",
+    )
+}
+
+/// A service on the test engine whose lexicons are kept in `dir`.
+fn keeping(dir: &Path) -> Arc<Service> {
+    let synth = tone::synth(SimulatedCost::default(), Settings::default());
+    let store = Store::open(dir, Arc::clone(&synth.spec().vocab)).expect("the store opens");
+    Arc::new(Service::ready(synth, 4).with_lexicons(Arc::new(store)))
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8")
+    }
+
+    /// The error's message, checking OpenAI's shape.
+    fn error(&self) -> String {
+        let body = self.json();
+        let error = &body["error"];
+        assert!(error["type"].is_string(), "{body}");
+        error["message"].as_str().expect("a message").to_owned()
+    }
+}
+
+async fn send(service: &Arc<Service>, keys: &[&str], request: Request<Body>) -> Reply {
+    let options = HttpOptions {
+        // Smaller than a big lexicon: the lexicon route has its own limit.
+        max_body_bytes: 64 * 1024,
+        api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        ..Default::default()
+    };
+    let response = router(Arc::clone(service), &options)
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .expect("the body")
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn put(name: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut request = Request::put(format!("/v1/audio/lexicons/{name}"));
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    request.body(body.into()).expect("a request")
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).expect("a request")
+}
+
+fn delete(path: &str) -> Request<Body> {
+    Request::delete(path)
+        .body(Body::empty())
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn a_lexicon_is_put_read_listed_replaced_and_deleted() {
+    let dir = tempdir();
+    let service = keeping(dir.path());
+    let put_acme = || put("acme", Some("application/pls+xml"), acme());
+    let reply = send(&service, &[], put_acme()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(
+        reply.json(),
+        json!({"name": "acme", "language": "en-US", "entries": 3})
+    );
+    assert_eq!(reply.headers[header::LOCATION], "/v1/audio/lexicons/acme");
+    assert_eq!(send(&service, &[], put_acme()).await.status, StatusCode::OK);
+
+    let reply = send(&service, &[], get("/v1/audio/lexicons/acme")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        "application/pls+xml; charset=utf-8"
+    );
+    assert_eq!(reply.text(), acme(), "kept as it was sent");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("acme.pls")).unwrap(),
+        acme()
+    );
+
+    // The JSON form, in British English, comes back as PLS.
+    let json = json!([{"grapheme": "tomato", "phoneme": "təmˈɑːtəʊ"},
+                      {"grapheme": "NHS", "alias": "N H S"}]);
+    let reply = send(
+        &service,
+        &[],
+        put("british", Some("application/json"), json.to_string()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(reply.json()["language"], "en");
+    let reply = send(
+        &service,
+        &[],
+        Request::put("/v1/audio/lexicons/british?language=en-GB")
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(Body::from(json.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let document = send(&service, &[], get("/v1/audio/lexicons/british"))
+        .await
+        .text();
+    assert!(document.contains("xml:lang=\"en-GB\""), "{document}");
+    assert!(
+        document.contains("<grapheme>NHS</grapheme>\n    <alias>N H S</alias>"),
+        "{document}"
+    );
+
+    let reply = send(&service, &[], get("/v1/audio/lexicons")).await;
+    assert_eq!(
+        reply.json(),
+        json!({"lexicons": [
+            {"name": "acme", "language": "en-US", "entries": 3},
+            {"name": "british", "language": "en-GB", "entries": 2},
+        ]})
+    );
+
+    let reply = send(&service, &[], delete("/v1/audio/lexicons/british")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"name": "british", "deleted": true}));
+    for request in [
+        get("/v1/audio/lexicons/british"),
+        delete("/v1/audio/lexicons/british"),
+    ] {
+        let reply = send(&service, &[], request).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.json()["error"]["code"], "lexicon_not_found");
+        assert!(reply.error().contains("'british'"));
+    }
+    assert!(!dir.path().join("british.pls").exists());
+    // What is on disk is what a restarted server has.
+    let again = keeping(dir.path());
+    let reply = send(&again, &[], get("/v1/audio/lexicons")).await;
+    assert_eq!(reply.json()["lexicons"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_lexicon_is_a_400_naming_where_and_the_old_one_stays() {
+    let dir = tempdir();
+    let service = keeping(dir.path());
+    let reply = send(&service, &[], put("acme", Some("application/xml"), acme())).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let bad: &[(&str, String, &str)] = &[
+        (
+            "malformed XML",
+            acme().replace("</lexeme>", "</lexem>"),
+            "line 7: not well-formed XML",
+        ),
+        (
+            "an unknown alphabet",
+            acme().replace("alphabet=\"ipa\"", "alphabet=\"x-sampa\""),
+            "line 2, <lexicon>: alphabet \"x-sampa\" is not one ttsd reads",
+        ),
+        (
+            "a symbol the model does not know",
+            acme().replace("ˈækmi", "ˈæɫmi"),
+            "line 6, <phoneme>: phonemes 'ˈæɫmi' hold symbols the model does not know",
+        ),
+        (
+            "entity expansion",
+            format!(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE lexicon [\n <!ENTITY lol \"lol\">\n \
+                 <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n]>\n{}",
+                acme()
+                    .replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "")
+                    .replace("World Wide Web Consortium", "&lol2;")
+            ),
+            "line 2, <!DOCTYPE>: a DTD is not accepted",
+        ),
+        (
+            "an undeclared entity",
+            acme().replace("World Wide Web Consortium", "&lol2;"),
+            "line 10, <alias>: unknown entity '&lol2;'",
+        ),
+    ];
+    for (what, document, expected) in bad {
+        let reply = send(
+            &service,
+            &[],
+            put("acme", Some("application/pls+xml"), document.clone()),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{what}");
+        let body = reply.json();
+        assert_eq!(body["error"]["code"], "invalid_value", "{what}: {body}");
+        assert_eq!(body["error"]["param"], "lexicon", "{what}: {body}");
+        let message = reply.error();
+        assert!(message.contains(expected), "{what}: {message:?}");
+        // Nothing changed, in use or on disk.
+        let kept = send(&service, &[], get("/v1/audio/lexicons/acme")).await;
+        assert_eq!(kept.text(), acme(), "{what}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("acme.pls")).unwrap(),
+            acme()
+        );
+    }
+    // Bad JSON entries name the entry.
+    let reply = send(
+        &service,
+        &[],
+        put(
+            "acme",
+            Some("application/json"),
+            r#"[{"grapheme": "a", "alias": "b"}, {"grapheme": "c"}]"#,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.error().contains("entry 2"), "{}", reply.error());
+    // A PLS document names its own language.
+    let reply = send(
+        &service,
+        &[],
+        Request::put("/v1/audio/lexicons/acme?language=fr")
+            .header(header::CONTENT_TYPE, "application/pls+xml")
+            .body(Body::from(acme()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.error().contains("xml:lang 'en-US'"),
+        "{}",
+        reply.error()
+    );
+    let kept = send(&service, &[], get("/v1/audio/lexicons")).await;
+    assert_eq!(kept.json()["lexicons"][0]["entries"], 3);
+    // Only lexicon files in the directory: a refused upload wrote nothing.
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+}
+
+#[tokio::test]
+async fn names_media_types_and_sizes_are_checked() {
+    let dir = tempdir();
+    let service = keeping(dir.path());
+    for bad in ["Acme", "-acme", "a.b", "%2E%2E"] {
+        let reply = send(&service, &[], put(bad, Some("application/pls+xml"), acme())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(reply.json()["error"]["param"], "name", "{bad}");
+        let reply = send(&service, &[], get(&format!("/v1/audio/lexicons/{bad}"))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let reply = send(&service, &[], put("acme", content_type, acme())).await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(reply.json()["error"]["code"], "unsupported_media_type");
+        assert!(reply.error().contains("application/pls+xml"));
+    }
+    // 10,000 entries (about 0.8 MB, over the server's 64 KiB body limit here) are taken;
+    // more than 4 MiB is a 413.
+    let lexemes: String = (0..10_000)
+        .map(|i| {
+            format!(
+                "  <lexeme>\n    <grapheme>Word{i}</grapheme>\n    <phoneme>wˈɜɹd</phoneme>\n  \
+                 </lexeme>\n"
+            )
+        })
+        .collect();
+    let big = pls("en", &lexemes);
+    assert!(big.len() > 700_000);
+    let reply = send(&service, &[], put("big", Some("application/pls+xml"), big)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(reply.json()["entries"], 10_000);
+    let huge = pls("en", &format!("<!--{}-->", "x".repeat(4 << 20)));
+    let reply = send(
+        &service,
+        &[],
+        put("huge", Some("application/pls+xml"), huge),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json()["error"]["code"], "body_too_large");
+}
+
+#[tokio::test]
+async fn lexicons_are_behind_the_api_key() {
+    let dir = tempdir();
+    let service = keeping(dir.path());
+    let requests = || {
+        [
+            put("acme", Some("application/pls+xml"), acme()),
+            get("/v1/audio/lexicons/acme"),
+            get("/v1/audio/lexicons"),
+            delete("/v1/audio/lexicons/acme"),
+        ]
+    };
+    for request in requests() {
+        let reply = send(&service, &[KEY], request).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.json()["error"]["code"], "invalid_api_key");
+    }
+    assert!(
+        send(&service, &[], get("/v1/audio/lexicons")).await.json()["lexicons"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    for (request, status) in requests().into_iter().zip([201, 200, 200, 200]) {
+        let (mut parts, body) = request.into_parts();
+        parts.headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {KEY}").parse().unwrap(),
+        );
+        let reply = send(&service, &[KEY], Request::from_parts(parts, body)).await;
+        assert_eq!(reply.status.as_u16(), status, "{}", reply.text());
+    }
+}
+
+/// PUT `document` as lexicon `name` on a real server; the status.
+async fn put_real(client: &reqwest::Client, server: &Server, name: &str, document: String) -> u16 {
+    client
+        .put(server.url(&format!("/v1/audio/lexicons/{name}")))
+        .header("Content-Type", "application/pls+xml")
+        .body(document)
+        .send()
+        .await
+        .expect("send")
+        .status()
+        .as_u16()
+}
+
+/// The lexicon `name` of a real server, as its document (`None`: a 404).
+async fn get_real(client: &reqwest::Client, server: &Server, name: &str) -> Option<String> {
+    let resp = client
+        .get(server.url(&format!("/v1/audio/lexicons/{name}")))
+        .send()
+        .await
+        .expect("send");
+    match resp.status().as_u16() {
+        200 => Some(resp.text().await.expect("the body")),
+        404 => None,
+        other => panic!("GET {name}: {other}"),
+    }
+}
+
+fn signal(server: &Server, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(server.pid() as i32).expect("a pid");
+    rustix::process::kill_process(pid, signal).expect("signal the server");
+}
+
+/// `ttsd serve` on the test engine, its lexicons in `data`: these tests are about the
+/// store, and each start of the model would cost seconds.
+fn start(data: &Path) -> Server {
+    Server::tone(&["--data-dir", data.to_str().expect("a UTF-8 path")])
+}
+
+#[test]
+fn lexicons_survive_sigkill_and_sigterm() {
+    let data = tempdir();
+    let client = reqwest::Client::new();
+    let server = start(data.path());
+    rt().block_on(async {
+        assert_eq!(put_real(&client, &server, "acme", acme()).await, 201);
+    });
+    // SIGKILL: no chance to flush anything; the upload was on disk when it was answered.
+    drop(server);
+    let server = start(data.path());
+    rt().block_on(async {
+        assert_eq!(get_real(&client, &server, "acme").await, Some(acme()));
+        let json = json!([{"grapheme": "Zed", "alias": "zee"}]).to_string();
+        let resp = client
+            .put(server.url("/v1/audio/lexicons/zed"))
+            .header("Content-Type", "application/json")
+            .body(json)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    });
+    signal(&server, rustix::process::Signal::TERM);
+    drop(server);
+    let server = start(data.path());
+    rt().block_on(async {
+        assert_eq!(get_real(&client, &server, "acme").await, Some(acme()));
+        assert!(
+            get_real(&client, &server, "zed")
+                .await
+                .unwrap()
+                .contains("zee")
+        );
+    });
+}
+
+#[test]
+fn a_kill_in_the_middle_of_writing_an_upload_leaves_the_old_lexicon() {
+    let data = tempdir();
+    let lexicons = data.path().join("lexicons");
+    let client = reqwest::Client::new();
+    let old = acme();
+    // The new version: as large as an upload may be, so writing it takes a while.
+    let padding = "x".repeat((4 << 20) - 4096);
+    let new = pls(
+        "en-US",
+        &format!(
+            "<!-- {padding} -->\n<lexeme><grapheme>Acme</grapheme><alias>new</alias></lexeme>"
+        ),
+    );
+    assert!(new.len() <= 4 << 20);
+    let mut caught = 0;
+    for attempt in 0..10 {
+        let server = start(data.path());
+        rt().block_on(async {
+            let expected = if attempt == 0 { 201 } else { 200 };
+            assert_eq!(
+                put_real(&client, &server, "acme", old.clone()).await,
+                expected
+            );
+        });
+        // The upload goes on another thread; this one watches the directory for the
+        // temporary file and stops the server the moment it sees one.
+        let url = server.url("/v1/audio/lexicons/acme");
+        let body = new.clone();
+        let uploader = std::thread::spawn(move || {
+            rt().block_on(async move {
+                let _ = reqwest::Client::new()
+                    .put(url)
+                    .header("Content-Type", "application/pls+xml")
+                    .body(body)
+                    .send()
+                    .await;
+            });
+        });
+        let started = Instant::now();
+        let mut mid_write = false;
+        while started.elapsed() < Duration::from_secs(20) {
+            if temporary_files(&lexicons) > 0 {
+                // Frozen where it is, then killed: what is on disk now is what a crash
+                // at this point leaves.
+                signal(&server, rustix::process::Signal::STOP);
+                mid_write = temporary_files(&lexicons) > 0;
+                break;
+            }
+            if uploader.is_finished() {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        signal(&server, rustix::process::Signal::KILL);
+        drop(server);
+        uploader.join().expect("the uploader");
+        let server = start(data.path());
+        let kept = rt().block_on(get_real(&client, &server, "acme"));
+        assert_eq!(
+            temporary_files(&lexicons),
+            0,
+            "the unfinished write is removed"
+        );
+        eprintln!("attempt {attempt}: killed mid-write: {mid_write}");
+        if mid_write {
+            // Killed before the rename: the old lexicon, whole.
+            assert_eq!(kept.as_deref(), Some(old.as_str()), "attempt {attempt}");
+            caught += 1;
+            if caught == 3 {
+                return;
+            }
+        } else {
+            // The write had finished: the new lexicon, whole, never a mix.
+            assert!(
+                kept.as_deref() == Some(new.as_str()) || kept.as_deref() == Some(old.as_str()),
+                "attempt {attempt}: neither version"
+            );
+        }
+    }
+    panic!("the kill landed in the middle of a write only {caught} times in 10 attempts");
+}
+
+/// Temporary files (unfinished writes) in the lexicon directory.
+fn temporary_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .count()
+        })
+        .unwrap_or(0)
+}
