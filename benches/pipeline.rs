@@ -1,6 +1,6 @@
-//! Criterion benches per stage: split, G2P, inference (1 and 2 threads), encoding, a
-//! 10,000-entry pronunciation lexicon's matching; and the pipeline's overhead over raw
-//! inference of the same chunks.
+//! Criterion benches per stage: split, normalization (linear in its input), G2P, inference
+//! (1 and 2 threads), encoding, a 10,000-entry pronunciation lexicon's matching; and the
+//! pipeline's overhead over raw inference of the same chunks.
 //!
 //! `cargo bench --bench pipeline` (or `make bench`). Inference and encoding report their
 //! throughput in samples of audio per second; divide 24,000 by it for the real-time factor
@@ -53,6 +53,36 @@ fn split(c: &mut Criterion) {
     g.bench_function("sentences/paragraph", |b| {
         b.iter(|| frontend.sentences(PARAGRAPH, Language::EnUs, &Default::default()))
     });
+    g.finish();
+}
+
+/// Written forms of every kind the English rules read (dates, money, units, addresses,
+/// phones, URLs, serials, symbols), repeated to `len` bytes.
+fn written_forms(len: usize) -> String {
+    const FORMS: &str = "On Jan. 15 2020 at 4:00 am - 8:12 pm EST, 221B Baker St. paid \
+        $1,925.21 (₩460 billion) for 12kg/kg, 2-5lb and 41,459.00 km³; call +1 (123)-123-5678 \
+        or a-1.b3@gma4i-l.com, see https://www.nvidia.com/dgx-basepod.sm/3, Chapter IV, \
+        Henry VIII, the 1,000th t-0t25d12-f, .1665, 3 5/2, 1960s-80s, 2Q22 & 401(k) #tag $ ";
+    let mut text = FORMS.repeat(len / FORMS.len() + 1);
+    let cut = (0..=len)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    text.truncate(cut);
+    text
+}
+
+/// Normalization alone, at two lengths: linear in the input when the 4,096-byte time is
+/// about four times the 1,024-byte one.
+fn normalize(c: &mut Criterion) {
+    let mut g = c.benchmark_group("normalize");
+    for len in [1024, 4096] {
+        let text = written_forms(len);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::new("written-forms", len), &text, |b, text| {
+            b.iter(|| ttsd::text::normalize::for_speech(text, Language::EnUs, &Default::default()))
+        });
+    }
     g.finish();
 }
 
@@ -284,5 +314,5 @@ fn overhead(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, split, g2p, lexicon, inference, encode, overhead);
+criterion_group!(benches, split, normalize, g2p, lexicon, inference, encode, overhead);
 criterion_main!(benches);

