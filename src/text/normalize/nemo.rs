@@ -10,6 +10,8 @@
 //! ways). Comparing phonemes, not letters, forgives what only spelling tells apart ("AM"
 //! and "A M", "oh" and "O").
 //!
+//! misaki reads a hyphenated compound as one word ("four-kilogram"): the scorer reads a
+//! hyphen between letters or digits as a space on both sides, since it says the same sounds.
 //! NeMo writes month names in lower case; the scorer gives "august" its capital, or misaki
 //! would read the adjective (ɔɡˈʌst) where NeMo means the month.
 //!
@@ -136,7 +138,8 @@ fn phoneme_words(text: &str, normalize: bool) -> Vec<String> {
     };
     let mut words = Vec::new();
     for sentence in f.sentences(text, Language::EnUs, &options) {
-        let kept: Vec<&str> = sentence
+        let unhyphenated = unhyphenate(&sentence);
+        let kept: Vec<&str> = unhyphenated
             .split_whitespace()
             .filter(|w| {
                 !w.trim_matches(|c: char| !c.is_alphanumeric())
@@ -155,6 +158,21 @@ fn phoneme_words(text: &str, normalize: bool) -> Vec<String> {
         );
     }
     words
+}
+
+/// `text` with a hyphen between two letters or digits as a space: misaki reads a
+/// hyphenated compound as one word ("four-kilogram"), which says the same sounds as two.
+fn unhyphenate(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let joins = c == '-'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        out.push(if joins { ' ' } else { c });
+    }
+    out
 }
 
 /// Levenshtein distance between two word sequences.
