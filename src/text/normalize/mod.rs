@@ -126,6 +126,13 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     SPACE_BEFORE_PUNCTUATION.replace_all(&t, "$1").into_owned()
 }
 
+/// What follows an abbreviation's period ("etc.", "A.D.", "St.") decides whether it also
+/// ended the sentence: the end of the text, or a capital, says it did.
+fn ends_sentence(rest: &str) -> bool {
+    let next = rest.trim_start();
+    next.is_empty() || next.starts_with(|c: char| c.is_uppercase() || c == '\n')
+}
+
 fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     let mut t = text.to_owned();
     let mut step = |on: bool, rule: &dyn Fn(&str) -> std::borrow::Cow<'_, str>| {
@@ -156,6 +163,8 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(true, &symbols::ampersand);
     step(true, &numbers::ranges);
     step(o.replace_remaining_symbols, &symbols::remaining_symbols);
+    step(true, &numbers::decades);
+    step(true, &numbers::bare_decimals);
     step(true, &numbers::plain);
     t
 }
@@ -299,7 +308,7 @@ mod tests {
     fn assistant_text_is_spoken_naturally() {
         assert_eq!(
             say("Your total is $23.50, due by 7:15 a.m. on March 14, 2025."),
-            "Your total is twenty three dollars and fifty cents, due by seven fifteen A M \
+            "Your total is twenty three dollars and fifty cents, due by seven fifteen AM \
              on March fourteenth, twenty twenty five."
         );
         assert_eq!(

@@ -32,13 +32,29 @@ const ONES: [&str; 20] = [
 const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
-const SCALES: [(u64, &str); 4] = [
+const SCALES: [(u64, &str); 6] = [
+    (1_000_000_000_000_000_000, "quintillion"),
+    (1_000_000_000_000_000, "quadrillion"),
     (1_000_000_000_000, "trillion"),
     (1_000_000_000, "billion"),
     (1_000_000, "million"),
     (1_000, "thousand"),
 ];
-/// Longer digit strings are read digit by digit (ids, card numbers), not as quantities.
+/// The names of each group of three digits, from the right: "124,444,234,854,823,834,553"
+/// has seven groups and is read up to "quintillion".
+const GROUP_NAMES: [&str; 9] = [
+    "",
+    "thousand",
+    "million",
+    "billion",
+    "trillion",
+    "quadrillion",
+    "quintillion",
+    "sextillion",
+    "septillion",
+];
+/// Longer digit strings without thousands separators are read digit by digit (ids, card
+/// numbers), not as quantities; with separators, the writer said they are a quantity.
 const MAX_CARDINAL_DIGITS: usize = 15;
 
 /// `n` in words: 1234 → "one thousand two hundred thirty four".
@@ -69,7 +85,7 @@ pub fn cardinal(n: u64) -> String {
             };
         }
     }
-    // Beyond the scales (≥ 10^15 is never reached through `integer`).
+    // Below 1000 (handled above): unreachable.
     digits(&n.to_string())
 }
 
@@ -82,35 +98,64 @@ pub fn digits(s: &str) -> String {
         .join(" ")
 }
 
-/// A digit string (commas allowed as thousands separators) as a quantity; very long ones
-/// digit by digit.
+/// A digit string (commas allowed as thousands separators) as a quantity, three digits at a
+/// time with their scale names; very long ones without separators digit by digit.
 pub fn integer(s: &str) -> String {
     let plain: String = s.chars().filter(char::is_ascii_digit).collect();
     if plain.is_empty() {
         return String::new();
     }
     let trimmed = plain.trim_start_matches('0');
-    if trimmed.len() > MAX_CARDINAL_DIGITS {
+    let grouped = s.contains(',');
+    if trimmed.is_empty() {
+        return "zero".to_owned();
+    }
+    if (!grouped && trimmed.len() > MAX_CARDINAL_DIGITS) || trimmed.len() > 3 * GROUP_NAMES.len() {
         return digits(&plain);
     }
-    cardinal(trimmed.parse().unwrap_or(0))
+    let groups = trimmed.len().div_ceil(3);
+    let head = trimmed.len() - 3 * (groups - 1);
+    let mut words = Vec::new();
+    for g in 0..groups {
+        let (start, end) = match g {
+            0 => (0, head),
+            _ => (head + 3 * (g - 1), head + 3 * g),
+        };
+        let value: u64 = trimmed[start..end].parse().unwrap_or(0);
+        if value > 0 {
+            words.push(cardinal(value));
+            let name = GROUP_NAMES[groups - 1 - g];
+            if !name.is_empty() {
+                words.push(name.to_owned());
+            }
+        }
+    }
+    words.join(" ")
 }
 
-/// "3.14" → "three point one four"; "2.0" → "two point oh".
+/// "3.14" → "three point one four"; "2.0" → "two point zero"; ".5" → "point five".
 pub fn decimal(whole: &str, fraction: &str) -> String {
+    decimal_with(whole, fraction, "zero")
+}
+
+/// [`decimal`], with the word for a zero after the point ("oh" in version numbers).
+pub fn decimal_with(whole: &str, fraction: &str, zero: &str) -> String {
     let mut out = integer(whole);
     if !fraction.is_empty() {
-        out.push_str(" point ");
-        out.push_str(&point_digits(fraction));
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str("point ");
+        out.push_str(&point_digits(fraction, zero));
     }
     out
 }
 
-/// Digits after a point: zero is "oh", as people read "2.0" and "1.05".
-fn point_digits(s: &str) -> String {
+/// Digits after a point, one by one.
+fn point_digits(s: &str, zero: &str) -> String {
     s.chars()
         .filter_map(|c| c.to_digit(10))
-        .map(|d| if d == 0 { "oh" } else { ONES[d as usize] })
+        .map(|d| if d == 0 { zero } else { ONES[d as usize] })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -258,10 +303,30 @@ pub fn number_sign(text: &str) -> Cow<'_, str> {
     RE.replace_all(text, |c: &Captures| format!("number {}", integer(&c[1])))
 }
 
-/// "1st" → "first", "23rd" → "twenty third".
+/// The suffix English writes after `n` as an ordinal: 1 "st", 12 "th", 22 "nd".
+fn ordinal_suffix(n: u64) -> &'static str {
+    match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    }
+}
+
+/// "1st" → "first", "23rd" → "twenty third", "1,000th" → "one thousandth". A suffix that
+/// does not fit the number ("1th", "4rd") makes no ordinal: the number and the letters as
+/// written.
 pub fn ordinals(text: &str) -> Cow<'_, str> {
-    static RE: rx::Lazy = rx::lazy!(r"\b(\d{1,15})(?:st|nd|rd|th)\b");
-    RE.replace_all(text, |c: &Captures| ordinal(c[1].parse().unwrap_or(0)))
+    static RE: rx::Lazy = rx::lazy!(r"\b(\d{1,3}(?:,\d{3})+|\d{1,15})(?i:(st|nd|rd|th))\b");
+    RE.replace_all(text, |c: &Captures| {
+        let n: u64 = c[1].replace(',', "").parse().unwrap_or(0);
+        if c[2].eq_ignore_ascii_case(ordinal_suffix(n)) {
+            ordinal(n)
+        } else {
+            format!("{} {}", integer(&c[1]), &c[2])
+        }
+    })
 }
 
 /// Version numbers: "v2.0" → "version two point oh", "3.11.4" → "three point eleven point
@@ -272,7 +337,7 @@ pub fn versions(text: &str) -> Cow<'_, str> {
     let spoken = |v: &str| -> String {
         let parts: Vec<&str> = v.split('.').collect();
         if parts.len() == 2 {
-            return decimal(parts[0], parts[1]);
+            return decimal_with(parts[0], parts[1], "oh");
         }
         parts
             .iter()
@@ -299,7 +364,34 @@ pub fn ranges(text: &str) -> Cow<'_, str> {
     RE.replace_all(text, "$1 to $2")
 }
 
-/// Every number left: negatives, decimals, thousands separators, years.
+/// Decades: "'80s" → "eighties", "1980 s" → "nineteen eighties" (a decade written apart).
+pub fn decades(text: &str) -> Cow<'_, str> {
+    static SHORT: rx::Lazy = rx::lazy!(r"(^|[\s(\[-])['’](\d0)s\b");
+    static APART: rx::Lazy = rx::lazy!(r"\b(1[1-9]\d0|20\d0) s\b");
+    let t = SHORT.replace_all(text, |c: &Captures| {
+        format!(
+            "{}{}",
+            &c[1],
+            pluralize(&cardinal(c[2].parse().unwrap_or(0)))
+        )
+    });
+    let out = APART.replace_all(&t, |c: &Captures| {
+        pluralize(&year(c[1].parse().unwrap_or(0)))
+    });
+    Cow::Owned(out.into_owned())
+}
+
+/// Decimals written without a whole part: ".1665" → "point one six six five".
+pub fn bare_decimals(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"(^|[\s(\[])(-)?\.(\d+)\b");
+    RE.replace_all(text, |c: &Captures| {
+        let minus = if c.get(2).is_some() { "minus " } else { "" };
+        format!("{}{minus}{}", &c[1], decimal("", &c[3]))
+    })
+}
+
+/// Every number left: negatives, decimals, thousands separators, years; a number written
+/// with leading zeros ("004", "007") digit by digit.
 pub fn plain(text: &str) -> Cow<'_, str> {
     static RE: rx::Lazy =
         rx::lazy!(r"(^|[\s(\[])?(-)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(s\b|'s\b)?",);
@@ -321,6 +413,7 @@ pub fn plain(text: &str) -> Cow<'_, str> {
             .flatten();
         let words = match value {
             Some(y) if (1100..=2099).contains(&y) => year(y),
+            _ if whole.len() > 1 && whole.starts_with('0') && fraction.is_empty() => digits(whole),
             _ if fraction.is_empty() => integer(whole),
             _ => decimal(whole, fraction),
         };
@@ -369,7 +462,8 @@ mod tests {
         assert_eq!(year(2005), "two thousand five");
         assert_eq!(year(1905), "nineteen oh five");
         assert_eq!(decimal("3", "14"), "three point one four");
-        assert_eq!(decimal("2", "0"), "two point oh");
+        assert_eq!(decimal("2", "0"), "two point zero");
+        assert_eq!(decimal("", "1665"), "point one six six five");
     }
 
     #[test]

@@ -37,12 +37,6 @@ const WORDS: &[(&str, &str)] = &[
     ("Blvd", "Boulevard"),
 ];
 
-/// What follows an abbreviation's period decides whether it also ended the sentence.
-fn keeps_period(rest: &str) -> bool {
-    let next = rest.trim_start();
-    next.is_empty() || next.starts_with(|c: char| c.is_uppercase() || c == '\n')
-}
-
 pub fn abbreviations(text: &str) -> Cow<'_, str> {
     static TITLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         let names: Vec<&str> = TITLES.iter().map(|(a, _)| *a).collect();
@@ -97,7 +91,7 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
             .find(|(a, _)| *a == &c[1])
             .map_or(&c[1], |(_, f)| f);
         let end = c.get(0).map_or(0, |m| m.end());
-        if keeps_period(&t[end..]) {
+        if super::ends_sentence(&t[end..]) {
             format!("{full}.")
         } else {
             full.to_owned()
