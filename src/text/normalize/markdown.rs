@@ -64,7 +64,11 @@ fn inline(text: &str) -> Cow<'_, str> {
     static EM_UNDERSCORE: rx::Lazy = rx::lazy!(r"(^|[\s(])_(\S(?:[^_\n]*?\S)?)_([\s).,;:!?]|$)");
     static STRIKE: rx::Lazy = rx::lazy!(r"~~(.+?)~~");
     static CODE: rx::Lazy = rx::lazy!(r"`+([^`\n]*)`+");
-    static HTML: rx::Lazy = rx::lazy!(r"</?(?:br|p|b|i|em|strong|code|kbd|sup|sub|span|div)\s*/?>");
+    // A tag ("<br>", "</b>", "<noise/>", "<span class=x>"): markup, never read. "x<y and
+    // y>z" is no tag: a bare word after the name needs its "=".
+    static HTML: rx::Lazy = rx::lazy!(
+        r#"</?[A-Za-z][\w-]*(?:=[^\s<>]*)?(?:\s+[\w-]+=(?:"[^"]*"|'[^']*'|[^\s<>]+))*\s*/?>"#
+    );
     let t = IMAGE_OR_LINK.replace_all(text, "$1");
     let t = AUTOLINK.replace_all(&t, "$1");
     let t = STRONG.replace_all(&t, "$2");
@@ -146,6 +150,8 @@ mod tests {
         assert_eq!(markdown("keep snake_case_names"), "keep snake_case_names\n");
         assert_eq!(markdown("```rust\nlet x = 1;\n```"), "\nlet x = 1;\n\n");
         assert_eq!(markdown("2 * 3 * 4"), "2 * 3 * 4\n");
+        assert_eq!(markdown("go<noise/>home <b>now</b>"), "go home  now \n");
+        assert_eq!(markdown("if x<y and y>z"), "if x<y and y>z\n");
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! every rule; the other languages get the language-neutral ones (Markdown, emoji,
 //! punctuation) and espeak-ng reads their numbers.
 
+mod currency;
 mod fractions;
 mod markdown;
 #[cfg(test)]
 mod nemo;
 mod numbers;
+mod serial;
 mod symbols;
 mod time;
 mod units;
@@ -147,7 +149,7 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(true, &time::times);
     // After dates ("3/4/2025") and before the rules that read a number next to a unit.
     step(true, &|s| fractions::fractions(s, o.unit_normalization));
-    step(true, &numbers::currency);
+    step(true, &currency::currency);
     step(true, &numbers::percent);
     step(true, &|s| units::units(s, o.unit_normalization));
     step(true, &numbers::number_sign);
@@ -164,6 +166,7 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(true, &numbers::ranges);
     step(o.replace_remaining_symbols, &symbols::remaining_symbols);
     step(true, &numbers::decades);
+    step(true, &serial::serials);
     step(true, &numbers::bare_decimals);
     step(true, &numbers::plain);
     t

@@ -203,16 +203,7 @@ pub fn year(n: u64) -> String {
     }
 }
 
-/// Currency names: (symbol, one, many, cent one, cents many).
-const CURRENCIES: &[(char, &str, &str, &str, &str)] = &[
-    ('$', "dollar", "dollars", "cent", "cents"),
-    ('€', "euro", "euros", "cent", "cents"),
-    ('£', "pound", "pounds", "penny", "pence"),
-    ('¥', "yen", "yen", "", ""),
-    ('₹', "rupee", "rupees", "paisa", "paise"),
-];
-
-fn scale_word(s: &str) -> Option<&'static str> {
+pub(super) fn scale_word(s: &str) -> Option<&'static str> {
     match s.to_ascii_lowercase().as_str() {
         "k" | "thousand" => Some("thousand"),
         "m" | "mn" | "million" => Some("million"),
@@ -220,55 +211,6 @@ fn scale_word(s: &str) -> Option<&'static str> {
         "t" | "tn" | "trillion" => Some("trillion"),
         _ => None,
     }
-}
-
-fn plural<'a>(amount: &str, one: &'a str, many: &'a str) -> &'a str {
-    if amount.trim_start_matches('0') == "1" {
-        one
-    } else {
-        many
-    }
-}
-
-/// "$23.50" → "twenty three dollars and fifty cents"; "€1.5M" → "one point five million
-/// euros"; "£5" → "five pounds".
-pub fn currency(text: &str) -> Cow<'_, str> {
-    static RE: rx::Lazy = rx::lazy!(
-        r"(?i)([$€£¥₹])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s?(thousand|million|billion|trillion|bn|mn|[kmbt])\b)?",
-    );
-    RE.replace_all(text, |c: &Captures| {
-        let symbol = c[1].chars().next().unwrap_or('$');
-        let Some(&(_, one, many, cent, cents)) = CURRENCIES.iter().find(|(s, ..)| *s == symbol)
-        else {
-            return c[0].to_owned();
-        };
-        let whole = &c[2];
-        let fraction = c.get(3).map_or("", |m| m.as_str());
-        if let Some(scale) = c.get(4).and_then(|m| scale_word(m.as_str())) {
-            return format!(" {} {scale} {many} ", decimal(whole, fraction));
-        }
-        let units = format!("{} {}", integer(whole), plural(whole, one, many));
-        let cents_value: u64 = match fraction.len() {
-            0 => 0,
-            1 => fraction.parse::<u64>().unwrap_or(0) * 10,
-            2 => fraction.parse().unwrap_or(0),
-            // "$0.005": not cents; read as a decimal amount.
-            _ => return format!(" {} {many} ", decimal(whole, fraction)),
-        };
-        if cents_value == 0 || cent.is_empty() {
-            return format!(" {units} ");
-        }
-        let cents_words = format!(
-            "{} {}",
-            cardinal(cents_value),
-            if cents_value == 1 { cent } else { cents }
-        );
-        if whole.trim_start_matches('0').is_empty() {
-            format!(" {cents_words} ")
-        } else {
-            format!(" {units} and {cents_words} ")
-        }
-    })
 }
 
 /// "15%" → "fifteen percent", "-3.5 %" → "minus three point five percent".
@@ -464,24 +406,6 @@ mod tests {
         assert_eq!(decimal("3", "14"), "three point one four");
         assert_eq!(decimal("2", "0"), "two point zero");
         assert_eq!(decimal("", "1665"), "point one six six five");
-    }
-
-    #[test]
-    fn currency_with_cents_and_scales() {
-        assert_eq!(
-            currency("It costs $23.50 today").trim(),
-            "It costs  twenty three dollars and fifty cents  today"
-        );
-        assert_eq!(currency("$1").trim(), "one dollar");
-        assert_eq!(currency("€0.99").trim(), "ninety nine cents");
-        assert_eq!(currency("£5").trim(), "five pounds");
-        assert_eq!(currency("¥300").trim(), "three hundred yen");
-        assert_eq!(currency("$1.5M").trim(), "one point five million dollars");
-        assert_eq!(currency("$2 billion").trim(), "two billion dollars");
-        assert_eq!(
-            currency("$1,200").trim(),
-            "one thousand two hundred dollars"
-        );
     }
 
     #[test]

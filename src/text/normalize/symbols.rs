@@ -186,13 +186,64 @@ pub fn ampersand(text: &str) -> Cow<'_, str> {
     RE.replace_all(text, " and ")
 }
 
-/// Symbols still in the text after the other rules, as words.
+/// Words that read "a/b" as a choice ("yes or no"); any other pair of words is read with
+/// its slash ("upgrade slash update", "writer slash director").
+const ALTERNATIVES: &[&str] = &[
+    "yes", "no", "he", "she", "his", "her", "him", "true", "false", "on", "off", "either",
+];
+
+/// What a symbol left after the other rules is said as: a word, or (brackets, a bar) the
+/// punctuation that makes the same pause. `None`: not a symbol this rule says.
+pub(super) fn said_as(c: char) -> Option<&'static str> {
+    Some(match c {
+        '+' => "plus",
+        '=' => "equals",
+        '@' => "at",
+        '×' => "times",
+        '÷' => "divided by",
+        '→' | '⇒' | '➜' => "to",
+        '←' => "from",
+        '≈' => "about",
+        '≤' => "at most",
+        '≥' => "at least",
+        '°' => "degrees",
+        '%' => "percent",
+        '#' => "hash",
+        '*' => "asterisk",
+        '_' => "underscore",
+        '^' => "caret",
+        '~' => "tilde",
+        '`' => "backtick",
+        '<' => "less than",
+        '>' => "greater than",
+        '\\' => "backslash",
+        '/' => "slash",
+        '²' => "squared",
+        '³' => "cubed",
+        '§' => "section",
+        '¶' => "paragraph",
+        '©' => "copyright",
+        '®' => "registered",
+        '™' => "trademark",
+        '|' => ",",
+        '[' | '{' => "(",
+        ']' | '}' => ")",
+        c => return super::currency::name(c),
+    })
+}
+
+/// Symbols still in the text after the other rules, as words: "2 + 2 = 4", "a/b", "~5",
+/// "#tag", "$" alone ("dollar"), "[note]" as a parenthesis. None is dropped, except the
+/// marks of Markdown emphasis and code left glued to a word ("*word", "`code`") and runs of
+/// them ("**"), which are markup, not text.
 pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
     static TIMES: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\b");
+    static DIMENSIONS: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\s?(\d)");
     static BETWEEN_NUMBERS: rx::Lazy = rx::lazy!(r"(\d)\s*([+=×*/<>])\s*(\d)");
     static SLASH_WORDS: rx::Lazy = rx::lazy!(r"\b([A-Za-z]+)/([A-Za-z]+)\b");
     static APPROX: rx::Lazy = rx::lazy!(r"(^|\s)~\s?(\d)");
     let t = TIMES.replace_all(text, "$1 times");
+    let t = DIMENSIONS.replace_all(&t, "$1 by $2");
     let t = BETWEEN_NUMBERS.replace_all(&t, |c: &Captures| {
         let op = match &c[2] {
             "+" => "plus",
@@ -204,40 +255,39 @@ pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
         };
         format!("{} {op} {}", &c[1], &c[3])
     });
-    // "and/or", "client/server": both words, the slash a short pause.
+    // "and/or", "yes/no": both words; "client/server": the slash said.
     let t = SLASH_WORDS.replace_all(&t, |c: &Captures| {
-        if c[1].eq_ignore_ascii_case("and") {
+        let (a, b) = (c[1].to_ascii_lowercase(), c[2].to_ascii_lowercase());
+        if a == "and" {
             format!("{} {}", &c[1], &c[2])
-        } else {
+        } else if ALTERNATIVES.contains(&a.as_str()) && ALTERNATIVES.contains(&b.as_str()) {
             format!("{} or {}", &c[1], &c[2])
+        } else {
+            format!("{} slash {}", &c[1], &c[2])
         }
     });
     let t = APPROX.replace_all(&t, "${1}about $2");
+    let chars: Vec<char> = t.chars().collect();
     let mut out = String::with_capacity(t.len());
-    for c in t.chars() {
-        let word = match c {
-            '+' => " plus ",
-            '=' => " equals ",
-            '@' => " at ",
-            '×' => " times ",
-            '÷' => " divided by ",
-            '→' | '⇒' | '➜' => " to ",
-            '←' => " from ",
-            '≈' => " about ",
-            '≤' => " at most ",
-            '≥' => " at least ",
-            '°' => " degrees ",
-            '%' => " percent ",
-            '#' | '*' | '_' | '|' | '^' | '~' | '`' | '<' | '>' | '{' | '}' | '[' | ']' | '\\' => {
-                " "
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let markdown = matches!(c, '*' | '`' | '_');
+        // A run ("**", "__") or a mark glued to one side of a word is emphasis or code.
+        if markdown && (before == Some(c) || after == Some(c) || word(before) != word(after)) {
+            out.push(' ');
+            continue;
+        }
+        match said_as(c) {
+            Some(said) if said.starts_with(char::is_alphabetic) => {
+                out.push(' ');
+                out.push_str(said);
+                out.push(' ');
             }
-            '/' => " ",
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        out.push_str(word);
+            Some(pause) => out.push_str(pause),
+            None => out.push(c),
+        }
     }
     Cow::Owned(out)
 }
@@ -294,6 +344,26 @@ mod tests {
         );
         assert_eq!(remaining_symbols("and/or"), "and or");
         assert_eq!(remaining_symbols("yes/no"), "yes or no");
+        let said = |t: &str| {
+            remaining_symbols(t)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            said("upgrade/update/downgrade"),
+            "upgrade slash update slash downgrade"
+        );
+        assert_eq!(
+            said("#mytext# test$ $"),
+            "hash mytext hash test dollar dollar"
+        );
+        assert_eq!(
+            said("**bold** *em* `code` a * b snake_case"),
+            "bold em code a asterisk b snake underscore case"
+        );
+        assert_eq!(said("a [note] | b"), "a (note) , b");
+        assert_eq!(said("2x8 m"), "2 by 8 m");
         assert_eq!(remaining_symbols("it is 3x faster"), "it is 3 times faster");
         assert_eq!(remaining_symbols("~5 minutes"), "about 5 minutes");
     }

@@ -182,7 +182,7 @@ fn short_year(y: &str) -> String {
 /// forty"), as a year from four.
 fn era_year(n: u64) -> String {
     match n {
-        100..=999 if n % 100 == 0 => cardinal(n),
+        100..=999 if n.is_multiple_of(100) => cardinal(n),
         100..=999 if n % 100 < 10 => format!("{} oh {}", cardinal(n / 100), cardinal(n % 100)),
         100..=999 => format!("{} {}", cardinal(n / 100), cardinal(n % 100)),
         _ => year(n),
