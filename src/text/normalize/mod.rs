@@ -145,6 +145,7 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(o.email_normalization, &web::emails);
     step(o.url_normalization, &web::urls);
     step(o.phone_normalization, &web::phones);
+    step(o.url_normalization, &web::ip_addresses);
     step(true, &|s| time::dates(s, day_first));
     step(true, &time::times);
     // After dates ("3/4/2025") and before the rules that read a number next to a unit.
