@@ -175,8 +175,15 @@ enum Reading {
 }
 
 fn reading(n: u64, d: u64, of_follows: bool) -> Reading {
-    if d == 0 || n > d || d > MAX_SCORE {
+    if d == 0 || d > MAX_SCORE {
         Reading::Other
+    } else if n > d {
+        // "22/3", "5/2": more than one, in parts people measure in; "16/9" is a ratio.
+        if MEASURING.contains(&d) {
+            Reading::Fraction
+        } else {
+            Reading::Other
+        }
     } else if n < d && (MEASURING.contains(&d) || of_follows) {
         Reading::Fraction
     } else {
@@ -203,7 +210,7 @@ fn pattern(units: bool) -> Regex {
     // 8 a measure. A whole number needs a space or hyphen before n/d ("12/3" is not
     // "1 2/3"); a glyph may touch it ("2½").
     rx::compile(&format!(
-        r"(?i)(-)?(?:(?:\b(\d{{1,9}})[ -])?\b(\d{{1,9}})[/⁄](\d{{1,9}})\b|(?:\b(\d{{1,9}})[ -]?)?([½¼¾⅐-⅞]))(?:-([a-z]+)\b|[ ]?\b({})\b)?",
+        r"(?i)(-)?(?:(?:\b(\d{{1,9}})[ -])?\b(\d{{1,9}})[/⁄](\d{{1,9}})(?:st|nd|rd|th)?\b|(?:\b(\d{{1,9}})[ -]?)?([½¼¾⅐-⅞]))(?:-([a-z]+)\b|[ ]?\b({})\b)?",
         measures.join("|")
     ))
 }
@@ -216,6 +223,13 @@ fn word_before(text: &str, at: usize) -> String {
         .next()
         .unwrap_or("")
         .to_lowercase()
+}
+
+/// Whether `text[start..end]` is a clause of its own: nothing but punctuation around it.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let clause = |s: Option<char>| s.is_none_or(|c| ".,;:!?()".contains(c));
+    clause(text[..start].trim_end().chars().next_back())
+        && clause(text[end..].trim_start().chars().next())
 }
 
 /// The word after byte `at` of `text`, lowercased.
@@ -251,13 +265,20 @@ pub fn fractions(text: &str, units: bool) -> Cow<'_, str> {
         let start = c.get(0).map_or(0, |m| m.start());
         let before = text[..start].chars().next_back();
         let (n, d, whole, glyphed, number_end) = match (c.get(3), c.get(4), c.get(6)) {
-            (Some(n), Some(d), _) => (
-                n.as_str().parse::<u64>().unwrap_or(0),
-                d.as_str().parse::<u64>().unwrap_or(0),
-                c.get(2),
-                false,
-                d.end(),
-            ),
+            (Some(n), Some(d), _) => {
+                // "1/4th": the ordinal's letters belong to the number.
+                let suffix = text[d.end()..]
+                    .get(..2)
+                    .filter(|s| ["st", "nd", "rd", "th"].contains(&s.to_ascii_lowercase().as_str()))
+                    .map_or(0, str::len);
+                (
+                    n.as_str().parse::<u64>().unwrap_or(0),
+                    d.as_str().parse::<u64>().unwrap_or(0),
+                    c.get(2),
+                    false,
+                    d.end() + suffix,
+                )
+            }
             (_, _, Some(g)) => {
                 let (n, d) = g.as_str().chars().next().and_then(glyph).unwrap_or((1, 2));
                 (n, d, c.get(5), true, g.end())
@@ -377,6 +398,9 @@ pub fn fractions(text: &str, units: bool) -> Cow<'_, str> {
                 {
                     // "half of", "half price", "cut in half".
                     "half".to_owned()
+                } else if n == 1 && stands_alone(text, start, number_end) {
+                    // Standing alone, a fraction is a number: "one half", "one quarter".
+                    format!("one {}", part(d, false))
                 } else {
                     fraction(n, d)
                 }
@@ -396,13 +420,20 @@ mod tests {
 
     #[test]
     fn fractions_as_people_say_them() {
-        assert_eq!(say("1/2"), "a half");
+        assert_eq!(say("1/2"), "one half");
+        assert_eq!(say("1/4th"), "one quarter");
+        assert_eq!(say("2/4th"), "two quarters");
+        assert_eq!(
+            say("22/3 and 3 5/2"),
+            "twenty two thirds and three and five halves"
+        );
         assert_eq!(say("about 1/4 left"), "about a quarter left");
         assert_eq!(say("3/4"), "three quarters");
         assert_eq!(say("5/8"), "five eighths");
         assert_eq!(say("7/16"), "seven sixteenths");
         assert_eq!(say("1/3 and 2/3"), "a third and two thirds");
-        assert_eq!(say("1/8"), "an eighth");
+        assert_eq!(say("1/8"), "one eighth");
+        assert_eq!(say("about 1/8"), "about an eighth");
         assert_eq!(say("5/32"), "five thirty seconds");
         assert_eq!(say("1/2 of the users"), "half of the users");
         assert_eq!(say("1/2 the time"), "half the time");
@@ -417,7 +448,7 @@ mod tests {
     fn mixed_numbers_and_glyphs() {
         assert_eq!(say("2 1/2"), "two and a half");
         assert_eq!(say("1-3/4"), "one and three quarters");
-        assert_eq!(say("½"), "a half");
+        assert_eq!(say("½"), "one half");
         assert_eq!(say("2½ cups"), "two and a half cups");
         assert_eq!(say("1 ¾ hours"), "one and three quarters hours");
         assert_eq!(
@@ -484,6 +515,6 @@ mod tests {
         ] {
             assert_eq!(say(text), text);
         }
-        assert_eq!(say("12/3"), "12/3");
+        assert_eq!(say("12/3"), "twelve thirds");
     }
 }

@@ -300,10 +300,40 @@ pub fn versions(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Ranges: "10-20" → "10 to 20" (before the numbers are read).
+/// Ranges: "10-20" → "10 to 20", "1960s-80s" → "1960s to 80s" (before the numbers are
+/// read). Not a range: a hyphen in a chain ("1-413-te-b-1-5" is a code), before or after
+/// "=" ("1-2=5" is a subtraction), or a second number below the first ("978-0"), except a
+/// year's last digits ("1960-80").
 pub fn ranges(text: &str) -> Cow<'_, str> {
     static RE: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[-–]\s?(\d+(?:\.\d+)?)\b");
-    RE.replace_all(text, "$1 to $2")
+    static DECADES: rx::Lazy = rx::lazy!(r"\b(\d{2,4}s)\s?[-–]\s?(\d{2,4}s)\b");
+    let t = DECADES.replace_all(text, "$1 to $2");
+    let out = RE.replace_all(&t, |c: &Captures| {
+        let (start, end) = c.get(0).map_or((0, 0), |m| (m.start(), m.end()));
+        let (before, after) = (&t[..start], &t[end..]);
+        let chained =
+            |s: &str, c: Option<char>| s.starts_with('-') && c.is_some_and(char::is_alphanumeric);
+        if chained(after, after.chars().nth(1))
+            || before.ends_with('-')
+                && before
+                    .chars()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(char::is_alphanumeric)
+        {
+            return c[0].to_owned();
+        }
+        if after.trim_start().starts_with('=') || before.trim_end().ends_with('=') {
+            return format!("{} minus {}", &c[1], &c[2]);
+        }
+        let (a, b): (f64, f64) = (c[1].parse().unwrap_or(0.0), c[2].parse().unwrap_or(0.0));
+        let year_end = c[1].len() == 4 && c[2].len() == 2;
+        if b < a && !year_end {
+            return format!("{} {}", &c[1], &c[2]);
+        }
+        format!("{} to {}", &c[1], &c[2])
+    });
+    Cow::Owned(out.into_owned())
 }
 
 /// Decades: "'80s" → "eighties", "1980 s" → "nineteen eighties" (a decade written apart).
@@ -426,6 +456,12 @@ mod tests {
         );
         assert_eq!(versions("v2.0 is out"), "version two point oh is out");
         assert_eq!(ranges("10-20 minutes"), "10 to 20 minutes");
+        assert_eq!(
+            ranges("1960-80 and 1960s-80s"),
+            "1960 to 80 and 1960s to 80s"
+        );
+        assert_eq!(ranges("1-2=5 and 978-0"), "1 minus 2=5 and 978 0");
+        assert_eq!(ranges("1-413-te-b-1-5"), "1-413-te-b-1-5");
         assert_eq!(
             plain("in 2025 we had 1,200 users"),
             "in twenty twenty five we had one thousand two hundred users"

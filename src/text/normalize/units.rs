@@ -98,7 +98,14 @@ pub fn units(text: &str, all: bool) -> Cow<'_, str> {
             .map_or(whole.len(), |m| m.end() - c.get(0).map_or(0, |m| m.start()));
         let trailing = &whole[unit_end..];
         let amount = &c[2];
-        let minus = if c.get(1).is_some() { "minus " } else { "" };
+        // "2-5lb": after a number the hyphen is a range, not a sign.
+        let start = c.get(0).map_or(0, |m| m.start());
+        let range = text[..start].ends_with(|c: char| c.is_ascii_digit());
+        let minus = match (c.get(1), range) {
+            (Some(_), true) => " to ",
+            (Some(_), false) => "minus ",
+            _ => "",
+        };
         let name = if amount == "1" { one } else { many };
         format!("{minus}{} {name}{trailing}", number(amount))
     })
