@@ -168,6 +168,12 @@ pub fn name(symbol: char) -> Option<&'static str> {
     find(symbol).map(|c| c.one)
 }
 
+/// One and many of a currency ("dollar", "dollars").
+#[cfg(test)]
+pub(super) fn names(symbol: char) -> Option<(&'static str, &'static str)> {
+    find(symbol).map(|c| (c.one, c.many))
+}
+
 /// Every symbol of the table, escaped for a character class.
 fn symbols() -> String {
     CURRENCIES

@@ -8,12 +8,14 @@
 //! every rule; the other languages get the language-neutral ones (Markdown, emoji,
 //! punctuation) and espeak-ng reads their numbers.
 
+mod address;
 mod currency;
 mod fractions;
 mod markdown;
 #[cfg(test)]
 mod nemo;
 mod numbers;
+mod roman;
 mod serial;
 mod symbols;
 mod time;
@@ -148,6 +150,7 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(o.url_normalization, &web::ip_addresses);
     step(true, &|s| time::dates(s, day_first));
     step(true, &time::times);
+    step(true, &address::addresses);
     // After dates ("3/4/2025") and before the rules that read a number next to a unit.
     step(true, &|s| fractions::fractions(s, o.unit_normalization));
     step(true, &currency::currency);
@@ -162,6 +165,7 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
         &symbols::optional_plurals,
     );
     step(true, &symbols::abbreviations);
+    step(true, &roman::roman);
     step(true, &symbols::shorthand);
     step(true, &symbols::ampersand);
     step(true, &numbers::ranges);
@@ -419,6 +423,43 @@ mod tests {
         use crate::text::split::sentences;
         let text = say("Dr. Smith lives on St. Mark's Pl., e.g. near Mt. Hood. It is 5 p.m. now.");
         assert_eq!(sentences(&text).len(), 2, "{text}");
+    }
+
+    /// No symbol is lost: every currency sign (Unicode's Sc, as the regex crate knows it)
+    /// and every ASCII punctuation mark, alone between two words, changes what the model
+    /// reads (its name, or a pause it hears); a currency sign before an amount is said with
+    /// it, in the plural after more than one.
+    #[test]
+    fn no_symbol_is_dropped_silently() {
+        let sc = rx::compile(r"^\p{Sc}$");
+        let currency = |c: char| sc.is_match(c.encode_utf8(&mut [0; 4]));
+        // What the model reads: the phonemes of the normalized sentences, punctuation kept.
+        let read = |text: &str| {
+            let f = nemo::frontend();
+            let sentences = f.sentences(text, Language::EnUs, &Default::default());
+            let phonemes: Vec<String> = sentences
+                .iter()
+                .map(|s| f.phonemes(s, Language::EnUs).unwrap_or_default())
+                .collect();
+            phonemes.join(" ")
+        };
+        let plain = read("a b");
+        let mut lost = Vec::new();
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            if !(c.is_ascii_punctuation() || currency(c)) {
+                continue;
+            }
+            if read(&format!("a {c} b")) == plain {
+                lost.push(c);
+            }
+            // Cent signs are written after the amount ("50¢").
+            if currency(c) && !matches!(c, '¢' | '￠') {
+                let (one, many) = currency::names(c).unwrap_or(("?", "?"));
+                assert_eq!(say(&format!("{c}1")), format!("one {one}"), "{c:?}");
+                assert_eq!(say(&format!("{c}2")), format!("two {many}"), "{c:?}");
+            }
+        }
+        assert!(lost.is_empty(), "said as nothing: {lost:?}");
     }
 
     #[test]

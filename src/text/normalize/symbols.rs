@@ -12,7 +12,7 @@ use super::rx;
 const TITLES: &[(&str, &str)] = &[
     ("Dr", "Doctor"),
     ("Mr", "Mister"),
-    ("Mrs", "Missus"),
+    ("Mrs", "Misses"),
     ("Ms", "Miz"),
     ("Mt", "Mount"),
     ("Prof", "Professor"),
@@ -151,6 +151,10 @@ pub fn shorthand(text: &str) -> Cow<'_, str> {
     static WITH: rx::Lazy = rx::lazy!(r"(^|[\s(\[])[wW]/(\s)");
     static AKA: rx::Lazy = rx::lazy!(r"(?i)\ba\.k\.a\b\.?");
     static PERIOD: rx::Lazy = rx::lazy!(r"\b([QH])([1-4])\b");
+    // Retirement plans by their section of the tax code: "401(k)" → "four oh one k".
+    static PLAN: rx::Lazy = rx::lazy!(r"\b([1-9])0([1-9])\(([a-z])\)");
+    // Initials run together: "C. S. Lewis" → "CS Lewis".
+    static INITIALS: rx::Lazy = rx::lazy!(r"\b([A-Z])\. ([A-Z])\. ([A-Z][a-z])");
     static FISCAL: rx::Lazy = rx::lazy!(r"\bFY ?(\d{4}|\d{2})\b");
     let t = WORD.replace_all(text, |c: &Captures| {
         SHORTHAND
@@ -170,6 +174,11 @@ pub fn shorthand(text: &str) -> Cow<'_, str> {
     let t = WITH.replace_all(&t, "${1}with$2");
     let t = AKA.replace_all(&t, "also known as");
     let t = PERIOD.replace_all(&t, "$1 $2");
+    let t = PLAN.replace_all(&t, |c: &Captures| {
+        let d = |s: &str| super::numbers::digits(s);
+        format!("{} oh {} {}", d(&c[1]), d(&c[2]), &c[3])
+    });
+    let t = INITIALS.replace_all(&t, "$1$2 $3");
     let t = FISCAL.replace_all(&t, "F Y $1");
     Cow::Owned(t.into_owned())
 }
@@ -238,12 +247,10 @@ pub(super) fn said_as(c: char) -> Option<&'static str> {
 /// them ("**"), which are markup, not text.
 pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
     static TIMES: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\b");
-    static DIMENSIONS: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\s?(\d)");
     static BETWEEN_NUMBERS: rx::Lazy = rx::lazy!(r"(\d)\s*([+=×*/<>])\s*(\d)");
     static SLASH_WORDS: rx::Lazy = rx::lazy!(r"\b([A-Za-z]+)/([A-Za-z]+)\b");
     static APPROX: rx::Lazy = rx::lazy!(r"(^|\s)~\s?(\d)");
     let t = TIMES.replace_all(text, "$1 times");
-    let t = DIMENSIONS.replace_all(&t, "$1 by $2");
     let t = BETWEEN_NUMBERS.replace_all(&t, |c: &Captures| {
         let op = match &c[2] {
             "+" => "plus",
@@ -363,7 +370,7 @@ mod tests {
             "bold em code a asterisk b snake underscore case"
         );
         assert_eq!(said("a [note] | b"), "a (note) , b");
-        assert_eq!(said("2x8 m"), "2 by 8 m");
+
         assert_eq!(remaining_symbols("it is 3x faster"), "it is 3 times faster");
         assert_eq!(remaining_symbols("~5 minutes"), "about 5 minutes");
     }
@@ -398,6 +405,8 @@ mod tests {
         );
         assert_eq!(shorthand("Q3 and H1"), "Q 3 and H 1");
         assert_eq!(shorthand("FY25 and FY 2025"), "F Y 25 and F Y 2025");
+        assert_eq!(shorthand("a 401(k) plan"), "a four oh one k plan");
+        assert_eq!(shorthand("C. S. Lewis"), "CS Lewis");
     }
 
     #[test]

@@ -14,6 +14,19 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("°F", "degree Fahrenheit", "degrees Fahrenheit"),
     ("°C", "degree Celsius", "degrees Celsius"),
     ("°", "degree", "degrees"),
+    // The masculine ordinal indicator, often typed for a degree sign.
+    ("ºF", "degree Fahrenheit", "degrees Fahrenheit"),
+    ("ºC", "degree Celsius", "degrees Celsius"),
+    ("º", "degree", "degrees"),
+    ("km²", "square kilometer", "square kilometers"),
+    ("m²", "square meter", "square meters"),
+    ("m2", "square meter", "square meters"),
+    ("cm²", "square centimeter", "square centimeters"),
+    ("ft²", "square foot", "square feet"),
+    ("km³", "cubic kilometer", "cubic kilometers"),
+    ("m³", "cubic meter", "cubic meters"),
+    ("m3", "cubic meter", "cubic meters"),
+    ("cm³", "cubic centimeter", "cubic centimeters"),
     ("km/h", "kilometer per hour", "kilometers per hour"),
     ("kph", "kilometer per hour", "kilometers per hour"),
     ("mph", "mile per hour", "miles per hour"),
@@ -25,6 +38,8 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("mi", "mile", "miles"),
     ("ft", "foot", "feet"),
     ("kg", "kilogram", "kilograms"),
+    ("KG", "kilogram", "kilograms"),
+    ("Kg", "kilogram", "kilograms"),
     ("mg", "milligram", "milligrams"),
     ("g", "gram", "grams"),
     ("lbs", "pound", "pounds"),
@@ -38,7 +53,10 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("KB", "kilobyte", "kilobytes"),
     ("kB", "kilobyte", "kilobytes"),
     ("Gbps", "gigabit per second", "gigabits per second"),
+    ("gbps", "gigabit per second", "gigabits per second"),
     ("Mbps", "megabit per second", "megabits per second"),
+    ("mbps", "megabit per second", "megabits per second"),
+    ("kbps", "kilobit per second", "kilobits per second"),
     ("GHz", "gigahertz", "gigahertz"),
     ("MHz", "megahertz", "megahertz"),
     ("kHz", "kilohertz", "kilohertz"),
@@ -59,7 +77,9 @@ const UNITS: &[(&str, &str, &str)] = &[
 ];
 
 /// Units whose symbol is no word at all, read even when `unit_normalization` is off.
-const SYMBOL_UNITS: &[&str] = &["°F", "°C", "°", "km/h", "m/s"];
+const SYMBOL_UNITS: &[&str] = &[
+    "°F", "°C", "°", "ºF", "ºC", "º", "km/h", "m/s", "km²", "m²", "cm²", "ft²", "km³", "m³", "cm³",
+];
 
 fn unit_regex(symbols_only: bool) -> regex::Regex {
     let mut written: Vec<&str> = UNITS
@@ -74,41 +94,68 @@ fn unit_regex(symbols_only: bool) -> regex::Regex {
         .map(|w| regex::escape(w))
         .collect::<Vec<_>>()
         .join("|");
+    // 1 a range's start ("1234-123kg") · 2 sign · 3 amount · 4 a scale word · 5 the unit ·
+    // 6 what it is per ("12kg/kg") · 7 a bare "per" unit ("12/kg").
     rx::compile(&format!(
-        r"(-)?\b(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)\s?({alternatives})(?:\b|$|[^\w])"
+        r"(?:\b((?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)\s?[-–]\s?)?(-)?\b((?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?:(\s(?:thousand|million|billion|trillion))?\s?({alternatives})(?:/({alternatives}))?|/({alternatives}))(?:\b|$|[^\w])"
     ))
 }
 
-/// Numbers with units, in words. `all`: every unit in the table; otherwise only the
-/// symbol units (°F, km/h, …).
+fn names(written: &str) -> Option<(&'static str, &'static str)> {
+    UNITS
+        .iter()
+        .find(|(w, ..)| *w == written)
+        .map(|&(_, one, many)| (one, many))
+}
+
+/// Numbers with units, in words: "12kg/kg" → "twelve kilograms per kilogram", "12/kg" →
+/// "twelve per kilogram", "100 million kg". `all`: every unit in the table; otherwise only
+/// the symbol units (°F, km/h, …).
 pub fn units(text: &str, all: bool) -> Cow<'_, str> {
     static ALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| unit_regex(false));
     static SYMBOLS: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| unit_regex(true));
+    // "2x8 m²", "1920x1080 px": dimensions, "by", before the unit after them is read.
+    static DIMENSIONS: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\s?(\d)");
+    let text = &*DIMENSIONS.replace_all(text, "$1 by $2");
     let re = if all { &*ALL } else { &*SYMBOLS };
-    re.replace_all(text, |c: &Captures| {
+    let out = re.replace_all(text, |c: &Captures| {
         let whole = &c[0];
-        let written = &c[3];
-        let Some(&(_, one, many)) = UNITS.iter().find(|(w, ..)| *w == written) else {
+        let start = c.get(0).map_or(0, |m| m.start());
+        // The character after the unit (a space or punctuation) was consumed: give it back.
+        let last = (5..=7)
+            .filter_map(|i| c.get(i))
+            .map(|m| m.end())
+            .max()
+            .unwrap_or(start);
+        let trailing = &whole[last - start..];
+        let amount = &c[3];
+        // "2-5lb", "1234-123kg": a range; its start is a quantity too, not a year.
+        let from = match (c.get(1), c.get(2)) {
+            (Some(from), _) => format!("{} to ", number(from.as_str())),
+            (None, Some(_)) => "minus ".to_owned(),
+            _ => String::new(),
+        };
+        let per = c
+            .get(6)
+            .or(c.get(7))
+            .and_then(|m| names(m.as_str()))
+            .map_or(String::new(), |(one, _)| format!(" per {one}"));
+        let scale = c.get(4).map_or("", |m| m.as_str());
+        let Some(unit) = c.get(5) else {
+            return format!("{from}{}{per}{trailing}", number(amount));
+        };
+        let Some((one, many)) = names(unit.as_str()) else {
             return whole.to_owned();
         };
-        // The character after the unit (a space or punctuation) was consumed: give it back.
-        let unit_end = c
-            .get(3)
-            .map_or(whole.len(), |m| m.end() - c.get(0).map_or(0, |m| m.start()));
-        let trailing = &whole[unit_end..];
-        let amount = &c[2];
-        // "2-5lb": after a number the hyphen is a range, not a sign.
-        let start = c.get(0).map_or(0, |m| m.start());
-        let range = text[..start].ends_with(|c: char| c.is_ascii_digit());
-        let minus = match (c.get(1), range) {
-            (Some(_), true) => " to ",
-            (Some(_), false) => "minus ",
-            _ => "",
+        let name = if amount == "1" && scale.is_empty() {
+            one
+        } else {
+            many
         };
-        let name = if amount == "1" { one } else { many };
-        format!("{minus}{} {name}{trailing}", number(amount))
-    })
+        format!("{from}{}{scale} {name}{per}{trailing}", number(amount))
+    });
+    Cow::Owned(out.into_owned())
 }
 
 #[cfg(test)]
@@ -138,5 +185,28 @@ mod tests {
         // not a unit: a word that starts like one
         assert_eq!(units("5 minutes", true), "5 minutes");
         assert_eq!(units("3 many", true), "3 many");
+        assert_eq!(
+            units("12KG and 3 mbps", true),
+            "twelve kilograms and three megabits per second"
+        );
+        assert_eq!(units("12kg/kg", true), "twelve kilograms per kilogram");
+        assert_eq!(units("12/kg", true), "twelve per kilogram");
+        assert_eq!(
+            units("100 million kg", true),
+            "one hundred million kilograms"
+        );
+        assert_eq!(
+            units("41,459.00 km³", false),
+            "forty one thousand four hundred fifty nine point zero zero cubic kilometers"
+        );
+        assert_eq!(units("2-5lb", true), "two to five pounds");
+        assert_eq!(
+            units("1980-1970 kg", true),
+            "one thousand nine hundred eighty to one thousand nine hundred seventy kilograms"
+        );
+        assert_eq!(
+            units("it is -5 °C", true),
+            "it is minus five degrees Celsius"
+        );
     }
 }
