@@ -49,6 +49,8 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
     // e.g. and i.e. introduce a clause: a comma, not a full stop.
     static LATIN: rx::Lazy = rx::lazy!(r"(?i)\b(e\.g|i\.e)\.?(,)?(\s|$)");
     static SAINT_STREET: rx::Lazy = rx::lazy!(r"\bSt\.(\s+)(\S?)");
+    // British English writes "Mr Smith", "Dr Watson" without the dot.
+    static BARE_TITLE: rx::Lazy = rx::lazy!(r"\b(Mr|Mrs|Ms|Dr)(\s+)([A-Z])");
     // "vs." is always followed by what it compares: its period never ends a sentence.
     static VS: rx::Lazy = rx::lazy!(r"\bvs\b\.?");
 
@@ -58,6 +60,13 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
             .find(|(a, _)| *a == &c[1])
             .map_or(&c[1], |(_, f)| f);
         format!("{full}{}", &c[2])
+    });
+    let t = BARE_TITLE.replace_all(&t, |c: &Captures| {
+        let full = TITLES
+            .iter()
+            .find(|(a, _)| *a == &c[1])
+            .map_or(&c[1], |(_, f)| f);
+        format!("{full}{}{}", &c[2], &c[3])
     });
     let t = LATIN.replace_all(&t, |c: &Captures| {
         let spoken = if c[1].eq_ignore_ascii_case("e.g") {
@@ -310,6 +319,10 @@ mod tests {
             "Doctor Smith and Mister Lee"
         );
         assert_eq!(abbreviations("Mt. Everest"), "Mount Everest");
+        assert_eq!(
+            abbreviations("Mr Holmes and Dr Watson"),
+            "Mister Holmes and Doctor Watson"
+        );
     }
 
     #[test]
