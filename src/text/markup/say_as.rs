@@ -256,8 +256,9 @@ fn date(content: &str, format: Option<&str>) -> Result<String, String> {
     })
 }
 
-/// "2:30pm" → "two thirty P M", "14:30" → "fourteen thirty", "9:00" → "nine o'clock",
-/// "18:00" → "eighteen hundred", "7:05:09 am" → "seven oh five and nine seconds A M".
+/// "2:30pm" → "two thirty PM", "14:30" → "fourteen thirty", "9:00" → "nine o'clock",
+/// "18:00" → "eighteen hundred", "7:05:09 am" → "seven oh five and nine seconds AM"
+/// (misaki spells "AM" out; "A M" would be the article "a" and "M").
 fn time(content: &str) -> Result<String, String> {
     let bad = || {
         format!(
@@ -269,8 +270,8 @@ fn time(content: &str) -> Result<String, String> {
     let compact: String = lower.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
     let (digits, meridiem) = match compact
         .strip_suffix("am")
-        .map(|c| (c, "A M"))
-        .or_else(|| compact.strip_suffix("pm").map(|c| (c, "P M")))
+        .map(|c| (c, "AM"))
+        .or_else(|| compact.strip_suffix("pm").map(|c| (c, "PM")))
     {
         Some((c, m)) => (c.to_owned(), Some(m)),
         // Without a meridiem the dots were no part of the clock ("14.30" is not a time here).
@@ -426,15 +427,15 @@ mod tests {
 
     #[test]
     fn times_read_as_the_normalizer_reads_them() {
-        assert_eq!(say("time", None, "2:30pm"), "two thirty P M");
-        assert_eq!(say("time", Some("hms12"), "7 a.m."), "seven A M");
+        assert_eq!(say("time", None, "2:30pm"), "two thirty PM");
+        assert_eq!(say("time", Some("hms12"), "7 a.m."), "seven AM");
         assert_eq!(say("time", None, "14:30"), "fourteen thirty");
         assert_eq!(say("time", None, "9:00"), "nine o'clock");
         assert_eq!(say("time", None, "18:00"), "eighteen hundred");
         assert_eq!(say("time", None, "0:05"), "zero oh five");
         assert_eq!(
             say("time", None, "7:05:09 AM"),
-            "seven oh five and nine seconds A M"
+            "seven oh five and nine seconds AM"
         );
         for bad in [
             "25:00", "13pm", "12:60", "noon", "1:2", "24:01", "1:00:60", "14.30",

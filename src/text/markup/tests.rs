@@ -325,7 +325,7 @@ fn ssml_sub_phoneme_say_as() {
             text(" on "),
             alias("3/14/2025", "March fourteenth, twenty twenty five"),
             text(" at "),
-            alias("2:30pm", "two thirty P M"),
+            alias("2:30pm", "two thirty PM"),
             text(", "),
             alias("12345", "twelve thousand three hundred forty five"),
             text("."),
