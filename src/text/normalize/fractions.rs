@@ -309,11 +309,14 @@ pub fn fractions(text: &str, units: bool) -> Cow<'_, str> {
         {
             return whole_match.to_owned();
         }
+        // "MIG-25/235212-asdg": a code's piece, not a number.
+        if c.get(1).is_some() && before.is_some_and(char::is_alphabetic) {
+            return whole_match.to_owned();
+        }
         let sign = match (c.get(1), before) {
             (None, _) => "",
             // "1/2-3/4 cup": a range.
             (Some(_), Some(b)) if b.is_ascii_digit() || glyph(b).is_some() => " to ",
-            (Some(_), Some(b)) if b.is_alphanumeric() => "-",
             (Some(_), _) => "minus ",
         };
         if !glyphed && whole.is_none() {
@@ -523,6 +526,7 @@ mod tests {
         ] {
             assert_eq!(say(text), text);
         }
+        assert_eq!(say("MIG-25/235212-asdg"), "MIG-25/235212-asdg");
         assert_eq!(say("12/3"), "twelve thirds");
     }
 }

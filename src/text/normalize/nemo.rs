@@ -53,7 +53,7 @@ const CLASSES: &[(&str, &str, usize)] = &[
     (
         "electronic",
         include_str!("../../../tests/nemo/test_cases_electronic.txt"),
-        32,
+        33,
     ),
     (
         "fraction",
@@ -122,8 +122,8 @@ const CLASSES: &[(&str, &str, usize)] = &[
     ),
 ];
 
-/// The least number of all 433 cases that must pass.
-const OVERALL: usize = 389;
+/// The least number of all 433 cases that must pass (0.90 of them: the bar).
+const OVERALL: usize = 390;
 
 pub(super) fn frontend() -> &'static TextFrontend {
     static F: OnceLock<TextFrontend> = OnceLock::new();

@@ -93,7 +93,7 @@ fn speak_pieces(part: &str) -> Vec<String> {
             '~' => Some("tilde"),
             '#' => Some("hash"),
             '=' => Some("equals"),
-            '&' => Some("and"),
+            '&' => Some("ampersand"),
             '?' => Some("question mark"),
             c if c.is_alphanumeric() => {
                 // "v2" and "abc123": letters and digits apart
@@ -160,7 +160,7 @@ pub fn urls(text: &str) -> Cow<'_, str> {
 
 /// Email addresses: "jane.doe@example.com" → "jane dot doe at example dot com".
 pub fn emails(text: &str) -> Cow<'_, str> {
-    static RE: rx::Lazy = rx::lazy!(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b(?:/[\w./-]*\w)?");
+    static RE: rx::Lazy = rx::lazy!(r"\b[\w.+&-]+@[\w-]+(?:\.[\w-]+)+\b(?:/[\w./-]*\w)?");
     RE.replace_all(text, |c: &Captures| speak_part(&c[0]))
 }
 
@@ -285,6 +285,10 @@ mod tests {
         assert_eq!(
             emails("support_team@acme.co.uk"),
             "support underscore team at acme dot co dot UK"
+        );
+        assert_eq!(
+            emails("a-1.b3_c&-d@gma4i-l.com"),
+            "a dash one dot b three underscore c ampersand dash d at gma four i dash l dot com"
         );
     }
 
