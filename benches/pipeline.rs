@@ -314,5 +314,7 @@ fn overhead(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, split, normalize, g2p, lexicon, inference, encode, overhead);
+criterion_group!(
+    benches, split, normalize, g2p, lexicon, inference, encode, overhead
+);
 criterion_main!(benches);
