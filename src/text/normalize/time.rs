@@ -190,6 +190,17 @@ fn era_year(n: u64) -> String {
 }
 
 /// Month names and their abbreviations, for the patterns.
+/// The days of the week, for their short names before a date.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 const MONTH: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
 /// Month names that are also everyday words in lower case ("you may 5 times", "mar the
@@ -218,6 +229,12 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
     static MONTH_YEAR: rx::Lazy = rx::lazy!(r"\b(\d{1,2})/(\d{4})\b");
     static ERA: rx::Lazy = rx::lazy!(r"\b(\d{1,4})\s?(A\.?D|B\.?C\.?E?|C\.?E)\b(\.)?");
     static QUARTER: rx::Lazy = rx::lazy!(r"\b([1-4])Q(\d{4}|\d{2})\b");
+    static WEEKDAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        rx::compile(&format!(
+            r"\b(Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?(,?\s+(?:the\s+\w+\s+of\s+)?(?:{MONTHS_SAID})\b)",
+            MONTHS_SAID = MONTHS.join("|")
+        ))
+    });
 
     let valid = |m: u64, d: u64| (1..=12).contains(&m) && (1..=31).contains(&d);
     let number = |c: &Captures, i: usize| -> u64 { c[i].parse().unwrap_or(0) };
@@ -292,6 +309,15 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
             _ => date,
         }
     });
+    // "Wed., Jan. 3rd", "Sat 5 May": a weekday's short name before the date it names (the
+    // date already in words here); elsewhere "Wed", "Sat" and "Sun" are more likely words.
+    let t = WEEKDAY.replace_all(&t, |c: &Captures| {
+        let day = WEEKDAYS
+            .iter()
+            .find(|d| d[..3].eq_ignore_ascii_case(&c[1][..3]))
+            .map_or(&c[1], |d| d);
+        format!("{day}{}", &c[2])
+    });
     let t = ERA.replace_all(&t, |c: &Captures| {
         let era: String = c[2].chars().filter(char::is_ascii_alphabetic).collect();
         let end = c.get(0).map_or(0, |m| m.end());
@@ -357,7 +383,13 @@ mod tests {
             dates("due 2025-01-02", false),
             "due January second, twenty twenty five"
         );
-        assert_eq!(dates("Sat 4 July", false), "Sat the fourth of July");
+        assert_eq!(dates("Sat 4 July", false), "Saturday the fourth of July");
+        assert_eq!(dates("Wed., Jan. 3rd", false), "Wednesday, January third");
+        assert_eq!(dates("Thurs, 5 May", false), "Thursday, the fifth of May");
+        assert_eq!(
+            dates("they wed. Then Sat 5 times", false),
+            "they wed. Then Sat 5 times"
+        );
         assert_eq!(
             dates("expires 12/2026", false),
             "expires December twenty twenty six"
