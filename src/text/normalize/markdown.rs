@@ -85,15 +85,16 @@ pub fn markdown(text: &str) -> String {
     inline(&blocks(text)).into_owned()
 }
 
-/// Emoji, pictographs and their modifiers, dropped. Arrows are read ("→" as "to") first by
-/// the symbol rule; these are the ones left.
+/// Emoji, pictographs and their modifiers, dropped; the symbols in their blocks that the
+/// symbol rule says ("→" as "to", "↑" as "up") are kept for it.
 pub fn drop_emoji(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_emoji) {
+    let dropped = |c: char| is_emoji(c) && super::symbols::said_as(c).is_none();
+    if !text.chars().any(dropped) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
-            .map(|c| if is_emoji(c) { ' ' } else { c })
+            .map(|c| if dropped(c) { ' ' } else { c })
             .collect(),
     )
 }

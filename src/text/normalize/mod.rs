@@ -117,7 +117,7 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     if !options.normalize {
         return normalize(&text);
     }
-    let t = markdown::markdown(&text);
+    let t = markdown::markdown(&dashes(&text));
     let t = markdown::drop_emoji(&t).into_owned();
     let t = match lang.row().normalizer {
         Normalizer::English { day_first } => english(&t, day_first, options),
@@ -128,6 +128,37 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     // Rules leave spaces before punctuation ("cents ,"): misaki would read them as pauses.
     static SPACE_BEFORE_PUNCTUATION: rx::Lazy = rx::lazy!(r" +([,.;:!?…])");
     SPACE_BEFORE_PUNCTUATION.replace_all(&t, "$1").into_owned()
+}
+
+/// Unicode's hyphens as the ASCII hyphen-minus, its long dashes as the em dash, and its
+/// minus sign before a number ("−5") as a minus: the rules read what these stand for (a
+/// compound, a range, a pause, a negative number) from the ASCII forms. A minus sign
+/// between numbers ("5 − 3") is left to be said "minus".
+fn dashes(text: &str) -> std::borrow::Cow<'_, str> {
+    let dash = |c: char, before: Option<char>, after: Option<char>| match c {
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{fe63}' | '\u{ff0d}' => Some('-'),
+        '\u{2212}'
+            if after.is_some_and(|c| c.is_ascii_digit())
+                && !before.is_some_and(char::is_alphanumeric) =>
+        {
+            Some('-')
+        }
+        '\u{2015}' | '\u{2e3a}' | '\u{2e3b}' => Some('—'),
+        _ => None,
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let at = |i: usize| {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        dash(chars[i], before, chars.get(i + 1).copied())
+    };
+    if !(0..chars.len()).any(|i| at(i).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        (0..chars.len())
+            .map(|i| at(i).unwrap_or(chars[i]))
+            .collect(),
+    )
 }
 
 /// What follows an abbreviation's period ("etc.", "A.D.", "St.") decides whether it also
@@ -425,14 +456,29 @@ mod tests {
         assert_eq!(sentences(&text).len(), 2, "{text}");
     }
 
-    /// No symbol is lost: every currency sign (Unicode's Sc, as the regex crate knows it)
-    /// and every ASCII punctuation mark, alone between two words, changes what the model
-    /// reads (its name, or a pause it hears); a currency sign before an amount is said with
-    /// it, in the plural after more than one.
+    /// No symbol is lost: every currency sign (Unicode's Sc, as the regex crate knows it),
+    /// every ASCII punctuation mark, every symbol and punctuation mark of Latin-1 (but the
+    /// inverted marks of Spanish and the spacing accents), Unicode's hyphens and dashes, and
+    /// every symbol the symbol rule names (math, arrows, typography), alone between two
+    /// words, changes what the model reads (its name, or a pause it hears); a currency sign
+    /// before an amount is said with it, in the plural after more than one.
     #[test]
     fn no_symbol_is_dropped_silently() {
         let sc = rx::compile(r"^\p{Sc}$");
         let currency = |c: char| sc.is_match(c.encode_utf8(&mut [0; 4]));
+        let mark = rx::compile(r"^[\p{S}\p{P}]$");
+        let latin1 = |c: char| {
+            ('\u{a1}'..='\u{ff}').contains(&c)
+                && mark.is_match(c.encode_utf8(&mut [0; 4]))
+                && !matches!(c, '¡' | '¿' | '¨' | '¯' | '´' | '¸')
+        };
+        let checked = |c: char| {
+            c.is_ascii_punctuation()
+                || currency(c)
+                || latin1(c)
+                || ('\u{2010}'..='\u{2015}').contains(&c)
+                || symbols::said_as(c).is_some()
+        };
         // What the model reads: the phonemes of the normalized sentences, punctuation kept.
         let read = |text: &str| {
             let f = nemo::frontend();
@@ -446,7 +492,7 @@ mod tests {
         let plain = read("a b");
         let mut lost = Vec::new();
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
-            if !(c.is_ascii_punctuation() || currency(c)) {
+            if !checked(c) {
                 continue;
             }
             if read(&format!("a {c} b")) == plain {
@@ -460,6 +506,20 @@ mod tests {
             }
         }
         assert!(lost.is_empty(), "said as nothing: {lost:?}");
+    }
+
+    #[test]
+    fn unicode_symbols_and_dashes_are_said() {
+        assert_eq!(say("5 − 3 = 2"), "five minus three equals two");
+        assert_eq!(say("−5 degrees"), "minus five degrees");
+        assert_eq!(say("x ± 2"), "x plus or minus two");
+        assert_eq!(say("a → b ← c"), "a to b from c");
+        assert_eq!(say("a ≠ b, n → ∞"), "a not equal to b, n to infinity");
+        assert_eq!(say("He said «hi»"), "He said “hi”");
+        assert_eq!(say("tea • coffee"), "tea, coffee");
+        assert_eq!(say("well‐known"), say("well-known"));
+        assert_eq!(say("wait ― what"), say("wait — what"));
+        assert_eq!(say("Done 🎉 ✅"), "Done");
     }
 
     #[test]

@@ -38,8 +38,13 @@ const WORDS: &[(&str, &str)] = &[
 ];
 
 pub fn abbreviations(text: &str) -> Cow<'_, str> {
+    // "Dr." is a title or a street: below, with "St.".
     static TITLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        let names: Vec<&str> = TITLES.iter().map(|(a, _)| *a).collect();
+        let names: Vec<&str> = TITLES
+            .iter()
+            .map(|(a, _)| *a)
+            .filter(|a| *a != "Dr")
+            .collect();
         rx::compile(&format!(r"\b({})\.(\s)", names.join("|")))
     });
     static WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -48,7 +53,7 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
     });
     // e.g. and i.e. introduce a clause: a comma, not a full stop.
     static LATIN: rx::Lazy = rx::lazy!(r"(?i)\b(e\.g|i\.e)\.?(,)?(\s|$)");
-    static SAINT_STREET: rx::Lazy = rx::lazy!(r"\bSt\.(\s+)(\S?)");
+    static SAINT_STREET: rx::Lazy = rx::lazy!(r"\b(St|Dr)\.(\s*)(\S?)");
     // British English writes "Mr Smith", "Dr Watson" without the dot.
     static BARE_TITLE: rx::Lazy = rx::lazy!(r"\b(Mr|Mrs|Ms|Dr)(\s+)([A-Z])");
     // "vs." is always followed by what it compares: its period never ends a sentence.
@@ -76,24 +81,30 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
         };
         format!("{spoken},{}", &c[3])
     });
-    // "St. Louis" is a saint; "Main St." a street.
-    let t =
-        SAINT_STREET.replace_all(&t, |c: &Captures| {
-            let next = &c[2];
-            if next.starts_with(char::is_uppercase) {
-                let start = c.get(0).map_or(0, |m| m.start());
-                let before = t[..start].trim_end();
-                // After a name or number it is a street, whatever follows.
-                if before.rsplit(' ').next().is_some_and(|w| {
-                    w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
-                }) {
-                    return format!("Street.{}{next}", &c[1]);
-                }
-                format!("Saint{}{next}", &c[1])
+    // "St. Louis" is a saint, "Dr. Watson" a doctor; "Main St.", "Mulholland Dr." streets.
+    let t = SAINT_STREET.replace_all(&t, |c: &Captures| {
+        let (title, street) = if &c[1] == "St" {
+            ("Saint", "Street")
+        } else {
+            ("Doctor", "Drive")
+        };
+        let (space, next) = (&c[2], &c[3]);
+        let start = c.get(0).map_or(0, |m| m.start());
+        if after_a_name(&t[..start]) {
+            // After a name or number it is a street, whatever follows; a capital after it
+            // may begin the next sentence.
+            let stop = if next.starts_with(char::is_uppercase) || next.is_empty() {
+                "."
             } else {
-                format!("Street{}{next}", &c[1])
-            }
-        });
+                ""
+            };
+            format!("{street}{stop}{space}{next}")
+        } else if next.starts_with(char::is_uppercase) || &c[1] == "Dr" {
+            format!("{title}{space}{next}")
+        } else {
+            format!("{street}{space}{next}")
+        }
+    });
     let t = WORD.replace_all(&t, |c: &Captures| {
         let full = WORDS
             .iter()
@@ -108,6 +119,24 @@ pub fn abbreviations(text: &str) -> Cow<'_, str> {
     });
     let t = VS.replace_all(&t, "versus");
     Cow::Owned(t.into_owned())
+}
+
+/// Whether the text before an abbreviation ends with a name or a number ("Baker St.",
+/// "5th St."): a capitalized word that does not begin the sentence, or a word with digits.
+fn after_a_name(before: &str) -> bool {
+    let before = before.trim_end();
+    let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    // "Jane, Dr. Smith": a comma or other mark ends the name's phrase.
+    if !word.ends_with(char::is_alphanumeric) {
+        return false;
+    }
+    if word.starts_with(|c: char| c.is_ascii_digit()) {
+        return true;
+    }
+    let earlier = before[..before.len() - word.len()].trim_end();
+    word.starts_with(char::is_uppercase)
+        && !earlier.is_empty()
+        && !earlier.ends_with(['.', '!', '?', ':'])
 }
 
 /// Shorthand misaki reads wrongly, as the words people say. Case-sensitive: "MoM" is month
@@ -219,11 +248,50 @@ pub(super) fn said_as(c: char) -> Option<&'static str> {
         '@' => "at",
         '×' => "times",
         '÷' => "divided by",
-        '→' | '⇒' | '➜' => "to",
-        '←' => "from",
-        '≈' => "about",
-        '≤' => "at most",
-        '≥' => "at least",
+        '→' | '⇒' | '➜' | '⟶' => "to",
+        '←' | '⟵' => "from",
+        '↑' => "up",
+        '↓' => "down",
+        '≈' | '∼' => "about",
+        '≤' | '⩽' => "at most",
+        '≥' | '⩾' => "at least",
+        '≠' => "not equal to",
+        '±' => "plus or minus",
+        '∓' => "minus or plus",
+        '−' => "minus",
+        '∞' => "infinity",
+        '√' => "square root of",
+        '∛' => "cube root of",
+        '¬' => "not",
+        '∑' => "sum of",
+        '∏' => "product of",
+        '∫' => "integral of",
+        '∂' => "partial",
+        '∆' => "delta",
+        '∇' => "nabla",
+        '∈' => "in",
+        '∉' => "not in",
+        '∀' => "for all",
+        '∃' => "there exists",
+        '∅' => "empty set",
+        '∩' => "intersect",
+        '∪' => "union",
+        '⊂' => "subset of",
+        '∧' => "and",
+        '∨' => "or",
+        '∴' => "therefore",
+        '∵' => "because",
+        '∝' => "proportional to",
+        '∠' => "angle",
+        '⊥' => "perpendicular to",
+        '∥' => "parallel to",
+        '‰' => "per mille",
+        '‱' => "per ten thousand",
+        '†' => "dagger",
+        '‡' => "double dagger",
+        '№' => "number",
+        '℃' => "degrees Celsius",
+        '℉' => "degrees Fahrenheit",
         '°' => "degrees",
         '%' => "percent",
         '#' => "hash",
@@ -243,7 +311,11 @@ pub(super) fn said_as(c: char) -> Option<&'static str> {
         '©' => "copyright",
         '®' => "registered",
         '™' => "trademark",
-        '|' => ",",
+        // Bars, bullets and middle dots between words separate them, as a comma does.
+        '|' | '¦' | '•' | '·' | '‧' | '∙' => ",",
+        // Guillemets are quotation marks.
+        '«' | '‹' => "“",
+        '»' | '›' => "”",
         '[' | '{' => "(",
         ']' | '}' => ")",
         c => return super::currency::name(c),
@@ -256,7 +328,7 @@ pub(super) fn said_as(c: char) -> Option<&'static str> {
 /// them ("**"), which are markup, not text.
 pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
     static TIMES: rx::Lazy = rx::lazy!(r"\b(\d+(?:\.\d+)?)\s?[x×]\b");
-    static BETWEEN_NUMBERS: rx::Lazy = rx::lazy!(r"(\d)\s*([+=×*/<>])\s*(\d)");
+    static BETWEEN_NUMBERS: rx::Lazy = rx::lazy!(r"(\d)\s*([+=×*/<>−])\s*(\d)");
     static SLASH_WORDS: rx::Lazy = rx::lazy!(r"\b([A-Za-z]+)/([A-Za-z]+)\b");
     static APPROX: rx::Lazy = rx::lazy!(r"(^|\s)~\s?(\d)");
     let t = TIMES.replace_all(text, "$1 times");
@@ -265,6 +337,7 @@ pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
             "+" => "plus",
             "=" => "equals",
             "×" | "*" => "times",
+            "−" => "minus",
             "/" => "over",
             "<" => "is less than",
             _ => "is greater than",
@@ -348,6 +421,23 @@ mod tests {
         assert_eq!(
             abbreviations("at 12 Main St. Then we"),
             "at 12 Main Street. Then we"
+        );
+        assert_eq!(abbreviations("Visit St. Louis"), "Visit Saint Louis");
+        assert_eq!(abbreviations("Dr. Watson"), "Doctor Watson");
+        assert_eq!(abbreviations("Meet Jane, Dr. Lee"), "Meet Jane, Doctor Lee");
+        assert_eq!(
+            abbreviations("at 4 Elm Dr., Springfield"),
+            "at 4 Elm Drive, Springfield"
+        );
+        assert_eq!(abbreviations("I saw Dr. Watson"), "I saw Doctor Watson");
+        assert_eq!(abbreviations("the Dr. said"), "the Doctor said");
+        assert_eq!(
+            abbreviations("Dr. Smith lives on Smith Dr."),
+            "Doctor Smith lives on Smith Drive."
+        );
+        assert_eq!(
+            abbreviations("on Mulholland Dr. near"),
+            "on Mulholland Drive near"
         );
     }
 
