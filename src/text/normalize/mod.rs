@@ -458,8 +458,9 @@ mod tests {
 
     /// No symbol is lost: every currency sign (Unicode's Sc, as the regex crate knows it),
     /// every ASCII punctuation mark, every symbol and punctuation mark of Latin-1 (but the
-    /// inverted marks of Spanish and the spacing accents), Unicode's hyphens and dashes, and
-    /// every symbol the symbol rule names (math, arrows, typography), alone between two
+    /// inverted marks of Spanish and the spacing accents), Unicode's hyphens and dashes,
+    /// every bracket and quotation mark of Unicode, and every symbol the symbol rule names
+    /// (math, arrows, typography), alone between two
     /// words, changes what the model reads (its name, or a pause it hears); a currency sign
     /// before an amount is said with it, in the plural after more than one.
     #[test]
@@ -467,6 +468,7 @@ mod tests {
         let sc = rx::compile(r"^\p{Sc}$");
         let currency = |c: char| sc.is_match(c.encode_utf8(&mut [0; 4]));
         let mark = rx::compile(r"^[\p{S}\p{P}]$");
+        let paired = rx::compile(r"^[\p{Ps}\p{Pe}\p{Pi}\p{Pf}]$");
         let latin1 = |c: char| {
             ('\u{a1}'..='\u{ff}').contains(&c)
                 && mark.is_match(c.encode_utf8(&mut [0; 4]))
@@ -477,6 +479,7 @@ mod tests {
                 || currency(c)
                 || latin1(c)
                 || ('\u{2010}'..='\u{2015}').contains(&c)
+                || paired.is_match(c.encode_utf8(&mut [0; 4]))
                 || symbols::said_as(c).is_some()
         };
         // What the model reads: the phonemes of the normalized sentences, punctuation kept.

@@ -318,8 +318,24 @@ pub(super) fn said_as(c: char) -> Option<&'static str> {
         '»' | '›' => "”",
         '[' | '{' => "(",
         ']' | '}' => ")",
-        c => return super::currency::name(c),
+        c => return super::currency::name(c).or_else(|| bracket_or_quote(c)),
     })
+}
+
+/// Any other opening or closing bracket (Unicode's Ps, Pe) as a parenthesis, any other
+/// opening or closing quotation mark (Pi, Pf) as a curly quote: the pause and the voice
+/// the model gives those.
+fn bracket_or_quote(c: char) -> Option<&'static str> {
+    static CLASS: rx::Lazy = rx::lazy!(r"^(?:(\p{Ps})|(\p{Pe})|(\p{Pi})|(\p{Pf}))$");
+    if c.is_ascii() {
+        return None;
+    }
+    let mut utf8 = [0; 4];
+    let found = CLASS.captures(c.encode_utf8(&mut utf8))?;
+    ["(", ")", "“", "”"]
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, said)| found.get(i + 1).map(|_| said))
 }
 
 /// Symbols still in the text after the other rules, as words: "2 + 2 = 4", "a/b", "~5",
