@@ -13,10 +13,12 @@ use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 use ttsd::audio::Format;
 use ttsd::config::{SayArgs, VoiceArgs};
+use ttsd::language::Language;
+use ttsd::lexicon::{Lexicon, Store};
 use ttsd::metrics::Metrics;
 use ttsd::request::{Input, SpeechParams, VoiceParam};
 use ttsd::synth::{Event, Synthesizer, Utf8Pieces};
-use ttsd::text::NormalizationOptions;
+use ttsd::text::{NormalizationOptions, Vocab};
 
 /// Bytes read from standard input at a time.
 const READ_BUFFER: usize = 4096;
@@ -55,7 +57,15 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     // Validate before loading the model: bad input fails fast.
     let catalogue = engine.catalogue();
     let vocab = &engine.spec().vocab;
-    let request = ttsd::synth::validate(params, input, &catalogue, vocab, core.settings.limits)?;
+    let lexicons = read_lexicons(&args, vocab)?;
+    let request = ttsd::synth::validate(
+        params,
+        input,
+        &catalogue,
+        vocab,
+        core.settings.limits,
+        &lexicons,
+    )?;
     let synth = Arc::new(Synthesizer::build(engine, &core, Arc::new(Metrics::new()))?);
     // Standard output gets each chunk as it is made; a file is written once complete, so a
     // failure never leaves half a file.
@@ -93,6 +103,43 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
             .with_context(|| format!("cannot write {}", args.output.display()))?;
     }
     Ok(())
+}
+
+/// The `--lexicon` files, read and checked as an upload is, in order: kept in memory as
+/// the default list of this one request.
+fn read_lexicons(args: &SayArgs, vocab: &Arc<Vocab>) -> anyhow::Result<Store> {
+    if args.lexicons.len() > ttsd::lexicon::MAX_PER_REQUEST {
+        bail!(
+            "--lexicon is given {} times; at most {} lexicons read one text",
+            args.lexicons.len(),
+            ttsd::lexicon::MAX_PER_REQUEST
+        );
+    }
+    let store = Store::in_memory(Arc::clone(vocab));
+    let json_language = match args.lang_code.as_deref() {
+        Some(code) => Language::from_code(code)?.row().bcp47,
+        None => "en",
+    };
+    let mut names = Vec::new();
+    for (i, path) in args.lexicons.iter().enumerate() {
+        let read = || -> anyhow::Result<Lexicon> {
+            let bytes = std::fs::read(path)?;
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            Ok(if is_json {
+                Lexicon::from_json(&bytes, json_language, vocab)?
+            } else {
+                Lexicon::from_pls(String::from_utf8(bytes)?, vocab)?
+            })
+        };
+        let lexicon = read().with_context(|| format!("lexicon {}", path.display()))?;
+        // Named by place: the files' own names need not be lexicon names.
+        let name = format!("lexicon-{}", i + 1);
+        store.put(&name, lexicon)?;
+        names.push(name);
+    }
+    Ok(store.with_defaults(names)?)
 }
 
 /// Standard input as it arrives, in valid UTF-8 pieces (a character split between two

@@ -299,6 +299,11 @@ pub struct ServeArgs {
     /// (made at the first upload).
     #[arg(long, env = "TTSD_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// Lexicons (kept in the data directory) that a request naming none uses, in order
+    /// (repeat or comma-separate; at most 8); Wyoming, which names none, always uses them.
+    /// Each must be there at start, and cannot be deleted while listed. Default: none.
+    #[arg(long = "lexicons", env = "TTSD_LEXICONS", value_delimiter = ',')]
+    pub lexicons: Vec<String>,
 }
 
 /// The smallest body limit that still takes a short speech request.
@@ -325,6 +330,8 @@ pub struct ServeConfig {
     pub max_connections: Option<usize>,
     /// Where lexicons are kept (`DATA_DIR/lexicons`).
     pub lexicon_dir: PathBuf,
+    /// The lexicons of a request that names none (`--lexicons`), in order.
+    pub default_lexicons: Vec<String>,
 }
 
 impl ServeArgs {
@@ -406,6 +413,12 @@ impl ServeArgs {
             },
             max_connections: self.max_connections,
             lexicon_dir: self.data_dir.join("lexicons"),
+            default_lexicons: self
+                .lexicons
+                .iter()
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect(),
         })
     }
 
@@ -474,6 +487,11 @@ pub struct SayArgs {
     /// Output file; `-` writes to standard output.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// A pronunciation lexicon to read the text with: a PLS document, or a JSON list of
+    /// `{"grapheme", "phoneme" | "alias"}` (a `.json` file, in the language of --lang-code,
+    /// else English). Repeat for more (at most 8), in order: the first named wins a tie.
+    #[arg(long = "lexicon")]
+    pub lexicons: Vec<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -531,6 +549,9 @@ mod tests {
         );
         assert!(c.api_keys.is_empty());
         assert_eq!(c.lexicon_dir, PathBuf::from("data/lexicons"));
+        assert!(c.default_lexicons.is_empty());
+        let listed = config(&["--lexicons", "acme, names", "--lexicons", "more"]).unwrap();
+        assert_eq!(listed.default_lexicons, ["acme", "names", "more"]);
     }
 
     #[test]

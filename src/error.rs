@@ -30,6 +30,12 @@ pub enum Error {
     /// No lexicon of this name is stored.
     #[error("no lexicon is named '{0}' (the lexicon list names them)")]
     UnknownLexicon(String),
+    /// The lexicon is in the server's default list (`--lexicons`), so it cannot be deleted.
+    #[error(
+        "lexicon '{0}' is in the server's default list (--lexicons); restart the server \
+         without it first"
+    )]
+    LexiconInUse(String),
     /// `model` names no model this server serves.
     #[error("unknown model '{model}'; accepted: {accepted}")]
     UnknownModel { model: String, accepted: String },
@@ -106,6 +112,7 @@ impl Error {
             | Error::UnknownVoice(_)
             | Error::UnsupportedLanguage { .. }
             | Error::UnknownLexicon(_)
+            | Error::LexiconInUse(_)
             | Error::UnknownModel { .. } => Class::Invalid,
             Error::Overloaded { .. } => Class::Busy,
             Error::NotReady | Error::ShuttingDown => Class::Unavailable,
@@ -134,6 +141,7 @@ impl Error {
             Error::UnsupportedLanguage { .. } => "unsupported_language",
             Error::UnknownModel { .. } => "model_not_found",
             Error::UnknownLexicon(_) => "lexicon_not_found",
+            Error::LexiconInUse(_) => "lexicon_in_use",
             Error::Overloaded { .. } => "rate_limit_exceeded",
             Error::NotReady => "not_ready",
             Error::ShuttingDown => "shutting_down",

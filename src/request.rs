@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::audio::Format;
 use crate::error::{MAX_QUOTED, clip};
 use crate::language::Language;
+use crate::lexicon::{self, Lexicons};
 use crate::text::NormalizationOptions;
 use crate::text::markup::{self, Item, MarkupOptions};
 use crate::voice::{Voice, Voices};
@@ -83,6 +84,10 @@ pub struct SpeechParams {
     /// Kokoro-FastAPI's names for voices in this request: `{"narrator": "af_bella(2)+af_sky"}`
     /// lets `voice` and `[voice:narrator]` say `narrator`. At most [`MAX_VOICE_ALIASES`].
     pub voice_aliases: Option<std::collections::HashMap<String, String>>,
+    /// Pronunciation lexicons the server keeps (`PUT /v1/audio/lexicons/{name}`), by name,
+    /// in order (the first named wins a tie): the words they list are said as they say. At
+    /// most 8. Default: the server's list (`--lexicons`); `[]` for none.
+    pub lexicons: Option<Vec<String>>,
 }
 
 /// The most names one request's `voice_aliases` may give.
@@ -148,6 +153,9 @@ pub struct SpeechRequest {
     stream: bool,
     sse: bool,
     timestamps: bool,
+    /// The lexicons it uses, as they were when it was checked (a lexicon replaced while it
+    /// is spoken does not change it).
+    lexicons: Lexicons,
 }
 
 impl SpeechParams {
@@ -172,8 +180,15 @@ impl SpeechParams {
         }
     }
 
-    /// Checks every field and resolves the voice and language.
-    pub fn validate(self, voices: &Voices, limits: Limits, input: Input) -> Result<SpeechRequest> {
+    /// Checks every field and resolves the voice, the language and the lexicons (named, or
+    /// `lexicons`' default list).
+    pub fn validate(
+        self,
+        voices: &Voices,
+        limits: Limits,
+        input: Input,
+        lexicons: &lexicon::Store,
+    ) -> Result<SpeechRequest> {
         if let Some(model) = &self.model
             && !voices.models().contains(&model.as_str())
         {
@@ -300,6 +315,7 @@ impl SpeechParams {
             ),
             _ => (voice.language, false),
         };
+        let lexicons = lexicons.for_request(self.lexicons.as_deref())?;
         let markup = MarkupOptions {
             tags: true,
             voice_tags: self.allow_voice_tags == Some(true),
@@ -339,6 +355,7 @@ impl SpeechParams {
             stream,
             sse,
             timestamps,
+            lexicons,
         })
     }
 }
@@ -424,6 +441,11 @@ impl SpeechRequest {
     pub fn explicit_language(&self) -> bool {
         self.explicit_language
     }
+
+    /// The lexicons its text is read with, in order.
+    pub fn lexicons(&self) -> &Lexicons {
+        &self.lexicons
+    }
 }
 
 #[cfg(test)]
@@ -436,8 +458,25 @@ mod tests {
         ToneFactory::new(SimulatedCost::default()).catalogue()
     }
 
+    /// The test engine's lexicons: `acme` (English) and `noms` (French), and `acme` the
+    /// default.
+    fn store() -> lexicon::Store {
+        let vocab = std::sync::Arc::clone(&ToneFactory::new(SimulatedCost::default()).spec().vocab);
+        let store = lexicon::Store::in_memory(std::sync::Arc::clone(&vocab));
+        for (name, language) in [("acme", "en"), ("noms", "fr")] {
+            let json = br#"[{"grapheme": "Acme", "alias": "Ack me"}]"#;
+            let read = lexicon::Lexicon::from_json(json, language, &vocab);
+            store
+                .put(name, read.unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        store
+            .with_defaults(vec!["acme".into()])
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn check(params: SpeechParams) -> Result<SpeechRequest> {
-        params.validate(&voices(), Limits::DEFAULT, Input::Required)
+        params.validate(&voices(), Limits::DEFAULT, Input::Required, &store())
     }
 
     fn with(fields: serde_json::Value) -> SpeechParams {
@@ -455,6 +494,7 @@ mod tests {
             Err(Error::UnknownVoice(_)) => Some("voice"),
             Err(Error::UnknownModel { .. }) => Some("model"),
             Err(Error::UnsupportedLanguage { param, .. }) => Some(param),
+            Err(Error::UnknownLexicon(_)) => Some("lexicons"),
             Err(other) => panic!("{other}"),
             Ok(_) => None,
         }
@@ -511,6 +551,11 @@ mod tests {
                 Some("voice"),
             ),
             (json!({"input": "a [voice:bf_emma] b"}), Some("input")),
+            (json!({"lexicons": ["noms", "acme"]}), None),
+            (json!({"lexicons": ["nobody"]}), Some("lexicons")),
+            (json!({"lexicons": ["Acme"]}), Some("lexicons")),
+            (json!({"lexicons": ["acme", "acme"]}), Some("lexicons")),
+            (json!({"lexicons": vec!["acme"; 9]}), Some("lexicons")),
         ] {
             assert_eq!(refused(fields.clone()), param, "{fields}");
         }
@@ -549,19 +594,36 @@ mod tests {
     }
 
     #[test]
+    fn lexicons_are_the_named_ones_else_the_default_list() -> Result<()> {
+        use serde_json::json;
+        assert_eq!(check(with(json!({})))?.lexicons().len(), 1, "the default");
+        assert!(check(with(json!({"lexicons": []})))?.lexicons().is_empty());
+        assert_eq!(
+            check(with(json!({"lexicons": ["noms", "acme"]})))?
+                .lexicons()
+                .len(),
+            2
+        );
+        Ok(())
+    }
+
+    #[test]
     fn streamed_input_may_start_empty_and_takes_no_ssml() -> Result<()> {
         let voices = voices();
-        let empty = SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Streamed)?;
+        let store = store();
+        let empty =
+            SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Streamed, &store)?;
         assert!(empty.text().is_none() && empty.items().is_none());
         let ssml = SpeechParams {
             ssml: Some(true),
             ..Default::default()
         };
         assert!(
-            ssml.validate(&voices, Limits::DEFAULT, Input::Streamed)
+            ssml.validate(&voices, Limits::DEFAULT, Input::Streamed, &store)
                 .is_err()
         );
-        let missing = SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Required);
+        let missing =
+            SpeechParams::default().validate(&voices, Limits::DEFAULT, Input::Required, &store);
         assert!(missing.is_err());
         Ok(())
     }

@@ -40,7 +40,8 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     conn_metrics.register(metrics.registry_mut());
     let metrics = Arc::new(metrics);
     let lexicons =
-        crate::lexicon::Store::open(&config.lexicon_dir, Arc::clone(&engine.spec().vocab))?;
+        crate::lexicon::Store::open(&config.lexicon_dir, Arc::clone(&engine.spec().vocab))?
+            .with_defaults(config.default_lexicons.clone())?;
     let service = Arc::new(
         Service::new(
             engine.spec().clone(),

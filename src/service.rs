@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use crate::engine::ModelSpec;
 use crate::lexicon;
 use crate::metrics::Metrics;
-use crate::request::Limits;
+use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
 use crate::synth::{Permit, Synthesizer};
 use crate::voice::{VoiceInfo, Voices};
 use crate::{Error, Result};
@@ -109,6 +109,19 @@ impl Service {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Checks a request against the voices, the limits, the model's symbols and the
+    /// lexicons kept ([`crate::synth::validate`]): every front end's one check.
+    pub fn validate(&self, params: SpeechParams, input: Input) -> Result<SpeechRequest> {
+        crate::synth::validate(
+            params,
+            input,
+            &self.voices,
+            &self.spec.vocab,
+            self.limits,
+            &self.lexicons,
+        )
     }
 
     /// The limits every request is checked against.

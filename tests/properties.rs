@@ -40,6 +40,12 @@ fn voices() -> &'static Voices {
     &kokoro().1
 }
 
+/// No lexicons kept: a request naming one is refused, as a client's error.
+fn lexicons() -> &'static ttsd::lexicon::Store {
+    static L: OnceLock<ttsd::lexicon::Store> = OnceLock::new();
+    L.get_or_init(|| ttsd::lexicon::Store::in_memory(Arc::clone(&spec().vocab)))
+}
+
 fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
     all_chunks(
         frontend(),
@@ -136,7 +142,7 @@ proptest! {
             serde_json::from_slice::<SpeechParams>(&body).ok(),
             serde_json::from_str::<SpeechParams>(&json).ok(),
         ].into_iter().flatten() {
-            if let Err(e) = params.validate(voices(), Limits::default(), Input::Required) {
+            if let Err(e) = params.validate(voices(), Limits::default(), Input::Required, lexicons()) {
                 prop_assert!(e.is_client_error(), "{e}");
             }
         }
@@ -146,7 +152,7 @@ proptest! {
     fn validation_accepts_or_refuses_cleanly(text in texty(), voice in "\\PC{0,20}", speed in proptest::num::f32::ANY) {
         let mut params = SpeechParams::new(text.clone(), voice);
         params.speed = Some(speed);
-        match params.validate(voices(), Limits::default(), Input::Required) {
+        match params.validate(voices(), Limits::default(), Input::Required, lexicons()) {
             Ok(req) => {
                 prop_assert!((SPEED_RANGE.0..=SPEED_RANGE.1).contains(&req.speed()));
                 prop_assert!(!text.trim().is_empty());

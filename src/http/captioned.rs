@@ -75,7 +75,7 @@ pub async fn captioned_speech(
     params.timestamps = Some(true);
     params.return_timestamps = None;
     params.stream_format = None;
-    let request = synth.validate(params, Input::Required)?;
+    let request = state.service.validate(params, Input::Required)?;
     let permit = state.service.admit()?;
     let (format, stream) = (request.format(), request.stream());
     let mut audio = synth.speak(request, Some(Arc::clone(&permit)))?;
@@ -175,7 +175,7 @@ pub async fn captions(
     params.stream = Some(false);
     params.stream_format = None;
     params.timestamps = Some(true);
-    let request = synth.validate(params, Input::Required)?;
+    let request = state.service.validate(params, Input::Required)?;
     let permit = state.service.admit()?;
     let mut audio = synth.speak(request, Some(permit))?;
     let mut times = Vec::new();

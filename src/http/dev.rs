@@ -125,7 +125,7 @@ pub async fn generate_from_phonemes(
         response_format: Some(request.response_format.unwrap_or_else(|| "wav".into())),
         ..Default::default()
     };
-    let speech = synth.validate(params, Input::Streamed)?;
+    let speech = state.service.validate(params, Input::Streamed)?;
     let permit = state.service.admit()?;
     let delivery = Delivery {
         format: speech.format(),

@@ -75,6 +75,10 @@ pub struct Info {
     pub max_blend: usize,
     pub max_weight: f32,
     pub languages: Vec<LanguageInfo>,
+    /// Most lexicons one request may name.
+    pub max_lexicons_per_request: usize,
+    /// The lexicons a request that names none uses (`--lexicons`), in order.
+    pub default_lexicons: Vec<String>,
 }
 
 /// The server's facts: engine, sample rate, limits, languages, whether a key is needed.
@@ -105,5 +109,7 @@ pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
                 default_voice: voices.default_for(r.language).unwrap_or_default().into(),
             })
             .collect(),
+        max_lexicons_per_request: crate::lexicon::MAX_PER_REQUEST,
+        default_lexicons: state.service.lexicons().defaults().to_vec(),
     })
 }

@@ -59,16 +59,18 @@ fn name(path: Result<Path<NameParam>, PathRejection>) -> Result<String, ApiError
         .map_err(|e| ApiError::bad_request(format!("the lexicon's name: {e}"), Some("name")))
 }
 
-/// A core error as an API error; a lexicon that is not there is a 404.
+/// A core error as an API error; a lexicon that is not there is a 404, one in the
+/// server's default list a 409.
 fn api_error(e: Error) -> ApiError {
     let api = ApiError::from(e);
-    if api.code == Some("lexicon_not_found") {
-        return ApiError {
+    match api.code {
+        Some("lexicon_not_found") => ApiError {
             param: None,
             ..api.with_status(StatusCode::NOT_FOUND)
-        };
+        },
+        Some("lexicon_in_use") => api.with_status(StatusCode::CONFLICT),
+        _ => api,
     }
-    api
 }
 
 /// Stores a lexicon under `name`, in place of any of that name. The document is checked
@@ -258,7 +260,8 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Json<LexiconList> {
     })
 }
 
-/// Removes a lexicon (its file, then from use).
+/// Removes a lexicon (its file, then from use). One in the server's default list
+/// (`--lexicons`) stays: a 409.
 #[utoipa::path(
     delete,
     path = "/v1/audio/lexicons/{name}",
@@ -267,6 +270,7 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Json<LexiconList> {
         (status = 200, description = "Deleted", body = Deleted),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 404, description = "No lexicon of this name", body = ErrorBody),
+        (status = 409, description = "In the server's default list (--lexicons)", body = ErrorBody),
     ),
     tag = "lexicons"
 )]

@@ -53,7 +53,7 @@ pub(super) async fn speak(state: &AppState, params: SpeechParams) -> Result<Resp
         // Accepted for OpenAI compatibility; Kokoro takes no style prompt.
         tracing::debug!("instructions ignored");
     }
-    let request = synth.validate(params, Input::Required)?;
+    let request = state.service.validate(params, Input::Required)?;
     if request.timestamps() && !request.sse() {
         return Err(ApiError::bad_request(
             "timestamps come as events of stream_format \"sse\"; for a file of audio and \

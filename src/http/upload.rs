@@ -32,6 +32,9 @@ pub struct StreamQuery {
     pub speed: Option<f32>,
     pub lang_code: Option<String>,
     pub volume_multiplier: Option<f32>,
+    /// Lexicons by name, comma-separated, in order (`acme,names`); empty for none. Default:
+    /// the server's list.
+    pub lexicons: Option<String>,
 }
 
 /// Speech for text that arrives as the request body streams in.
@@ -61,9 +64,17 @@ pub async fn speech_upload(
         speed: query.speed,
         lang_code: query.lang_code,
         volume_multiplier: query.volume_multiplier,
+        lexicons: query.lexicons.map(|names| {
+            names
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
         ..Default::default()
     };
-    let request = synth.validate(params, Input::Streamed)?;
+    let request = state.service.validate(params, Input::Streamed)?;
     let permit = state.service.admit()?;
     let format = request.format();
     let (input, mut audio) = synth.start(request, Some(Arc::clone(&permit)))?;

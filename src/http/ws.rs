@@ -194,7 +194,7 @@ async fn run(
     let params: SpeechParams =
         super::openai::parse(first.as_bytes()).map_err(|e| Close::error(close_code::POLICY, e))?;
     let synth = state.service.synth()?;
-    let request = synth.validate(params, Input::Streamed)?;
+    let request = state.service.validate(params, Input::Streamed)?;
     let timestamps = request.timestamps();
     let permit = state.service.admit()?;
     let (input, audio) = synth.start(request, Some(permit))?;

@@ -54,6 +54,9 @@ pub struct Store {
     map: RwLock<Arc<Map>>,
     /// Held while a change is written and applied.
     writing: Mutex<()>,
+    /// The lexicons a request that names none uses, in order (`--lexicons`; Wyoming's, which
+    /// has no request fields). Each is kept: it cannot be deleted.
+    defaults: Vec<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -97,7 +100,34 @@ impl Store {
             vocab,
             map: RwLock::new(Arc::new(Map::new())),
             writing: Mutex::new(()),
+            defaults: Vec::new(),
         }
+    }
+
+    /// The store with `names` as its default list: each must be kept here, at most
+    /// [`MAX_PER_REQUEST`], each once; otherwise an [`Error::Config`] saying which.
+    pub fn with_defaults(mut self, names: Vec<String>) -> Result<Store> {
+        self.resolve(&names).map_err(|e| {
+            Error::Config(format!(
+                "--lexicons: {e} (the lexicons kept are those in {})",
+                self.dir
+                    .as_deref()
+                    .map_or_else(|| "memory".into(), |d| d.display().to_string())
+            ))
+        })?;
+        self.defaults = names;
+        Ok(self)
+    }
+
+    /// The default list (`--lexicons`).
+    pub fn defaults(&self) -> &[String] {
+        &self.defaults
+    }
+
+    /// The lexicons of a request that names `names` (`None`: the default list; an empty
+    /// list: none), as [`Store::resolve`] finds them.
+    pub fn for_request(&self, names: Option<&[String]>) -> Result<Lexicons> {
+        self.resolve(names.unwrap_or(&self.defaults))
     }
 
     /// The store in `dir`, every lexicon in it read and checked against `vocab`. A
@@ -263,9 +293,13 @@ impl Store {
         Ok(created)
     }
 
-    /// Removes the lexicon `name`: its file first, then from the map. Blocking.
+    /// Removes the lexicon `name`: its file first, then from the map. One in the default
+    /// list is [`Error::LexiconInUse`]. Blocking.
     pub fn delete(&self, name: &str) -> Result<()> {
         check_name(name)?;
+        if self.defaults.iter().any(|d| d == name) {
+            return Err(Error::LexiconInUse(name.to_owned()));
+        }
         let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let current = self.snapshot();
         if !current.contains_key(name) {

@@ -769,6 +769,30 @@ mod store {
     }
 
     #[test]
+    fn the_default_list_is_checked_at_start_used_when_none_is_named_and_kept() {
+        let store = Store::in_memory(vocab());
+        store.put("acme", acme()).unwrap();
+        store.put("zed", other()).unwrap();
+        let missing = Store::in_memory(vocab()).with_defaults(vec!["acme".into()]);
+        assert!(
+            matches!(&missing, Err(Error::Config(m)) if m.contains("--lexicons") && m.contains("acme")),
+            "{missing:?}"
+        );
+        let store = store
+            .with_defaults(vec!["zed".into(), "acme".into()])
+            .unwrap();
+        assert_eq!(store.defaults(), ["zed", "acme"]);
+        assert_eq!(store.for_request(None).unwrap().len(), 2);
+        assert!(store.for_request(Some(&[])).unwrap().is_empty());
+        assert_eq!(store.for_request(Some(&["acme".into()])).unwrap().len(), 1);
+        // A default cannot go (it was there at start, so requests rely on it); it can be
+        // replaced.
+        assert!(matches!(store.delete("acme"), Err(Error::LexiconInUse(n)) if n == "acme"));
+        store.put("acme", acme()).unwrap();
+        assert_eq!(store.for_request(None).unwrap().len(), 2);
+    }
+
+    #[test]
     fn a_server_keeps_at_most_so_many_lexicons() {
         let store = Store::in_memory(vocab());
         for i in 0..MAX_LEXICONS {

@@ -156,7 +156,8 @@ pub(super) enum Text {
     /// A segment (plain text, its markup read), and when it was complete.
     Segment(Segment, Instant),
     /// Markup between segments: a pause, a voice or speed from here on, a word with its
-    /// phonemes (never [`Item::Text`] or [`Item::Alias`]: those come as segments).
+    /// phonemes, text said in place of what is written (never [`Item::Text`]: that comes
+    /// as segments).
     Mark(Item, Instant),
     /// The input cannot go on: the utterance fails with this.
     Fail(Error),
@@ -191,7 +192,7 @@ impl Intake {
         let at = Instant::now();
         for item in items {
             match item {
-                Item::Text(text) | Item::Alias { spoken: text, .. } => {
+                Item::Text(text) => {
                     let mut cut = segmenter.push(&text);
                     // A space between pieces, so two never run into one word.
                     cut.extend(segmenter.push(" "));
@@ -390,7 +391,7 @@ impl Intake {
             };
             for item in items {
                 self.ready.push_back(match item {
-                    Item::Text(text) | Item::Alias { spoken: text, .. } => Text::Segment(
+                    Item::Text(text) => Text::Segment(
                         Segment {
                             text,
                             cut: segment.cut,

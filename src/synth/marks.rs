@@ -86,8 +86,13 @@ impl Marks {
                 plan.add_phonemes(frontend, &written, &phonemes);
                 return Ok(written.chars().count());
             }
+            // Captions show what is written; the alias is said.
+            Item::Alias { written, spoken } => {
+                plan.add_alias(frontend, &written, &spoken);
+                return Ok(spoken.chars().count());
+            }
             // Text comes as segments; nothing else is a mark.
-            Item::Text(_) | Item::Alias { .. } => {}
+            Item::Text(_) => {}
         }
         Ok(0)
     }

@@ -35,6 +35,7 @@ pub use marks::check_phonemes;
 use crate::captions::WordTime;
 use crate::engine::{EngineFactory, ModelSpec, Scheduler};
 use crate::language::Language;
+use crate::lexicon;
 use crate::metrics::{Metrics, Stage};
 use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
 use crate::text::markup::Item;
@@ -200,17 +201,18 @@ impl StageTimes {
 }
 
 /// Checks a request's parameters against what the engine can name (`voices`), its phoneme
-/// vocabulary and the input limit: every field, and the phonemes a whole input gives
-/// (streamed input's are checked as they are read, with the same rule and message:
-/// [`check_phonemes`]). Needs no model, so a front end can check before one loads.
+/// vocabulary, the input limit and the lexicons kept: every field, and the phonemes a whole
+/// input gives (streamed input's are checked as they are read, with the same rule and
+/// message: [`check_phonemes`]). Needs no model, so a front end can check before one loads.
 pub fn validate(
     params: SpeechParams,
     input: Input,
     voices: &Voices,
     vocab: &Vocab,
     limits: Limits,
+    lexicons: &lexicon::Store,
 ) -> Result<SpeechRequest> {
-    let request = params.validate(voices, limits, input)?;
+    let request = params.validate(voices, limits, input, lexicons)?;
     for item in request.items().unwrap_or_default() {
         if let Item::Phonemes { phonemes, .. } = item {
             check_phonemes(vocab, "input", phonemes)?;
@@ -314,15 +316,18 @@ impl Synthesizer {
         &self.metrics
     }
 
-    /// Checks a request's parameters against this server's voices, limits and vocabulary
-    /// ([`validate`]).
+    /// Checks a request's parameters against this core's voices, limits and vocabulary
+    /// ([`validate`]), without lexicons: the server's are its service's
+    /// (`service::Service::validate`).
     pub fn validate(&self, params: SpeechParams, input: Input) -> Result<SpeechRequest> {
+        let none = lexicon::Store::in_memory(Arc::clone(&self.spec.vocab));
         validate(
             params,
             input,
             &self.voices,
             self.frontend.vocab(),
             self.settings.limits,
+            &none,
         )
     }
 

@@ -133,3 +133,95 @@ async fn an_utterance_counts_its_stages() {
     assert!(stats.times.text > Duration::ZERO && stats.times.encode > Duration::ZERO);
     assert_eq!(stats.audio.as_secs_f64(), stats.samples as f64 / 16_000.0);
 }
+
+/// A service on the test engine keeping one English lexicon: a name's phonemes and an
+/// acronym's alias.
+fn with_lexicon() -> crate::service::Service {
+    let synth = tone(SimulatedCost::default(), Settings::DEFAULT);
+    let vocab = Arc::clone(&synth.spec().vocab);
+    let store = crate::lexicon::Store::in_memory(Arc::clone(&vocab));
+    let json = r#"[{"grapheme": "Nguyen", "phoneme": "wˈɪn"},
+                   {"grapheme": "W3C", "alias": "World Wide Web Consortium"}]"#;
+    let lexicon = crate::lexicon::Lexicon::from_json(json.as_bytes(), "en-US", &vocab)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .put("names", lexicon)
+        .unwrap_or_else(|e| panic!("{e}"));
+    crate::service::Service::ready(synth, 4).with_lexicons(Arc::new(store))
+}
+
+/// Every caption word of an utterance and its phoneme ids.
+async fn words_and_ids(mut audio: AudioStream) -> (Vec<String>, usize) {
+    let mut words = Vec::new();
+    while let Some(event) = next(&mut audio, Duration::from_secs(10)).await {
+        match event.unwrap_or_else(|e| panic!("{e}")) {
+            Event::Audio(chunk) => words.extend(chunk.words.into_iter().map(|w| w.word)),
+            Event::Done(stats) => return (words, stats.ids),
+        }
+    }
+    panic!("the utterance did not end");
+}
+
+/// A request's lexicons change what is said, not what captions show (the words as written);
+/// the same text in pieces is matched as the whole text is, and `[]` names none.
+#[tokio::test]
+async fn lexicons_change_what_is_said_alike_whole_and_in_pieces() {
+    let service = with_lexicon();
+    let Ok(synth) = service.synth().cloned() else {
+        panic!("ready")
+    };
+    const TEXT: &str = "Ask the W3C about it. Then call Nguyen, today.";
+    let params = |lexicons: Option<Vec<String>>, input: Option<&str>| SpeechParams {
+        input: input.map(str::to_owned),
+        response_format: Some("pcm".into()),
+        timestamps: Some(true),
+        lexicons,
+        ..Default::default()
+    };
+    let named = || Some(vec!["names".to_owned()]);
+    let whole = service
+        .validate(params(named(), Some(TEXT)), Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (words, ids) =
+        words_and_ids(synth.speak(whole, None).unwrap_or_else(|e| panic!("{e}"))).await;
+    for written in ["W3C", "Nguyen"] {
+        assert!(words.iter().any(|w| w == written), "{written} in {words:?}");
+    }
+    assert!(!words.iter().any(|w| w.contains("World")), "{words:?}");
+
+    let streamed = service
+        .validate(params(named(), None), Input::Streamed)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut input, audio) = synth
+        .start(streamed, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let chars: Vec<char> = TEXT.chars().collect();
+    for piece in chars.chunks(3) {
+        input
+            .push(&piece.iter().collect::<String>())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    input.finish();
+    let in_pieces = words_and_ids(audio).await;
+    assert_eq!(in_pieces, (words.clone(), ids), "in pieces as whole");
+
+    // Without the lexicon the words are the same, what is said is not.
+    let none = service
+        .validate(params(Some(Vec::new()), Some(TEXT)), Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(none.lexicons().is_empty());
+    let (plain_words, plain_ids) =
+        words_and_ids(synth.speak(none, None).unwrap_or_else(|e| panic!("{e}"))).await;
+    assert_ne!(plain_ids, ids, "the lexicon changes the phonemes");
+    assert!(plain_words.iter().any(|w| w == "W3C"), "{plain_words:?}");
+
+    // An unknown name is the request's error, naming the field.
+    let unknown = service.validate(
+        params(Some(vec!["nobody".into()]), Some(TEXT)),
+        Input::Required,
+    );
+    assert!(
+        matches!(&unknown, Err(e) if e.code() == "lexicon_not_found" && e.param() == Some("lexicons")),
+        "{unknown:?}"
+    );
+}

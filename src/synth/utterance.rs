@@ -26,9 +26,12 @@ use crate::audio::{Encoder, apply_gain, shape};
 use crate::captions::{Placement, Timeline, WordTime};
 use crate::engine::{Inferred, Job, pacing};
 use crate::request::{SPEED_RANGE, SpeechRequest};
+use crate::text::markup::Item;
 use crate::text::plan::ChunkPlan;
+use crate::text::segment::Segment;
 use crate::text::{Boundary, Chunk};
 use crate::{Error, Result};
+use unicode_normalization::UnicodeNormalization;
 
 /// Where the utterance's output goes.
 type Sender = mpsc::Sender<Result<Event>>;
@@ -228,13 +231,51 @@ impl Utterance {
             }
             Text::Segment(segment, at) => {
                 self.pace.arrived(at, plan_empty);
-                self.plan.add(self.synth.frontend(), &segment);
-                segment.text.chars().count()
+                let chars = segment.text.chars().count();
+                self.add_segment(segment)?;
+                chars
             }
             Text::Fail(e) => return Err(e),
         };
         self.stats.chars += chars;
         self.stats.times.text += started.elapsed();
+        Ok(())
+    }
+
+    /// A segment into the plan, the words the request's lexicons list as the markup they
+    /// make (an alias, given phonemes), matched in the language in force where it is. Each
+    /// segment is matched alone: a whole text and the same text in pieces are cut into the
+    /// same segments, so they are matched alike.
+    fn add_segment(&mut self, segment: Segment) -> Result<()> {
+        let frontend = self.synth.frontend();
+        let lexicons = self.request.lexicons();
+        if lexicons.is_empty() {
+            self.plan.add(frontend, &segment);
+            return Ok(());
+        }
+        // Graphemes are kept in NFC; so is the text matched against them.
+        let text = if unicode_normalization::is_nfc(&segment.text) {
+            segment.text
+        } else {
+            segment.text.nfc().collect()
+        };
+        let mut items = Vec::new();
+        lexicons.apply(&text, self.plan.style().language, &mut items);
+        for item in items {
+            match item {
+                Item::Text(text) => {
+                    let piece = Segment {
+                        text,
+                        cut: segment.cut,
+                    };
+                    self.plan.add(frontend, &piece);
+                }
+                mark => {
+                    self.marks
+                        .apply(mark, &mut self.plan, frontend, self.synth.voices())?;
+                }
+            }
+        }
         Ok(())
     }
 

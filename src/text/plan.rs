@@ -222,6 +222,30 @@ impl ChunkPlan {
         }));
     }
 
+    /// Adds text said in place of what is written (`<sub alias>`, `<say-as>`): `spoken` is
+    /// normalized and phonemized as usual, and every word of it belongs to one caption word,
+    /// `written`. Like a word with given phonemes, it goes on in the sentence before it when
+    /// that one has not ended, and the text after it goes on in its sentence.
+    pub fn add_alias(&mut self, frontend: &TextFrontend, written: &str, spoken: &str) {
+        let text = frontend.normalized(spoken, self.style.language, &self.normalization);
+        let word = u32::try_from(self.captions.len()).ok();
+        self.captions.push(written.to_owned());
+        let part = Part::Text {
+            words: vec![word; text.split_whitespace().count()],
+            text,
+        };
+        if let Some(sentence) = self.joinable(false) {
+            sentence.parts.push(part);
+            sentence.open = true;
+            return;
+        }
+        self.steps.push_back(Step::Sentence(Sentence {
+            parts: vec![part],
+            style: self.style,
+            open: true,
+        }));
+    }
+
     /// The caption word the next chunk starts with, when it is known.
     pub fn next_caption(&self) -> Option<u32> {
         self.rest_words

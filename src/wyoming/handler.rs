@@ -257,7 +257,7 @@ fn start(
         response_format: Some(Format::Pcm.name().into()),
         ..Default::default()
     };
-    let request = synth.validate(params, Input::Streamed)?;
+    let request = service.validate(params, Input::Streamed)?;
     // One permit for the whole utterance, like one HTTP request.
     let permit = match slot {
         Some(permit) => permit,
