@@ -547,3 +547,357 @@ fn temporary_files(dir: &Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+// Requests that use lexicons, on every front end.
+
+/// The speech of `text` over `POST /v1/audio/speech` as raw PCM, with `lexicons` as the
+/// field (absent: the server's default list).
+async fn http_pcm(
+    client: &reqwest::Client,
+    server: &Server,
+    text: &str,
+    lexicons: Option<Value>,
+) -> Vec<u8> {
+    let mut body = json!({"input": text, "response_format": "pcm"});
+    if let Some(lexicons) = lexicons {
+        body["lexicons"] = lexicons;
+    }
+    let resp = client
+        .post(server.url("/v1/audio/speech"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200, "{body}");
+    resp.bytes().await.expect("the audio").to_vec()
+}
+
+/// The words an SSE response's `speech.audio.timestamps` events show.
+async fn sse_words(
+    client: &reqwest::Client,
+    server: &Server,
+    text: &str,
+    lexicons: Value,
+) -> Vec<String> {
+    let body =
+        json!({"input": text, "stream_format": "sse", "timestamps": true, "lexicons": lexicons});
+    let resp = client
+        .post(server.url("/v1/audio/speech"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    let events = resp.text().await.expect("the events");
+    events
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter(|e| e["type"] == "speech.audio.timestamps")
+        .flat_map(|e| e["words"].as_array().cloned().unwrap_or_default())
+        .map(|w| w["word"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The audio of `text` over the WebSocket with these settings (text sent in pieces), and
+/// its JSON messages.
+async fn ws_audio(server: &Server, settings: Value, text: &str) -> (Vec<u8>, Vec<Value>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = server
+        .url("/v1/audio/speech/stream")
+        .replacen("http", "ws", 1);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the upgrade");
+    ws.send(Message::Text(settings.to_string().into()))
+        .await
+        .expect("send");
+    let chars: Vec<char> = text.chars().collect();
+    for piece in chars.chunks(5) {
+        let piece: String = piece.iter().collect();
+        let message = json!({"text": piece}).to_string();
+        ws.send(Message::Text(message.into())).await.expect("send");
+    }
+    ws.send(Message::Text(json!({"close": true}).to_string().into()))
+        .await
+        .expect("send");
+    let (mut audio, mut events) = (Vec::new(), Vec::new());
+    while let Some(Ok(message)) = tokio::time::timeout(Duration::from_secs(60), ws.next())
+        .await
+        .expect("a message in time")
+    {
+        match message {
+            Message::Binary(bytes) => audio.extend_from_slice(&bytes),
+            Message::Text(text) => events.push(serde_json::from_str(&text).expect("JSON")),
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    (audio, events)
+}
+
+/// The audio of `text` over the streamed request body with this query.
+async fn upload_pcm(
+    client: &reqwest::Client,
+    server: &Server,
+    text: &str,
+    query: &str,
+) -> (u16, Vec<u8>) {
+    let url = server.url(&format!(
+        "/v1/audio/speech/stream?response_format=pcm&{query}"
+    ));
+    let pieces: Vec<Result<String, std::io::Error>> = text
+        .split_inclusive(' ')
+        .map(|p| Ok(p.to_owned()))
+        .collect();
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(pieces));
+    let resp = client
+        .post(url)
+        .header("Content-Type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    (status, resp.bytes().await.expect("the body").to_vec())
+}
+
+/// The PCM of a one-shot Wyoming `synthesize` of `text` (Wyoming names no lexicons: the
+/// server's default list applies).
+async fn wyoming_pcm(addr: &str, text: &str) -> Vec<u8> {
+    use futures_util::{SinkExt, StreamExt};
+    use ttsd::wyoming::{Frame, FrameCodec};
+    let (read, write) = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect")
+        .into_split();
+    let mut reader = tokio_util::codec::FramedRead::new(read, FrameCodec::default());
+    let mut writer = tokio_util::codec::FramedWrite::new(write, FrameCodec::default());
+    writer
+        .send(Frame::new("synthesize", json!({"text": text})))
+        .await
+        .expect("send");
+    let mut pcm = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(60), reader.next())
+            .await
+            .expect("an event in time")
+            .expect("an event")
+            .expect("a well-formed event");
+        match frame.kind.as_str() {
+            "audio-chunk" => pcm.extend_from_slice(frame.payload.as_deref().unwrap_or_default()),
+            "audio-stop" => return pcm,
+            "error" => panic!("wyoming: {:?}", frame.data),
+            _ => {}
+        }
+    }
+}
+
+/// Lexicon `name` written into a data directory, as a server keeps it.
+fn keep(data: &Path, name: &str, document: &str) {
+    let dir = data.join("lexicons");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.pls")), document).unwrap();
+}
+
+const ACME_TEXT: &str = "Ask the W3C about Acme today.";
+
+/// On the test engine, every front end: a named lexicon changes what is said (the audio of
+/// the same text differs from `[]`'s) and the same text in pieces is said alike; the
+/// default list applies where none is named (Wyoming always); captions keep the written
+/// words; an unknown name is a 400 naming `lexicons`; a default cannot be deleted.
+#[test]
+fn every_front_end_reads_with_the_lexicons_named_else_the_default_list() {
+    let data = tempdir();
+    keep(data.path(), "acme", &acme());
+    let dir = data.path().to_str().unwrap();
+    let server = Server::tone(&[
+        "--data-dir",
+        dir,
+        "--lexicons",
+        "acme",
+        "--wyoming-port",
+        "0",
+    ]);
+    let client = reqwest::Client::new();
+    rt().block_on(async {
+        let named = http_pcm(&client, &server, ACME_TEXT, Some(json!(["acme"]))).await;
+        let default = http_pcm(&client, &server, ACME_TEXT, None).await;
+        let none = http_pcm(&client, &server, ACME_TEXT, Some(json!([]))).await;
+        assert_eq!(named, default, "the default list");
+        assert_ne!(named, none, "the lexicon changes what is said");
+
+        let words = sse_words(&client, &server, ACME_TEXT, json!(["acme"])).await;
+        for written in ["W3C", "Acme"] {
+            assert!(words.iter().any(|w| w == written), "{written} in {words:?}");
+        }
+        assert!(!words.iter().any(|w| w.contains("World")), "{words:?}");
+        let captions = client
+            .post(server.url("/v1/audio/captions"))
+            .json(&json!({"input": ACME_TEXT, "lexicons": ["acme"]}))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            captions.contains("W3C") && !captions.contains("World"),
+            "{captions}"
+        );
+
+        let settings = json!({"response_format": "pcm", "lexicons": ["acme"], "timestamps": true});
+        let (ws, events) = ws_audio(&server, settings, ACME_TEXT).await;
+        assert_eq!(ws, named, "WebSocket, text in pieces");
+        let ws_words: Vec<&str> = events
+            .iter()
+            .filter(|e| e["type"] == "audio.timestamps")
+            .flat_map(|e| e["words"].as_array().into_iter().flatten())
+            .filter_map(|w| w["word"].as_str())
+            .collect();
+        assert!(ws_words.contains(&"W3C"), "{ws_words:?}");
+        let (ws_none, _) = ws_audio(
+            &server,
+            json!({"response_format": "pcm", "lexicons": []}),
+            ACME_TEXT,
+        )
+        .await;
+        assert_eq!(ws_none, none);
+
+        assert_eq!(
+            upload_pcm(&client, &server, ACME_TEXT, "lexicons=acme").await,
+            (200, named.clone())
+        );
+        assert_eq!(
+            upload_pcm(&client, &server, ACME_TEXT, "lexicons=").await,
+            (200, none.clone())
+        );
+
+        let wyoming = server.wyoming.clone().expect("a Wyoming address");
+        assert_eq!(
+            wyoming_pcm(&wyoming, ACME_TEXT).await,
+            named,
+            "Wyoming: the default list"
+        );
+
+        // An unknown name, on each front end that names lexicons.
+        let refused = client
+            .post(server.url("/v1/audio/speech"))
+            .json(&json!({"input": ACME_TEXT, "lexicons": ["acme", "nobody"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        let error: Value = refused.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "lexicon_not_found");
+        assert_eq!(error["error"]["param"], "lexicons");
+        let (status, body) = upload_pcm(&client, &server, ACME_TEXT, "lexicons=nobody").await;
+        let error: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, &error["error"]["code"]),
+            (400, &json!("lexicon_not_found"))
+        );
+        let (audio, events) = ws_audio(&server, json!({"lexicons": ["nobody"]}), ACME_TEXT).await;
+        assert!(audio.is_empty());
+        assert_eq!(
+            events[0]["error"]["code"], "lexicon_not_found",
+            "{events:?}"
+        );
+        assert_eq!(events[0]["error"]["param"], "lexicons", "{events:?}");
+
+        // The default list is the server's promise: its lexicons stay (replacing one is fine).
+        let info: Value = client
+            .get(server.url("/info"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["default_lexicons"], json!(["acme"]));
+        assert_eq!(info["max_lexicons_per_request"], 8);
+        let delete = client
+            .delete(server.url("/v1/audio/lexicons/acme"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(delete.status(), 409);
+        assert_eq!(put_real(&client, &server, "acme", acme()).await, 200);
+    });
+}
+
+/// A default list naming a lexicon the server does not keep stops it at start.
+#[test]
+fn a_default_lexicon_that_is_not_kept_stops_the_start() {
+    let data = tempdir();
+    let out = std::process::Command::new(common::bin())
+        .current_dir(common::repo())
+        .args([
+            "serve",
+            "--engine",
+            "tone",
+            "--port",
+            "0",
+            "--lexicons",
+            "acme",
+        ])
+        .args(["--data-dir", data.path().to_str().unwrap()])
+        .output()
+        .expect("run ttsd serve");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--lexicons") && stderr.contains("acme"),
+        "{stderr}"
+    );
+}
+
+/// `ttsd say --lexicon FILE`: PLS or JSON, in order; a bad file is refused naming it.
+#[test]
+fn say_reads_its_text_with_the_lexicon_files() {
+    let dir = tempdir();
+    let pls_file = dir.path().join("acme.pls");
+    std::fs::write(&pls_file, acme()).unwrap();
+    let json_file = dir.path().join("more.json");
+    std::fs::write(
+        &json_file,
+        json!([{"grapheme": "today", "alias": "tomorrow"}]).to_string(),
+    )
+    .unwrap();
+    let say = |lexicons: &[&Path], out: &str| {
+        let mut command = std::process::Command::new(common::bin());
+        command
+            .current_dir(common::repo())
+            .args(["say", "--engine", "tone", ACME_TEXT, "-o"])
+            .arg(dir.path().join(out));
+        for file in lexicons {
+            command.arg("--lexicon").arg(file);
+        }
+        let output = command.output().expect("run ttsd say");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let read = |out: &str| std::fs::read(dir.path().join(out)).unwrap();
+    assert!(say(&[], "plain.wav").0);
+    assert!(say(&[&pls_file], "acme.wav").0);
+    assert!(say(&[&pls_file, &json_file], "both.wav").0);
+    assert_ne!(read("plain.wav"), read("acme.wav"));
+    assert_ne!(read("acme.wav"), read("both.wav"));
+    let bad = dir.path().join("bad.pls");
+    std::fs::write(
+        &bad,
+        pls(
+            "en-US",
+            "<lexeme><grapheme>x</grapheme><phoneme>§</phoneme></lexeme>",
+        ),
+    )
+    .unwrap();
+    let (ok, stderr) = say(&[&bad], "bad.wav");
+    assert!(
+        !ok && stderr.contains("bad.pls") && stderr.contains("line"),
+        "{stderr}"
+    );
+}
