@@ -901,3 +901,69 @@ fn say_reads_its_text_with_the_lexicon_files() {
         "{stderr}"
     );
 }
+
+/// The issue's done-when, by ear: a lexicon uploaded (and kept across a SIGKILL) changes
+/// what the real model says for its words on HTTP, the WebSocket and Wyoming (the server's
+/// default list), while the rest of the sentence is heard as without it.
+#[test]
+fn the_ear_hears_the_lexicons_words_on_every_front_end() {
+    const TEXT: &str = "Ask the W3C about it, then call Nguyen today.";
+    const HEARD: &str = "Ask the World Wide Web Consortium about it, then call win today.";
+    let names = pls(
+        "en-US",
+        "<lexeme><grapheme>Nguyen</grapheme><phoneme>wˈɪn</phoneme></lexeme>\
+         <lexeme><grapheme>W3C</grapheme><alias>World Wide Web Consortium</alias></lexeme>",
+    );
+    let data = tempdir();
+    let client = reqwest::Client::new();
+    let uploader = start(data.path());
+    rt().block_on(async {
+        assert_eq!(put_real(&client, &uploader, "names", names).await, 201);
+    });
+    drop(uploader);
+    let dir = data.path().to_str().unwrap();
+    let server = Server::start(&[
+        "--data-dir",
+        dir,
+        "--lexicons",
+        "names",
+        "--wyoming-port",
+        "0",
+    ]);
+    let out = tempdir();
+    let files: Vec<(&str, std::path::PathBuf)> = rt().block_on(async {
+        let wyoming = server.wyoming.clone().expect("a Wyoming address");
+        let settings = json!({"response_format": "pcm", "lexicons": ["names"]});
+        let takes = [
+            (
+                "http",
+                http_pcm(&client, &server, TEXT, Some(json!(["names"]))).await,
+            ),
+            ("ws", ws_audio(&server, settings, TEXT).await.0),
+            ("wyoming", wyoming_pcm(&wyoming, TEXT).await),
+            (
+                "none",
+                http_pcm(&client, &server, TEXT, Some(json!([]))).await,
+            ),
+        ];
+        takes
+            .into_iter()
+            .map(|(name, pcm)| {
+                let path = out.path().join(format!("{name}.pcm"));
+                std::fs::write(&path, pcm).unwrap();
+                (name, path)
+            })
+            .collect()
+    });
+    let pairs: Vec<(&str, &Path)> = files.iter().map(|(_, p)| (HEARD, p.as_path())).collect();
+    let wers = common::asr_wer(&pairs);
+    for ((name, _), wer) in files.iter().zip(&wers).take(3) {
+        assert!(
+            *wer <= 0.1,
+            "{name}: the lexicon's words were not heard (WER {wer})"
+        );
+    }
+    // The lexicon's words are what differ: without it the same text is heard otherwise
+    // (and the rest of it, at most one word off with it, as the ear hears it anyway).
+    assert!(wers[3] >= wers[0] + 0.2, "without the lexicon: {wers:?}");
+}
