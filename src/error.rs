@@ -181,11 +181,16 @@ impl Error {
     }
 
     /// Logs the error once, where it is reported to a client: our failures as errors (with
-    /// their details), the rest at info (they are the client's business).
+    /// their details); the rest (the client's business) at info by code and field only, and
+    /// their message at debug, since it may quote the client's text (the input around a
+    /// markup error, a voice name), which is never logged above debug.
     pub fn log(&self, context: &'static str) {
         match self.class() {
             Class::Server => tracing::error!(error = %self, "{context}"),
-            _ => tracing::info!(error = %self, code = self.code(), "{context}"),
+            _ => {
+                tracing::info!(code = self.code(), param = self.param(), "{context}");
+                tracing::debug!(error = %self, code = self.code(), "{context}: the message");
+            }
         }
     }
 }
@@ -223,6 +228,52 @@ mod tests {
     fn quoted_values_are_bounded() {
         assert_eq!(clip("short", MAX_QUOTED), "short");
         assert_eq!(clip(&"é".repeat(1000), 3), "ééé…");
+    }
+
+    /// Collects what a subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged_at(level: tracing::Level, error: &Error) -> String {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || error.log("request failed"));
+        let bytes = out.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn a_clients_text_is_never_logged_above_debug() {
+        let secret = "my secret diary entry";
+        let e = Error::invalid("input", format!("markup at character 3: '[{secret}'"));
+        let info = logged_at(tracing::Level::INFO, &e);
+        assert!(
+            info.contains("invalid_value") && info.contains("input"),
+            "{info}"
+        );
+        assert!(!info.contains(secret), "{info}");
+        let voice = Error::UnknownVoice(secret.into());
+        assert!(!logged_at(tracing::Level::INFO, &voice).contains(secret));
+        // At debug the message is there, for whoever debugs.
+        assert!(logged_at(tracing::Level::DEBUG, &e).contains(secret));
     }
 
     #[test]
