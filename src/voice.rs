@@ -21,6 +21,13 @@ pub const MAX_BLEND: usize = 8;
 /// Largest weight of a voice in a blend: weights are relative, so a bound only keeps
 /// them sane (0.001–1000 gives ratios far beyond what can be heard).
 pub const MAX_WEIGHT: f32 = 1000.0;
+/// The most a blend may take away, as a part of what it adds: subtraction nudges a voice, it
+/// cannot make one. A blend is Σ ±w·v / Σ |w|, so past this the style left is too little of
+/// any voice for the model to speak with: measured with the ear on one sentence,
+/// `af_bella(3)-af_sky(1)` (a third) and lighter ones are heard word for word, in six pairs of
+/// voices; `af_bella(2)-af_sky(1)` (a half) loses words; `af_bella(1)-af_sky(1)` and heavier
+/// are noise, clipped at full scale.
+pub const MAX_SUBTRACTED: f32 = 1.0 / 3.0;
 
 /// A voice ready to speak.
 #[derive(Debug, Clone)]
@@ -205,7 +212,7 @@ impl Voices {
     }
 
     /// A voice from a request: a name (`af_heart`), an alias (`alloy`), or a blend
-    /// (`af_bella+af_sky`, `af_bella(2)+af_sky(1)`, `af_bella(2)-af_sky(1)`; see
+    /// (`af_bella+af_sky`, `af_bella(2)+af_sky(1)`, `af_bella(3)-af_sky(1)`; see
     /// [`parse_blend`]) mixed as Kokoro-FastAPI mixes them (`_get_voices_path` in
     /// `services/tts_service.py`, with its default `voice_weight_normalization`): each
     /// weight divided by the sum of the weights' magnitudes, subtracted ones included, then
@@ -257,7 +264,8 @@ fn fmt_weight(w: f32) -> String {
 /// (`process_and_validate_voices` in `routers/openai_compatible.py`). Voices are joined by
 /// `+` (add) or `-` (subtract); a weight in parentheses is positive and finite (the sign
 /// comes from the operator, never the number); the first voice is always added. Names are
-/// `[a-z0-9_]`. The weights are returned signed; [`Voices::resolve`] mixes them.
+/// `[a-z0-9_]`. What is subtracted weighs at most [`MAX_SUBTRACTED`] of what is added. The
+/// weights are returned signed; [`Voices::resolve`] mixes them.
 pub fn parse_blend(name: &str) -> Result<Vec<(&str, f32)>> {
     let bad = |why: String| {
         Error::invalid(
@@ -313,7 +321,25 @@ pub fn parse_blend(name: &str) -> Result<Vec<(&str, f32)>> {
             return Err(bad(format!("at most {MAX_BLEND} voices in a blend")));
         }
     }
+    check_subtraction(&parts).map_err(bad)?;
     Ok(parts)
+}
+
+/// Whether a blend's subtracted weights stay within [`MAX_SUBTRACTED`] of its added ones;
+/// why not, when they do not.
+fn check_subtraction(parts: &[(&str, f32)]) -> std::result::Result<(), String> {
+    let added: f32 = parts.iter().map(|(_, w)| w.max(0.0)).sum();
+    let taken: f32 = parts.iter().map(|(_, w)| (-w).max(0.0)).sum();
+    // A little tolerance, so that exactly a third (3 and 1) passes in f32.
+    if taken <= added * MAX_SUBTRACTED * (1.0 + 1e-4) {
+        return Ok(());
+    }
+    Err(format!(
+        "the voices subtracted weigh {}, more than a third of those added ({}): what is left \
+         is not a voice (e.g. af_bella(3)-af_sky(1) is the most af_sky a blend can take away)",
+        fmt_weight(taken),
+        fmt_weight(added)
+    ))
 }
 
 /// The items of a blend with the sign of the operator before each (`+1.0` for the first):
@@ -440,6 +466,21 @@ mod tests {
         }
         let nine = ["af_bella"; MAX_BLEND + 1].join("+");
         assert!(parse_blend(&nine).is_err());
+        // Taking away more than a third of what is added leaves no voice.
+        for cancels in [
+            "af_bella-af_bella",
+            "af_bella(1)-af_sky(2)",
+            "af_bella(2)-af_sky(1)",
+            "af_bella+af_sky-af_alloy(0.4)-af_nicole(0.3)",
+        ] {
+            let message = parse_blend(cancels)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains("not a voice"), "{cancels}: {message}");
+        }
+        assert!(parse_blend("af_bella(3)-af_sky(1)").is_ok());
+        assert!(parse_blend("af_bella+af_sky-af_alloy(0.3)-af_nicole(0.3)").is_ok());
         let message = parse_blend("af_bella(-1)")
             .err()
             .map(|e| e.to_string())
@@ -454,9 +495,9 @@ mod tests {
         for (name, expected) in [
             ("af_bella+af_sky", 2.5),
             ("af_bella(3)+af_sky(1)", 1.75),
-            ("af_bella(2)-af_sky(1)", 2.0 / 3.0 - 4.0 / 3.0),
-            ("af_bella-af_sky", 0.5 - 2.0),
-            ("af_bella+af_sky-af_alloy", (1.0 + 4.0 - 2.0) / 3.0),
+            ("af_bella(3)-af_sky(1)", 3.0 / 4.0 - 4.0 / 4.0),
+            ("af_bella(6)-af_sky(2)", 3.0 / 4.0 - 4.0 / 4.0),
+            ("af_bella+af_sky-af_alloy(0.5)", (1.0 + 4.0 - 1.0) / 2.5),
             ("af_sky(3)+af_bella-af_bella", 3.0 * 4.0 / 5.0),
             // A lone weighted voice is the voice itself, as upstream with normalization on.
             ("af_sky(3)", 4.0),
@@ -470,8 +511,8 @@ mod tests {
             "af_bella(3)+af_sky(1)"
         );
         assert_eq!(
-            &*v.resolve("af_bella(2)-af_sky")?.name,
-            "af_bella(2)-af_sky(1)"
+            &*v.resolve("af_bella(3)-af_sky")?.name,
+            "af_bella(3)-af_sky(1)"
         );
         assert_eq!(
             &*v.resolve("AF_BELLA+alloy-af_sky(0.5)")?.name,

@@ -591,7 +591,7 @@ async fn kokoro_fastapi_dev_routes() {
     let r = send(
         &service,
         &[],
-        post_json("/v1/audio/voices/combine", json!("af_heart(2)-bf_emma(1)")),
+        post_json("/v1/audio/voices/combine", json!("af_heart(3)-bf_emma(1)")),
     )
     .await;
     assert_eq!(r.status, 200);
@@ -599,6 +599,9 @@ async fn kokoro_fastapi_dev_routes() {
         json!("af_heart"),
         json!(["af_heart"]),
         json!("af_heart+nobody"),
+        // Weights that cancel make no voice: refused, not an all-zero pack.
+        json!("af_heart(1)-af_heart(1)"),
+        json!("af_heart(1)-bf_emma(2)"),
     ] {
         let r = send(
             &service,
