@@ -128,6 +128,18 @@ impl Error {
         }
     }
 
+    /// The same error, about a voice named by a `[voice:…]` tag in the input: the input is at
+    /// fault, not the `voice` field.
+    pub fn in_voice_tag(self) -> Self {
+        match self.class() {
+            Class::Invalid => Error::InvalidInput {
+                message: format!("a voice tag in the input: {self}"),
+                param: Some("input"),
+            },
+            _ => self,
+        }
+    }
+
     /// True when the caller can fix it by changing the request.
     pub fn is_client_error(&self) -> bool {
         self.class() == Class::Invalid

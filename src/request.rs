@@ -88,6 +88,11 @@ pub struct SpeechParams {
     /// in order (the first named wins a tie): the words they list are said as they say. At
     /// most 8. Default: the server's list (`--lexicons`); `[]` for none.
     pub lexicons: Option<Vec<String>>,
+    /// Characters of markup the server itself wrote into `input` (a dialogue's voice and
+    /// pause tags between its turns): not the client's text, so not counted against the
+    /// input limit.
+    #[serde(skip)]
+    pub server_markup_chars: usize,
 }
 
 /// The most names one request's `voice_aliases` may give.
@@ -210,7 +215,12 @@ impl SpeechParams {
             (text, _) => text,
         };
         if let Some(text) = &text {
-            check_length(text.chars().count(), limits)?;
+            check_length(
+                text.chars()
+                    .count()
+                    .saturating_sub(self.server_markup_chars),
+                limits,
+            )?;
         }
         let format_name = self.response_format.as_deref().unwrap_or("mp3");
         let format = Format::from_name(format_name).ok_or_else(|| {
@@ -326,7 +336,9 @@ impl SpeechParams {
                 let items = markup::parse(text, markup)?;
                 for item in &items {
                     if let Item::Voice(name) = item {
-                        voice_aliases.resolve(voices, name)?;
+                        voice_aliases
+                            .resolve(voices, name)
+                            .map_err(Error::in_voice_tag)?;
                     }
                 }
                 Some(items)
@@ -546,9 +558,12 @@ mod tests {
             (json!({"voice": "af_heart(-1)"}), Some("voice")),
             (json!({"lang_code": "b"}), None),
             (json!({"lang_code": "klingon"}), Some("lang_code")),
+            // Weights that cancel make no voice.
+            (json!({"voice": "af_heart(1)-bf_emma(1)"}), Some("voice")),
+            // A voice named in the input is the input's fault, not the voice field's.
             (
                 json!({"input": "a [voice:nobody] b", "allow_voice_tags": true}),
-                Some("voice"),
+                Some("input"),
             ),
             (json!({"input": "a [voice:bf_emma] b"}), Some("input")),
             (json!({"lexicons": ["noms", "acme"]}), None),

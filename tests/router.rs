@@ -202,6 +202,89 @@ async fn errors_are_openai_shaped() {
     assert_eq!(r.json()["error"]["code"], "method_not_allowed");
 }
 
+fn upload(query: &str, text: &str) -> Request<Body> {
+    Request::post(format!("/v1/audio/speech/stream{query}"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(text.to_owned()))
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
+    let service = tone::service(4);
+    // The streamed body's settings: a bad value or an unknown name is a JSON 400 naming it.
+    for (query, param) in [
+        ("?speed=abc", "speed"),
+        ("?allow_voice_tags=maybe", "allow_voice_tags"),
+        ("?ssml=true", "ssml"),
+        ("?speeed=1.2", ""),
+    ] {
+        let r = send(&service, &[], upload(query, "Hello there.")).await;
+        assert_eq!(r.status, 400, "{query}");
+        let e = &r.json()["error"];
+        assert_eq!(e["type"], "invalid_request_error", "{query}: {e}");
+        if param.is_empty() {
+            assert!(e["message"].as_str().unwrap().contains("speeed"), "{e}");
+        } else {
+            assert_eq!(e["param"], param, "{query}: {e}");
+        }
+    }
+    // allow_voice_tags is honoured there, as the error for a voice tag says to set it.
+    let tagged = "Hello [voice:af_alloy] there.";
+    let r = send(&service, &[], upload("?response_format=pcm", tagged)).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("allow_voice_tags")
+    );
+    let r = send(
+        &service,
+        &[],
+        upload("?response_format=pcm&allow_voice_tags=true", tagged),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(!r.body.is_empty());
+
+    // A voice named by a tag in the input is the input's fault, not the voice field's.
+    let r = send(
+        &service,
+        &[],
+        speech(json!({"input": "Hi [voice:zz] there", "allow_voice_tags": true})),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "input", "{}", r.json());
+
+    // A dialogue's limit is on its turns' text, not on the tags the server writes between.
+    let limit = ttsd::request::Limits::default().max_input_chars;
+    let turn = |voice: &str, n: usize| json!({"voice": voice, "text": "ab ".repeat(n / 3)});
+    let half = limit / 2;
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/dialogue",
+            json!({"turns": [turn("af_heart", half), turn("af_alloy", half)], "response_format": "pcm"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/dialogue",
+            json!({"turns": [turn("af_heart", limit), turn("af_alloy", 30)]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "turns");
+}
+
 #[tokio::test]
 async fn keys_are_checked_in_any_case_of_the_scheme() {
     let service = tone::service(4);
@@ -551,9 +634,10 @@ async fn markup_pauses_switches_and_refusals() {
             "input",
         ),
         (json!({"input": "a [voice:bf_emma] b"}), "input"),
+        // The input names the voice, so the input is at fault.
         (
             json!({"input": "a [voice:nobody] b", "allow_voice_tags": true}),
-            "voice",
+            "input",
         ),
         (json!({"input": "[x](/k€/)"}), "input"),
         (json!({"input": "a [pause:11s] b"}), "input"),

@@ -199,6 +199,19 @@ pub async fn dialogue(
     params
         .voice
         .get_or_insert_with(|| VoiceParam::Name(first.voice.clone()));
+    // The limit is on what the client wrote (the turns' text); the tags between are ours.
+    let limits = state.service.synth()?.settings().limits;
+    let written: usize = request.turns.iter().map(|t| t.text.chars().count()).sum();
+    if written > limits.max_input_chars {
+        return Err(Error::invalid(
+            "turns",
+            format!(
+                "the turns' text is {written} characters; the limit is {}",
+                limits.max_input_chars
+            ),
+        )
+        .into());
+    }
     let mut input = String::new();
     for (i, turn) in request.turns.iter().enumerate() {
         if i > 0 && pause > 0.0 {
@@ -206,6 +219,7 @@ pub async fn dialogue(
         }
         input.push_str(&format!("[voice:{}] {}", turn.voice, turn.text));
     }
+    params.server_markup_chars = input.chars().count() - written;
     params.input = Some(input);
     params.allow_voice_tags = Some(true);
     super::speech::speak(&state, params).await

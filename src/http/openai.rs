@@ -1,10 +1,11 @@
-//! The JSON extractor of the OpenAI-compatible API, whose rejections are [`ApiError`]s in
+//! The JSON and query-string extractors of the API, whose rejections are [`ApiError`]s in
 //! OpenAI's shape (never axum's plain-text errors).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -73,6 +74,35 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .with_code("invalid_json")
     })?;
     Ok(value)
+}
+
+/// Settings as query parameters (`?voice=af_heart&speed=1.2`): a value of the wrong type or
+/// a name the type does not take is a 400 in OpenAI's shape naming the parameter, never
+/// axum's plain-text rejection or a setting silently ignored (give the type
+/// `deny_unknown_fields`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let value = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let detail = shorten(&e.into_inner().to_string());
+            let param = (path != "." && path != "?").then_some(path);
+            let message = match &param {
+                Some(p) => format!("invalid query parameter '{p}': {detail}"),
+                None => format!("invalid query: {detail}"),
+            };
+            ApiError {
+                param,
+                ..ApiError::bad_request(message, None).with_code("invalid_query")
+            }
+        })?;
+        Ok(ApiQuery(value))
+    }
 }
 
 /// A message cut to [`MAX_MESSAGE`] characters.

@@ -10,21 +10,24 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
 use super::error::ApiError;
+use super::openai::ApiQuery;
 use crate::request::{Input, SpeechParams};
 use crate::synth::{Event, Utf8Pieces};
 use crate::{Error, Result};
 
 /// The settings, as query parameters: `POST /v1/audio/speech`'s fields that are plain
-/// values (`normalization_options` needs the JSON body or the WebSocket).
+/// values (`normalization_options` needs the JSON body or the WebSocket). Any other name is
+/// refused, so a misspelt or unsupported setting is never ignored in silence.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     pub model: Option<String>,
     pub voice: Option<String>,
@@ -35,6 +38,10 @@ pub struct StreamQuery {
     /// Lexicons by name, comma-separated, in order (`acme,names`); empty for none. Default:
     /// the server's list.
     pub lexicons: Option<String>,
+    /// `[voice:…]` and `[rate:…]` tags in the text.
+    pub allow_voice_tags: Option<bool>,
+    /// Refused when true: SSML needs the whole input in one request.
+    pub ssml: Option<bool>,
 }
 
 /// Speech for text that arrives as the request body streams in.
@@ -53,7 +60,7 @@ pub struct StreamQuery {
 )]
 pub async fn speech_upload(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<StreamQuery>,
+    ApiQuery(query): ApiQuery<StreamQuery>,
     body: Body,
 ) -> Result<Response, ApiError> {
     let synth = state.service.synth()?;
@@ -72,6 +79,8 @@ pub async fn speech_upload(
                 .map(str::to_owned)
                 .collect()
         }),
+        allow_voice_tags: query.allow_voice_tags,
+        ssml: query.ssml,
         ..Default::default()
     };
     let request = state.service.validate(params, Input::Streamed)?;

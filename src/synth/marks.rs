@@ -63,7 +63,10 @@ impl Marks {
                 plan.add_pause(length);
             }
             Item::Voice(name) => {
-                let voice = self.aliases.resolve(voices, &name)?;
+                let voice = self
+                    .aliases
+                    .resolve(voices, &name)
+                    .map_err(Error::in_voice_tag)?;
                 let index = match self.voices.iter().position(|v| v.name == voice.name) {
                     Some(i) => i,
                     None => {

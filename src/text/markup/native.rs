@@ -49,8 +49,16 @@ pub(super) fn scan(
         if bytes[at] == b'<' {
             if check_ssml
                 && options.tags
-                && let Some(name) = ssml_element(&text[at..])
+                && let Some((name, written)) = ssml_element(&text[at..])
             {
+                // XML names are case-sensitive: <SPEAK> is no <speak>, and saying the input
+                // lacks one would mislead.
+                if written != name {
+                    return Err(fail(
+                        pos(at),
+                        format!("<{written}>: SSML element names are lower case: <{name}>"),
+                    ));
+                }
                 let how = if options.ssml {
                     "SSML needs the whole input inside <speak>…</speak>"
                 } else {
@@ -84,17 +92,20 @@ pub(super) fn scan(
 
 /// The SSML element `text` (starting at `<`) opens or closes, if it is one of
 /// [`SSML_NAMES`] followed by what ends a tag's name (a space, `/` or `>`; `<breakfast` and
-/// a trailing `<break` are prose).
-fn ssml_element(text: &str) -> Option<&'static str> {
+/// a trailing `<break` are prose), in any case: its name, and the name as written.
+fn ssml_element(text: &str) -> Option<(&'static str, &str)> {
     let rest = text.get(1..)?;
-    let rest = rest.strip_prefix('/').unwrap_or(rest).as_bytes();
-    SSML_NAMES.iter().copied().find(|name| {
-        rest.len() >= name.len()
-            && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && rest
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let name = SSML_NAMES.iter().copied().find(|name| {
+        bytes.len() >= name.len()
+            && bytes[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && bytes
                 .get(name.len())
                 .is_some_and(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
-    })
+    })?;
+    // The name matched ASCII letters only, so this is a char boundary.
+    Some((name, rest.get(..name.len())?))
 }
 
 /// The tag at the start of `text` (which starts with `[`) and its length in bytes; `None`

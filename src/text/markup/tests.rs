@@ -244,6 +244,15 @@ fn ssml_is_refused_where_it_is_off() {
     let rootless = error("Hi <break/> there", SSML);
     assert!(rootless.contains("<speak>"), "{rootless}");
     error("</prosody>", TAGS);
+    // XML is case-sensitive: an upper-case root is not a missing one.
+    for (input, options) in [("<SPEAK>Hi</SPEAK>", SSML), ("<Speak>Hi</Speak>", TAGS)] {
+        let upper = error(input, options);
+        assert!(
+            upper.contains("lower case") && upper.contains("<speak>"),
+            "{upper}"
+        );
+        assert!(!upper.contains("needs the whole input"), "{upper}");
+    }
 }
 
 #[test]
