@@ -6,7 +6,9 @@
 //! Each id of a chunk knows its caption word (`Chunk::words`, from the alignment of the
 //! spoken words to the written ones); a word spans its ids' durations. A word that runs on
 //! into the next chunk (a chunk cut inside a group such as "$23.50") is kept open and
-//! given out once it is complete, so each word comes once, in order.
+//! given out once it is complete, so each word comes once, in order. A written word the
+//! G2P made no sound of (a word of a script the language cannot read) still comes, in its
+//! place, with no length: captions keep one entry per written word whatever G2P made of it.
 
 use serde::Serialize;
 
@@ -40,6 +42,13 @@ pub struct Timeline {
     /// The word still being spoken at the end of the last chunk: its index, start, end.
     open: Option<(u32, f64, f64)>,
     cues: Cues,
+    /// The caption word after the last one given out or opened: any word from here to the
+    /// next one spoken had no sound, and is given out where it stood.
+    next: u32,
+    /// Where the last word spoken ends, in seconds.
+    last_end: f64,
+    /// Whether any chunk came with its durations (an engine without them times no word).
+    timed: bool,
 }
 
 impl Timeline {
@@ -59,6 +68,7 @@ impl Timeline {
         if durations.len() != words.len() + 2 {
             return done;
         }
+        self.timed = true;
         let rate = f64::from(at.sample_rate);
         let begin = at.offset as f64 / rate;
         let end_of_chunk = (at.offset + at.len) as f64 / rate;
@@ -71,13 +81,18 @@ impl Timeline {
             let (start, end) = (place(position), place(position + u64::from(d)));
             position += u64::from(d);
             let Some(word) = *word else { continue };
+            self.last_end = end;
             self.open = match self.open.take() {
                 Some((open, s, _)) if open == word => Some((open, s, end)),
                 Some(finished) => {
                     done.extend(self.cues.entry(finished, &caption));
+                    self.silent_until(word, start, &caption, &mut done);
                     Some((word, start, end))
                 }
-                None => Some((word, start, end)),
+                None => {
+                    self.silent_until(word, start, &caption, &mut done);
+                    Some((word, start, end))
+                }
             };
         }
         // The last word is complete unless the next chunk goes on with it.
@@ -90,10 +105,34 @@ impl Timeline {
         done
     }
 
-    /// The word still open at the end of the utterance.
-    pub fn finish<'a>(&mut self, caption: impl Fn(u32) -> Option<&'a str>) -> Option<WordTime> {
-        let open = self.open.take()?;
-        self.cues.entry(open, &caption)
+    /// The word still open at the end of the utterance, and the words after the last one
+    /// spoken that had no sound.
+    pub fn finish<'a>(&mut self, caption: impl Fn(u32) -> Option<&'a str>) -> Vec<WordTime> {
+        let mut done = Vec::new();
+        if let Some(open) = self.open.take() {
+            done.extend(self.cues.entry(open, &caption));
+        }
+        let end = self.last_end;
+        while self.timed && caption(self.next).is_some() {
+            done.extend(self.cues.entry((self.next, end, end), &caption));
+            self.next += 1;
+        }
+        done
+    }
+
+    /// Gives out the words before `word` that had no sound, each at `at` with no length, and
+    /// moves past `word`.
+    fn silent_until<'a>(
+        &mut self,
+        word: u32,
+        at: f64,
+        caption: &impl Fn(u32) -> Option<&'a str>,
+        done: &mut Vec<WordTime>,
+    ) {
+        for silent in self.next..word {
+            done.extend(self.cues.entry((silent, at, at), caption));
+        }
+        self.next = self.next.max(word + 1);
     }
 }
 
@@ -194,21 +233,36 @@ pub fn caption_file(words: &[WordTime], format: CaptionFormat) -> String {
             out.push_str(&format!("{}\n", n + 1));
         }
         let text: Vec<&str> = line.iter().map(|w| w.word.as_str()).collect();
-        let text = text.join(" ");
-        // Cue text is markup in WebVTT: a written "<" or "&" must not open a tag or an entity.
-        let text = match format {
-            CaptionFormat::Vtt => text
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;"),
-            CaptionFormat::Srt => text,
-        };
+        let text = cue_text(&text.join(" "), format);
         out.push_str(&format!(
             "{} --> {}\n{}\n\n",
             timestamp(first.start, format),
             timestamp(last.end, format),
             text
         ));
+    }
+    out
+}
+
+/// Written words made safe as a cue's text, so that nothing the user wrote is read as the
+/// file's own syntax. WebVTT's cue text is markup: `&`, `<` and `>` become entities (which
+/// also keeps `-->`, a timing line's arrow, out of it, as the format requires). SubRip has no
+/// escapes, and players read `<b>`, `<i>`, `<font>` in it as formatting and a line holding
+/// `-->` as a timing line: angle brackets become the single guillemets that look like them.
+/// Either way a cue's text is one line (words hold no line breaks, and other control
+/// characters become spaces), so no blank line can end a cue early.
+fn cue_text(text: &str, format: CaptionFormat) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match (format, c) {
+            (_, c) if c.is_control() => out.push(' '),
+            (CaptionFormat::Vtt, '&') => out.push_str("&amp;"),
+            (CaptionFormat::Vtt, '<') => out.push_str("&lt;"),
+            (CaptionFormat::Vtt, '>') => out.push_str("&gt;"),
+            (CaptionFormat::Srt, '<') => out.push('‹'),
+            (CaptionFormat::Srt, '>') => out.push('›'),
+            (_, c) => out.push(c),
+        }
     }
     out
 }
@@ -270,7 +324,7 @@ mod tests {
         assert_eq!(got[0].word, "$23.50");
         assert_eq!((got[0].start, got[0].end), (1.15, 1.49));
         assert_eq!(got[1].word, "friend.");
-        assert!(t.finish(caption).is_none());
+        assert!(t.finish(caption).is_empty());
         assert_eq!([got[0].cue, got[1].cue], [0, 0], "one sentence, one cue");
     }
 
@@ -347,6 +401,62 @@ mod tests {
             cue: 0,
         }];
         assert!(caption_file(&words, CaptionFormat::Vtt).contains("\nR&amp;D&lt;3&gt;\n"));
-        assert!(caption_file(&words, CaptionFormat::Srt).contains("\nR&D<3>\n"));
+        assert!(caption_file(&words, CaptionFormat::Srt).contains("\nR&D‹3›\n"));
+    }
+
+    #[test]
+    fn written_text_never_becomes_the_files_syntax() {
+        // What a user might write to forge a cue: a timing line and a tag.
+        let words: Vec<WordTime> = ["Hi", "00:00:05,000", "-->", "00:00:09,000", "<b>evil</b>"]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WordTime {
+                word: (*w).into(),
+                start: i as f64 * 0.2,
+                end: i as f64 * 0.2 + 0.1,
+                cue: 0,
+            })
+            .collect();
+        for format in [CaptionFormat::Srt, CaptionFormat::Vtt] {
+            let file = caption_file(&words, format);
+            // One cue: its number (SubRip), one timing line, one line of text.
+            let timing: Vec<&str> = file.lines().filter(|l| l.contains("-->")).collect();
+            assert_eq!(timing.len(), 1, "{format:?}: {file}");
+            assert!(!file.contains("<b>"), "{format:?}: {file}");
+            let cues: Vec<&str> = file.trim_end().split("\n\n").collect();
+            let last = cues.last().copied().unwrap_or_default();
+            assert_eq!(
+                last.lines().count(),
+                2 + usize::from(format == CaptionFormat::Srt)
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_with_no_sound_keeps_its_place() {
+        // "The Русский cat": the G2P gave nothing for word 1, so no id belongs to it.
+        let captions = ["The", "Русский", "cat", "mat."];
+        let caption = |i: u32| captions.get(i as usize).copied();
+        let mut t = Timeline::default();
+        let at = Placement {
+            offset: 0,
+            trimmed: 0,
+            len: 400,
+            sample_rate: RATE,
+        };
+        let got = t.chunk(
+            &[Some(0), None, Some(2)],
+            &[0, 100, 10, 100, 0],
+            at,
+            None,
+            caption,
+        );
+        let words: Vec<&str> = got.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(words, ["The", "Русский", "cat"]);
+        assert_eq!((got[1].start, got[1].end), (0.11, 0.11));
+        // A silent last word still comes, at the end.
+        let rest = t.finish(caption);
+        assert_eq!(rest.len(), 1);
+        assert_eq!((rest[0].word.as_str(), rest[0].start), ("mat.", 0.21));
     }
 }

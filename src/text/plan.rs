@@ -387,8 +387,10 @@ fn phonemize(frontend: &TextFrontend, sentence: &Sentence) -> Result<(String, Ve
     for part in &sentence.parts {
         let (said, of_chars) = match part {
             Part::Text { text, words } => {
-                let said = frontend.phonemes(text, sentence.style.language)?;
-                let of_chars = phoneme_words(&said, text, words);
+                let language = sentence.style.language;
+                let said = frontend.phonemes(text, language)?;
+                let of_chars =
+                    phoneme_words(&said, text, words, |w| frontend.phonemes(w, language))?;
                 (said, of_chars)
             }
             Part::Phonemes { phonemes, word } => {
@@ -418,35 +420,54 @@ fn silent(c: char) -> bool {
 }
 
 /// The caption word of each char of a sentence's phonemes: its phoneme words (those with a
-/// sound) go to its written words with something to say, in order — one to one when they
-/// are as many, else spread evenly (a word the G2P split or joined); spaces and punctuation
-/// to none.
-fn phoneme_words(phonemes: &str, text: &str, text_words: &[Option<u32>]) -> Vec<Option<u32>> {
-    let said: Vec<Option<u32>> = text
+/// sound) go to its written words with something to say, in order. One to one when they are
+/// as many; otherwise the G2P split, joined or dropped some (a word it cannot read gives
+/// nothing), so each word is read alone (`phonemes_of`) to learn how many phoneme words it
+/// gives, and they are handed out by those counts; only when the words read alone do not add
+/// up to the sentence (context joined them) are the phoneme words spread evenly. Spaces and
+/// punctuation go to none.
+fn phoneme_words(
+    phonemes: &str,
+    text: &str,
+    text_words: &[Option<u32>],
+    phonemes_of: impl Fn(&str) -> Result<String>,
+) -> Result<Vec<Option<u32>>> {
+    let said: Vec<(&str, Option<u32>)> = text
         .split_whitespace()
         .zip(text_words)
         .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
-        .map(|(_, c)| *c)
+        .map(|(w, c)| (w, *c))
         .collect();
+    let sounds = |g: &str| g.chars().any(|c| !silent(c));
     let groups: Vec<&str> = phonemes.split(' ').collect();
-    let sounding = groups
-        .iter()
-        .filter(|g| g.chars().any(|c| !silent(c)))
-        .count();
+    let sounding = groups.iter().filter(|g| sounds(g)).count();
+    // The caption of each sounding phoneme word, in order.
+    let captions: Vec<Option<u32>> = if sounding == said.len() {
+        said.iter().map(|(_, c)| *c).collect()
+    } else {
+        let mut by_count = Vec::with_capacity(sounding);
+        for (word, caption) in &said {
+            let alone = phonemes_of(word)?;
+            let n = alone.split(' ').filter(|g| sounds(g)).count();
+            by_count.extend(std::iter::repeat_n(*caption, n));
+        }
+        if by_count.len() == sounding {
+            by_count
+        } else {
+            (0..sounding)
+                .map(|k| said.get(k * said.len() / sounding).and_then(|(_, c)| *c))
+                .collect()
+        }
+    };
     let mut out = Vec::with_capacity(phonemes.len());
     let mut k = 0;
     for (i, group) in groups.iter().enumerate() {
         if i > 0 {
             out.push(None);
         }
-        let caption = if group.chars().any(|c| !silent(c)) {
-            let index = if sounding == said.len() {
-                k
-            } else {
-                k * said.len() / sounding.max(1)
-            };
+        let caption = if sounds(group) {
             k += 1;
-            said.get(index).copied().flatten()
+            captions.get(k - 1).copied().flatten()
         } else {
             None
         };
@@ -456,7 +477,7 @@ fn phoneme_words(phonemes: &str, text: &str, text_words: &[Option<u32>]) -> Vec<
                 .map(|c| if silent(c) { None } else { caption }),
         );
     }
-    out
+    Ok(out)
 }
 
 /// Every chunk of a whole text, in order, without a cap: what a response would take.
