@@ -81,9 +81,12 @@ pub fn is_kana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{309f}' | '\u{30a0}'..='\u{30ff}' | '\u{31f0}'..='\u{31ff}' | '\u{ff66}'..='\u{ff9f}')
 }
 
-/// A Han character (kanji, hanzi), the common and extension A blocks and compatibility forms.
+/// A Han character (kanji, hanzi): the common block, every extension (A to I) and the
+/// compatibility forms. The rare ones reach the Japanese and Mandarin readers, which read
+/// them or say they cannot; none is dropped as a foreign letter.
 pub fn is_han(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{3005}' | '\u{3007}')
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{3005}' | '\u{3007}'
+        | '\u{20000}'..='\u{2fa1f}' | '\u{30000}'..='\u{323af}')
 }
 
 /// What the normalizer does before G2P.

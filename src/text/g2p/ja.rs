@@ -32,8 +32,10 @@
 //!
 //! Every step is linear in the input: the analyser's lattice is linear in its input, and runs
 //! longer than [`MAX_RUN`] characters are cut before analysis (NJD's rules, written for
-//! sentences, are not all linear). Characters nothing can read (emoji, rare kanji the
-//! dictionary lacks, stray combining marks) are skipped.
+//! sentences, are not all linear). Emoji, symbols and stray combining marks say nothing; a
+//! kanji the dictionary has no reading for (a rare one, the extension blocks) is an error
+//! naming it, never skipped in silence. Numbers longer than [`normalize::MAX_NUMBER_DIGITS`]
+//! digits are read one digit at a time.
 
 mod kana;
 mod normalize;
@@ -117,6 +119,7 @@ impl Japanese {
     pub fn phonemize(&self, text: &str, latin: &dyn Fn(&str) -> Result<String>) -> Result<String> {
         let text = self.rules.normalize(text);
         let mut words = Words::default();
+        let mut unreadable = Vec::new();
         let mut worker = self.tokenizer.new_worker();
         for piece in pieces(&text) {
             match piece {
@@ -125,20 +128,29 @@ impl Japanese {
                 Piece::Break => {}
                 Piece::Japanese(s) => {
                     for run in runs(s) {
-                        self.analyse(&mut worker, run, &mut words);
+                        self.analyse(&mut worker, run, &mut words, &mut unreadable);
                     }
                 }
             }
         }
+        if !unreadable.is_empty() {
+            return Err(super::unreadable(
+                "Japanese",
+                &unreadable,
+                "write them in kana or leave them out",
+            ));
+        }
         Ok(words.finish())
     }
 
-    /// Readings of one Japanese run (no Latin, punctuation or spaces), as words.
+    /// Readings of one Japanese run (no Latin, punctuation or spaces), as words; the letters
+    /// of a morpheme with no reading go to `unreadable`.
     fn analyse(
         &self,
         worker: &mut vibrato::tokenizer::worker::Worker<'_>,
         run: &str,
         words: &mut Words,
+        unreadable: &mut Vec<char>,
     ) {
         // The dictionary spells digits and symbols in full width, as OpenJTalk feeds it.
         let wide: String = run.chars().map(full_width).collect();
@@ -169,6 +181,8 @@ impl Japanese {
                 );
             }
             if reading.is_empty() {
+                // A symbol says nothing; letters (kanji, kana) with no reading cannot be read.
+                unreadable.extend(node.get_string().chars().filter(|c| c.is_alphabetic()));
                 units.push(None);
                 continue;
             }
@@ -674,8 +688,13 @@ mod tests {
         assert_eq!(ph("😀楽しい！"), "tanoɕiː!");
         assert_eq!(ph(""), "");
         assert_eq!(ph("\u{301}\u{302}\u{3099}"), "");
-        // A kanji the dictionary lacks is skipped; the rest is read.
-        assert_eq!(ph("𠮷野家で"), "noja de");
+        // A kanji the dictionary lacks is named, never skipped (𠮷 is an extension-B
+        // variant of 吉, U+20BB7).
+        let Err(e) = japanese().phonemize("𠮷野家で", &|s| Ok(s.to_owned())) else {
+            panic!("𠮷 was read");
+        };
+        assert!(e.is_client_error(), "{e}");
+        assert!(e.to_string().contains("'𠮷' (U+20BB7)"), "{e}");
         for garbage in [
             "😀".repeat(10_000),
             "漢".repeat(10_000),
@@ -690,8 +709,27 @@ mod tests {
                 .filter_map(|i| char::from_u32(0x3000 + i * 7 % 0x7000))
                 .collect(),
         ] {
-            ph(&garbage);
+            // Speech, or an error naming what has no reading.
+            if let Err(e) = japanese().phonemize(&garbage, &|s| Ok(s.to_owned())) {
+                assert!(e.is_client_error(), "{e}");
+            }
         }
+    }
+
+    #[test]
+    fn kangxi_radicals_are_read_and_extensions_are_named() {
+        // NFKC maps a radical to its ideograph.
+        assert_eq!(ph("⼀⼆ 日本"), ph("一二 日本"));
+        for rare in ["𠀀𠀁𠀂 日本", "\u{3400}日本"] {
+            let Err(e) = japanese().phonemize(rare, &|s| Ok(s.to_owned())) else {
+                panic!("{rare} was read");
+            };
+            assert!(e.to_string().contains("no reading"), "{rare}: {e}");
+        }
+        // A long digit string is read a digit at a time, its first digit too.
+        let long = ph(&format!("1{}", "0".repeat(400)));
+        assert!(long.starts_with("iʨi ʣeɾo"), "{}", &long[..40]);
+        assert!(!long.contains("seŋkaɴ"));
     }
 
     #[test]

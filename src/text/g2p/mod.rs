@@ -108,6 +108,33 @@ impl Phonemize for Phonemizer {
     }
 }
 
+/// The error for characters a language's reader has no reading for: they are named (the
+/// first few, with their code points), never skipped in silence. `hint` says what to write
+/// instead.
+pub(crate) fn unreadable(language: &str, chars: &[char], hint: &str) -> Error {
+    /// The most characters named in the message.
+    const NAMED: usize = 8;
+    let mut seen: Vec<char> = Vec::new();
+    for &c in chars {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    let named: Vec<String> = seen
+        .iter()
+        .take(NAMED)
+        .map(|c| format!("'{c}' (U+{:04X})", u32::from(*c)))
+        .collect();
+    let more = if seen.len() > NAMED { ", …" } else { "" };
+    Error::invalid(
+        "input",
+        format!(
+            "{language} has no reading for {}{more}; {hint}",
+            named.join(", ")
+        ),
+    )
+}
+
 impl Default for Phonemizer {
     fn default() -> Self {
         Self::new(G2pConfig::default())

@@ -20,8 +20,10 @@
 //!    applies only for its v1.1 model; here its tones go to v1.0's symbols.
 //! 6. `ipa`: each syllable to misaki's v1.0 symbols (`misaki/transcription.py`).
 //!
-//! Characters nothing can read (emoji, other scripts, the rare character without a pinyin
-//! reading) are skipped. Every step is linear in the input.
+//! Kangxi radicals and compatibility ideographs are read as the ideographs they stand for
+//! (their Unicode compatibility mappings). A Chinese character without a pinyin reading (a
+//! rare one of the extension blocks) is an error naming it, never skipped in silence; emoji
+//! and symbols only separate words. Every step is linear in the input.
 
 mod ipa;
 mod normalize;
@@ -71,11 +73,12 @@ impl Mandarin {
         let text = hanconv::t2s(&text);
         let text = self.verbalizer.verbalize(&text);
         let mut out = Output::default();
+        let mut unreadable = Vec::new();
         let mut rest = text.as_str();
         while let Some(c) = rest.chars().next() {
             let len = if is_han(c) {
                 let len = rest.find(|c| !is_han(c)).unwrap_or(rest.len());
-                self.han(&rest[..len], &mut out);
+                self.han(&rest[..len], &mut out, &mut unreadable);
                 len
             } else if is_latin(c) {
                 let len = latin_run(rest);
@@ -87,11 +90,19 @@ impl Mandarin {
             };
             rest = &rest[len..];
         }
+        if !unreadable.is_empty() {
+            return Err(super::unreadable(
+                "Mandarin",
+                &unreadable,
+                "write them as common characters or leave them out",
+            ));
+        }
         Ok(out.finish())
     }
 
-    /// A run of Chinese characters: words, readings, sandhi, symbols.
-    fn han(&self, run: &str, out: &mut Output) {
+    /// A run of Chinese characters: words, readings, sandhi, symbols. Characters with no
+    /// reading go to `unreadable`.
+    fn han(&self, run: &str, out: &mut Output, unreadable: &mut Vec<char>) {
         let tags = self.jieba.tag(run, true);
         let mut from_phrase = Vec::new();
         let mut words = Vec::with_capacity(tags.len());
@@ -111,6 +122,13 @@ impl Mandarin {
                     }
                 }
             }
+            unreadable.extend(
+                tag.word
+                    .chars()
+                    .zip(&syls)
+                    .filter(|(_, syl)| syl.is_none())
+                    .map(|(c, _)| c),
+            );
             words.push(Word {
                 text: tag.word.to_owned(),
                 pos: tag.tag,
@@ -411,11 +429,34 @@ mod tests {
             "1/0/0/0/0",
             "12:99 99:12 2025年13月40日",
         ] {
-            let out = p(text);
-            assert!(out.chars().all(|c| !c.is_control()), "{text}: {out}");
+            // Speech, or an error naming what has no reading (a rare character).
+            match zh().phonemize(text, &|s| Ok(format!("‹{s}›"))) {
+                Ok(out) => assert!(out.chars().all(|c| !c.is_control()), "{text}: {out}"),
+                Err(e) => assert!(e.is_client_error(), "{text}: {e}"),
+            }
         }
         let long: String = "中文😀abc123，".chars().cycle().take(10_000).collect();
         assert!(!p(&long).is_empty());
+    }
+
+    #[test]
+    fn radicals_are_read_and_characters_without_a_reading_are_named() {
+        // Kangxi radicals are read as the ideographs they stand for.
+        assert_eq!(p("⼀⼆ 中国"), p("一二 中国"));
+        // A character of an extension block that has no pinyin reading is an error naming
+        // it, not a word left out.
+        let rare = ('\u{20000}'..='\u{2A6DF}')
+            .find(|&c| reading::default(c).is_none())
+            .unwrap();
+        let e = zh()
+            .phonemize(&format!("中国{rare}人"), &|s| Ok(s.to_owned()))
+            .unwrap_err();
+        assert!(e.is_client_error());
+        let message = e.to_string();
+        assert!(
+            message.contains(rare) && message.contains(&format!("U+{:04X}", u32::from(rare))),
+            "{message}"
+        );
     }
 
     #[test]

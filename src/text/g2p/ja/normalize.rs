@@ -5,7 +5,8 @@
 //! (7:15 → 7時15分, 2025/3/14 → 2025年3月14日), a few unit abbreviations after a number are
 //! spelled in katakana (5km → 5キロメートル: the Latin callback would read them as English),
 //! a wave dash before a number is から (misaki: 3〜5 → 3から5), a minus sign before one is
-//! マイナス, and a URL's scheme (https://) is dropped.
+//! マイナス, a URL's scheme (https://) is dropped, and a number longer than
+//! [`MAX_NUMBER_DIGITS`] digits is spelled a digit at a time (イチ・ゼロ・ゼロ…).
 //!
 //! Every rule is a `regex` replacement: linear in the input, no backtracking.
 
@@ -23,7 +24,28 @@ pub struct Rules {
     time: Regex,
     currency: Regex,
     unit: Regex,
+    number: Regex,
 }
+
+/// The most digits a number is read with: up to 京 (10^16), the largest unit Japanese uses
+/// in practice. OpenJTalk's rules read longer ones with rare units (垓, 澗) and give up past
+/// those, reading "1" and 400 zeros as 千澗 and then 400 times ゼロ; spelled a digit at a
+/// time they are read as a person reads a long code.
+pub const MAX_NUMBER_DIGITS: usize = 16;
+
+/// Each digit's name, as a digit of a code is read.
+const DIGIT_NAMES: [&str; 10] = [
+    "ゼロ",
+    "イチ",
+    "ニ",
+    "サン",
+    "ヨン",
+    "ゴ",
+    "ロク",
+    "ナナ",
+    "ハチ",
+    "キュウ",
+];
 
 /// Units spelled after a number (the longest first, so `km` wins over `m`).
 const UNITS: &[(&str, &str)] = &[
@@ -64,6 +86,7 @@ impl Rules {
             time: re(r"(?-u:\b)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?-u:\b)"),
             currency: re(r"([¥$€£])\s?([0-9][0-9,]*(?:\.[0-9]+)?)"),
             unit: re(&format!(r"([0-9])\s?({units})(?-u:\b)")),
+            number: re(r"[0-9](?:,?[0-9])*(?:\.[0-9]+)?"),
         }
     }
 
@@ -116,11 +139,32 @@ impl Rules {
                 .map_or("", |(_, n)| n);
             format!("{}{name}", &c[1])
         });
+        let text = self.number.replace_all(&text, |c: &Captures| {
+            let number = &c[0];
+            let whole = number.split('.').next().unwrap_or(number);
+            if whole.bytes().filter(u8::is_ascii_digit).count() <= MAX_NUMBER_DIGITS {
+                return number.to_owned();
+            }
+            spell_digits(number)
+        });
         match text {
             Cow::Borrowed(s) => s.to_owned(),
             Cow::Owned(s) => s,
         }
     }
+}
+
+/// A number a digit at a time, the names apart (・ is a break between words), its point
+/// read as テン and its separators left out.
+fn spell_digits(number: &str) -> String {
+    let names: Vec<&str> = number
+        .chars()
+        .filter_map(|c| match c {
+            '.' => Some("テン"),
+            _ => c.to_digit(10).map(|d| DIGIT_NAMES[d as usize]),
+        })
+        .collect();
+    format!("・{}・", names.join("・"))
 }
 
 /// Whether a run of digits is a number in lo..=hi.
@@ -183,5 +227,22 @@ mod tests {
         assert_eq!(r.normalize("25:30"), "25時30分");
         // Not a unit: a letter follows.
         assert_eq!(r.normalize("5mph"), "5mph");
+    }
+
+    #[test]
+    fn numbers_past_the_largest_unit_are_spelled_a_digit_at_a_time() {
+        let r = Rules::new();
+        // Up to 16 digits, OpenJTalk reads the number.
+        let sixteen = "1234567890123456";
+        assert_eq!(r.normalize(sixteen), sixteen);
+        assert_eq!(r.normalize("1,000,000円"), "1,000,000円");
+        let long = format!("1{}", "0".repeat(400));
+        let spelled = r.normalize(&long);
+        assert!(spelled.starts_with("・イチ・ゼロ・ゼロ"), "{spelled}");
+        assert_eq!(spelled.matches("ゼロ").count(), 400);
+        assert_eq!(
+            r.normalize("12345678901234567.5です"),
+            "・イチ・ニ・サン・ヨン・ゴ・ロク・ナナ・ハチ・キュウ・ゼロ・イチ・ニ・サン・ヨン・ゴ・ロク・ナナ・テン・ゴ・です"
+        );
     }
 }

@@ -14,7 +14,10 @@ use regex::{Captures, Regex};
 use crate::{Error, Result};
 
 /// Folds full-width ASCII forms (but the Chinese comma, which is punctuation here, not a
-/// thousands separator) and the ideographic space, and writes ￥ as ¥.
+/// thousands separator) and the ideographic space, writes ￥ as ¥, and writes Kangxi
+/// radicals (⼀ U+2F00), CJK radical forms and compatibility ideographs as the ideographs
+/// they stand for (their Unicode compatibility mappings: what NFKC does to them alone,
+/// without its other changes, such as … into three dots).
 pub fn fold(text: &str) -> String {
     text.chars()
         .map(|c| match c {
@@ -22,9 +25,22 @@ pub fn fold(text: &str) -> String {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             '￥' => '¥',
+            '\u{2E80}'..='\u{2FDF}' | '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}' => {
+                ideograph(c)
+            }
             _ => c,
         })
         .collect()
+}
+
+/// The one ideograph a radical or compatibility form maps to, or the character itself.
+fn ideograph(c: char) -> char {
+    let mut mapped = Vec::with_capacity(1);
+    unicode_normalization::char::decompose_compatible(c, |d| mapped.push(d));
+    match mapped.as_slice() {
+        [one] => *one,
+        _ => c,
+    }
 }
 
 const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -611,5 +627,8 @@ mod tests {
         assert_eq!(fold("ＡＢＣ１２３：％　￥"), "ABC123:% ¥");
         assert_eq!(fold("你好，世界！"), "你好，世界!");
         assert_eq!(v("１５：３０"), "十五点半");
+        // Kangxi radicals and compatibility ideographs are their ideographs; … stays one mark.
+        assert_eq!(fold("⼀⼆ 中国…"), "一二 中国…");
+        assert_eq!(fold("\u{F900}\u{2F800}"), "豈丽");
     }
 }
