@@ -144,7 +144,7 @@ fn read_lexicons(args: &SayArgs, vocab: &Arc<Vocab>) -> anyhow::Result<Store> {
 
 /// Standard input as it arrives, in valid UTF-8 pieces (a character split between two
 /// reads waits for its rest).
-fn read_stdin() -> mpsc::Receiver<String> {
+fn read_stdin() -> mpsc::Receiver<ttsd::Result<String>> {
     let (tx, rx) = mpsc::channel(16);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
@@ -152,15 +152,22 @@ fn read_stdin() -> mpsc::Receiver<String> {
         let mut text = Utf8Pieces::default();
         loop {
             let n = match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
                 Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // The text broke off: the speech fails rather than end where it broke.
+                Err(e) => {
+                    let e = ttsd::Error::Internal(format!("reading standard input: {e}"));
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
             };
             let piece = text.push(&buf[..n]);
-            if !piece.is_empty() && tx.blocking_send(piece).is_err() {
+            if !piece.is_empty() && tx.blocking_send(Ok(piece)).is_err() {
                 return;
             }
         }
-        let _ = tx.blocking_send(text.finish());
+        let _ = tx.blocking_send(Ok(text.finish()));
     });
     rx
 }

@@ -278,7 +278,8 @@ pub struct ServeArgs {
     /// pieces, or other events.
     #[arg(long, env = "TTSD_STREAM_IDLE_TIMEOUT", default_value_t = Settings::STREAM_IDLE.as_secs())]
     pub stream_idle_timeout: u64,
-    /// Seconds for a request head to arrive in full; then the connection is closed.
+    /// Seconds for a request head to arrive in full (a WebSocket's settings, after the
+    /// upgrade); then the connection is closed.
     #[arg(long, env = "TTSD_HEADER_TIMEOUT", default_value_t = listener::HEADER_TIMEOUT.as_secs())]
     pub header_timeout: u64,
     /// Seconds for a request body to arrive in full; then 408.

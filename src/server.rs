@@ -79,6 +79,7 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         cors_allow_origin: config.cors_allow_origin.clone(),
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
+            head: config.conn.header_timeout,
             idle: config.conn.stream_idle,
         },
         tracker: tokio_util::task::TaskTracker::new(),

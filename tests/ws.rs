@@ -26,6 +26,7 @@ const TEXT: &str = "Well then, here is the plan. We leave at dawn, and we walk. 
 struct Running {
     addr: std::net::SocketAddr,
     service: Arc<Service>,
+    connections: Arc<listener::ConnMetrics>,
 }
 
 async fn start(keys: &[&str], flush_after: Duration) -> Running {
@@ -34,7 +35,8 @@ async fn start(keys: &[&str], flush_after: Duration) -> Running {
         stream_idle: Some(Duration::from_secs(5)),
         ..Settings::default()
     };
-    start_with(keys, settings).await
+    let limits = listener::ConnLimits::default();
+    start_with(tone::service_with(settings, 4), keys, limits).await
 }
 
 /// A server whose streams go idle after `idle` without text.
@@ -43,14 +45,17 @@ async fn start_idle(idle: Duration) -> Running {
         stream_idle: Some(idle),
         ..Settings::default()
     };
-    start_with(&[], settings).await
+    let limits = listener::ConnLimits::default();
+    start_with(tone::service_with(settings, 4), &[], limits).await
 }
 
-async fn start_with(keys: &[&str], settings: Settings) -> Running {
-    let service = tone::service_with(settings, 4);
+/// A server on `service`, with `conn`'s connection limits (its header timeout is also the
+/// time a WebSocket has for its settings).
+async fn start_with(service: Arc<Service>, keys: &[&str], conn: listener::ConnLimits) -> Running {
     let options = HttpOptions {
         api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
         ws: WsLimits {
+            head: conn.header_timeout,
             idle: Duration::from_secs(5),
         },
         ..Default::default()
@@ -60,16 +65,21 @@ async fn start_with(keys: &[&str], settings: Settings) -> Running {
     let addr = socket.local_addr().unwrap();
     let limits = listener::ConnLimits {
         streamed_bodies: ttsd::http::STREAMED_BODIES.to_vec(),
-        ..Default::default()
+        ..conn
     };
+    let connections = Arc::new(listener::ConnMetrics::new());
     tokio::spawn(listener::serve(
         socket,
         app,
         limits,
-        Arc::new(listener::ConnMetrics::new()),
+        Arc::clone(&connections),
         CancellationToken::new(),
     ));
-    Running { addr, service }
+    Running {
+        addr,
+        service,
+        connections,
+    }
 }
 
 type Ws =
@@ -342,6 +352,113 @@ async fn a_client_that_disconnects_frees_its_slot() {
     assert!(server.service.admit().is_ok());
 }
 
+/// Model calls that ran to their end.
+fn completed_jobs(service: &Service) -> u64 {
+    use ttsd::metrics::{Outcome, OutcomeLabel};
+    service
+        .metrics()
+        .jobs
+        .get_or_create(&OutcomeLabel {
+            outcome: Outcome::completed,
+        })
+        .get()
+}
+
+#[tokio::test]
+async fn a_client_that_drops_the_connection_stops_its_work_at_once() {
+    // Each model call takes a second: a call made after the client left would show.
+    let cost = ttsd::engine::tone::SimulatedCost {
+        per_call: Duration::from_secs(1),
+        per_id: Duration::ZERO,
+    };
+    let service = Arc::new(Service::ready(
+        tone::synth(cost, ttsd::synth::Settings::default()),
+        4,
+    ));
+    let server = start_with(service, &[], listener::ConnLimits::default()).await;
+    let mut ws = connect(server.addr, "").await;
+    send(
+        &mut ws,
+        json!({"response_format": "pcm", "input": TEXT.repeat(3)}),
+    )
+    .await;
+    send(&mut ws, json!({"close": true})).await;
+    assert!(matches!(ws.next().await, Some(Ok(Message::Binary(_)))));
+    let before = completed_jobs(&server.service);
+    // Gone without a Close frame: the socket is simply dropped.
+    drop(ws);
+    let started = std::time::Instant::now();
+    while server.service.metrics().active_streams.get() != 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "still working");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The call under way when it left was stopped, not finished, and none followed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(completed_jobs(&server.service), before);
+}
+
+#[tokio::test]
+async fn a_websocket_without_settings_is_a_connection_without_a_head() {
+    // Two connections at most; a head (and a WebSocket's settings) within a second.
+    let conn = listener::ConnLimits {
+        header_timeout: Duration::from_secs(1),
+        max_connections: 2,
+        ..Default::default()
+    };
+    let server = start_with(tone::service(4), &[], conn).await;
+    let mut sockets = vec![
+        connect(server.addr, "").await,
+        connect(server.addr, "").await,
+    ];
+    // While they are open they hold the connection slots: a third connection is refused.
+    let health = |addr| async move {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply).await;
+        reply
+    };
+    assert!(health(server.addr).await.starts_with("HTTP/1.1 503"));
+    // Pings every 100 ms do not stand in for the settings: both are closed at the deadline
+    // (the idle limit, 5 s, is not what closes them).
+    for ws in &mut sockets {
+        let mut ping = tokio::time::interval(Duration::from_millis(100));
+        let closing = async {
+            loop {
+                tokio::select! {
+                    message = ws.next() => match message {
+                        Some(Ok(Message::Text(text))) => {
+                            break serde_json::from_str::<Value>(&text).unwrap();
+                        }
+                        Some(Ok(_)) => {}
+                        other => panic!("closed without an error event: {other:?}"),
+                    },
+                    _ = ping.tick() => {
+                        let _ = ws.send(Message::Ping(Vec::new().into())).await;
+                    }
+                }
+            }
+        };
+        let event = tokio::time::timeout(Duration::from_secs(4), closing)
+            .await
+            .expect("closed at the settings' deadline, pings or not");
+        assert_eq!(event["error"]["code"], "timeout", "{event}");
+    }
+    drop(sockets);
+    let freed = std::time::Instant::now();
+    while !health(server.addr).await.starts_with("HTTP/1.1 200") {
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "the slots were not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_key_is_taken_from_the_header_or_the_query() {
     let server = start(&["k1"], Duration::from_secs(30)).await;
@@ -360,6 +477,43 @@ async fn the_key_is_taken_from_the_header_or_the_query() {
         .headers_mut()
         .insert("authorization", "Bearer k1".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_streamed_body_that_stalls_after_its_audio_began_aborts_the_response() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let conn = listener::ConnLimits {
+        stream_idle: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let server = start_with(tone::service(4), &[], conn).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let head = "Well then, here is the plan. We leave at dawn, and";
+    stream
+        .write_all(format!("{:x}\r\n{head}\r\n", head.len()).as_bytes())
+        .await
+        .unwrap();
+    // Then nothing more: the writer stalled mid-sentence, its socket still open.
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply))
+        .await
+        .expect("the server ends the response")
+        .ok();
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    // Audio came, but the chunked body has no last chunk: the client can tell it is cut.
+    assert!(reply.len() > 1000, "{} bytes", reply.len());
+    assert!(!reply.ends_with(b"0\r\n\r\n"), "a clean end after a stall");
+    assert_eq!(
+        server
+            .connections
+            .closed(listener::CloseReason::BodyTimeout),
+        1
+    );
 }
 
 #[tokio::test]

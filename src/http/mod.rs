@@ -79,6 +79,7 @@ impl Default for HttpOptions {
             cors_allow_origin: Vec::new(),
             api_keys: Vec::new(),
             ws: WsLimits {
+                head: listener::HEADER_TIMEOUT,
                 idle: crate::synth::Settings::STREAM_IDLE,
             },
             tracker: TaskTracker::new(),

@@ -90,19 +90,27 @@ pub async fn speech_upload(
 
     // The body's bytes, as text pieces, into the utterance (in a task of its own: the
     // response goes out while the body still arrives).
-    let (pieces_tx, pieces_rx) = tokio::sync::mpsc::channel::<String>(16);
+    let (pieces_tx, pieces_rx) = tokio::sync::mpsc::channel::<Result<String>>(16);
     tokio::spawn(async move {
         let mut text = Utf8Pieces::default();
         let mut frames = body.into_data_stream();
         while let Some(frame) = frames.next().await {
-            // A body that breaks off ends the text where it broke.
-            let Ok(bytes) = frame else { break };
+            let bytes = match frame {
+                Ok(bytes) => bytes,
+                // A body that stalls (no piece for --stream-idle-timeout) or breaks off
+                // fails the utterance: before the first audio a 408, after it an aborted
+                // response, so the client can tell the rest of its text was never spoken.
+                Err(e) => {
+                    let _ = pieces_tx.send(Err(body_broke(&e))).await;
+                    return;
+                }
+            };
             let piece = text.push(&bytes);
-            if !piece.is_empty() && pieces_tx.send(piece).await.is_err() {
+            if !piece.is_empty() && pieces_tx.send(Ok(piece)).await.is_err() {
                 return;
             }
         }
-        let _ = pieces_tx.send(text.finish()).await;
+        let _ = pieces_tx.send(Ok(text.finish())).await;
     });
     let feeder = tokio::spawn(input.feed(ReceiverStream::new(pieces_rx)));
 
@@ -127,6 +135,14 @@ pub async fn speech_upload(
         }
     }));
     Ok((headers, body).into_response())
+}
+
+/// What the utterance fails with when its request body breaks off before its end.
+fn body_broke(e: &axum::Error) -> Error {
+    Error::Timeout(format!(
+        "the text stopped before its end ({e}); what had not been spoken when it stopped \
+         was not"
+    ))
 }
 
 /// An error after the headers: logged once, and the body is aborted with it.

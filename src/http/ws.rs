@@ -10,9 +10,12 @@
 //! close. Errors are
 //! `{"type": "error", "error": {...}}` (OpenAI's error object) and a close with a code that
 //! fits. The connection holds one admission permit, like an HTTP stream, from its settings
-//! to its end; a client that disconnects stops its work, and one that sends no text (pings
-//! and `{"text": ""}` are not text) for `--stream-idle-timeout` while nothing is left to
-//! say is closed with a timeout error.
+//! to its end. Until its settings arrive it is like an HTTP connection whose head has not:
+//! it holds a connection slot, and is closed when they are not there within the head's
+//! time limit from the upgrade (pings do not extend it). Once they are in, one that sends no
+//! text (pings and `{"text": ""}` are not text) for `--stream-idle-timeout` while nothing is
+//! left to say is closed with a timeout error. A client that leaves (a Close frame, or the
+//! connection dropped) stops its work at once: nothing more can reach it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,7 +73,11 @@ pub async fn speech_stream(State(state): State<Arc<AppState>>, ws: WebSocketUpgr
 /// apply: `--flush-after-ms`, `--stream-idle-timeout`).
 #[derive(Debug, Clone, Copy)]
 pub struct WsLimits {
-    /// A connection that sends no settings for this long is closed.
+    /// Time for the settings to arrive after the upgrade, as for a request head (the
+    /// connection's `header_timeout`); nothing the client sends meanwhile extends it.
+    pub head: Duration,
+    /// The idle time of a stream (`--stream-idle-timeout`): the settings are due within it
+    /// too, when it is the shorter.
     pub idle: Duration,
 }
 
@@ -144,8 +151,8 @@ struct Output {
 /// What a client sent.
 enum Incoming {
     Text(String),
-    /// It closed its side (or the connection broke).
-    Closed,
+    /// It left: a Close frame, or the connection dropped. Nothing sent now can reach it.
+    Gone,
     /// A ping or pong: nothing to do.
     Nothing,
 }
@@ -157,18 +164,19 @@ async fn run(
     state: &AppState,
     limits: WsLimits,
 ) -> Result<(), Close> {
+    // One deadline for the settings, like a request head's: pings do not move it.
+    let within = limits.head.min(limits.idle);
+    let due = tokio::time::Instant::now() + within;
     let first = loop {
-        let message = tokio::time::timeout(limits.idle, rx.next())
-            .await
-            .map_err(|_| {
-                Close::from(Error::Timeout(format!(
-                    "no settings within {} s",
-                    limits.idle.as_secs()
-                )))
-            })?;
+        let message = tokio::time::timeout_at(due, rx.next()).await.map_err(|_| {
+            Close::from(Error::Timeout(format!(
+                "no settings within {} s of the upgrade",
+                within.as_secs_f32()
+            )))
+        })?;
         match read(message)? {
             Incoming::Text(text) => break text,
-            Incoming::Closed => return Ok(()),
+            Incoming::Gone => return Ok(()),
             Incoming::Nothing => {}
         }
     };
@@ -214,8 +222,6 @@ async fn pump(
     out: Output,
 ) -> Result<(), Close> {
     let mut input = Some(input);
-    // Once the client has closed its side, only audio remains.
-    let mut reading = true;
     loop {
         tokio::select! {
             event = audio.recv() => match event {
@@ -241,18 +247,13 @@ async fn pump(
                     return Err(Error::Internal("the speech pipeline ended early".into()).into())
                 }
             },
-            message = rx.next(), if reading => {
+            message = rx.next() => {
                 let text = match read(message)? {
                     Incoming::Text(text) => text,
                     Incoming::Nothing => continue,
-                    Incoming::Closed => {
-                        // No more text can come: what has arrived is the whole input.
-                        reading = false;
-                        if let Some(sink) = input.take() {
-                            sink.finish();
-                        }
-                        continue;
-                    }
+                    // The client left: dropping `audio` stops the work now, as on HTTP and
+                    // Wyoming (no audio sent now could reach it).
+                    Incoming::Gone => return Ok(()),
                 };
                 let Some(sink) = input.as_mut() else {
                     return Err(Close::bad("text after close"));
@@ -296,7 +297,7 @@ async fn pump(
 /// What a received message is; errors for what is not allowed.
 fn read(message: Option<Result<Message, axum::Error>>) -> Result<Incoming, Close> {
     match message {
-        None | Some(Ok(Message::Close(_))) => Ok(Incoming::Closed),
+        None | Some(Ok(Message::Close(_))) => Ok(Incoming::Gone),
         Some(Ok(Message::Text(text))) => Ok(Incoming::Text(text.as_str().to_owned())),
         Some(Ok(Message::Binary(_))) => Err(Close::error(
             close_code::UNSUPPORTED,
@@ -323,7 +324,7 @@ fn read(message: Option<Result<Message, axum::Error>>) -> Result<Incoming, Close
                     .with_code("message_too_large"),
                 ))
             } else {
-                Ok(Incoming::Closed)
+                Ok(Incoming::Gone)
             }
         }
     }

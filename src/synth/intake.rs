@@ -35,7 +35,7 @@ pub(super) enum Piece {
     Flush(Instant),
     /// Phonemes to speak as given, after the text before them.
     Phonemes(String, Instant),
-    /// The input went over the limit: the utterance fails with this.
+    /// The input went over the limit, or broke off: the utterance fails with this.
     Fail(Error),
 }
 
@@ -108,11 +108,21 @@ impl TextInput {
     /// No more text: the rest is spoken, then the stream ends.
     pub fn finish(self) {}
 
+    /// The text broke off before its end (a request body that stalled or was cut): the
+    /// utterance fails with `e` after what it has spoken, so its client can tell the audio
+    /// is incomplete; the text not yet cut is not spoken as if it were the end.
+    pub fn fail(mut self, e: Error) {
+        self.failed = true;
+        self.send(Piece::Fail(e));
+    }
+
     /// Pushes each piece as it comes, until the pieces end (then the input is finished) or
-    /// the utterance does; the first error (the input limit) ends it with the error.
+    /// the utterance does. A piece that is an error (the text broke off) fails the utterance
+    /// with it ([`TextInput::fail`]); the first error of the input itself (its limit) ends it
+    /// with the error.
     pub async fn feed<S>(mut self, mut pieces: S) -> Result<()>
     where
-        S: futures_util::Stream<Item = String> + Unpin,
+        S: futures_util::Stream<Item = Result<String>> + Unpin,
     {
         use futures_util::StreamExt;
         loop {
@@ -121,7 +131,11 @@ impl TextInput {
                 () = self.closed() => return Ok(()),
             };
             match piece {
-                Some(piece) => self.push(&piece)?,
+                Some(Ok(piece)) => self.push(&piece)?,
+                Some(Err(e)) => {
+                    self.fail(e);
+                    return Ok(());
+                }
                 None => return Ok(()),
             }
         }

@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -205,7 +205,11 @@ async fn serve_request(
     shared: Arc<Shared>,
 ) -> Result<Response<Released>, Infallible> {
     state.request_started();
-    let timed_out = Arc::new(AtomicBool::new(false));
+    let body = Arc::new(BodyState {
+        stage: AtomicU8::new(PENDING),
+        peer,
+        shared: Arc::clone(&shared),
+    });
     // A body that is itself a stream (text as it is written) may take as long as it
     // likes, as long as it does not go quiet for longer than `stream_idle`.
     let streamed = shared.limits.streamed_bodies.contains(&req.uri().path());
@@ -214,6 +218,7 @@ async fn serve_request(
     } else {
         (shared.limits.body_timeout, false)
     };
+    let body_state = body;
     let req = req.map(|body| {
         if http_body::Body::is_end_stream(&body) {
             Body::new(body)
@@ -223,17 +228,50 @@ async fn serve_request(
                 limit,
                 per_frame,
                 sleep: Box::pin(tokio::time::sleep(limit)),
-                timed_out: Arc::clone(&timed_out),
+                state: Arc::clone(&body_state),
             })
         }
     });
     let Ok(mut response) = shared.app.clone().oneshot(req).await;
-    if timed_out.load(Ordering::Relaxed) {
+    if body_state
+        .stage
+        .compare_exchange(PENDING, ANSWERED, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
         // The handler saw a body error and answered some 4xx; say what happened instead.
         shared.report.closed(CloseReason::BodyTimeout, peer);
         response = body_timeout_response();
     }
     Ok(response.map(|body| Released { inner: body, state }))
+}
+
+/// Where a request stands between its body's deadline and its answer: whichever comes
+/// second counts a body timeout, so it is counted (and logged) once, before the response
+/// (which then says 408) or after it began (a streamed body that stalls mid-stream; the
+/// response is aborted by its handler).
+struct BodyState {
+    stage: AtomicU8,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+/// Neither has happened yet.
+const PENDING: u8 = 0;
+/// The router answered (and the deadline has not passed).
+const ANSWERED: u8 = 1;
+/// The body's deadline passed.
+const EXPIRED: u8 = 2;
+
+impl BodyState {
+    /// The body's deadline passed: counted here when the router had answered already;
+    /// before that, the answer counts it (and becomes a 408).
+    fn expired(&self) {
+        if self.stage.swap(EXPIRED, Ordering::AcqRel) == ANSWERED {
+            self.shared
+                .report
+                .closed(CloseReason::BodyTimeout, self.peer);
+        }
+    }
 }
 
 /// 408 in OpenAI's error shape; `Connection: close`, as the rest of the body is unread.
@@ -269,7 +307,7 @@ struct BodyDeadline {
     limit: Duration,
     per_frame: bool,
     sleep: Pin<Box<Sleep>>,
-    timed_out: Arc<AtomicBool>,
+    state: Arc<BodyState>,
 }
 
 impl http_body::Body for BodyDeadline {
@@ -280,7 +318,7 @@ impl http_body::Body for BodyDeadline {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        if self.timed_out.load(Ordering::Relaxed) {
+        if self.state.stage.load(Ordering::Acquire) == EXPIRED {
             return Poll::Ready(Some(Err(Box::new(BodyTimedOut))));
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
@@ -295,7 +333,7 @@ impl http_body::Body for BodyDeadline {
                 if self.sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                self.timed_out.store(true, Ordering::Relaxed);
+                self.state.expired();
                 Poll::Ready(Some(Err(Box::new(BodyTimedOut))))
             }
         }

@@ -5,7 +5,7 @@
 //! | limit (`ConnLimits`) | default | what a client sees when it triggers |
 //! |---|---|---|
 //! | `header_timeout` | 20 s | a new connection, or a request head once its first byte has arrived, not complete in time: the connection is closed, no response |
-//! | `body_timeout` | 30 s | the request body not complete 30 s after its head: `408` (OpenAI error JSON, `code: body_timeout`) and the connection closes; a response already started is not touched |
+//! | `body_timeout` | 30 s | the request body not complete 30 s after its head: `408` (OpenAI error JSON, `code: body_timeout`) and the connection closes; a response already started is left to its handler (a streamed body's aborts it), and counted all the same |
 //! | `idle_timeout` | 75 s | a kept-alive connection with no new request: closed (as any HTTP/1.1 server may) |
 //! | `write_timeout` | 30 s | the client accepted no byte of the response for 30 s: the connection is reset, the response (and its synthesis) is cancelled, its slot freed |
 //! | `max_header_bytes` | 32 KiB | request line and headers larger: `431` and the connection closes (hyper's answer; a client still sending may see a reset instead) |
