@@ -113,8 +113,10 @@ impl Timeline {
             done.extend(self.cues.entry(open, &caption));
         }
         let end = self.last_end;
-        while self.timed && caption(self.next).is_some() {
-            done.extend(self.cues.entry((self.next, end, end), &caption));
+        while let Some(word) = caption(self.next).filter(|_| self.timed) {
+            if readable(word) {
+                done.extend(self.cues.entry((self.next, end, end), &caption));
+            }
             self.next += 1;
         }
         done
@@ -130,10 +132,18 @@ impl Timeline {
         done: &mut Vec<WordTime>,
     ) {
         for silent in self.next..word {
-            done.extend(self.cues.entry((silent, at, at), caption));
+            if caption(silent).is_some_and(readable) {
+                done.extend(self.cues.entry((silent, at, at), caption));
+            }
         }
         self.next = self.next.max(word + 1);
     }
+}
+
+/// Whether a caption word is one the G2P could have read (letters or digits): punctuation
+/// standing alone (after a `<sub>`, say) is no word, sound or not.
+fn readable(word: &str) -> bool {
+    word.chars().any(char::is_alphanumeric)
 }
 
 /// The most words in one caption cue, and the longest a cue stays up.

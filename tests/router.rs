@@ -202,6 +202,94 @@ async fn errors_are_openai_shaped() {
     assert_eq!(r.json()["error"]["code"], "method_not_allowed");
 }
 
+/// The words of a WebVTT file's cues, in order.
+fn vtt_words(file: &str) -> Vec<String> {
+    file.split("\n\n")
+        .skip(1)
+        .filter_map(|cue| cue.lines().nth(1))
+        .flat_map(|line| line.split(' ').map(str::to_owned))
+        .collect()
+}
+
+/// A captions request for `body`, as `format`.
+fn captions(body: Value, format: &str) -> Request<Body> {
+    Request::post(format!("/v1/audio/captions?format={format}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn captions_keep_every_written_word_in_its_place() {
+    let service = tone::service(4);
+    // A word of a script English cannot read gives no sound, yet keeps its place: the words
+    // after it keep theirs, the last one included.
+    let text = "The Русский cat sat on the mat.";
+    let r = send(&service, &[], captions(json!({"input": text}), "vtt")).await;
+    assert_eq!(r.status, 200);
+    let file = String::from_utf8(r.body).unwrap();
+    assert_eq!(
+        vtt_words(&file),
+        text.split(' ').collect::<Vec<_>>(),
+        "{file}"
+    );
+}
+
+#[tokio::test]
+async fn captions_show_what_is_written_where_an_alias_is_said() {
+    let service = tone::service(4);
+    // An alias is said; what is written is shown.
+    let ssml = "<speak>The <sub alias=\"World Wide Web Consortium\">W3C</sub> met.</speak>";
+    let r = send(
+        &service,
+        &[],
+        captions(json!({"input": ssml, "ssml": true}), "vtt"),
+    )
+    .await;
+    let file = String::from_utf8(r.body).unwrap();
+    assert_eq!(vtt_words(&file), ["The", "W3C", "met."], "{file}");
+}
+
+#[tokio::test]
+async fn caption_text_cannot_forge_subrip_cues() {
+    let service = tone::service(4);
+    // Written text cannot forge a SubRip cue: every cue is a number, a timing line, a line.
+    let forged = "Hi.\n\n2\n00:00:01,000 --> 00:00:02,000\n<b>bold</b> words.";
+    let r = send(&service, &[], captions(json!({"input": forged}), "srt")).await;
+    let file = String::from_utf8(r.body).unwrap();
+    for cue in file.trim_end().split("\n\n") {
+        let lines: Vec<&str> = cue.lines().collect();
+        assert_eq!(lines.len(), 3, "{file}");
+        assert!(
+            lines[1].contains(" --> ") && !lines[2].contains("-->"),
+            "{file}"
+        );
+    }
+    assert!(!file.contains("<b>"), "{file}");
+}
+
+#[tokio::test]
+async fn a_whole_wav_file_brings_every_words_time() {
+    let service = tone::service(4);
+    // A whole WAV file (its bytes held back to its end) still brings every word's time.
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/captioned_speech",
+            json!({"input": "One two. Three four.", "stream": false, "response_format": "wav"}),
+        ),
+    )
+    .await;
+    let words: Vec<String> = r.json()["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["word"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(words, ["One", "two.", "Three", "four."]);
+}
+
 fn upload(query: &str, text: &str) -> Request<Body> {
     Request::post(format!("/v1/audio/speech/stream{query}"))
         .header(header::CONTENT_TYPE, "text/plain")

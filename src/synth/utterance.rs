@@ -55,6 +55,9 @@ pub(super) struct Utterance {
     owed_pause: Option<Boundary>,
     /// Word times across the utterance.
     timeline: Timeline,
+    /// Words of chunks whose encoder held their bytes back (a whole WAV file is written at
+    /// its end): they go out with the next bytes, so none is lost.
+    held: Vec<WordTime>,
     /// Samples sent so far: where the next chunk's audio begins.
     sent: usize,
     stats: Stats,
@@ -142,6 +145,7 @@ impl Utterance {
             pace: Pace::default(),
             owed_pause: None,
             timeline: Timeline::default(),
+            held: Vec::new(),
             sent: 0,
             stats: Stats::default(),
             running,
@@ -433,8 +437,10 @@ impl Utterance {
         self.played(audio, ready_at);
         self.intake.worked();
         if bytes.is_empty() {
+            self.held.extend(words);
             return Ok(true);
         }
+        let words = [std::mem::take(&mut self.held), words].concat();
         let chunk = AudioChunk {
             bytes,
             samples,
@@ -509,11 +515,8 @@ impl Utterance {
             tail = [h, tail].concat().into();
         }
         let plan = &self.plan;
-        let words: Vec<WordTime> = self
-            .timeline
-            .finish(|i| plan.caption(i))
-            .into_iter()
-            .collect();
+        let mut words = std::mem::take(&mut self.held);
+        words.extend(self.timeline.finish(|i| plan.caption(i)));
         if tail.is_empty() && words.is_empty() {
             return Ok(true);
         }
