@@ -3,7 +3,8 @@
 //! `cargo bench --bench latency -- [--runs N] [--concurrency 1,2,3,4] [--no-peer]
 //! [--server-args "--workers 2 --threads 1"] [--baseline PATH] [--beside] [--stream-in]
 //! [--cached]`
-//! (`make bench-latency`).
+//! (`make bench-latency`), or `cargo bench --bench latency -- --memory [--speeds
+//! 0.25,0.5,1,2,4] [--cases NAME] [--baseline PATH]`.
 //!
 //! `--baseline PATH` also runs another `ttsd` binary (an older build), alternating with this
 //! one run by run, and prints the single-stream TTFA of both and their ratio. `--beside`
@@ -14,6 +15,14 @@
 //! reply and then POSTs it (what chat UIs do today), in the same run. `--cached` measures an
 //! opener assistants repeat ("Sure thing.") with the chunk cache on: its first time, then
 //! again before a different sentence each time, so only the opener can come from the cache.
+//!
+//! `--memory` measures only the server's peak resident memory (the kernel's high-water mark,
+//! VmHWM) for the inputs that cost a model call the most memory — a 600-character run of
+//! words without punctuation, 4,096 kanji, "a" × 4,096, "á" × 2,048 — at each speed, each in
+//! a fresh server with the default settings (`--cases NAME`: only those whose name contains
+//! NAME; with `--baseline PATH`, that binary's server right after, for each case); last, the
+//! case with the highest peak again, in a server that has first spoken a sentence in every
+//! language (every dictionary and lexicon loaded).
 //!
 //! Reports, over the runs: time to first audio (TTFA) p50/p95, total time, real-time
 //! factor, the worst stall a player starting at the first byte would hear, the cold start
@@ -107,11 +116,20 @@ impl Server {
 
     /// Resident memory of the server process, in MiB.
     fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    /// The most the server process has held resident since it started, in MiB.
+    fn peak_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0)
     }
@@ -284,6 +302,14 @@ fn main() {
     let with_peer = bench && !args.iter().any(|a| a == "--no-peer");
     let server_args = value("--server-args").unwrap_or_default();
     let server_args: Vec<&str> = server_args.split_whitespace().collect();
+    if args.iter().any(|a| a == "--memory") {
+        let speeds: Vec<f32> = value("--speeds")
+            .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+            .unwrap_or_else(|| vec![0.25, 0.5, 1.0, 2.0, 4.0]);
+        let only = value("--cases").unwrap_or_default();
+        memory(&server_args, value("--baseline").as_deref(), &speeds, &only);
+        return;
+    }
 
     // The chunk cache off: repeated runs of one text would otherwise be served from it.
     let uncached = [server_args.as_slice(), &["--cache-mb", "0"]].concat();
@@ -712,3 +738,145 @@ fn cached_opener(server_args: &[&str], runs: usize) {
         repeated.iter().map(|r| r.worst_stall).fold(0.0, f64::max) * 1000.0,
     );
 }
+
+/// Audio read of each response in `--memory` before it is dropped: every call after the
+/// first is no longer than the ones before (the plan only grows to its limit), so a
+/// minute of audio holds several calls of the largest size the input makes.
+const MEMORY_AUDIO_SECONDS: f64 = 60.0;
+
+/// One `--memory` case: a fresh server of `binary`, a sentence in each of `first` (what
+/// it loads for a language stays loaded), then one streamed request, its high-water mark.
+/// Returns (VmHWM at ready, VmHWM after, TTFA, audio read).
+fn peak_of(
+    binary: &str,
+    server_args: &[&str],
+    first: &[(&str, &str)],
+    (text, voice, speed): (&str, &str, f32),
+) -> [f64; 4] {
+    let server = Server::start_binary(binary, server_args);
+    let ready = server.peak_mib();
+    let rt = runtime();
+    let (ttfa, audio) = rt.block_on(async {
+        let client = reqwest::Client::new();
+        for (text, voice) in first {
+            let resp = client
+                .post(format!("{}/v1/audio/speech", server.base))
+                .json(&json!({"input": text, "voice": voice, "response_format": "pcm"}))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(resp.status(), 200, "{voice}");
+            resp.bytes().await.expect("body");
+        }
+        let started = Instant::now();
+        let mut resp = client
+            .post(format!("{}/v1/audio/speech", server.base))
+            .json(&json!({"input": text, "voice": voice, "speed": speed, "response_format": "pcm"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+        let mut ttfa = f64::NAN;
+        let mut bytes = 0usize;
+        while let Some(chunk) = resp.chunk().await.expect("body") {
+            if bytes == 0 {
+                ttfa = started.elapsed().as_secs_f64();
+            }
+            bytes += chunk.len();
+            if bytes as f64 / BYTES_PER_SECOND >= MEMORY_AUDIO_SECONDS {
+                break;
+            }
+        }
+        (ttfa, bytes as f64 / BYTES_PER_SECOND)
+    });
+    [ready, server.peak_mib(), ttfa, audio]
+}
+
+/// `--memory`: peak resident memory for the inputs that cost a call the most, at each speed.
+/// `only`: the cases whose name contains it (all when empty).
+fn memory(server_args: &[&str], baseline: Option<&str>, speeds: &[f32], only: &str) {
+    let words = "the quick brown fox jumps over the lazy dog while a small bird sings in the \
+                 old tree near the river bank and ";
+    let run_on: String = words.repeat(8).chars().take(600).collect();
+    let run_on = run_on[..run_on.rfind(' ').unwrap_or(run_on.len())].to_owned();
+    let cases = [
+        (
+            "600 characters of words, no punctuation",
+            run_on,
+            "af_heart",
+        ),
+        (
+            "4,096 kanji (日本語 × 1,365)",
+            "日本語".repeat(1365) + "日",
+            "jf_alpha",
+        ),
+        ("\"a\" × 4,096", "a".repeat(4096), "af_heart"),
+        ("\"á\" × 2,048", "á".repeat(2048), "af_heart"),
+    ];
+    let ours = env!("CARGO_BIN_EXE_ttsd");
+    println!(
+        "## peak memory (VmHWM) of a fresh server, default settings{}, one streamed request \
+         read for {MEMORY_AUDIO_SECONDS:.0} s of audio\n",
+        if server_args.is_empty() {
+            String::new()
+        } else {
+            format!(" and {server_args:?}")
+        }
+    );
+    let with_baseline = if baseline.is_some() {
+        " baseline peak | baseline TTFA |"
+    } else {
+        ""
+    };
+    println!("| input | speed | peak at ready | peak | TTFA | audio read |{with_baseline}");
+    println!(
+        "| --- | --- | --- | --- | --- | --- |{}",
+        if baseline.is_some() {
+            " --- | --- |"
+        } else {
+            ""
+        }
+    );
+    // The case with the highest peak, for the last run.
+    let mut worst = (0.0, 0, 1.0);
+    let chosen = cases.iter().enumerate().filter(|(_, c)| c.0.contains(only));
+    for (i, (name, text, voice)) in chosen {
+        for &speed in speeds {
+            let case = (text.as_str(), *voice, speed);
+            let [ready, peak, ttfa, audio] = peak_of(ours, server_args, &[], case);
+            if peak > worst.0 {
+                worst = (peak, i, speed);
+            }
+            let old = baseline.map(|b| peak_of(b, server_args, &[], case));
+            let old = old.map_or(String::new(), |[_, peak, ttfa, _]| {
+                format!(" {peak:.0} MiB | {ttfa:.2} s |")
+            });
+            println!(
+                "| {name} | {speed} | {ready:.0} MiB | {peak:.0} MiB | {ttfa:.2} s | {audio:.0} s |{old}"
+            );
+        }
+    }
+    // The worst a server meets: every language's dictionaries and lexicons loaded (one
+    // sentence in each), then the case with the highest peak.
+    let (_, i, speed) = worst;
+    let (name, text, voice) = &cases[i];
+    let [_, peak, _, _] = peak_of(ours, server_args, EVERY_LANGUAGE, (text, voice, speed));
+    println!(
+        "\nworst peak: {:.0} MiB ({name} at {speed}); after a sentence in each language first: \
+         {peak:.0} MiB",
+        worst.0
+    );
+}
+
+/// A sentence for each language a voice speaks, with a voice that speaks it.
+const EVERY_LANGUAGE: &[(&str, &str)] = &[
+    ("The museum opens at nine.", "af_heart"),
+    ("The museum opens at nine.", "bf_emma"),
+    ("El museo abre a las nueve.", "ef_dora"),
+    ("Le musée ouvre à neuf heures.", "ff_siwis"),
+    ("संग्रहालय नौ बजे खुलता है।", "hf_alpha"),
+    ("Il museo apre alle nove.", "if_sara"),
+    ("博物館は九時に開きます。", "jf_alpha"),
+    ("O museu abre às nove.", "pf_dora"),
+    ("博物馆九点开门。", "zf_xiaobei"),
+];

@@ -269,7 +269,7 @@ fn overhead(_c: &mut Criterion) {
         Language::EnUs,
         Default::default(),
         settings.first_clause,
-        spec.max_ids,
+        ttsd::text::plan::CallLimit::new(&spec, 1.0),
     )
     .expect("chunks");
     let raw = || {

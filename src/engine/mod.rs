@@ -47,6 +47,11 @@ pub struct ModelSpec {
     pub sample_rate: u32,
     /// Most phoneme ids in one call.
     pub max_ids: usize,
+    /// For a model whose memory grows with the audio a call makes (Kokoro's decoder): the
+    /// most ids one call may take at speed 1 for its memory to stay bounded; at speed `s`,
+    /// `s` times as many, since slow speech makes more audio per id
+    /// ([`crate::text::plan::CallLimit`]). `None`: `max_ids` alone bounds a call.
+    pub memory_ids: Option<usize>,
     /// Phoneme symbol → id: what the G2P's output is encoded with.
     pub vocab: Arc<Vocab>,
     /// The languages it speaks, in the language table's order.

@@ -67,6 +67,7 @@ impl ToneFactory {
                 models: &["tone", "tts-1"],
                 sample_rate: SAMPLE_RATE,
                 max_ids: MAX_IDS,
+                memory_ids: None,
                 vocab: Arc::new(vocab),
                 languages: Language::ALL.to_vec(),
             },

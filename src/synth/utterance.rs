@@ -27,7 +27,7 @@ use crate::captions::{Placement, Timeline, WordTime};
 use crate::engine::{Inferred, Job, pacing};
 use crate::request::{SPEED_RANGE, SpeechRequest};
 use crate::text::markup::Item;
-use crate::text::plan::ChunkPlan;
+use crate::text::plan::{CallLimit, ChunkPlan};
 use crate::text::segment::Segment;
 use crate::text::{Boundary, Chunk};
 use crate::{Error, Result};
@@ -125,7 +125,7 @@ impl Utterance {
         let plan = ChunkPlan::new(
             request.language(),
             request.normalization(),
-            synth.spec().max_ids,
+            CallLimit::new(synth.spec(), request.speed()),
         );
         let marks = Marks::new(
             request.voice().clone(),
@@ -288,7 +288,7 @@ impl Utterance {
         let empty = ChunkPlan::new(
             self.request.language(),
             self.request.normalization(),
-            self.synth.spec().max_ids,
+            CallLimit::new(self.synth.spec(), self.request.speed()),
         );
         std::mem::replace(&mut self.plan, empty)
     }

@@ -253,6 +253,38 @@ mod tests {
     }
 
     #[test]
+    fn a_calls_memory_bound_cuts_slow_speech_into_smaller_chunks() -> Result<()> {
+        // A model whose calls may take 100 ids at speed 1 for their memory (the test
+        // engine's own limit is 200): at 0.25 a call takes 25, at 4 the id limit rules.
+        let factory = ToneFactory::new(SimulatedCost::default());
+        let mut spec = factory.spec().clone();
+        spec.memory_ids = Some(100);
+        let frontend = TextFrontend::new(Arc::clone(&spec.vocab));
+        // No punctuation: nothing but the bound cuts it.
+        let run_on = "and then the story went on ".repeat(60);
+        for (speed, most) in [(0.25, 25), (1.0, 100), (4.0, 200)] {
+            let chunks = plan::all_chunks(
+                &frontend,
+                &run_on,
+                Language::EnUs,
+                NormalizationOptions::default(),
+                true,
+                plan::CallLimit::new(&spec, speed),
+            )?;
+            let longest = chunks.iter().map(|c| c.ids.len()).max().unwrap_or(0);
+            assert!(longest <= most, "speed {speed}: a chunk of {longest} ids");
+            assert!(
+                longest * 10 >= most * 8,
+                "speed {speed}: cut far below ({longest})"
+            );
+            // Nothing is lost: the same words, in smaller pieces.
+            let words: usize = chunks.iter().map(|c| c.phonemes.split(' ').count()).sum();
+            assert_eq!(words, run_on.split_whitespace().count(), "speed {speed}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn punctuation_only_text_has_no_chunks() -> Result<()> {
         assert!(all_chunks(&frontend(), "... !!! ???")?.is_empty());
         Ok(())

@@ -34,6 +34,52 @@ pub const MIN_CAP_IDS: usize = 12;
 /// deadline) is a chunk cut between words.
 pub const CLAUSE_SHARE: f64 = 0.7;
 
+/// How many ids one model call may take: the model's limit, and for a model whose memory
+/// follows the audio a call makes, fewer at slow speeds, where each id makes more audio
+/// ([`crate::engine::ModelSpec::memory_ids`]). Applied wherever a chunk is cut, whatever
+/// else cuts it (a deadline, punctuation) or not: a run of words with no punctuation is cut
+/// between words at this size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallLimit {
+    max_ids: usize,
+    memory_ids: Option<usize>,
+    /// The utterance's speed (a style's factor multiplies it).
+    speed: f32,
+}
+
+impl CallLimit {
+    /// The limit of calls to the model `spec` describes, for an utterance at `speed`.
+    pub fn new(spec: &crate::engine::ModelSpec, speed: f32) -> Self {
+        CallLimit {
+            max_ids: spec.max_ids.max(1),
+            memory_ids: spec.memory_ids,
+            speed,
+        }
+    }
+
+    /// The most ids of a chunk spoken at `factor` times the utterance's speed (the speed the
+    /// engine is asked for, within the request's range).
+    pub fn ids(&self, factor: f32) -> usize {
+        let (lo, hi) = crate::request::SPEED_RANGE;
+        let speed = f64::from((self.speed * factor).clamp(lo, hi));
+        match self.memory_ids {
+            Some(n) => ((n as f64 * speed) as usize).clamp(1, self.max_ids),
+            None => self.max_ids,
+        }
+    }
+}
+
+impl From<usize> for CallLimit {
+    /// A model's id limit alone.
+    fn from(max_ids: usize) -> Self {
+        CallLimit {
+            max_ids: max_ids.max(1),
+            memory_ids: None,
+            speed: 1.0,
+        }
+    }
+}
+
 /// How a stretch of an utterance is spoken: which of its voices (an index the caller
 /// keeps: 0 is the request's voice), at what factor of the request's speed, in which
 /// language. Markup (`[voice:…]`, `<prosody rate>`) changes it from a point on.
@@ -107,13 +153,18 @@ pub struct ChunkPlan {
     captions: Vec<String>,
     last_ids: Option<usize>,
     normalization: NormalizationOptions,
-    max_ids: usize,
+    limit: CallLimit,
 }
 
 impl ChunkPlan {
-    /// `max_ids`: the model's limit per call. Text is spoken in `language` by voice 0 at
-    /// the request's speed until [`ChunkPlan::set_style`] says otherwise.
-    pub fn new(language: Language, normalization: NormalizationOptions, max_ids: usize) -> Self {
+    /// `limit`: how many ids a call may take (a model's id limit alone converts into one).
+    /// Text is spoken in `language` by voice 0 at the request's speed until
+    /// [`ChunkPlan::set_style`] says otherwise.
+    pub fn new(
+        language: Language,
+        normalization: NormalizationOptions,
+        limit: impl Into<CallLimit>,
+    ) -> Self {
         let style = Style {
             voice: 0,
             speed: 1.0,
@@ -129,7 +180,7 @@ impl ChunkPlan {
             captions: Vec::new(),
             last_ids: None,
             normalization,
-            max_ids: max_ids.max(1),
+            limit: limit.into(),
         }
     }
 
@@ -345,14 +396,16 @@ impl ChunkPlan {
                 }
             }
             // Growth is a preference (a longer first clause still goes whole, for its
-            // prosody); the cap is a deadline (past it the chunk ends between words).
-            let hard = cap.map_or(self.max_ids, |c| c.max(MIN_CAP_IDS).min(self.max_ids));
-            let preferred = cap.map_or(self.max_ids, |_| {
+            // prosody); the cap is a deadline (past it the chunk ends between words); the
+            // call's limit bounds both.
+            let max_ids = self.limit.ids(self.rest_style.speed);
+            let hard = cap.map_or(max_ids, |c| c.max(MIN_CAP_IDS).min(max_ids));
+            let preferred = cap.map_or(max_ids, |_| {
                 ((hard as f64 * CLAUSE_SHARE) as usize).max(MIN_CAP_IDS)
             });
             let budget = self
                 .last_ids
-                .map_or(self.max_ids, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS))
+                .map_or(max_ids, |n| (n * CHUNK_GROWTH).max(MIN_CHUNK_IDS))
                 .min(preferred);
             let (head, tail) = split::take_chunk(&self.rest, budget, hard);
             // Where head and tail start in `rest`, in chars: their words come along.
@@ -487,12 +540,12 @@ pub fn all_chunks(
     language: Language,
     normalization: NormalizationOptions,
     first_clause: bool,
-    max_ids: usize,
+    limit: impl Into<CallLimit>,
 ) -> Result<Vec<Chunk>> {
     let mut segmenter = super::segment::Segmenter::new(first_clause);
     let mut segments = segmenter.push(text);
     segments.extend(segmenter.finish());
-    let mut plan = ChunkPlan::new(language, normalization, max_ids);
+    let mut plan = ChunkPlan::new(language, normalization, limit);
     let mut out = Vec::new();
     for segment in &segments {
         plan.add(frontend, segment);
