@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audio::Format;
 use crate::engine::kokoro::{self, Aliases};
+use crate::engine::piper::{self, PiperConfig, PiperFactory};
 use crate::engine::tone::{SimulatedCost, ToneFactory};
 use crate::engine::{Device, EngineFactory, KokoroConfig, KokoroFactory};
 use crate::http::listener::{self, ConnLimits};
@@ -72,6 +73,10 @@ pub struct AssetArgs {
     /// Directory of voice packs (`NAME.bin`).
     #[arg(long, env = "TTSD_VOICES_DIR", default_value = kokoro::DEFAULT_VOICES)]
     pub voices_dir: PathBuf,
+    /// Directory of Piper voices (`NAME.onnx` with its `NAME.onnx.json`), for `--engine
+    /// piper`.
+    #[arg(long, env = "TTSD_PIPER_VOICES_DIR", default_value = piper::DEFAULT_VOICES)]
+    pub piper_voices_dir: PathBuf,
     /// Directory of the Japanese G2P's dictionary and word list (loaded on the first
     /// Japanese request).
     #[arg(long, env = "TTSD_JA_DICT", default_value = "assets/ja")]
@@ -87,6 +92,8 @@ pub struct AssetArgs {
 pub enum EngineKind {
     /// Kokoro-82M through ONNX Runtime.
     Kokoro,
+    /// Piper voices (`.onnx` + `.onnx.json` pairs) through ONNX Runtime.
+    Piper,
     /// A deterministic tone generator for tests (no model; 16 kHz; its own voices).
     Tone,
 }
@@ -103,8 +110,9 @@ macro_rules! names {
 pub struct EngineArgs {
     #[command(flatten)]
     pub assets: AssetArgs,
-    /// The engine: `kokoro`, or `tone` (a test engine that beeps instead of speaking).
-    #[arg(long, env = "TTSD_ENGINE", default_value = "kokoro", hide = true)]
+    /// The engine: `kokoro`, `piper` (the voices in --piper-voices-dir), or `tone` (a test
+    /// engine that beeps instead of speaking).
+    #[arg(long, env = "TTSD_ENGINE", default_value = "kokoro")]
     pub engine: EngineKind,
     /// ONNX Runtime intra-op threads per worker [default: the machine's cores / workers].
     #[arg(long, env = "TTSD_THREADS")]
@@ -148,6 +156,7 @@ pub enum FirstChunk {
 #[derive(Debug, Clone)]
 pub enum EngineConfig {
     Kokoro(KokoroConfig),
+    Piper(PiperConfig),
     /// The test engine, with the compute time it pretends to take.
     Tone(SimulatedCost),
 }
@@ -158,6 +167,7 @@ impl EngineConfig {
     pub fn factory(&self) -> Result<Arc<dyn EngineFactory>> {
         Ok(match self {
             EngineConfig::Kokoro(config) => Arc::new(KokoroFactory::new(config.clone())?),
+            EngineConfig::Piper(config) => Arc::new(PiperFactory::new(config.clone())?),
             EngineConfig::Tone(cost) => Arc::new(ToneFactory::new(*cost)),
         })
     }
@@ -177,6 +187,12 @@ impl EngineArgs {
                 // Spin only when no two threads share a core.
                 spinning: self.workers() * self.threads() <= cores(),
                 device: self.device,
+            }),
+            EngineKind::Piper => EngineConfig::Piper(PiperConfig {
+                voices: self.assets.piper_voices_dir.clone(),
+                ort_library: self.assets.ort_library.clone(),
+                threads: self.threads(),
+                spinning: self.workers() * self.threads() <= cores(),
             }),
             EngineKind::Tone => EngineConfig::Tone(SimulatedCost::default()),
         }

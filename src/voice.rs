@@ -221,6 +221,11 @@ impl Voices {
     /// case-insensitive.
     pub fn resolve(&self, name: &str) -> Result<Voice> {
         let name = name.to_ascii_lowercase();
+        // A voice whose name has a blend's operators (Piper's `en_US-joe-medium`) is itself.
+        if let Some(voice) = self.bank.voice(&name) {
+            self.spoken(voice.language, "voice")?;
+            return Ok(voice);
+        }
         let parts = parse_blend(&name)?;
         let mut voices = Vec::with_capacity(parts.len());
         for (part, weight) in &parts {

@@ -145,13 +145,15 @@ mod tests {
 
     #[test]
     fn every_encoder_takes_another_rate() -> Result<()> {
-        for &f in Format::ALL {
-            let mut e = f.encoder(16_000, true)?;
-            let _ = e.header();
-            e.push(&[0.1; 4000])?;
-            e.finish()?;
+        // 16 kHz (libopus takes it as it is) and Piper's 22,050 Hz (Opus resamples it).
+        for rate in [16_000, 22_050] {
+            for &f in Format::ALL {
+                let mut e = f.encoder(rate, true)?;
+                let _ = e.header();
+                e.push(&[0.1; 4000])?;
+                e.finish()?;
+            }
         }
-        assert!(Format::Opus.encoder(44_100, true).is_err());
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! Ogg Opus (RFC 7845) through libopus: mono, the engine's rate in (8, 12, 16, 24 or
-//! 48 kHz, the rates libopus takes), 20 ms frames, 32 kbit/s VBR.
+//! 48 kHz, the rates libopus takes), 20 ms frames, 32 kbit/s VBR. An engine at another
+//! rate (Piper's 22,050 Hz) is resampled to 24 kHz first (rubato's FFT resampler, its delay
+//! trimmed, so the stream has the input's exact length).
 //!
 //! The first two pages are OpusHead and OpusTags. Every push encodes the whole 20 ms frames
 //! it completes, keeps the remainder for the next push, and ends an Ogg page, so a player
@@ -11,6 +13,8 @@
 
 use bytes::Bytes;
 use ogg::writing::{PacketWriteEndInfo, PacketWriter};
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Indexing, Resampler};
 
 use super::{Encoder, to_i16};
 use crate::{Error, Result};
@@ -27,7 +31,14 @@ fn fail(e: impl std::fmt::Display) -> Error {
     Error::Encode(format!("opus: {e}"))
 }
 
+/// The rates libopus takes.
+const OPUS_RATES: [u32; 5] = [8_000, 12_000, 16_000, 24_000, 48_000];
+/// What another rate is resampled to.
+const RESAMPLED_RATE: u32 = 24_000;
+
 pub struct OpusEncoder {
+    /// For an input rate libopus does not take.
+    resampler: Option<Resample>,
     opus: opus::Encoder,
     /// Samples per frame (20 ms at the input rate).
     frame: usize,
@@ -81,10 +92,15 @@ fn serial() -> u32 {
 }
 
 impl OpusEncoder {
-    pub fn new(rate: u32) -> Result<Self> {
-        if !matches!(rate, 8_000 | 12_000 | 16_000 | 24_000 | 48_000) {
-            return Err(fail(format!("libopus takes no input at {rate} Hz")));
-        }
+    pub fn new(input_rate: u32) -> Result<Self> {
+        let (rate, resampler) = if OPUS_RATES.contains(&input_rate) {
+            (input_rate, None)
+        } else {
+            (
+                RESAMPLED_RATE,
+                Some(Resample::new(input_rate, RESAMPLED_RATE)?),
+            )
+        };
         let granule_per_sample = u64::from(GRANULE_RATE / rate);
         let frame = rate as usize / FRAMES_PER_SECOND;
         let mut opus = opus::Encoder::new(rate, opus::Channels::Mono, opus::Application::Audio)
@@ -107,6 +123,7 @@ impl OpusEncoder {
             .map_err(fail)?;
         let header = std::mem::take(ogg.inner_mut());
         Ok(OpusEncoder {
+            resampler,
             opus,
             frame,
             granule_per_sample,
@@ -148,18 +165,128 @@ impl OpusEncoder {
     }
 }
 
+impl OpusEncoder {
+    fn add(&mut self, samples: &[f32]) {
+        self.pending.extend(samples.iter().map(|&s| to_i16(s)));
+        self.samples += samples.len() as u64;
+    }
+}
+
+/// A stream resampled in fixed blocks: the resampler's delay dropped from the start, and
+/// its end flushed so the output has the input's duration at the new rate.
+struct Resample {
+    fft: Fft<f32>,
+    from: u32,
+    to: u32,
+    /// Input not yet in a block.
+    pending: Vec<f32>,
+    /// Output samples still to drop (the resampler's delay).
+    delay: usize,
+    /// Input samples pushed, and output samples given.
+    taken: u64,
+    given: u64,
+    block: Vec<f32>,
+}
+
+impl Resample {
+    fn new(from: u32, to: u32) -> Result<Self> {
+        // 20 ms blocks: a push gives out nearly all it took.
+        let chunk = from as usize / FRAMES_PER_SECOND;
+        let fft = Fft::<f32>::new(from as usize, to as usize, chunk, 1, FixedSync::Input)
+            .map_err(fail)?;
+        let delay = fft.output_delay();
+        let block = vec![0.0; fft.output_frames_max()];
+        Ok(Resample {
+            fft,
+            from,
+            to,
+            pending: Vec::new(),
+            delay,
+            taken: 0,
+            given: 0,
+            block,
+        })
+    }
+
+    /// One block of input (`partial` of it real, the rest silence) through the resampler,
+    /// its output appended to `out` less what is left of the delay.
+    fn block(&mut self, input: &[f32], partial: Option<usize>, out: &mut Vec<f32>) -> Result<()> {
+        let frames = self.fft.input_frames_next();
+        let input_buf = InterleavedSlice::new(input, 1, frames).map_err(fail)?;
+        let out_frames = self.block.len();
+        let mut output_buf =
+            InterleavedSlice::new_mut(&mut self.block, 1, out_frames).map_err(fail)?;
+        let indexing = Indexing {
+            partial_len: partial,
+            ..Indexing::default()
+        };
+        let (_, written) = self
+            .fft
+            .process_into_buffer(&input_buf, &mut output_buf, Some(&indexing))
+            .map_err(fail)?;
+        let skip = self.delay.min(written);
+        self.delay -= skip;
+        out.extend_from_slice(&self.block[skip..written]);
+        Ok(())
+    }
+
+    fn push(&mut self, samples: &[f32]) -> Result<Vec<f32>> {
+        self.pending.extend_from_slice(samples);
+        self.taken += samples.len() as u64;
+        let mut out = Vec::new();
+        let frames = self.fft.input_frames_next();
+        let whole = self.pending.len() / frames;
+        let pending = std::mem::take(&mut self.pending);
+        for i in 0..whole {
+            self.block(&pending[i * frames..(i + 1) * frames], None, &mut out)?;
+        }
+        self.pending = pending[whole * frames..].to_vec();
+        self.given += out.len() as u64;
+        Ok(out)
+    }
+
+    /// The rest: the last partial block and silence through, cut at the input's duration.
+    fn finish(&mut self) -> Result<Vec<f32>> {
+        let want = (self.taken * u64::from(self.to)).div_ceil(u64::from(self.from));
+        let frames = self.fft.input_frames_next();
+        let mut out = Vec::new();
+        let mut input = std::mem::take(&mut self.pending);
+        let mut real = input.len();
+        input.resize(frames, 0.0);
+        while self.given + (out.len() as u64) < want {
+            self.block(&input, Some(real), &mut out)?;
+            input.iter_mut().for_each(|s| *s = 0.0);
+            real = 0;
+        }
+        out.truncate(usize::try_from(want - self.given).unwrap_or(out.len()));
+        self.given += out.len() as u64;
+        Ok(out)
+    }
+}
+
 impl Encoder for OpusEncoder {
     fn header(&mut self) -> Bytes {
         Bytes::from(std::mem::take(&mut self.header))
     }
 
     fn push(&mut self, samples: &[f32]) -> Result<Bytes> {
-        self.pending.extend(samples.iter().map(|&s| to_i16(s)));
-        self.samples += samples.len() as u64;
+        let resampled;
+        let samples = match &mut self.resampler {
+            Some(r) => {
+                resampled = r.push(samples)?;
+                &resampled[..]
+            }
+            None => samples,
+        };
+        self.add(samples);
         self.encode_frames(PacketWriteEndInfo::EndPage, None)
     }
 
     fn finish(&mut self) -> Result<Bytes> {
+        if let Some(r) = &mut self.resampler {
+            let tail = r.finish()?;
+            self.add(&tail);
+        }
         // Silence up to a frame boundary past the input plus the look-ahead, so every input
         // sample comes out of the decoder; at least one frame, to carry the end of stream.
         let encoded = self.frames * self.frame as u64;
@@ -174,6 +301,51 @@ impl Encoder for OpusEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_rate_is_resampled_to_its_length_at_24_khz() -> Result<()> {
+        let mut r = Resample::new(22_050, 24_000)?;
+        // A 1 kHz tone in uneven pushes.
+        let tone: Vec<f32> = (0..22_050)
+            .map(|i| (std::f32::consts::TAU * 1000.0 * i as f32 / 22_050.0).sin() * 0.5)
+            .collect();
+        let mut out = Vec::new();
+        for piece in tone.chunks(3001) {
+            out.extend(r.push(piece)?);
+        }
+        out.extend(r.finish()?);
+        assert_eq!(out.len(), 24_000);
+        // The tone is there, at its pitch: 1000 cycles in the second, so 2000 zero
+        // crossings (give or take the edges), and its loudness kept.
+        let middle = &out[2400..21_600];
+        let crossings = middle
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+        assert!((1590..=1610).contains(&crossings), "{crossings}");
+        let peak = middle.iter().fold(0f32, |m, s| m.max(s.abs()));
+        assert!((0.45..0.55).contains(&peak), "{peak}");
+        // No delay left at the start: the tone starts at once.
+        assert!(out[20..40].iter().any(|s| s.abs() > 0.1));
+        Ok(())
+    }
+
+    #[test]
+    fn a_22050_hz_stream_encodes_with_its_exact_length() -> Result<()> {
+        let mut enc = OpusEncoder::new(22_050)?;
+        let header = enc.header();
+        let head = pages(&header);
+        let rate = u32::from_le_bytes(head[0].2[0][12..16].try_into().map_err(fail)?);
+        assert_eq!(rate, 24_000);
+        let pre_skip = u64::from(u16::from_le_bytes([head[0].2[0][10], head[0].2[0][11]]));
+        let tone: Vec<f32> = (0..11_025).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+        let first = enc.push(&tone)?;
+        let tail = enc.finish()?;
+        let p = pages(&[header.to_vec(), first.to_vec(), tail.to_vec()].concat());
+        // Half a second: 24,000 granules at 48 kHz after the pre-skip.
+        assert_eq!(p[p.len() - 1].1, pre_skip + 24_000);
+        Ok(())
+    }
 
     fn pages(bytes: &[u8]) -> Vec<(u8, u64, Vec<Vec<u8>>)> {
         let mut reader = ogg::PacketReader::new(std::io::Cursor::new(bytes.to_vec()));

@@ -17,6 +17,7 @@ pub mod cache;
 pub mod cost;
 pub mod kokoro;
 pub mod pacing;
+pub mod piper;
 pub mod scheduler;
 pub mod tone;
 

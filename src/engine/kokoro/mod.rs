@@ -224,7 +224,7 @@ const ARENA_SHRINKAGE: (&str, &str) = ("memory.enable_memory_arena_shrinkage", "
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
-fn environment(library: &Path) -> Result<Environment> {
+pub(crate) fn environment(library: &Path) -> Result<Environment> {
     ENVIRONMENT
         .get_or_init(|| {
             if !library.is_file() {
