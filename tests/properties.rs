@@ -46,7 +46,7 @@ fn lexicons() -> &'static ttsd::lexicon::Store {
     L.get_or_init(|| ttsd::lexicon::Store::in_memory(Arc::clone(&spec().vocab)))
 }
 
-fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
+fn try_chunks(text: &str, lang: Language) -> ttsd::Result<Vec<ttsd::text::Chunk>> {
     all_chunks(
         frontend(),
         text,
@@ -55,7 +55,10 @@ fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
         true,
         spec().max_ids,
     )
-    .expect("G2P does not fail on text")
+}
+
+fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
+    try_chunks(text, lang).expect("G2P does not fail on text")
 }
 
 fn squash(s: &str) -> String {
@@ -362,8 +365,14 @@ proptest! {
         }
         let n = text.chars().count().max(1);
         let started = cpu_seconds();
-        let _ = chunks(&text, lang);
+        // Spoken, or refused as the client's error (Japanese and Mandarin name a character
+        // they have no reading for): either way in bounded time.
+        let outcome = try_chunks(&text, lang);
         let per_char = (cpu_seconds() - started) / n as f64;
+        prop_assert!(
+            matches!(outcome, Ok(_) | Err(ttsd::Error::InvalidInput { .. })),
+            "{lang}: {unit:?} failed otherwise: {outcome:?}"
+        );
         prop_assert!(
             per_char <= MAX_SECONDS_PER_CHAR,
             "{lang}: {n} characters of {unit:?} took {:.3} ms per character",
