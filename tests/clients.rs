@@ -128,10 +128,31 @@ fn a_websocket_that_only_pings_is_closed_and_frees_its_slot() {
             response.status().as_u16()
         })
     };
+    // The clients' environment is made before the clock starts (its first use installs it).
+    python();
+    let streams = || {
+        rt().block_on(async {
+            let text = reqwest::get(server.url("/metrics"))
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("metrics text");
+            common::metric_value(&text, "ttsd_active_streams").unwrap_or_default()
+        })
+    };
     let session = std::thread::scope(|scope| {
         let session = scope.spawn(|| run_script("ws_idle.py", &[&url, "15"]));
-        // While the idle session holds the one slot, a request is refused.
-        std::thread::sleep(Duration::from_millis(1500));
+        // Once its settings are in, the session holds the one slot ...
+        let started = std::time::Instant::now();
+        while streams() < 1.0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the session never began"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // ... and, while its idle clock runs, a request is refused.
         assert_eq!(speak(), 429, "the session holds the slot");
         session.join().expect("the script")
     });
