@@ -250,7 +250,7 @@ test('on a 16 kHz engine, the Web Audio path plays and saves 16 kHz, as /info sa
 });
 
 test("the blend editor takes the server's max_blend voices and caps weights at max_weight", async () => {
-  const { info } = await facts(tone.base);
+  const { info, voices } = await facts(tone.base);
   const { page, context, errors } = await open({ base: tone.base });
   for (let i = 1; i < info.max_blend; i++) {
     assert.equal(await page.isEnabled('#blend-add'), true, `after ${i} voices`);
@@ -258,8 +258,10 @@ test("the blend editor takes the server's max_blend voices and caps weights at m
   }
   assert.equal(await page.isEnabled('#blend-add'), false);
   assert.equal(await page.locator('#blend-rows .blend-row').count(), info.max_blend - 1);
+  // On a server with fewer voices than max_blend (the test engine's), the rows past its
+  // voices have none left to name and are left out of the spec.
   const spec = await page.textContent('#voice-spec');
-  assert.equal(spec.split('+').length, info.max_blend, spec);
+  assert.equal(spec.split('+').length, Math.min(info.max_blend, voices.length), spec);
   assert.equal(await page.getAttribute('#weight-0', 'max'), String(info.max_weight));
   await page.fill('#weight-0', String(info.max_weight * 10));
   assert.ok((await page.textContent('#voice-spec')).includes(`(${info.max_weight})`), await page.textContent('#voice-spec'));
