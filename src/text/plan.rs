@@ -255,22 +255,11 @@ impl ChunkPlan {
     /// shown as `written` in captions. It goes on in the sentence before it when that one
     /// has not ended.
     pub fn add_phonemes(&mut self, frontend: &TextFrontend, written: &str, phonemes: &str) {
-        let word = u32::try_from(self.captions.len()).ok();
-        self.captions.push(written.to_owned());
-        let part = Part::Phonemes {
+        let word = self.new_caption(written);
+        self.add_open(Part::Phonemes {
             phonemes: frontend.vocab().retain_known(phonemes),
             word,
-        };
-        if let Some(sentence) = self.joinable(false) {
-            sentence.parts.push(part);
-            sentence.open = true;
-            return;
-        }
-        self.steps.push_back(Step::Sentence(Sentence {
-            parts: vec![part],
-            style: self.style,
-            open: true,
-        }));
+        });
     }
 
     /// Adds text said in place of what is written (`<sub alias>`, `<say-as>`): `spoken` is
@@ -279,12 +268,23 @@ impl ChunkPlan {
     /// that one has not ended, and the text after it goes on in its sentence.
     pub fn add_alias(&mut self, frontend: &TextFrontend, written: &str, spoken: &str) {
         let text = frontend.normalized(spoken, self.style.language, &self.normalization);
-        let word = u32::try_from(self.captions.len()).ok();
-        self.captions.push(written.to_owned());
-        let part = Part::Text {
+        let word = self.new_caption(written);
+        self.add_open(Part::Text {
             words: vec![word; text.split_whitespace().count()],
             text,
-        };
+        });
+    }
+
+    /// A new caption word shown as `written`: its index.
+    fn new_caption(&mut self, written: &str) -> Option<u32> {
+        let word = u32::try_from(self.captions.len()).ok();
+        self.captions.push(written.to_owned());
+        word
+    }
+
+    /// Adds `part` to the sentence before it when that one has not ended, else as a sentence
+    /// of its own; either way the sentence stays open for the text after it.
+    fn add_open(&mut self, part: Part) {
         if let Some(sentence) = self.joinable(false) {
             sentence.parts.push(part);
             sentence.open = true;
