@@ -32,7 +32,7 @@ use ort::value::Tensor;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
-use super::kokoro::environment;
+use super::kokoro::{Terminable, environment};
 use super::{Attribution, Engine, EngineFactory, Interrupt, ModelSpec, Speech};
 use crate::language::{LANGUAGES, Language};
 use crate::text::Vocab;
@@ -586,23 +586,6 @@ pub struct Piper {
     files: Arc<[VoiceFile]>,
     sessions: Vec<Session>,
     run_options: Arc<Terminable>,
-}
-
-/// The run options, shared with whoever may stop a run.
-struct Terminable(RunOptions);
-
-impl Interrupt for Terminable {
-    fn interrupt(&self) {
-        if let Err(e) = self.0.terminate() {
-            tracing::warn!("cannot stop the model call: {e}");
-        }
-    }
-
-    fn clear(&self) {
-        if let Err(e) = self.0.unterminate() {
-            tracing::warn!("cannot clear the model's stop flag: {e}");
-        }
-    }
 }
 
 const INPUT_IDS: &str = "input";

@@ -201,8 +201,8 @@ pub struct Kokoro {
     run_options: Arc<Terminable>,
 }
 
-/// The run options, shared with whoever may stop a run.
-struct Terminable(RunOptions);
+/// The run options, shared with whoever may stop a run (both ONNX engines use it).
+pub(crate) struct Terminable(pub(crate) RunOptions);
 
 impl Interrupt for Terminable {
     fn interrupt(&self) {
