@@ -69,10 +69,12 @@ fn python_clients() {
     let _guard = serial();
     let server = Server::start(&["--api-key", KEY, "--wyoming-port", "0"]);
     let dir = tempdir();
+    // The proxy takes its time to start (Python imports): it does so while the SDK runs.
+    let proxy = start_litellm(&server, dir.path());
     let mut heard = openai_sdk_create_stream_and_sse(&server, dir.path());
     heard.push(openai_sdk_migration(&server, dir.path()));
     heard.push(open_webui_requests(&server, dir.path()));
-    heard.push(litellm_proxy_round_trip(&server, dir.path()));
+    heard.push(litellm_proxy_round_trip(proxy, dir.path()));
     heard.extend(wyoming_clients(&server, dir.path()));
     heard.push(websocket_client(&server, dir.path()));
     // Every client's audio, intelligible (one run of the ear for all).
@@ -504,10 +506,12 @@ fn sse_events_carry_the_audio_then_the_usage(server: &Server) {
     });
 }
 
-/// A child process killed on drop (the LiteLLM proxy).
+/// A child process killed on drop (the LiteLLM proxy), its log, address and master key.
 struct Proxy {
     child: Child,
     log: PathBuf,
+    base: String,
+    master: &'static str,
 }
 
 impl Drop for Proxy {
@@ -525,8 +529,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Returns the file to hear.
-fn litellm_proxy_round_trip(server: &Server, dir: &Path) -> PathBuf {
+/// A LiteLLM proxy in front of `server` (`examples/litellm.yaml`), started, not yet ready.
+fn start_litellm(server: &Server, dir: &Path) -> Proxy {
     let port = free_port();
     let master = "sk-litellm-master-0123456789abcdef";
     let log = dir.join("litellm.log");
@@ -546,8 +550,17 @@ fn litellm_proxy_round_trip(server: &Server, dir: &Path) -> PathBuf {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("start litellm");
-    let mut proxy = Proxy { child, log };
-    let base = format!("http://127.0.0.1:{port}");
+    Proxy {
+        child,
+        log,
+        base: format!("http://127.0.0.1:{port}"),
+        master,
+    }
+}
+
+/// Speech through the proxy, once it is ready. Returns the file to hear.
+fn litellm_proxy_round_trip(mut proxy: Proxy, dir: &Path) -> PathBuf {
+    let (base, master) = (proxy.base.clone(), proxy.master);
     let started = Instant::now();
     loop {
         if let Some(status) = proxy.child.try_wait().unwrap() {
