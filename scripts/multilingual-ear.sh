@@ -5,7 +5,7 @@
 # -2 (model.bin.part2, config.json, tokenizer.json, vocabulary.json).
 #
 #   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
-#   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
+#   scripts/multilingual-ear.sh [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv  (FILE<TAB>TEXT[<TAB>LANG])
 #   scripts/multilingual-ear.sh --words [--lang es] FILE [...]   (word timestamps, JSON lines)
 #
 # First use installs a private venv and joins the model under target/multilingual-ear

@@ -1,6 +1,6 @@
 //! Intelligibility of realistic assistant output, by ear: every line of `tests/corpus/*.txt`
-//! is spoken by a real server and transcribed by an independent Whisper ear, one call per
-//! language with `--lang`, and each language's mean word error rate (WER) is bounded
+//! is spoken by a real server and transcribed by an independent Whisper ear, each file in its
+//! language, and each language's mean word error rate (WER) is bounded
 //! (Hindi's character error rate: below).
 //!
 //! English is heard by `../shared/tools/asr-check` (the English-only Whisper model of PyPI
@@ -49,8 +49,8 @@
 //!
 //! The same speech has its word times checked (`quality/captions.rs`): each line is spoken
 //! once, over SSE with timestamps (the audio a `wav` or a stream of the same request has:
-//! one pipeline), and both tests read it ([`spoken`]); the multilingual ear hears each
-//! language once for both, its scores and its word times from one transcription
+//! one pipeline), and both tests read it ([`spoken`]); the multilingual ear hears every
+//! language in one run for both, its scores and its word times from one transcription
 //! ([`multilingual`]). The real model and the ears are the cost here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,7 +59,7 @@ mod captions;
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use common::{Server, asr_wer_in, rt, serial};
 
@@ -178,30 +178,65 @@ pub struct Heard {
     pub words: Vec<Vec<captions::Word>>,
 }
 
-/// One run of the multilingual ear per language (a corpus is named by its Whisper language),
-/// for both tests, whichever asks first.
-pub fn multilingual(name: &'static str, lines: &[Line]) -> &'static Heard {
-    static HEARD: Mutex<Vec<(&str, &'static Heard)>> = Mutex::new(Vec::new());
-    let mut heard = HEARD.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, h)) = heard.iter().find(|(n, _)| *n == name) {
-        return h;
-    }
-    let n = lines.len();
-    let mut pairs: Vec<(&str, &Path)> = lines
+/// What the multilingual ear made of every language it hears (`Ear::Multilingual` in
+/// `BOUNDS`), in one run for all of them (one model load), for both tests, whichever asks
+/// first; `name` is one of those languages.
+pub fn multilingual(name: &str) -> &'static Heard {
+    static HEARD: OnceLock<Vec<(&'static str, Heard)>> = OnceLock::new();
+    let heard = HEARD.get_or_init(|| {
+        let languages: Vec<(&'static str, &[Line])> = BOUNDS
+            .iter()
+            .zip(spoken())
+            .filter(|((.., ear, _), _)| *ear == Ear::Multilingual)
+            .map(|(_, (name, lines))| (*name, lines.as_slice()))
+            .collect();
+        // (language, expected, file): each file against its sentence, then against the next
+        // one (the control; the ear transcribes each file once).
+        let mut items: Vec<(&str, &str, &Path)> = Vec::new();
+        for &(name, lines) in &languages {
+            let n = lines.len();
+            items.extend(
+                lines
+                    .iter()
+                    .map(|l| (name, l.expected.as_str(), l.file.as_path())),
+            );
+            items.extend(
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (name, lines[(i + 1) % n].expected.as_str(), l.file.as_path())),
+            );
+        }
+        let words_to = kept().join("multilingual-words.jsonl");
+        let wers = common::multilingual_wers_and_words(&items, &words_to);
+        let mut words = captions::parse_words_by_file(&std::fs::read_to_string(&words_to).unwrap());
+        let mut at = 0;
+        languages
+            .iter()
+            .map(|&(name, lines)| {
+                let n = lines.len();
+                let heard = Heard {
+                    wers: wers[at..at + 2 * n].to_vec(),
+                    words: lines
+                        .iter()
+                        .map(|l| {
+                            let file = l.file.display().to_string();
+                            words.remove(&file).unwrap_or_else(|| {
+                                panic!("no word times for {file} in {}", words_to.display())
+                            })
+                        })
+                        .collect(),
+                };
+                at += 2 * n;
+                (name, heard)
+            })
+            .collect()
+    });
+    heard
         .iter()
-        .map(|l| (l.expected.as_str(), l.file.as_path()))
-        .collect();
-    // The control: file i against sentence i + 1 (the ear transcribes each file once).
-    for (i, line) in lines.iter().enumerate() {
-        pairs.push((lines[(i + 1) % n].expected.as_str(), line.file.as_path()));
-    }
-    let words_to = kept().join(format!("{name}-words.jsonl"));
-    let wers = common::multilingual_wer_and_words_in(name, &pairs, &words_to);
-    let words = captions::parse_words(&std::fs::read_to_string(&words_to).unwrap());
-    assert_eq!(words.len(), n, "{}", words_to.display());
-    let h: &'static Heard = Box::leak(Box::new(Heard { wers, words }));
-    heard.push((name, h));
-    h
+        .find(|(n, _)| *n == name)
+        .map(|(_, h)| h)
+        .unwrap_or_else(|| panic!("the multilingual ear does not hear {name}"))
 }
 
 #[test]
@@ -242,7 +277,7 @@ fn assistant_output_is_understood_in_every_language() {
                 asr_wer_in(lang, &pairs)
             }
             // With the control: each file against the next sentence too.
-            Ear::Multilingual => multilingual(name, lines).wers.clone(),
+            Ear::Multilingual => multilingual(name).wers.clone(),
         };
         let (metric, control_min) = if SCORED_BY_CHARACTER.contains(&lang) {
             ("CER", CONTROL_MIN_CER)

@@ -9,6 +9,9 @@ interface and the report are asr-check's (../shared/tools/asr-check):
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] EXPECTED_TEXT FILE [...]
     multilingual.py --model DIR [--max-wer 0.15] [--lang es] --manifest PAIRS.tsv
 
+A manifest's lines are FILE<TAB>EXPECTED_TEXT, or FILE<TAB>EXPECTED_TEXT<TAB>LANG where a
+pair is in another language than --lang: one run (one model load) hears every language.
+
 One line per file, "wer=0.050 ok   file=... heard=..." ("cer=" for Hindi, Japanese and
 Mandarin), then
 "N passed, M failed"; exit status 1 if any file's score is above --max-wer. A file named
@@ -389,15 +392,15 @@ def main():
     p.add_argument("--words-to", help="write each file's word timestamps here (JSON lines)")
     p.add_argument("pairs", nargs="*")
     a = p.parse_args()
-    pairs = []
+    pairs = []  # (expected text, file, language)
     if a.manifest:
         for line in open(a.manifest, encoding="utf-8"):
             if line.strip():
-                f, t = line.rstrip("\n").split("\t", 1)
-                pairs.append((t, f))
+                f, t, *lang = line.rstrip("\n").split("\t")
+                pairs.append((t, f, lang[0] if lang else a.lang))
     if len(a.pairs) % 2:
         sys.exit("multilingual-ear: give EXPECTED_TEXT FILE pairs")
-    pairs += [(a.pairs[i], a.pairs[i + 1]) for i in range(0, len(a.pairs), 2)]
+    pairs += [(a.pairs[i], a.pairs[i + 1], a.lang) for i in range(0, len(a.pairs), 2)]
     if not pairs:
         sys.exit("multilingual-ear: nothing to check")
 
@@ -410,7 +413,7 @@ def main():
     heard_in = {}
     words_of = {}
 
-    def transcribe(path):
+    def transcribe(path, lang):
         src = path
         if path.endswith(".pcm"):
             tmp = tempfile.NamedTemporaryFile(suffix=".wav", delete=False)
@@ -422,7 +425,7 @@ def main():
             src = tmp.name
         try:
             # condition_on_previous_text=False: no repetition loops carried across windows.
-            segs, _ = model.transcribe(src, language=a.lang, beam_size=5, vad_filter=False,
+            segs, _ = model.transcribe(src, language=lang, beam_size=5, vad_filter=False,
                                        condition_on_previous_text=False,
                                        word_timestamps=bool(a.words_to))
             segs = list(segs)
@@ -433,22 +436,22 @@ def main():
             return f"<unreadable: {e}>"
 
     passed = failed = 0
-    for text, path in pairs:
+    for text, path, lang in pairs:
         if path not in heard_in:
-            heard_in[path] = transcribe(path)
+            heard_in[path] = transcribe(path, lang)
         heard = heard_in[path]
-        if a.lang == "hi":
+        if lang == "hi":
             score = skeleton_cer(text, heard)
-        elif a.lang == "ja":
+        elif lang == "ja":
             score = kana_cer(text, heard)
-        elif a.lang == "zh":
+        elif lang == "zh":
             score = zh_cer(text, heard)
         else:
-            score = wer(text, heard, a.lang)
+            score = wer(text, heard, lang)
         ok = score <= a.max_wer
         passed += ok
         failed += not ok
-        metric = "cer" if a.lang in ("hi", "ja", "zh") else "wer"
+        metric = "cer" if lang in ("hi", "ja", "zh") else "wer"
         print(f"{metric}={score:.3f} {'ok  ' if ok else 'FAIL'} file={path} heard={heard!r}",
               flush=True)
     print(f"{passed} passed, {failed} failed")

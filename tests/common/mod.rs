@@ -458,20 +458,28 @@ pub fn multilingual_wer_in(lang: &str, pairs: &[(&str, &Path)]) -> Vec<f64> {
     )
 }
 
-/// The same, and each file's word times from the same transcription written to `words_to`
-/// (JSON lines, as `tests/asr/word_times.py` prints them).
-pub fn multilingual_wer_and_words_in(
-    lang: &str,
-    pairs: &[(&str, &Path)],
-    words_to: &Path,
-) -> Vec<f64> {
-    let extra = [std::ffi::OsStr::new("--words-to"), words_to.as_os_str()];
-    ear_wers(
-        &repo().join("scripts/multilingual-ear.sh"),
-        lang,
-        pairs,
-        &extra,
-    )
+/// The multilingual ear on (language, expected text, file) triples, every language in one
+/// run (one model load): each score, in order; and each file's word times from the same
+/// transcription, written to `words_to` (JSON lines, as `tests/asr/word_times.py` prints
+/// them, each naming its file). The triples go in a manifest beside `words_to`.
+pub fn multilingual_wers_and_words(items: &[(&str, &str, &Path)], words_to: &Path) -> Vec<f64> {
+    let manifest = words_to.with_extension("tsv");
+    let lines: String = items
+        .iter()
+        .map(|(lang, text, file)| format!("{}\t{text}\t{lang}\n", file.display()))
+        .collect();
+    std::fs::write(&manifest, lines).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+    let tool = repo().join("scripts/multilingual-ear.sh");
+    let extra = [
+        std::ffi::OsStr::new("--manifest"),
+        manifest.as_os_str(),
+        std::ffi::OsStr::new("--words-to"),
+        words_to.as_os_str(),
+    ];
+    // No pairs as arguments (`run_ear` counts none): the manifest holds them.
+    let (_, report) = run_ear(&tool, &[], 1000.0, "en", &extra);
+    spent(0.0, items.len());
+    report_wers(&tool, &report, items.len())
 }
 
 fn ear_wers(
@@ -481,6 +489,11 @@ fn ear_wers(
     extra: &[&std::ffi::OsStr],
 ) -> Vec<f64> {
     let (_, report) = run_ear(tool, pairs, 1000.0, lang, extra);
+    report_wers(tool, &report, pairs.len())
+}
+
+/// The scores in an ear's report ("wer=", or "cer=" where it scores characters), `n` of them.
+fn report_wers(tool: &Path, report: &str, n: usize) -> Vec<f64> {
     let wers: Vec<f64> = report
         .lines()
         .filter_map(|l| {
@@ -493,12 +506,7 @@ fn ear_wers(
                 .ok()
         })
         .collect();
-    assert_eq!(
-        wers.len(),
-        pairs.len(),
-        "{} report:\n{report}",
-        tool.display()
-    );
+    assert_eq!(wers.len(), n, "{} report:\n{report}", tool.display());
     wers
 }
 

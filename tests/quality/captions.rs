@@ -233,6 +233,18 @@ pub fn parse_words(lines: &str) -> Vec<Vec<Word>> {
         .collect()
 }
 
+/// The same, by the file each line names.
+pub fn parse_words_by_file(lines: &str) -> std::collections::HashMap<String, Vec<Word>> {
+    lines
+        .lines()
+        .zip(parse_words(lines))
+        .map(|(l, words)| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (v["file"].as_str().unwrap().to_owned(), words)
+        })
+        .collect()
+}
+
 /// Start differences of the words both sides heard alike, matched in order.
 fn start_differences(ours: &[Word], ear: &[Word]) -> Vec<f64> {
     let (a, b): (Vec<String>, Vec<String>) = (
@@ -278,7 +290,7 @@ pub fn word_times_fit_the_audio_and_agree_with_an_independent_ear(
                 let files: Vec<PathBuf> = lines.iter().map(|l| l.file.clone()).collect();
                 english_ear_words(&files)
             } else {
-                crate::multilingual(name, lines).words.clone()
+                crate::multilingual(name).words.clone()
             };
             let diffs: Vec<f64> = ours
                 .iter()
