@@ -82,7 +82,7 @@ bench: assets
 bench-latency: assets build
 	$(CARGO) bench --bench latency
 
-## Ten minutes of mixed load (the test suite runs the same soak for 60 s).
+## Ten minutes of mixed load (the test suite runs the same soak for 30 s).
 soak: assets
 	TTSD_SOAK_SECS=600 $(CARGO) test --release --test soak -- --nocapture
 
