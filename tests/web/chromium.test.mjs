@@ -20,10 +20,12 @@ const SHORT_TEXT = 'The rate comes from the server, and so does everything else.
 
 let server; // the real model
 let tone; // the 16 kHz test engine
+let doomed; // the real model, killed in the middle of a stream (its test)
 let browser;
 
 before(async () => {
-  [server, tone] = await Promise.all([startServer(), startToneServer()]);
+  // The doomed server's model loads while the others start, not in its test.
+  [server, tone, doomed] = await Promise.all([startServer(), startToneServer(), startServer()]);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ARGS,
@@ -35,6 +37,7 @@ after(async () => {
   await browser?.close();
   await server?.stop();
   await tone?.stop();
+  await doomed?.stop();
 });
 
 // A fresh page; `refuseMp3` makes MediaSource.isTypeSupported refuse audio/mpeg, as
@@ -295,8 +298,7 @@ test("an HTTP error shows the server's message, its code and the request id", as
 });
 
 test('a stream that breaks after the 200 says so, with the request id, and keeps the audio', async () => {
-  // Its own server, killed in the middle of a stream.
-  const doomed = await startServer();
+  // Its own server (started with the others), killed in the middle of a stream.
   const { page, context, errors } = await open({ base: doomed.base, refuseMp3: true });
   try {
     await page.getByTestId('text').fill(`${LONG_TEXT} ${LONG_TEXT}`);

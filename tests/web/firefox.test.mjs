@@ -25,6 +25,7 @@ const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 let server; // the real model
 let tone; // the 16 kHz test engine
+let doomed; // the real model, killed in the middle of a stream (its test)
 let downloads; // Firefox saves downloads here
 let driver; // the geckodriver process
 let wd; // http://127.0.0.1:port of geckodriver
@@ -69,7 +70,8 @@ async function waitFor(code, timeoutMs, what) {
 }
 
 before(async () => {
-  [server, tone] = await Promise.all([startServer(), startToneServer()]);
+  // The doomed server's model loads while the others start, not in its test.
+  [server, tone, doomed] = await Promise.all([startServer(), startToneServer(), startServer()]);
   downloads = await mkdtemp(path.join(tmpdir(), 'ttsd-web-firefox-downloads-'));
   const port = await freePort();
   wd = `http://127.0.0.1:${port}`;
@@ -129,6 +131,7 @@ after(async () => {
   driver?.kill('SIGTERM');
   await server?.stop();
   await tone?.stop();
+  await doomed?.stop();
   if (downloads) await rm(downloads, { recursive: true, force: true });
 });
 
@@ -272,7 +275,7 @@ test("an HTTP error shows the server's message and the request id", async () => 
 });
 
 test('a stream that breaks after the 200 says so, with the request id, and keeps the audio', async () => {
-  const doomed = await startServer();
+  // Its own server (started with the others), killed in the middle of a stream.
   try {
     await open(doomed.base);
     await fill('text', `${LONG_TEXT} ${LONG_TEXT}`);
