@@ -151,7 +151,8 @@ const CUE_WORDS: usize = 7;
 const CUE_SECONDS: f64 = 3.5;
 
 /// Words grouped into caption cues as they are complete, in order: a cue ends at a
-/// sentence's end, after [`CUE_WORDS`] words, or once it has been up [`CUE_SECONDS`].
+/// sentence's end (not an abbreviation's period), after [`CUE_WORDS`] words, or once it has
+/// been up [`CUE_SECONDS`].
 #[derive(Debug, Default)]
 struct Cues {
     /// The cue under way.
@@ -175,7 +176,10 @@ impl Cues {
         }
         self.words += 1;
         let cue = self.index;
-        let ends_sentence = word.ends_with(['.', '!', '?', '。', '！', '？']);
+        // An abbreviation's period ("Mr.", "e.g.", an initial) does not end a sentence,
+        // as the splitter reads it.
+        let ends_sentence = word.ends_with(['.', '!', '?', '。', '！', '？'])
+            && !crate::text::split::ends_with_abbreviation(&word);
         if ends_sentence || self.words >= CUE_WORDS || end - self.start >= CUE_SECONDS {
             self.index += 1;
             self.words = 0;
@@ -366,6 +370,17 @@ mod tests {
         assert_eq!(cues(&said), [0, 0, 1]);
         let said = [("一。", 0.0, 0.5), ("二", 0.5, 1.0)];
         assert_eq!(cues(&said), [0, 1]);
+        // Not at an abbreviation's period or an initial.
+        let said = [
+            ("Mr.", 0.0, 0.3),
+            ("J.", 0.3, 0.6),
+            ("Smith", 0.6, 1.0),
+            ("left,", 1.0, 1.4),
+            ("e.g.", 1.4, 1.8),
+            ("early.", 1.8, 2.2),
+            ("Then", 2.2, 2.5),
+        ];
+        assert_eq!(cues(&said), [0, 0, 0, 0, 0, 0, 1]);
         // Seven words.
         let words: Vec<_> = (0..9)
             .map(|i| ("w", f64::from(i) * 0.1, f64::from(i) * 0.1 + 0.1))
