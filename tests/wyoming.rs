@@ -406,9 +406,41 @@ async fn a_stream_without_text_times_out_whatever_else_comes() {
     client.speaks().await;
 }
 
+/// A one-shot `synthesize` whose text is a number is an error naming the field (not
+/// "nothing to speak", no audio, no hang); the connection goes on and speaks.
+#[tokio::test]
+async fn a_synthesize_whose_text_is_a_number_is_an_error_naming_it() {
+    let service = tone::service(1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize", json!({"text": 5})).await;
+    let error = client.next().await.unwrap();
+    assert_eq!(error.kind, "error");
+    let message = error.data["text"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("synthesize: text: invalid type: integer `5`, expected a string"),
+        "{message}"
+    );
+    assert_eq!(error.data["code"], "invalid_value");
+    // Inside a streamed synthesis too, and the stream goes on.
+    client.send("synthesize-start", json!({})).await;
+    client.send("synthesize", json!({"text": 5})).await;
+    let error = client.next().await.unwrap();
+    assert_eq!(error.kind, "error");
+    client
+        .send("synthesize-chunk", json!({"text": "Hello."}))
+        .await;
+    client.send("synthesize-stop", json!({})).await;
+    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    assert_eq!(kinds.last().map(String::as_str), Some("synthesize-stopped"));
+    assert_eq!(pcm, pcm_of(&service, "Hello.").await);
+    client.speaks().await;
+}
+
 /// Data of the wrong type is an error that says so (the connection goes on); a second
 /// `synthesize-start` replaces the stream before it, whose slot it gets, as wyoming-piper
-/// starts anew.
+/// starts anew: no error, the first one's audio (if begun) ended with its `audio-stop`,
+/// the second one's whole.
 #[tokio::test]
 async fn wrong_data_is_named_and_a_second_start_replaces_the_first() {
     let service = tone::service(1);
@@ -431,14 +463,17 @@ async fn wrong_data_is_named_and_a_second_start_replaces_the_first() {
             json!({"text": "One, two, three, four. Five"}),
         )
         .await;
+    // The first sentence's audio has begun (the stream is open: "Five" waits for more).
+    let first = client.next().await.unwrap();
+    assert_eq!(first.kind, "audio-start");
     client.send("synthesize-start", json!({})).await;
     client
         .send("synthesize-chunk", json!({"text": "Hello."}))
         .await;
     client.send("synthesize-stop", json!({})).await;
     // Events to the end, with each utterance's audio apart.
-    let mut kinds = Vec::new();
-    let mut utterances: Vec<Vec<u8>> = Vec::new();
+    let mut kinds = vec![first.kind];
+    let mut utterances: Vec<Vec<u8>> = vec![Vec::new()];
     loop {
         let next = tokio::time::timeout(Duration::from_secs(20), client.reader.next()).await;
         let Ok(Some(Ok(frame))) = next else {
@@ -459,5 +494,7 @@ async fn wrong_data_is_named_and_a_second_start_replaces_the_first() {
         }
     }
     assert!(!kinds.iter().any(|k| k == "error"), "{kinds:?}");
+    let count = |kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    assert_eq!(count("audio-start"), count("audio-stop"), "{kinds:?}");
     assert_eq!(utterances.last(), Some(&pcm_of(&service, "Hello.").await));
 }

@@ -1,8 +1,8 @@
 //! One Wyoming client's events: `describe` → `info`; `synthesize` → one utterance;
 //! `synthesize-start`, `synthesize-chunk`s, `synthesize-stop` → one utterance whose text
 //! arrives in pieces, spoken as it completes, then `synthesize-stopped`. A second
-//! `synthesize-start` abandons the stream before it (as wyoming-piper does) and starts
-//! anew in its admission slot.
+//! `synthesize-start` abandons the stream before it (as wyoming-piper does: its audio, if
+//! begun, ends with `audio-stop` where it was) and starts anew in its admission slot.
 //!
 //! Each utterance goes through the same pipeline as HTTP (raw PCM at the engine's rate), with
 //! one admission permit and one deadline clock for the whole of it; a streamed one ends with
@@ -281,7 +281,8 @@ fn start(
 
 /// Sends an utterance's audio: `audio-start` before the first, `audio-chunk`s of at most a
 /// second, `audio-stop` at the end. A failure is an `error` event instead of the rest.
-/// Stopped, it closes the stream (the pipeline sees it and ends) and returns.
+/// Stopped, it ends audio it began with `audio-stop` (every `audio-start` has one), closes
+/// the stream (the pipeline sees it and ends) and returns.
 async fn speak(
     mut audio: AudioStream,
     format: AudioFormat,
@@ -296,7 +297,15 @@ async fn speak(
     loop {
         let item = tokio::select! {
             item = audio.recv() => item,
-            () = stop.cancelled() => return,
+            () = stop.cancelled() => {
+                if started {
+                    let stop = ServerEvent::AudioStop {
+                        timestamp: millis(samples_sent),
+                    };
+                    let _ = out.send(stop).await;
+                }
+                return;
+            }
         };
         let Some(item) = item else { return };
         match item {
