@@ -1,6 +1,7 @@
 //! Markdown as chat assistants write it, reduced to what is said: headers, bullets and
 //! numbered items become sentences, emphasis and code marks go, links keep their text,
-//! tables their cells; emoji are dropped and repeated punctuation folded.
+//! tables their cells; emoji that decorate are dropped (those in a word's place named) and
+//! repeated punctuation folded.
 
 use std::borrow::Cow;
 
@@ -85,18 +86,91 @@ pub fn markdown(text: &str) -> String {
     inline(&blocks(text)).into_owned()
 }
 
-/// Emoji, pictographs and their modifiers, dropped; the symbols in their blocks that the
-/// symbol rule says ("→" as "to", "↑" as "up") are kept for it.
-pub fn drop_emoji(text: &str) -> Cow<'_, str> {
-    let dropped = |c: char| is_emoji(c) && super::symbols::said_as(c).is_none();
-    if !text.chars().any(dropped) {
+/// Emoji and pictographs. With `named` (English), one that takes a word's place inside a
+/// sentence is said by its Unicode name in lower case ("I hear 🦀 is fast" → "I hear crab
+/// is fast"), a run of the same one once, a pair of regional indicators as "flag" and its
+/// letters ("🇺🇸" → "flag U S"); so is a text of nothing but emoji ("👍"). One that
+/// decorates (opening a line or sentence as a bullet, or after the last word of its line:
+/// "✅ Tests pass", "Great job! 🎉") is dropped, as a reader skips it; so is every one
+/// without `named` (the names are English words). Their modifiers (skin tones, variation
+/// selectors, joiners, tags) are never said. The symbols in their blocks that the symbol
+/// rule says ("→" as "to", "↑" as "up") are kept for it.
+pub fn emoji(text: &str, named: bool) -> Cow<'_, str> {
+    let ours = |c: char| is_emoji(c) && super::symbols::said_as(c).is_none();
+    if !text.chars().any(ours) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(
-        text.chars()
-            .map(|c| if dropped(c) { ' ' } else { c })
-            .collect(),
-    )
+    // No word anywhere: the emoji are all there is to say.
+    let alone = !text.chars().any(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        // Where the line's last word ends: a run after it decorates the line's end.
+        let last_word = line
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let mut at = 0;
+        while let Some(found) = line[at..].find(ours) {
+            let start = at + found;
+            // The run: emoji, their modifiers and the spaces between them.
+            let len = line[start..]
+                .find(|c: char| !(ours(c) || c == ' ' || c == '\t'))
+                .unwrap_or(line.len() - start);
+            let run = &line[start..start + len];
+            out.push_str(&line[at..start]);
+            let opens = line[..start]
+                .trim_end()
+                .chars()
+                .last()
+                .is_none_or(|c| matches!(c, '.' | '!' | '?' | '…' | ':' | ';'));
+            let in_sentence = !opens && start < last_word;
+            if named && (alone || in_sentence) {
+                say_emoji(run, &mut out);
+            } else {
+                out.extend(run.chars().map(|_| ' '));
+            }
+            at = start + len;
+        }
+        out.push_str(&line[at..]);
+    }
+    Cow::Owned(out)
+}
+
+/// A run of emoji by their names, each between spaces.
+fn say_emoji(run: &str, out: &mut String) {
+    let mut last: Option<char> = None;
+    for c in run.chars() {
+        if c.is_whitespace() || is_emoji_modifier(c) {
+            out.push(' ');
+            continue;
+        }
+        if let Some(letter) = regional_letter(c) {
+            if last.and_then(regional_letter).is_none() {
+                out.push_str(" flag");
+            }
+            out.push(' ');
+            out.push(letter);
+            out.push(' ');
+        } else if last != Some(c) {
+            out.push(' ');
+            out.push_str(&super::symbols::unicode_name(c).unwrap_or_default());
+            out.push(' ');
+        }
+        last = Some(c);
+    }
+}
+
+/// What changes how the emoji before it looks (a skin tone, a variation selector, a tag) or
+/// joins two ("👨‍👩‍👧"): never said.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c, '\u{fe00}'..='\u{fe0f}' | '\u{200d}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0000}'..='\u{e007f}')
+}
+
+/// The letter a regional indicator ("🇺") stands for.
+fn regional_letter(c: char) -> Option<char> {
+    let i = (c as u32).checked_sub(0x1f1e6).filter(|i| *i < 26)?;
+    char::from_u32('A' as u32 + i)
 }
 
 pub fn is_emoji(c: char) -> bool {
@@ -157,8 +231,33 @@ mod tests {
 
     #[test]
     fn emoji_dropped_and_punctuation_folded() {
-        assert_eq!(drop_emoji("Done 🎉✅!"), "Done   !");
-        assert_eq!(drop_emoji("👍🏽"), "  ");
+        assert_eq!(emoji("Done 🎉✅!", false), "Done   !");
+        assert_eq!(emoji("👍🏽", false), "  ");
+        let said = |t: &str| super::super::normalize(&emoji(t, true));
+        // In a word's place: said.
+        assert_eq!(said("I hear 🦀 is fast"), "I hear crab is fast");
+        assert_eq!(
+            said("Done 🎉✅ at last"),
+            "Done party popper white heavy check mark at last"
+        );
+        assert_eq!(said("so 👍🏽👍🏽 👍🏽 thanks"), "so thumbs up sign thanks");
+        assert_eq!(
+            said("both 🇺🇸 and 🇫🇷 agree"),
+            "both flag U S and flag F R agree"
+        );
+        assert_eq!(said("the 👨‍👩‍👧 came"), "the man woman girl came");
+        // Nothing else to say: said.
+        assert_eq!(said("🦀"), "crab");
+        assert_eq!(said("👍 !"), "thumbs up sign !");
+        // Decoration: a bullet opening a line or a sentence, or after the line's last word.
+        assert_eq!(said("✅ Tests pass.\n🚀 Deployed"), "Tests pass. Deployed");
+        assert_eq!(said("Great job! 🎉🎉 See you"), "Great job! See you");
+        assert_eq!(
+            said("Great job, you finished! 🎉🎉"),
+            "Great job, you finished!"
+        );
+        assert_eq!(said("Let me know 😊\nBye."), "Let me know Bye.");
+        assert_eq!(said("I love 🦀."), "I love .");
         assert_eq!(
             fold_punctuation("Wow!!! Really?!? Wait...."),
             "Wow! Really? Wait…"

@@ -1,10 +1,11 @@
 //! Abbreviations ("Dr.", "St.", "e.g.", "etc.", "vs."), the shorthand of business and chat
 //! ("YoY", "w/o", "N/A", "Q3", "FY25"), "&", "(s)", and the symbols left after the other rules
-//! ("+", "=", "@", "/", "~", "×", arrows).
+//! ("+", "=", "@", "/", "~", "×", arrows; any other by its Unicode name, never dropped).
 
 use std::borrow::Cow;
 
 use regex::Captures;
+use unicode_normalization::UnicodeNormalization;
 
 use super::rx;
 
@@ -384,6 +385,11 @@ pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
             out.push(' ');
             continue;
         }
+        // "don´t": an acute accent between letters stands for an apostrophe.
+        if c == '´' && word(before) && word(after) {
+            out.push('\'');
+            continue;
+        }
         match said_as(c) {
             Some(said) if said.starts_with(char::is_alphabetic) => {
                 out.push(' ');
@@ -391,10 +397,46 @@ pub fn remaining_symbols(text: &str) -> Cow<'_, str> {
                 out.push(' ');
             }
             Some(pause) => out.push_str(pause),
-            None => out.push(c),
+            None => match named(c) {
+                Some(name) => {
+                    out.push(' ');
+                    out.push_str(&name);
+                    out.push(' ');
+                }
+                None => out.push(c),
+            },
         }
     }
     Cow::Owned(out)
+}
+
+/// A symbol no rule says that the G2P would drop, by its Unicode name in lower case ("⊕" →
+/// "circled plus", "¨" → "diaeresis"): a math sign (Sm), another symbol (So), a spacing
+/// accent (Sk) or a punctuation mark of another script (Po, "※", "፧"). Not the marks the
+/// G2P reads as pauses ("…") nor Spanish's inverted marks, which open a sentence; the
+/// full-width and ideographic forms of a pause ("！", "，", "。", "、") are that pause.
+pub(super) fn named(c: char) -> Option<String> {
+    static CLASS: rx::Lazy = rx::lazy!(r"^[\p{Sm}\p{So}\p{Sk}\p{Po}]$");
+    if c.is_ascii() || matches!(c, '…' | '¡' | '¿') {
+        return None;
+    }
+    if !CLASS.is_match(c.encode_utf8(&mut [0; 4])) {
+        return None;
+    }
+    let pause = match c {
+        '。' | '｡' => '.',
+        '、' | '､' => ',',
+        _ => std::iter::once(c).nfkc().next().unwrap_or(c),
+    };
+    if matches!(pause, '.' | ',' | ';' | ':' | '!' | '?') {
+        return Some(pause.to_string());
+    }
+    unicode_name(c)
+}
+
+/// The Unicode name of `c` in lower case, from the `unicode_names2` tables.
+pub(super) fn unicode_name(c: char) -> Option<String> {
+    Some(unicode_names2::name(c)?.to_string().to_lowercase())
 }
 
 #[cfg(test)]
