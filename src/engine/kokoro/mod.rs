@@ -59,15 +59,16 @@ const LEAD_FRAMES: u32 = 3;
 /// activations grow with the frames, not the ids: measured on one session (2 threads, the
 /// arena shrinking after each run), a call's peak over the loaded session is about 0.5–0.6
 /// MB per frame, in steps as the arena grows (500 frames +214 MB, 890 +446 MB, 955 +595
-/// MB, 1,271 +736 MB). Below this many it stays under about 450 MB, so a server with every
-/// lexicon and dictionary loaded stays under 1 GiB at its peak (BENCHMARKS.md, Memory).
-const MAX_CALL_FRAMES: usize = 880;
+/// MB, 1,271 +736 MB). At 880 a server with every lexicon and dictionary loaded peaked at
+/// 1,038 MiB on the costliest input; at this many it stays under 1 GiB (BENCHMARKS.md,
+/// Memory).
+const MAX_CALL_FRAMES: usize = 700;
 /// Frames one id makes at speed 1, for planning: voices speak at their own pace, and the
 /// slowest measured over whole chunks of the worst inputs (run-on words, repeated letters,
 /// kanji, pinyin; all 54 voices) was af_nicole's 3.31; most voices make 1.8–2.5.
 const FRAMES_PER_ID: f64 = 3.4;
 /// The most ids one call takes at speed 1 so that it makes at most [`MAX_CALL_FRAMES`]
-/// frames: 258 (at speed 0.25, 64).
+/// frames: 205 (at speed 0.25, 51).
 const MEMORY_IDS: usize = (MAX_CALL_FRAMES as f64 / FRAMES_PER_ID) as usize;
 
 /// Where inference runs.
