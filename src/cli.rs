@@ -30,7 +30,7 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     };
     let from_stdin = args.text == "-";
     let to_stdout = args.output.as_os_str() == "-";
-    let engine = args.engine.engine().factory()?;
+    let engines = ttsd::config::EngineConfig::factories(&args.engine.engines()?)?;
     // No input limit and no idle clock on the command line (a pipe may think as long as it
     // likes); one utterance, so one chunk queued at a time.
     let mut core = args.engine.core(usize::MAX, 4);
@@ -55,18 +55,22 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
         Input::Required
     };
     // Validate before loading the model: bad input fails fast.
-    let catalogue = engine.catalogue();
-    let vocab = &engine.spec().vocab;
-    let lexicons = read_lexicons(&args, vocab)?;
+    let catalogue = ttsd::voice::Voices::join(engines.iter().map(|e| e.engine_voices()));
+    let specs: Vec<_> = engines.iter().map(|e| e.spec().clone()).collect();
+    let lexicons = read_lexicons(&args, &specs[0].vocab)?;
     let request = ttsd::synth::validate(
         params,
         input,
         &catalogue,
-        vocab,
+        &specs,
         core.settings.limits,
         &lexicons,
     )?;
-    let synth = Arc::new(Synthesizer::build(engine, &core, Arc::new(Metrics::new()))?);
+    let synth = Arc::new(Synthesizer::build_all(
+        engines,
+        &core,
+        Arc::new(Metrics::new()),
+    )?);
     // Standard output gets each chunk as it is made; a file is written once complete, so a
     // failure never leaves half a file.
     let mut stdout = to_stdout.then(|| std::io::stdout().lock());
@@ -191,20 +195,22 @@ fn format_from_extension(path: &Path) -> anyhow::Result<Format> {
 }
 
 pub fn voices(args: VoiceArgs) -> anyhow::Result<()> {
-    let voices = args.engine.engine().factory()?.catalogue().info();
+    let engines = ttsd::config::EngineConfig::factories(&args.engine.engines()?)?;
+    let voices = ttsd::voice::Voices::join(engines.iter().map(|e| e.engine_voices())).info();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<16} {:<22} {:<8} SPEAKS",
-        "NAME", "LANGUAGE", "GENDER"
+        "{:<20} {:<8} {:<22} {:<8} SPEAKS",
+        "NAME", "ENGINE", "LANGUAGE", "GENDER"
     )?;
     for v in voices {
         let language = v.language.map_or("unknown", |l| l.row().name);
         let speaks = if v.speaks { "yes" } else { "no (no G2P)" };
         writeln!(
             out,
-            "{:<16} {:<22} {:<8} {speaks}",
+            "{:<20} {:<8} {:<22} {:<8} {speaks}",
             v.name,
+            v.engine,
             language,
             v.gender.as_str()
         )?;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audio::Format;
 use crate::engine::kokoro::{self, Aliases};
@@ -111,13 +111,20 @@ pub struct EngineArgs {
     #[command(flatten)]
     pub assets: AssetArgs,
     /// The engine: `kokoro`, `piper` (the voices in --piper-voices-dir), or `tone` (a test
-    /// engine that beeps instead of speaking).
-    #[arg(long, env = "TTSD_ENGINE", default_value = "kokoro")]
-    pub engine: EngineKind,
+    /// engine that beeps instead of speaking). Repeat it, or comma-separate, to serve
+    /// several in one server (`--engine kokoro,piper`): each voice is spoken by its own
+    /// engine, and the first engine's default voice is the server's.
+    #[arg(
+        long,
+        env = "TTSD_ENGINE",
+        default_value = "kokoro",
+        value_delimiter = ','
+    )]
+    pub engine: Vec<EngineKind>,
     /// ONNX Runtime intra-op threads per worker [default: the machine's cores / workers].
     #[arg(long, env = "TTSD_THREADS")]
     pub threads: Option<usize>,
-    /// Inference workers, each with its own model session.
+    /// Inference workers, each with its own model session (each engine has this many).
     #[arg(long, env = "TTSD_WORKERS", default_value_t = CoreConfig::DEFAULT_WORKERS)]
     pub workers: usize,
     /// Where inference runs.
@@ -171,12 +178,54 @@ impl EngineConfig {
             EngineConfig::Tone(cost) => Arc::new(ToneFactory::new(*cost)),
         })
     }
+
+    /// Each engine's factory, in order (the first's default voice the server's); a voice
+    /// name two engines both have is refused, so that every name says one voice.
+    pub fn factories(engines: &[EngineConfig]) -> Result<Vec<Arc<dyn EngineFactory>>> {
+        let factories = engines
+            .iter()
+            .map(EngineConfig::factory)
+            .collect::<Result<Vec<_>>>()?;
+        let mut seen = std::collections::HashMap::new();
+        for factory in &factories {
+            let engine = factory.spec().name;
+            for voice in factory.voices().list() {
+                if let Some(other) = seen.insert(voice.name.to_ascii_lowercase(), engine) {
+                    return Err(Error::Config(format!(
+                        "voice '{}' is both {other}'s and {engine}'s; a name must say one \
+                         voice (remove one of the files)",
+                        voice.name
+                    )));
+                }
+            }
+        }
+        Ok(factories)
+    }
 }
 
 impl EngineArgs {
-    /// The engine, as plain values.
-    pub fn engine(&self) -> EngineConfig {
-        match self.engine {
+    /// The engines, as plain values, in the order given; one named twice is refused.
+    pub fn engines(&self) -> Result<Vec<EngineConfig>> {
+        let mut kinds: Vec<EngineKind> = Vec::new();
+        for &kind in &self.engine {
+            if kinds.contains(&kind) {
+                return Err(Error::Config(format!(
+                    "--engine {} is given twice",
+                    kind.to_possible_value()
+                        .map_or_else(String::new, |v| v.get_name().to_owned())
+                )));
+            }
+            kinds.push(kind);
+        }
+        if kinds.is_empty() {
+            kinds.push(EngineKind::Kokoro);
+        }
+        Ok(kinds.into_iter().map(|kind| self.engine(kind)).collect())
+    }
+
+    /// One engine, as plain values.
+    fn engine(&self, kind: EngineKind) -> EngineConfig {
+        match kind {
             EngineKind::Kokoro => EngineConfig::Kokoro(KokoroConfig {
                 model: self.assets.model.clone(),
                 ort_library: self.assets.ort_library.clone(),
@@ -185,14 +234,14 @@ impl EngineArgs {
                 aliases: self.voice_aliases,
                 threads: self.threads(),
                 // Spin only when no two threads share a core.
-                spinning: self.workers() * self.threads() <= cores(),
+                spinning: self.spinning(),
                 device: self.device,
             }),
             EngineKind::Piper => EngineConfig::Piper(PiperConfig {
                 voices: self.assets.piper_voices_dir.clone(),
                 ort_library: self.assets.ort_library.clone(),
                 threads: self.threads(),
-                spinning: self.workers() * self.threads() <= cores(),
+                spinning: self.spinning(),
             }),
             EngineKind::Tone => EngineConfig::Tone(SimulatedCost::default()),
         }
@@ -218,7 +267,13 @@ impl EngineArgs {
         }
     }
 
-    /// Inference workers.
+    /// Whether ONNX Runtime's threads may spin: only when no two threads of all the
+    /// engines' workers share a core.
+    fn spinning(&self) -> bool {
+        self.engine.len().max(1) * self.workers() * self.threads() <= cores()
+    }
+
+    /// Inference workers (each engine's).
     fn workers(&self) -> usize {
         self.workers.max(1)
     }
@@ -329,7 +384,8 @@ const MIN_BODY_BYTES: usize = 1024;
 /// A checked server configuration: plain values.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub engine: EngineConfig,
+    /// The engines, the first's default voice the server's.
+    pub engines: Vec<EngineConfig>,
     pub core: CoreConfig,
     pub http: SocketAddr,
     pub wyoming: Option<SocketAddr>,
@@ -410,7 +466,7 @@ impl ServeArgs {
         core.settings.capacity = self.capacity;
         core.settings.stream_idle = Some(stream_idle);
         Ok(ServeConfig {
-            engine: self.engine.engine(),
+            engines: self.engine.engines()?,
             core,
             http: SocketAddr::new(self.host, self.port),
             wyoming,
@@ -557,7 +613,7 @@ mod tests {
         assert_eq!(c.core.cache_bytes, 8 << 20);
         assert_eq!(c.max_body_bytes, 1 << 20);
         assert_eq!(c.shutdown_grace, Duration::from_secs(30));
-        let EngineConfig::Kokoro(kokoro) = &c.engine else {
+        let [EngineConfig::Kokoro(kokoro)] = c.engines.as_slice() else {
             panic!("Kokoro by default")
         };
         assert_eq!(
@@ -574,7 +630,7 @@ mod tests {
     #[test]
     fn core_values_are_read_from_their_names() {
         let c = config(&["--device", "cuda", "--voice-aliases", "kokoro-fastapi"]).unwrap();
-        let EngineConfig::Kokoro(kokoro) = &c.engine else {
+        let [EngineConfig::Kokoro(kokoro)] = c.engines.as_slice() else {
             panic!("Kokoro by default")
         };
         assert_eq!(

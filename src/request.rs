@@ -194,14 +194,11 @@ impl SpeechParams {
         input: Input,
         lexicons: &lexicon::Store,
     ) -> Result<SpeechRequest> {
-        if let Some(model) = &self.model
-            && !voices.models().contains(&model.as_str())
-        {
-            return Err(Error::UnknownModel {
-                model: clip(model, MAX_QUOTED).into_owned(),
-                accepted: voices.models().join(", "),
-            });
-        }
+        // The engine `model` names (OpenAI's names are the first engine's that takes them).
+        let model_engine = match self.model.as_deref() {
+            Some(model) => Some(voices.engine_of_model(model)?),
+            None => None,
+        };
         let text = match (self.input, input) {
             (None, Input::Required) => {
                 return Err(Error::invalid(
@@ -312,15 +309,30 @@ impl SpeechParams {
                 .map(|(alias, voice)| (alias.trim().to_ascii_lowercase(), voice))
                 .collect(),
         ));
+        let default = model_engine
+            .and_then(|engine| voices.default_of(engine))
+            .unwrap_or(voices.default_voice());
         let voice = voice_aliases.resolve(
             voices,
-            self.voice
-                .as_ref()
-                .map_or(voices.default_voice(), VoiceParam::name),
+            self.voice.as_ref().map_or(default, VoiceParam::name),
         )?;
+        if let Some(model) = self.model.as_deref() {
+            check_model(voices, model, &voice)?;
+        }
+        if timestamps && !voices.word_times(voice.engine) {
+            return Err(Error::invalid(
+                "timestamps",
+                format!(
+                    "voice '{}' has no word timestamps: its engine ({}) does not report how \
+                     long each sound lasts; ask without timestamps, or use a voice of an \
+                     engine that has them",
+                    voice.name, voice.engine
+                ),
+            ));
+        }
         let (language, explicit_language) = match self.lang_code.as_deref().map(str::trim) {
             Some(code) if !code.is_empty() => (
-                voices.spoken(Language::from_code(code)?, "lang_code")?,
+                voices.spoken_by(&voice, Language::from_code(code)?, "lang_code")?,
                 true,
             ),
             _ => (voice.language, false),
@@ -338,6 +350,7 @@ impl SpeechParams {
                     if let Item::Voice(name) = item {
                         voice_aliases
                             .resolve(voices, name)
+                            .and_then(|v| crate::voice::one_engine(&voice, v))
                             .map_err(Error::in_voice_tag)?;
                     }
                 }
@@ -370,6 +383,27 @@ impl SpeechParams {
             lexicons,
         })
     }
+}
+
+/// `model` (a name some engine takes) takes `voice`: the voice's engine answers to it (its
+/// own name, or one of OpenAI's it takes); else a 400 naming both engines.
+fn check_model(voices: &Voices, model: &str, voice: &Voice) -> Result<()> {
+    let model = model.trim().to_ascii_lowercase();
+    if voices.takes_model(voice.engine, &model) {
+        return Ok(());
+    }
+    let named = voices.engine_of_model(&model)?;
+    Err(Error::invalid(
+        "model",
+        format!(
+            "model '{}' is {named}'s, and voice '{}' is {}'s: name model '{}' (or none) for \
+             this voice",
+            clip(&model, MAX_QUOTED),
+            voice.name,
+            voice.engine,
+            voice.engine
+        ),
+    ))
 }
 
 /// An input of `chars` characters is within the limit, or the error says by how much not.

@@ -31,7 +31,8 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     }
     // Cheap checks first (the vocabulary, the voice files), so a missing asset fails before
     // the port is taken.
-    let engine = config.engine.factory()?;
+    let engines = crate::config::EngineConfig::factories(&config.engines)?;
+    let specs: Vec<_> = engines.iter().map(|e| e.spec().clone()).collect();
     if config.api_keys.is_empty() {
         tracing::info!("no API keys: the API is open to anyone who can reach it");
     }
@@ -39,13 +40,13 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     let conn_metrics = Arc::new(http::listener::ConnMetrics::new());
     conn_metrics.register(metrics.registry_mut());
     let metrics = Arc::new(metrics);
-    let lexicons =
-        crate::lexicon::Store::open(&config.lexicon_dir, Arc::clone(&engine.spec().vocab))?
-            .with_defaults(config.default_lexicons.clone())?;
+    // Lexicons are written in the first engine's symbols.
+    let lexicons = crate::lexicon::Store::open(&config.lexicon_dir, Arc::clone(&specs[0].vocab))?
+        .with_defaults(config.default_lexicons.clone())?;
     let service = Arc::new(
         Service::new(
-            engine.spec().clone(),
-            engine.catalogue(),
+            specs,
+            crate::voice::Voices::join(engines.iter().map(|e| e.engine_voices())),
             config.max_concurrent_requests,
             config.core.settings.limits,
             Arc::clone(&metrics),
@@ -122,10 +123,11 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         let service = Arc::clone(&service);
         let core = config.core.clone();
         tokio::spawn(async move {
-            let synth =
-                tokio::task::spawn_blocking(move || Synthesizer::build(engine, &core, metrics))
-                    .await
-                    .map_err(|e| Error::Internal(format!("model loader: {e}")))??;
+            let synth = tokio::task::spawn_blocking(move || {
+                Synthesizer::build_all(engines, &core, metrics)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("model loader: {e}")))??;
             let synth = Arc::new(synth);
             let warm = synth.warm_up().await?;
             service.set_ready(synth);

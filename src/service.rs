@@ -13,19 +13,23 @@ use crate::engine::ModelSpec;
 use crate::lexicon;
 use crate::metrics::Metrics;
 use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
-use crate::synth::{Permit, Synthesizer};
-use crate::voice::{VoiceInfo, Voices};
+use crate::synth::{Admission, Permit, Synthesizer};
+use crate::voice::{Voice, VoiceInfo, Voices};
 use crate::{Error, Result};
 
 /// Shared by every front end.
 pub struct Service {
     synth: OnceLock<Arc<Synthesizer>>,
-    spec: ModelSpec,
+    /// Each engine's facts, the first's the default voice's.
+    specs: Vec<ModelSpec>,
     voices: Voices,
     /// The voices' listing facts, read once.
     voice_info: Vec<VoiceInfo>,
     lexicons: Arc<lexicon::Store>,
     admission: Arc<Semaphore>,
+    /// Each engine's utterances (as many slots as the server's each): what its capacity is
+    /// compared with.
+    engine_slots: Vec<(&'static str, Arc<Semaphore>)>,
     max_concurrent: usize,
     limits: Limits,
     metrics: Arc<Metrics>,
@@ -34,17 +38,26 @@ pub struct Service {
 impl Service {
     /// A service whose synthesizer is still loading: it can list voices and refuse speech.
     /// At most `max_concurrent` utterances run at once (`--max-concurrent-requests`).
+    /// `specs` are the engines' (at least one), the first's the default voice's.
     pub fn new(
-        spec: ModelSpec,
+        specs: Vec<ModelSpec>,
         voices: Voices,
         max_concurrent: usize,
         limits: Limits,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let vocab = specs.first().map_or_else(
+            || Arc::new(crate::text::Vocab::from_symbols("")),
+            |s| Arc::clone(&s.vocab),
+        );
         Service {
             synth: OnceLock::new(),
-            lexicons: Arc::new(lexicon::Store::in_memory(Arc::clone(&spec.vocab))),
-            spec,
+            lexicons: Arc::new(lexicon::Store::in_memory(vocab)),
+            engine_slots: specs
+                .iter()
+                .map(|s| (s.name, Arc::new(Semaphore::new(max_concurrent.max(1)))))
+                .collect(),
+            specs,
             voice_info: voices.info(),
             voices,
             admission: Arc::new(Semaphore::new(max_concurrent.max(1))),
@@ -57,7 +70,7 @@ impl Service {
     /// A service that is ready at once (the command line, in-process tests).
     pub fn ready(synth: Arc<Synthesizer>, max_concurrent: usize) -> Self {
         let service = Service::new(
-            synth.spec().clone(),
+            synth.specs(),
             synth.voices().clone(),
             max_concurrent,
             synth.settings().limits,
@@ -87,9 +100,19 @@ impl Service {
         self.synth.get().is_some()
     }
 
-    /// The model's facts (known before it loads).
+    /// The first engine's facts (the default voice's; known before it loads).
     pub fn spec(&self) -> &ModelSpec {
-        &self.spec
+        &self.specs[0]
+    }
+
+    /// Every engine's facts, the first's the default voice's.
+    pub fn specs(&self) -> &[ModelSpec] {
+        &self.specs
+    }
+
+    /// The facts of the engine named `name` (a voice's `engine`).
+    pub fn spec_of(&self, name: &str) -> Option<&ModelSpec> {
+        self.specs.iter().find(|s| s.name == name)
     }
 
     /// Every voice, with whether it speaks.
@@ -118,7 +141,7 @@ impl Service {
             params,
             input,
             &self.voices,
-            &self.spec.vocab,
+            &self.specs,
             self.limits,
             &self.lexicons,
         )
@@ -134,27 +157,35 @@ impl Service {
         self.max_concurrent
     }
 
-    /// A slot for one utterance, or [`Error::Overloaded`] at once: when the streams running
-    /// already fill what the workers can keep playing in real time (the synthesizer's
-    /// capacity, from the learnt cost of a call), or the hard cap (`max_concurrent`) is
-    /// reached. Every utterance counts as one stream: an HTTP request (streamed or not), a
-    /// WebSocket session, a Wyoming synthesis. `Retry-After` says when one is expected to
-    /// end.
-    pub fn admit(&self) -> Result<Permit> {
+    /// A slot for one utterance in `voice`, or [`Error::Overloaded`] at once: when the
+    /// streams its engine runs already fill what its workers can keep playing in real time
+    /// (its capacity, from the learnt cost of its calls), or the hard cap (`max_concurrent`,
+    /// for all engines together) is reached. Every utterance counts as one stream: an HTTP
+    /// request (streamed or not), a WebSocket session, a Wyoming synthesis. `Retry-After`
+    /// says when one of that engine's is expected to end.
+    pub fn admit(&self, voice: &Voice) -> Result<Permit> {
         let synth = self.synth()?;
+        let engine = voice.engine;
         let busy = || Error::Overloaded {
-            retry_after: synth.retry_after(),
+            retry_after: synth.retry_after(engine),
         };
-        let permit = Arc::clone(&self.admission)
+        let slots = self
+            .engine_slots
+            .iter()
+            .find(|(name, _)| *name == engine)
+            .map(|(_, slots)| slots)
+            .ok_or_else(|| Error::Internal(format!("no engine '{engine}' in this server")))?;
+        let server = Arc::clone(&self.admission)
             .try_acquire_owned()
             .map_err(|_| busy())?;
-        let running = self.max_concurrent - self.admission.available_permits() - 1;
-        if let Some(capacity) = synth.capacity()
+        let own = Arc::clone(slots).try_acquire_owned().map_err(|_| busy())?;
+        let running = self.max_concurrent - slots.available_permits() - 1;
+        if let Some(capacity) = synth.capacity_of(engine)
             && running >= capacity
         {
             return Err(busy());
         }
-        Ok(Arc::new(permit))
+        Ok(Arc::new(Admission::new(engine, server, own)))
     }
 }
 
@@ -169,27 +200,28 @@ mod tests {
         let loading = {
             let synth = crate::synth::tone(SimulatedCost::default(), Settings::DEFAULT);
             Service::new(
-                synth.spec().clone(),
+                synth.specs(),
                 synth.voices().clone(),
                 2,
                 synth.settings().limits,
                 Arc::clone(synth.metrics()),
             )
         };
-        assert!(matches!(loading.admit(), Err(Error::NotReady)));
+        let heart = loading.catalogue().resolve("af_heart")?;
+        assert!(matches!(loading.admit(&heart), Err(Error::NotReady)));
         // Two at once; a third is refused at once with when to come back; one ending frees
         // its slot.
         let service = Service::ready(
             crate::synth::tone(SimulatedCost::default(), Settings::DEFAULT),
             2,
         );
-        let first = service.admit()?;
-        let second = service.admit()?;
+        let first = service.admit(&heart)?;
+        let second = service.admit(&heart)?;
         assert!(
-            matches!(service.admit(), Err(Error::Overloaded { retry_after }) if retry_after.as_secs() >= 1)
+            matches!(service.admit(&heart), Err(Error::Overloaded { retry_after }) if retry_after.as_secs() >= 1)
         );
         drop(first);
-        let third = service.admit()?;
+        let third = service.admit(&heart)?;
         drop((second, third));
         // The operator's capacity is below the cap: it decides.
         let settings = Settings {
@@ -197,10 +229,62 @@ mod tests {
             ..Settings::DEFAULT
         };
         let service = Service::ready(crate::synth::tone(SimulatedCost::default(), settings), 4);
-        let only = service.admit()?;
-        assert!(matches!(service.admit(), Err(Error::Overloaded { .. })));
+        let only = service.admit(&heart)?;
+        assert!(matches!(
+            service.admit(&heart),
+            Err(Error::Overloaded { .. })
+        ));
         drop(only);
-        assert!(service.admit().is_ok());
+        assert!(service.admit(&heart).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn each_engine_is_admitted_by_its_own_capacity_under_one_cap() -> Result<()> {
+        // A capacity of one stream each: one on each engine at once, not two on one.
+        let settings = Settings {
+            capacity: Some(1),
+            ..Settings::DEFAULT
+        };
+        let service = Service::ready(
+            crate::synth::tone_pair(SimulatedCost::default(), settings),
+            3,
+        );
+        let heart = service.catalogue().resolve("af_heart")?;
+        let beep = service.catalogue().resolve("en_us-beep-low")?;
+        assert_eq!((heart.engine, beep.engine), ("tone", "beep"));
+        let tone = service.admit(&heart)?;
+        assert!(matches!(
+            service.admit(&heart),
+            Err(Error::Overloaded { .. })
+        ));
+        let other = service.admit(&beep)?;
+        assert_eq!((tone.engine(), other.engine()), ("tone", "beep"));
+        assert!(matches!(
+            service.admit(&beep),
+            Err(Error::Overloaded { .. })
+        ));
+        drop(tone);
+        // The hard cap counts both engines' utterances.
+        let settings = Settings {
+            capacity: Some(5),
+            ..Settings::DEFAULT
+        };
+        let service = Service::ready(
+            crate::synth::tone_pair(SimulatedCost::default(), settings),
+            2,
+        );
+        let a = service.admit(&heart)?;
+        let b = service.admit(&beep)?;
+        assert!(matches!(
+            service.admit(&beep),
+            Err(Error::Overloaded { .. })
+        ));
+        assert!(matches!(
+            service.admit(&heart),
+            Err(Error::Overloaded { .. })
+        ));
+        drop((a, b));
         Ok(())
     }
 }

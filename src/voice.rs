@@ -36,6 +36,8 @@ pub struct Voice {
     /// speed, what decides its audio (the chunk cache's key).
     pub name: Arc<str>,
     pub language: Language,
+    /// The engine that speaks it (its spec's `name`: `kokoro`, `piper`).
+    pub engine: &'static str,
     /// What its engine speaks it with.
     pub data: VoiceData,
 }
@@ -66,6 +68,8 @@ impl fmt::Debug for VoiceData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VoiceInfo {
     pub name: String,
+    /// The engine that speaks it (its spec's `name`).
+    pub engine: &'static str,
     /// Its language, when the engine can tell.
     pub language: Option<Language>,
     pub gender: Gender,
@@ -122,93 +126,201 @@ pub trait VoiceBank: Send + Sync {
     }
 }
 
-/// What a request may name: the engine's voices and blends of them, its model names, its
-/// languages. Cheap to clone.
+/// What a request may name: every engine's voices and blends of them, their model names,
+/// their languages. Cheap to clone.
+///
+/// A server may have several engines (Kokoro and Piper): a voice names its engine, and so
+/// may `model`; the first engine's default voice is the server's.
 #[derive(Clone)]
 pub struct Voices {
+    engines: Arc<[Catalogue]>,
+}
+
+/// One engine's part of [`Voices`].
+#[derive(Clone)]
+struct Catalogue {
+    /// The engine's name (its spec's).
+    engine: &'static str,
     bank: Arc<dyn VoiceBank>,
-    /// Names `model` accepts.
+    /// Names `model` accepts for it.
     models: &'static [&'static str],
-    /// The languages the engine speaks.
+    /// The languages it speaks.
     languages: Arc<[Language]>,
+    /// Whether it reports how long each phoneme lasts (so words get times).
+    word_times: bool,
 }
 
 impl fmt::Debug for Voices {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Voices")
-            .field("voices", &self.bank.list().len())
-            .field("models", &self.models)
-            .field("languages", &self.languages)
-            .finish()
+        let mut list = f.debug_list();
+        for c in self.engines.iter() {
+            list.entry(&(c.engine, c.bank.list().len(), c.models, &c.languages));
+        }
+        list.finish()
     }
 }
 
+/// One engine's voices and names, for [`Voices::new`].
+pub struct EngineVoices<'a> {
+    /// The engine's name (its spec's).
+    pub engine: &'static str,
+    pub bank: Arc<dyn VoiceBank>,
+    pub models: &'static [&'static str],
+    pub languages: &'a [Language],
+    /// Whether the engine reports durations (word times).
+    pub word_times: bool,
+}
+
 impl Voices {
-    pub fn new(
-        bank: Arc<dyn VoiceBank>,
-        models: &'static [&'static str],
-        languages: &[Language],
-    ) -> Self {
+    /// One engine's voices.
+    pub fn new(engine: EngineVoices<'_>) -> Self {
+        Voices::join([engine])
+    }
+
+    /// Several engines' voices, the first's default voice the server's. A voice name two
+    /// engines share is the first's.
+    pub fn join<'a>(engines: impl IntoIterator<Item = EngineVoices<'a>>) -> Self {
         Voices {
-            bank,
-            models,
-            languages: languages.into(),
+            engines: engines
+                .into_iter()
+                .map(|e| Catalogue {
+                    engine: e.engine,
+                    bank: e.bank,
+                    models: e.models,
+                    languages: e.languages.into(),
+                    word_times: e.word_times,
+                })
+                .collect(),
         }
     }
 
-    /// Every voice, with whether it speaks.
+    /// Every voice, with whether it speaks, engine by engine.
     pub fn info(&self) -> Vec<VoiceInfo> {
-        self.bank
-            .list()
-            .into_iter()
-            .map(|info| VoiceInfo {
-                speaks: info.speaks && info.language.is_some_and(|l| self.speaks(l)),
-                ..info
+        self.engines
+            .iter()
+            .flat_map(|c| {
+                c.bank.list().into_iter().map(|info| VoiceInfo {
+                    speaks: info.speaks && info.language.is_some_and(|l| c.languages.contains(&l)),
+                    ..info
+                })
             })
             .collect()
     }
 
-    /// The voice a request that names none gets.
+    /// The engines' names, the first's the default.
+    pub fn engines(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.engines.iter().map(|c| c.engine)
+    }
+
+    fn catalogue(&self, engine: &str) -> Result<&Catalogue> {
+        self.engines
+            .iter()
+            .find(|c| c.engine == engine)
+            .ok_or_else(|| Error::Internal(format!("no engine '{engine}' in this server")))
+    }
+
+    /// The voice a request that names none gets (the first engine's).
     pub fn default_voice(&self) -> &str {
-        self.bank.default_voice()
+        self.engines.first().map_or("", |c| c.bank.default_voice())
     }
 
-    /// The voice a request naming only `language` gets.
+    /// The voice a request that names only a model (`engine`'s) gets.
+    pub fn default_of(&self, engine: &str) -> Option<&str> {
+        Some(self.catalogue(engine).ok()?.bank.default_voice())
+    }
+
+    /// The voice a request naming only `language` gets: the first engine's that has one.
     pub fn default_for(&self, language: Language) -> Option<&str> {
-        self.bank.default_for(language)
+        self.engines
+            .iter()
+            .filter(|c| c.languages.contains(&language))
+            .find_map(|c| c.bank.default_for(language))
     }
 
-    /// The names `model` accepts.
-    pub fn models(&self) -> &'static [&'static str] {
-        self.models
+    /// The names `model` accepts, engine by engine (a name two engines take is the
+    /// first's).
+    pub fn models(&self) -> Vec<&'static str> {
+        let mut models: Vec<&'static str> = Vec::new();
+        for name in self.engines.iter().flat_map(|c| c.models.iter()) {
+            if !models.contains(name) {
+                models.push(name);
+            }
+        }
+        models
     }
 
-    /// The languages the engine speaks, in the table's order.
-    pub fn languages(&self) -> &[Language] {
-        &self.languages
+    /// The engine a `model` name selects, or why there is none.
+    pub fn engine_of_model(&self, model: &str) -> Result<&'static str> {
+        let model = model.trim().to_ascii_lowercase();
+        self.engines
+            .iter()
+            .find(|c| c.models.contains(&model.as_str()))
+            .map(|c| c.engine)
+            .ok_or_else(|| Error::UnknownModel {
+                model: clip(&model, MAX_QUOTED).into_owned(),
+                accepted: self.models().join(", "),
+            })
     }
 
-    /// Whether the engine speaks `language`.
+    /// Whether `engine` answers to `model` (lower case).
+    pub fn takes_model(&self, engine: &str, model: &str) -> bool {
+        self.catalogue(engine)
+            .is_ok_and(|c| c.models.contains(&model))
+    }
+
+    /// The languages some engine speaks, in the table's order.
+    pub fn languages(&self) -> Vec<Language> {
+        Language::ALL
+            .iter()
+            .copied()
+            .filter(|&l| self.speaks(l))
+            .collect()
+    }
+
+    /// Whether some engine speaks `language`.
     pub fn speaks(&self, language: Language) -> bool {
-        self.languages.contains(&language)
+        self.engines.iter().any(|c| c.languages.contains(&language))
     }
 
-    /// `language`, when the engine speaks it; else why not (`param` is the field that
+    /// Whether `engine` reports durations, so that words get times.
+    pub fn word_times(&self, engine: &str) -> bool {
+        self.catalogue(engine).is_ok_and(|c| c.word_times)
+    }
+
+    /// `language`, when some engine speaks it; else why not (`param` is the field that
     /// named it).
     pub fn spoken(&self, language: Language, param: &'static str) -> Result<Language> {
         if self.speaks(language) {
             Ok(language)
         } else {
-            Err(Error::UnsupportedLanguage {
-                language: language.row().name,
-                param,
-            })
+            Err(unsupported(language, param))
+        }
+    }
+
+    /// `language`, when `voice`'s engine speaks it; else why not.
+    pub fn spoken_by(
+        &self,
+        voice: &Voice,
+        language: Language,
+        param: &'static str,
+    ) -> Result<Language> {
+        if self.catalogue(voice.engine)?.languages.contains(&language) {
+            Ok(language)
+        } else {
+            Err(unsupported(language, param))
         }
     }
 
     /// A voice's file, as its engine writes voices.
     pub fn file(&self, voice: &Voice) -> Result<Vec<u8>> {
-        self.bank.file(voice)
+        self.catalogue(voice.engine)?.bank.file(voice)
+    }
+
+    /// A voice by its whole name, in the first engine that has it.
+    fn voice(&self, name: &str) -> Option<(&Catalogue, Voice)> {
+        self.engines
+            .iter()
+            .find_map(|c| Some((c, c.bank.voice(name)?)))
     }
 
     /// A voice from a request: a name (`af_heart`), an alias (`alloy`), or a blend
@@ -218,42 +330,120 @@ impl Voices {
     /// weight divided by the sum of the weights' magnitudes, subtracted ones included, then
     /// added or subtracted by its sign. `a(2)-b(1)` is `2/3·a − 1/3·b`; with only positive
     /// weights this is the weighted average. The language is the first voice's. Names are
-    /// case-insensitive.
+    /// case-insensitive. A blend's voices are one engine's: a blend across engines is
+    /// refused, naming both.
     pub fn resolve(&self, name: &str) -> Result<Voice> {
         let name = name.to_ascii_lowercase();
         // A voice whose name has a blend's operators (Piper's `en_US-joe-medium`) is itself.
-        if let Some(voice) = self.bank.voice(&name) {
-            self.spoken(voice.language, "voice")?;
+        if let Some((catalogue, voice)) = self.voice(&name) {
+            self.spoken_by(&voice, voice.language, "voice")?;
+            debug_assert_eq!(catalogue.engine, voice.engine);
             return Ok(voice);
+        }
+        if let Some(refused) = self.dashed_in_blend(&name) {
+            return Err(refused);
         }
         let parts = parse_blend(&name)?;
         let mut voices = Vec::with_capacity(parts.len());
         for (part, weight) in &parts {
-            let voice = self
-                .bank
+            let found = self
                 .voice(part)
                 .ok_or_else(|| Error::UnknownVoice(clip(part, MAX_QUOTED).into_owned()))?;
-            voices.push((voice, *weight));
+            voices.push((found, *weight));
         }
-        let first = voices[0].0.clone();
-        self.spoken(first.language, "voice")?;
+        let ((catalogue, first), _) = &voices[0];
+        let (catalogue, first) = (*catalogue, first.clone());
+        if let Some(((_, other), _)) = voices.iter().find(|((_, v), _)| v.engine != first.engine) {
+            return Err(across_engines(&first, other));
+        }
+        self.spoken_by(&first, first.language, "voice")?;
         if voices.len() == 1 {
             return Ok(first);
         }
         let mut canonical = String::new();
-        for (i, (voice, weight)) in voices.iter().enumerate() {
+        for (i, ((_, voice), weight)) in voices.iter().enumerate() {
             if i > 0 {
                 canonical.push(if *weight < 0.0 { '-' } else { '+' });
             }
             canonical.push_str(&format!("{}({})", voice.name, fmt_weight(weight.abs())));
         }
         let total: f32 = voices.iter().map(|(_, w)| w.abs()).sum();
-        let weighted: Vec<(&Voice, f32)> = voices.iter().map(|(v, w)| (v, w / total)).collect();
+        let weighted: Vec<(&Voice, f32)> =
+            voices.iter().map(|((_, v), w)| (v, w / total)).collect();
         Ok(Voice {
             name: canonical.into(),
             language: first.language,
-            data: self.bank.blend(&weighted)?,
+            engine: first.engine,
+            data: catalogue.bank.blend(&weighted)?,
         })
+    }
+}
+
+/// `voice`, when `first`'s engine speaks it: an utterance is one engine's (one sample rate,
+/// one set of symbols), so a voice tag may not switch to another's.
+pub fn one_engine(first: &Voice, voice: Voice) -> Result<Voice> {
+    if voice.engine == first.engine {
+        return Ok(voice);
+    }
+    Err(Error::invalid(
+        "voice",
+        format!(
+            "voice '{}' is {}'s, and this speech is in {}'s voice '{}': one speech is one \
+             engine's",
+            voice.name, voice.engine, first.engine, first.name
+        ),
+    ))
+}
+
+impl Voices {
+    /// A blend that names a voice whose own name has a blend's operator (Piper's
+    /// `en_us-joe-medium`): it cannot be read as a blend's part, so the refusal says what it
+    /// is — a blend across engines (naming both), or a voice that cannot be blended.
+    fn dashed_in_blend(&self, name: &str) -> Option<Error> {
+        let (_, dashed) = self.engines.iter().find_map(|c| {
+            c.bank.list().into_iter().find_map(|info| {
+                let listed = info.name.to_ascii_lowercase();
+                (listed.contains('-') && name.contains(&listed))
+                    .then(|| c.bank.voice(&listed).map(|v| (listed, v)))
+                    .flatten()
+            })
+        })?;
+        let rest = name.replace(&*dashed.name.to_ascii_lowercase(), " ");
+        let other = rest
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter_map(|part| Some(self.voice(part)?.1))
+            .find(|v| v.engine != dashed.engine);
+        Some(match other {
+            Some(other) => across_engines(&other, &dashed),
+            None => Error::invalid(
+                "voice",
+                format!(
+                    "invalid voice '{}': '{}' is {}'s, and its voices cannot be blended",
+                    clip(name, MAX_QUOTED),
+                    dashed.name,
+                    dashed.engine
+                ),
+            ),
+        })
+    }
+}
+
+/// A blend of `first` and `other`, which are two engines' voices: refused, naming both.
+fn across_engines(first: &Voice, other: &Voice) -> Error {
+    Error::invalid(
+        "voice",
+        format!(
+            "a blend mixes one engine's voices: '{}' is {}'s and '{}' is {}'s",
+            first.name, first.engine, other.name, other.engine
+        ),
+    )
+}
+
+/// Why `language` cannot be spoken (`param` named it).
+fn unsupported(language: Language, param: &'static str) -> Error {
+    Error::UnsupportedLanguage {
+        language: language.row().name,
+        param,
     }
 }
 
@@ -375,8 +565,8 @@ fn signed_parts(name: &str) -> impl Iterator<Item = (f32, &str)> {
 mod tests {
     use super::*;
 
-    /// A bank whose voices are numbers, mixed as numbers.
-    struct Numbers;
+    /// A bank whose voices are numbers, mixed as numbers: its engine's name, its voices.
+    struct Numbers(&'static str, &'static [(&'static str, f32, Language)]);
 
     const NUMBERS: &[(&str, f32, Language)] = &[
         ("af_bella", 1.0, Language::EnUs),
@@ -386,12 +576,20 @@ mod tests {
         ("jf_alpha", 0.0, Language::Ja),
     ];
 
+    /// Another engine's: a name with a blend's operator, a name the first engine has too.
+    const OTHERS: &[(&str, f32, Language)] = &[
+        ("en_us-joe-medium", 9.0, Language::EnUs),
+        ("af_sky", 7.0, Language::EnUs),
+        ("ef_dora", 8.0, Language::Es),
+    ];
+
     impl VoiceBank for Numbers {
         fn list(&self) -> Vec<VoiceInfo> {
-            NUMBERS
+            self.1
                 .iter()
                 .map(|(name, _, language)| VoiceInfo {
                     name: (*name).into(),
+                    engine: self.0,
                     language: Some(*language),
                     gender: Gender::Unknown,
                     speaks: true,
@@ -400,18 +598,19 @@ mod tests {
         }
         fn voice(&self, name: &str) -> Option<Voice> {
             let name = if name == "alloy" { "af_alloy" } else { name };
-            let (name, value, language) = NUMBERS.iter().find(|(n, ..)| *n == name)?;
+            let (name, value, language) = self.1.iter().find(|(n, ..)| *n == name)?;
             Some(Voice {
                 name: (*name).into(),
                 language: *language,
+                engine: self.0,
                 data: VoiceData::new(*value),
             })
         }
         fn default_voice(&self) -> &str {
-            "af_bella"
+            self.1[0].0
         }
-        fn default_for(&self, _: Language) -> Option<&str> {
-            None
+        fn default_for(&self, language: Language) -> Option<&str> {
+            self.1.iter().find(|v| v.2 == language).map(|v| v.0)
         }
         fn blend(&self, parts: &[(&Voice, f32)]) -> Result<VoiceData> {
             let value = parts
@@ -424,7 +623,92 @@ mod tests {
 
     fn voices() -> Voices {
         let spoken = [Language::EnUs, Language::EnGb];
-        Voices::new(Arc::new(Numbers), &["m"], &spoken)
+        Voices::new(EngineVoices {
+            engine: "numbers",
+            bank: Arc::new(Numbers("numbers", NUMBERS)),
+            models: &["m"],
+            languages: &spoken,
+            word_times: true,
+        })
+    }
+
+    /// Two engines: `numbers` first, then `others` (which alone speaks Spanish, and has no
+    /// word times).
+    fn two_engines() -> Voices {
+        Voices::join([
+            EngineVoices {
+                engine: "numbers",
+                bank: Arc::new(Numbers("numbers", NUMBERS)),
+                models: &["m", "tts-1"],
+                languages: &[Language::EnUs, Language::EnGb],
+                word_times: true,
+            },
+            EngineVoices {
+                engine: "others",
+                bank: Arc::new(Numbers("others", OTHERS)),
+                models: &["o", "tts-1"],
+                languages: &[Language::EnUs, Language::Es],
+                word_times: false,
+            },
+        ])
+    }
+
+    #[test]
+    fn each_voice_is_its_engines_and_a_blend_stays_in_one() -> Result<()> {
+        let v = two_engines();
+        assert_eq!(v.resolve("en_US-joe-medium")?.engine, "others");
+        assert_eq!(v.resolve("af_bella")?.engine, "numbers");
+        // A name both have is the first engine's.
+        assert_eq!(v.resolve("af_sky")?.engine, "numbers");
+        assert_eq!(v.resolve("ef_dora")?.language, Language::Es);
+        let refused = |name: &str| {
+            v.resolve(name)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        // Across engines, however the blend is written: a refusal naming both.
+        for across in [
+            "af_bella+en_us-joe-medium",
+            "en_US-joe-medium(2)+af_bella",
+            "af_alloy-en_us-joe-medium(0.1)",
+            "ef_dora+af_bella",
+            "af_bella+ef_dora",
+        ] {
+            let message = refused(across);
+            assert!(
+                message.contains("numbers") && message.contains("others"),
+                "{across}: {message}"
+            );
+        }
+        let message = refused("en_us-joe-medium+en_us-joe-medium");
+        assert!(message.contains("cannot be blended"), "{message}");
+        assert_eq!(v.default_voice(), "af_bella");
+        assert_eq!(v.default_of("others"), Some("en_us-joe-medium"));
+        assert_eq!(v.engine_of_model("O")?, "others");
+        assert_eq!(v.engine_of_model("tts-1")?, "numbers");
+        assert!(matches!(
+            v.engine_of_model("whisper-1"),
+            Err(Error::UnknownModel { .. })
+        ));
+        assert_eq!(v.models(), ["m", "tts-1", "o"]);
+        assert_eq!(
+            v.languages(),
+            [Language::EnUs, Language::EnGb, Language::Es]
+        );
+        assert_eq!(v.default_for(Language::Es), Some("ef_dora"));
+        let dora = v.resolve("ef_dora")?;
+        assert!(v.spoken_by(&dora, Language::Es, "lang_code").is_ok());
+        assert!(v.spoken_by(&dora, Language::EnGb, "lang_code").is_err());
+        assert!(v.word_times("numbers") && !v.word_times("others"));
+        let listed = v.info();
+        assert_eq!(listed.len(), NUMBERS.len() + OTHERS.len());
+        assert!(
+            listed
+                .iter()
+                .any(|i| i.name == "ef_dora" && i.engine == "others" && i.speaks)
+        );
+        Ok(())
     }
 
     fn value(name: &str) -> Result<f32> {

@@ -456,7 +456,8 @@ async fn every_documented_route_is_served_and_keyed_as_documented() {
 #[tokio::test]
 async fn beyond_capacity_is_an_immediate_429_with_retry_after() {
     let service = tone::service(1);
-    let held = service.admit().expect("the one slot");
+    let heart = service.catalogue().resolve("af_heart").expect("a voice");
+    let held = service.admit(&heart).expect("the one slot");
     let r = send(&service, &[], speech(json!({"input": "hi"}))).await;
     assert_eq!(r.status, 429);
     assert_eq!(r.json()["error"]["code"], "rate_limit_exceeded");
@@ -474,7 +475,7 @@ async fn beyond_capacity_is_an_immediate_429_with_retry_after() {
 async fn before_the_model_is_ready_speech_is_503_and_listings_work() {
     let ready = tone::service(1);
     let loading = Arc::new(Service::new(
-        ready.spec().clone(),
+        ready.specs().to_vec(),
         ready.catalogue().clone(),
         1,
         ready.limits(),
@@ -887,4 +888,138 @@ async fn a_whole_file_says_where_its_time_went() {
         metrics.contains("ttsd_utterance_stage_seconds_count{stage=\"model\"} 2"),
         "{metrics}"
     );
+}
+
+/// Two engines in one server (the tone engine, 16 kHz with word times; `beep`, of Piper's
+/// shape: 22,050 Hz, names with `-`, no word times): the voice picks the engine and its
+/// rate, `model` may name the engine, and what cannot be one engine's is a clear 400.
+#[tokio::test]
+async fn two_engines_each_voice_speaks_with_its_own() {
+    let service = tone::pair_service(ttsd::synth::Settings::default(), 4);
+    let say = |extra: Value| {
+        let mut body =
+            json!({"input": "Hello there, world.", "response_format": "wav", "stream": false});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        speech(body)
+    };
+    // The voice picks the engine, and the audio comes at that engine's rate.
+    for (voice, rate) in [("af_heart", 16_000), ("en_US-beep-low", 22_050)] {
+        let reply = send(&service, &[], say(json!({"voice": voice}))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{voice}");
+        let (samples, got) = wav(&reply.body);
+        assert_eq!(got, rate, "{voice}");
+        assert!(samples.iter().any(|&s| s != 0), "{voice} is silent");
+    }
+    // `model` names the engine; alone, it picks that engine's default voice.
+    for (model, rate) in [("beep", 22_050), ("tone", 16_000), ("tts-1", 16_000)] {
+        let reply = send(&service, &[], say(json!({"model": model}))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{model}");
+        assert_eq!(wav(&reply.body).1, rate, "{model}");
+    }
+    // OpenAI's name is taken by both: the voice decides.
+    let reply = send(
+        &service,
+        &[],
+        say(json!({"model": "tts-1", "voice": "en_us-beep-low"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(wav(&reply.body).1, 22_050);
+    // What one engine cannot do is a 400 that says why, naming both engines.
+    for (extra, param, words) in [
+        (
+            json!({"model": "tone", "voice": "en_us-beep-low"}),
+            "model",
+            &["beep", "tone"][..],
+        ),
+        (
+            json!({"voice": "af_heart+en_us-beep-low"}),
+            "voice",
+            &["beep", "tone"][..],
+        ),
+        (
+            json!({"voice": "en_us-beep-low", "stream": true, "stream_format": "sse", "timestamps": true}),
+            "timestamps",
+            &["beep", "no word timestamps"][..],
+        ),
+        (
+            json!({"voice": "en_us-beep-low", "lang_code": "b"}),
+            "lang_code",
+            &["British English"][..],
+        ),
+        (
+            json!({"voice": "en_us-beep-low", "input": "Hi. [voice:af_heart] There.", "allow_voice_tags": true}),
+            "input",
+            &["beep", "tone"][..],
+        ),
+    ] {
+        let reply = send(&service, &[], say(extra.clone())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{extra}");
+        let error = &reply.json()["error"];
+        assert_eq!(error["param"], param, "{extra}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        for word in words {
+            assert!(message.contains(word), "{extra}: {message}");
+        }
+    }
+    // Timestamps on the engine that has them still come.
+    let reply = send(
+        &service,
+        &[],
+        say(json!({"voice": "af_heart", "stream": true, "stream_format": "sse", "timestamps": true})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&reply.body).contains("speech.audio.timestamps"));
+    // The captions route asks for timestamps: refused for a voice without them.
+    let request = captions(
+        json!({"input": "Hi there.", "voice": "en_us-beep-low"}),
+        "vtt",
+    );
+    let reply = send(&service, &[], request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"]["param"], "timestamps");
+}
+
+#[tokio::test]
+async fn two_engines_are_listed_with_each_voices_engine_and_language() {
+    let service = tone::pair_service(ttsd::synth::Settings::default(), 4);
+    let voices = send(&service, &[], get("/v1/audio/voices")).await.json();
+    let voices = voices["voices"].as_array().unwrap();
+    let find = |id: &str| voices.iter().find(|v| v["id"] == id).cloned().unwrap();
+    let beep = find("es_es-beep-low");
+    assert_eq!(
+        (&beep["engine"], &beep["language"], &beep["lang_code"]),
+        (&json!("beep"), &json!("Spanish"), &json!("e"))
+    );
+    assert_eq!(find("af_heart")["engine"], "tone");
+    let info = send(&service, &[], get("/info")).await.json();
+    assert_eq!(info["engine"], "tone");
+    assert_eq!(info["default_voice"], "af_heart");
+    let engines = info["engines"].as_array().unwrap();
+    let names: Vec<&str> = engines
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tone", "beep"]);
+    assert_eq!(engines[1]["sample_rate"], 22_050);
+    assert_eq!(engines[1]["timestamps"], false);
+    assert_eq!(engines[1]["default_voice"], "en_us-beep-low");
+    assert_eq!(engines[1]["languages"], json!(["a", "e"]));
+    assert_eq!(engines[0]["timestamps"], true);
+    let models = send(&service, &[], get("/v1/models")).await.json();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["tone", "tts-1", "beep"]);
+    // The OpenAPI document describes the voices' engine and /info's engines.
+    let doc = send(&service, &[], get("/openapi.json")).await.json();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["VoiceEntry"]["properties"]["engine"].is_object());
+    assert!(schemas["EngineInfo"]["properties"]["timestamps"].is_object());
 }

@@ -31,7 +31,7 @@ use crate::Result;
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::text::g2p::{G2pConfig, Phonemize, Phonemizer};
-use crate::voice::{VoiceBank, VoiceData, Voices};
+use crate::voice::{EngineVoices, VoiceBank, VoiceData, Voices};
 
 /// What the rest of ttsd may know about a model.
 #[derive(Debug, Clone)]
@@ -57,6 +57,9 @@ pub struct ModelSpec {
     pub vocab: Arc<Vocab>,
     /// The languages it speaks, in the language table's order.
     pub languages: Vec<Language>,
+    /// Whether its calls report durations ([`Speech::durations`]), so that words get
+    /// times: a request for timestamps in a voice of an engine without them is refused.
+    pub word_times: bool,
 }
 
 /// Who made a model.
@@ -121,6 +124,18 @@ pub trait EngineFactory: Send + Sync {
     /// What a request may name on this engine: its voices and blends of them, its model
     /// names, its languages.
     fn catalogue(&self) -> Voices {
-        Voices::new(self.voices(), self.spec().models, &self.spec().languages)
+        Voices::new(self.engine_voices())
+    }
+
+    /// Its part of a server's voices ([`Voices::join`]).
+    fn engine_voices(&self) -> EngineVoices<'_> {
+        let spec = self.spec();
+        EngineVoices {
+            engine: spec.name,
+            bank: self.voices(),
+            models: spec.models,
+            languages: &spec.languages,
+            word_times: spec.word_times,
+        }
     }
 }

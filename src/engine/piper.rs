@@ -42,7 +42,11 @@ use crate::voice::{Gender, Voice, VoiceBank, VoiceData, VoiceInfo};
 use crate::{Error, Result};
 
 /// Names `model` takes: the engine's own (OpenAI's names go to Kokoro when it is loaded).
-const MODELS: &[&str] = &["piper", "tts-1", "tts-1-hd"];
+/// The engine's name (listings, `model`, logs).
+pub const NAME: &str = "piper";
+/// Alone in a server, OpenAI's names are Piper's; beside Kokoro, Kokoro (the first engine)
+/// answers them when no voice is named.
+const MODELS: &[&str] = &[NAME, "tts-1", "tts-1-hd"];
 /// Most phoneme ids in one call (before Piper's pads: twice as many reach the model).
 const MAX_IDS: usize = 510;
 /// Piper's marks: beginning and end of a sentence, and the pad after every phoneme.
@@ -360,7 +364,7 @@ impl PiperFactory {
                 .map(|(&c, &id)| (c, id)),
         );
         let spec = ModelSpec {
-            name: "piper",
+            name: NAME,
             title: "Piper",
             attribution: Attribution {
                 name: "rhasspy",
@@ -373,6 +377,8 @@ impl PiperFactory {
             memory_ids: None,
             vocab: Arc::new(vocab),
             languages,
+            // Piper's exports have no durations output.
+            word_times: false,
         };
         let voices = Arc::new(PiperVoices::new(&files));
         Ok(PiperFactory {
@@ -458,6 +464,7 @@ impl VoiceBank for PiperVoices {
             .values()
             .map(|(name, language, _)| VoiceInfo {
                 name: name.clone(),
+                engine: NAME,
                 language: *language,
                 gender: Gender::Unknown,
                 speaks: language.is_some(),
@@ -470,6 +477,7 @@ impl VoiceBank for PiperVoices {
         Some(Voice {
             name: name.as_str().into(),
             language: (*language)?,
+            engine: NAME,
             data: VoiceData::new(*data),
         })
     }

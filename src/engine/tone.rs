@@ -9,6 +9,10 @@
 //! optional cost (a fixed time per call plus a time per id, spent sleeping) stands in for
 //! a model's compute in scheduling tests; like the real engine's, it can be interrupted
 //! from another thread.
+//!
+//! [`ToneFactory::piper_like`] is a second one of Piper's shape, to serve beside the first
+//! in one server: 22,050 Hz, voice names with `-`, voices that cannot be blended, no
+//! durations (so no word times).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -20,6 +24,8 @@ use crate::voice::{Gender, Voice, VoiceBank, VoiceData, VoiceInfo};
 use crate::{Error, Result};
 
 const SAMPLE_RATE: u32 = 16_000;
+/// The second test engine's ([`ToneFactory::piper_like`]): Piper's.
+const PIPER_LIKE_RATE: u32 = 22_050;
 /// Smaller than Kokoro's 510, so chunking is exercised at a limit of its own.
 const MAX_IDS: usize = 200;
 /// Its voices: name, language, gender, loudness. Named as Kokoro's are, so the same
@@ -33,12 +39,21 @@ pub const VOICES: &[(&str, Language, Gender, f32)] = &[
 ];
 /// The voice a request naming none gets.
 const DEFAULT_VOICE: &str = "af_heart";
+/// The second test engine's voices, named as Piper's.
+pub const PIPER_LIKE_VOICES: &[(&str, Language, Gender, f32)] = &[
+    ("en_us-beep-low", Language::EnUs, Gender::Unknown, 0.45),
+    ("es_es-beep-low", Language::Es, Gender::Unknown, 0.55),
+];
 /// Every symbol the G2P front ends emit (Kokoro v1.0's set), numbered in this order.
 const SYMBOLS: &str = ";:,.!?—…\"()“” \u{303}ʣʥʦʨᵝꭧAIOQSTWYᵊabcdefhijklmnopqrstuvwxyzɑɐɒæβɔɕçɖðʤəɚɛɜɟɡɥɨɪʝɯɰŋɳɲɴøɸθœɹɾɻʁɽʂʃʈʧʊʋʌɣɤχʎʒʔˈˌːʰʲ↓→↗↘ᵻ";
-/// Samples per id at speed 1 (40 ms).
-const ID_SAMPLES: usize = SAMPLE_RATE as usize / 25;
-/// Silence before and after the speech of a call (60 ms).
-const EDGE_SAMPLES: usize = SAMPLE_RATE as usize * 3 / 50;
+/// Samples per id at speed 1 (40 ms) at `rate`.
+const fn id_samples(rate: u32) -> usize {
+    rate as usize / 25
+}
+/// Silence before and after the speech of a call (60 ms) at `rate`.
+const fn edge_samples(rate: u32) -> usize {
+    rate as usize * 3 / 50
+}
 
 /// Simulated compute time of one call.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,6 +66,7 @@ pub struct SimulatedCost {
 pub struct ToneFactory {
     spec: ModelSpec,
     cost: SimulatedCost,
+    voices: Arc<ToneVoices>,
 }
 
 impl ToneFactory {
@@ -70,9 +86,37 @@ impl ToneFactory {
                 memory_ids: None,
                 vocab: Arc::new(vocab),
                 languages: Language::ALL.to_vec(),
+                word_times: true,
             },
             cost,
+            voices: Arc::new(ToneVoices {
+                engine: "tone",
+                voices: VOICES,
+                default: DEFAULT_VOICE,
+                blends: true,
+            }),
         }
+    }
+
+    /// A second test engine, of Piper's shape ([`PIPER_LIKE_VOICES`]): `beep` (its model
+    /// name too), 22,050 Hz, American English and Spanish, voices that cannot be blended,
+    /// no durations.
+    pub fn piper_like(cost: SimulatedCost) -> Self {
+        let mut factory = ToneFactory::new(cost);
+        let spec = &mut factory.spec;
+        spec.name = "beep";
+        spec.title = "a second test tone generator";
+        spec.models = &["beep", "tts-1"];
+        spec.sample_rate = PIPER_LIKE_RATE;
+        spec.languages = vec![Language::EnUs, Language::Es];
+        spec.word_times = false;
+        factory.voices = Arc::new(ToneVoices {
+            engine: "beep",
+            voices: PIPER_LIKE_VOICES,
+            default: PIPER_LIKE_VOICES[0].0,
+            blends: false,
+        });
+        factory
     }
 }
 
@@ -82,20 +126,29 @@ impl EngineFactory for ToneFactory {
     }
 
     fn voices(&self) -> Arc<dyn VoiceBank> {
-        Arc::new(ToneVoices)
+        Arc::clone(&self.voices) as Arc<dyn VoiceBank>
     }
 
     fn create(&self) -> Result<Box<dyn Engine>> {
         Ok(Box::new(Tone {
             vocab: Arc::clone(&self.spec.vocab),
             cost: self.cost,
+            sample_rate: self.spec.sample_rate,
+            durations: self.spec.word_times,
             stop: Arc::default(),
         }))
     }
 }
 
-/// The test engine's voices ([`VOICES`]); a blend mixes their loudness.
-pub struct ToneVoices;
+/// A test engine's voices ([`VOICES`], [`PIPER_LIKE_VOICES`]); a blend mixes their
+/// loudness.
+pub struct ToneVoices {
+    engine: &'static str,
+    voices: &'static [(&'static str, Language, Gender, f32)],
+    default: &'static str,
+    /// Whether its voices can be blended.
+    blends: bool,
+}
 
 /// A test voice's data: its loudness.
 #[derive(Debug, Clone, Copy)]
@@ -110,10 +163,11 @@ fn level(data: &VoiceData) -> Result<f32> {
 
 impl VoiceBank for ToneVoices {
     fn list(&self) -> Vec<VoiceInfo> {
-        VOICES
+        self.voices
             .iter()
             .map(|&(name, language, gender, _)| VoiceInfo {
                 name: name.into(),
+                engine: self.engine,
                 language: Some(language),
                 gender,
                 speaks: true,
@@ -123,23 +177,30 @@ impl VoiceBank for ToneVoices {
 
     fn voice(&self, name: &str) -> Option<Voice> {
         let name = if name == "alloy" { "af_alloy" } else { name };
-        let &(name, language, _, level) = VOICES.iter().find(|v| v.0 == name)?;
+        let &(name, language, _, level) = self.voices.iter().find(|v| v.0 == name)?;
         Some(Voice {
             name: name.into(),
             language,
+            engine: self.engine,
             data: VoiceData::new(Level(level)),
         })
     }
 
     fn default_voice(&self) -> &str {
-        DEFAULT_VOICE
+        self.default
     }
 
     fn default_for(&self, language: Language) -> Option<&str> {
-        VOICES.iter().find(|v| v.1 == language).map(|v| v.0)
+        self.voices.iter().find(|v| v.1 == language).map(|v| v.0)
     }
 
     fn blend(&self, parts: &[(&Voice, f32)]) -> Result<VoiceData> {
+        if !self.blends {
+            return Err(Error::invalid(
+                "voice",
+                "this engine's voices cannot be blended",
+            ));
+        }
         let mut level = 0.0;
         for (voice, weight) in parts {
             level += self::level(&voice.data)? * weight;
@@ -157,6 +218,9 @@ impl VoiceBank for ToneVoices {
 pub struct Tone {
     vocab: Arc<Vocab>,
     cost: SimulatedCost,
+    sample_rate: u32,
+    /// Whether it reports durations.
+    durations: bool,
     stop: Arc<Stop>,
 }
 
@@ -212,18 +276,20 @@ impl Engine for Tone {
         {
             return Err(Error::Inference("the call was interrupted".into()));
         }
-        let per_id = ((ID_SAMPLES as f32 / speed).round() as usize).max(1);
-        let mut samples = vec![0.0; EDGE_SAMPLES];
+        let rate = self.sample_rate;
+        let (id_samples, edge) = (id_samples(rate), edge_samples(rate));
+        let per_id = ((id_samples as f32 / speed).round() as usize).max(1);
+        let mut samples = vec![0.0; edge];
         // The edges' silence stands for the model's pads.
         let mut durations = Vec::with_capacity(ids.len() + 2);
-        durations.push(EDGE_SAMPLES as u32);
+        durations.push(edge as u32);
         for &id in ids {
             let sounding = self.vocab.symbol(id).is_some_and(char::is_alphabetic);
             let start = samples.len();
             if sounding {
                 let pitch = 200.0 + 15.0 * (id % 40) as f32;
                 samples.extend((0..per_id).map(|i| {
-                    let t = i as f32 / SAMPLE_RATE as f32;
+                    let t = i as f32 / rate as f32;
                     level * 0.5 * (std::f32::consts::TAU * pitch * t).sin()
                 }));
             } else {
@@ -231,11 +297,11 @@ impl Engine for Tone {
             }
             durations.push(per_id as u32);
         }
-        samples.resize(samples.len() + EDGE_SAMPLES, 0.0);
-        durations.push(EDGE_SAMPLES as u32);
+        samples.resize(samples.len() + edge, 0.0);
+        durations.push(edge as u32);
         Ok(Speech {
             samples,
-            durations: Some(durations),
+            durations: self.durations.then_some(durations),
         })
     }
 

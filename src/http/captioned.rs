@@ -76,7 +76,7 @@ pub async fn captioned_speech(
     params.return_timestamps = None;
     params.stream_format = None;
     let request = state.service.validate(params, Input::Required)?;
-    let permit = state.service.admit()?;
+    let permit = state.service.admit(request.voice())?;
     let (format, stream) = (request.format(), request.stream());
     let mut audio = synth.speak(request, Some(Arc::clone(&permit)))?;
     let mime = format.content_type();
@@ -176,7 +176,7 @@ pub async fn captions(
     params.stream_format = None;
     params.timestamps = Some(true);
     let request = state.service.validate(params, Input::Required)?;
-    let permit = state.service.admit()?;
+    let permit = state.service.admit(request.voice())?;
     let mut audio = synth.speak(request, Some(permit))?;
     let mut times = Vec::new();
     while let Some(event) = audio.recv().await {

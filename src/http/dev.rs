@@ -118,7 +118,7 @@ pub async fn generate_from_phonemes(
     if request.phonemes.trim().is_empty() {
         return Err(Error::invalid("phonemes", "phonemes is empty").into());
     }
-    synth.check_phonemes("phonemes", &request.phonemes)?;
+    let phonemes = request.phonemes;
     let params = SpeechParams {
         voice: Some(request.voice),
         speed: request.speed,
@@ -126,16 +126,17 @@ pub async fn generate_from_phonemes(
         ..Default::default()
     };
     let speech = state.service.validate(params, Input::Streamed)?;
-    let permit = state.service.admit()?;
+    synth.check_phonemes(speech.voice(), "phonemes", &phonemes)?;
+    let permit = state.service.admit(speech.voice())?;
     let delivery = Delivery {
         format: speech.format(),
         stream: true,
         sse: false,
         timestamps: false,
-        sample_rate: synth.spec().sample_rate,
+        sample_rate: synth.sample_rate(speech.voice())?,
     };
     let (mut input, audio) = synth.start(speech, Some(Arc::clone(&permit)))?;
-    input.push_phonemes(&request.phonemes)?;
+    input.push_phonemes(&phonemes)?;
     input.finish();
     respond(audio, permit, delivery).await
 }

@@ -55,15 +55,39 @@ pub struct LanguageInfo {
     pub default_voice: String,
 }
 
+/// One of the server's engines, as `/info` lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EngineInfo {
+    /// Its name (`kokoro`, `piper`): each voice's `engine` in the listings.
+    pub name: String,
+    /// The model as people know it (`Kokoro-82M`).
+    pub title: String,
+    /// Samples per second of its voices' audio.
+    pub sample_rate: u32,
+    /// Names `model` takes for it (a name two engines take is the first's when no voice
+    /// is named).
+    pub models: Vec<String>,
+    /// Its default voice (a request naming only its `model` gets it).
+    pub default_voice: String,
+    /// Whether its voices give word timestamps (`timestamps: true` is refused for the
+    /// others).
+    pub timestamps: bool,
+    /// The letters of the languages it speaks.
+    pub languages: Vec<String>,
+}
+
 /// The server's facts.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Info {
     pub name: String,
     pub version: String,
-    /// The engine (`kokoro`).
+    /// The first engine (`kokoro`): the default voice's.
     pub engine: String,
-    /// Samples per second of the audio (`pcm` and `wav` carry it as is).
+    /// Samples per second of the default voice's audio (`pcm` and `wav` carry it as is;
+    /// each engine's is in `engines`).
     pub sample_rate: u32,
+    /// Every engine: a voice is spoken by its own (the listings say whose).
+    pub engines: Vec<EngineInfo>,
     pub ready: bool,
     /// Whether the API wants an API key.
     pub auth: bool,
@@ -91,6 +115,24 @@ pub async fn info(State(state): State<Arc<AppState>>) -> Json<Info> {
         version: env!("CARGO_PKG_VERSION").into(),
         engine: spec.name.into(),
         sample_rate: spec.sample_rate,
+        engines: state
+            .service
+            .specs()
+            .iter()
+            .map(|s| EngineInfo {
+                name: s.name.into(),
+                title: s.title.into(),
+                sample_rate: s.sample_rate,
+                models: s.models.iter().map(|m| (*m).to_owned()).collect(),
+                default_voice: voices.default_of(s.name).unwrap_or_default().into(),
+                timestamps: s.word_times,
+                languages: s
+                    .languages
+                    .iter()
+                    .map(|l| l.row().code.to_string())
+                    .collect(),
+            })
+            .collect(),
         ready: state.service.is_ready(),
         auth: !state.api_keys.is_empty(),
         default_voice: voices.default_voice().into(),

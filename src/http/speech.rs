@@ -64,7 +64,7 @@ pub(super) async fn speak(state: &AppState, params: SpeechParams) -> Result<Resp
     }
     let timestamps = request.timestamps();
     // Admission last, so a bad request never takes a slot.
-    let permit = state.service.admit()?;
+    let permit = state.service.admit(request.voice())?;
     tracing::debug!(
         voice = %request.voice().name,
         format = request.format().name(),
@@ -77,7 +77,7 @@ pub(super) async fn speak(state: &AppState, params: SpeechParams) -> Result<Resp
         stream: request.stream(),
         sse: request.sse(),
         timestamps,
-        sample_rate: synth.spec().sample_rate,
+        sample_rate: synth.sample_rate(request.voice())?,
     };
     let audio = synth.speak(request, Some(Arc::clone(&permit)))?;
     respond(audio, permit, delivery).await

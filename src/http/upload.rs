@@ -84,7 +84,7 @@ pub async fn speech_upload(
         ..Default::default()
     };
     let request = state.service.validate(params, Input::Streamed)?;
-    let permit = state.service.admit()?;
+    let permit = state.service.admit(request.voice())?;
     let format = request.format();
     let (input, mut audio) = synth.start(request, Some(Arc::clone(&permit)))?;
 

@@ -17,6 +17,8 @@ pub struct VoiceEntry {
     /// What `voice` takes.
     pub id: String,
     pub name: String,
+    /// The engine that speaks it (`kokoro`, `piper`); `model` may name it.
+    pub engine: String,
     /// Its language's letter (`a`, `b`, …), when its language is known.
     pub lang_code: Option<String>,
     /// The language's name ("American English").
@@ -35,6 +37,7 @@ impl From<&VoiceInfo> for VoiceEntry {
         VoiceEntry {
             id: v.name.clone(),
             name: v.name.clone(),
+            engine: v.engine.to_owned(),
             lang_code: row.map(|r| r.code.to_string()),
             language: row.map(|r| r.name.to_owned()),
             bcp47: row.map(|r| r.bcp47.to_owned()),
@@ -58,8 +61,8 @@ pub struct VoiceQuery {
     pub legacy: bool,
 }
 
-/// Every voice: `{"voices": [{"id", "name", "lang_code", "language", "bcp47", "gender",
-/// "speaks"}]}` as Kokoro-FastAPI (0.4 and later) and Open WebUI read it; with
+/// Every voice: `{"voices": [{"id", "name", "engine", "lang_code", "language", "bcp47",
+/// "gender", "speaks"}]}` as Kokoro-FastAPI (0.4 and later) and Open WebUI read it; with
 /// `?legacy=true`, `{"voices": ["af_heart", …]}`.
 #[utoipa::path(
     get,
@@ -151,7 +154,13 @@ pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value>
             let language = v.language.map_or("", |l| l.row().name);
             json!({
                 "id": v.name,
-                "name": format!("{} ({}, {})", v.name, language, v.gender.as_str()),
+                "name": format!(
+                    "{} ({}, {}; {})",
+                    v.name,
+                    language,
+                    v.gender.as_str(),
+                    v.engine
+                ),
             })
         })
         .collect();
@@ -166,13 +175,19 @@ pub async fn openwebui_voices(State(state): State<Arc<AppState>>) -> Json<Value>
     tag = "voices"
 )]
 pub async fn openwebui_models(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let title = state.service.spec().title;
-    let models: Vec<Value> = state
-        .service
-        .catalogue()
+    let service = &state.service;
+    let catalogue = service.catalogue();
+    let models: Vec<Value> = catalogue
         .models()
         .iter()
-        .map(|id| json!({"id": id, "name": format!("{id} ({title})")}))
+        .map(|id| {
+            let title = catalogue
+                .engine_of_model(id)
+                .ok()
+                .and_then(|engine| service.spec_of(engine))
+                .map_or("", |spec| spec.title);
+            json!({"id": id, "name": format!("{id} ({title})")})
+        })
         .collect();
     Json(json!({ "models": models }))
 }

@@ -204,10 +204,11 @@ async fn run(
     let synth = state.service.synth()?;
     let request = state.service.validate(params, Input::Streamed)?;
     let timestamps = request.timestamps();
-    let permit = state.service.admit()?;
+    let permit = state.service.admit(request.voice())?;
+    let sample_rate = synth.sample_rate(request.voice())?;
     let (input, audio) = synth.start(request, Some(permit))?;
     let out = Output {
-        sample_rate: synth.spec().sample_rate,
+        sample_rate,
         timestamps,
     };
     pump(tx, rx, input, audio, out).await

@@ -50,6 +50,11 @@ impl Load {
         }
     }
 
+    /// The utterances running.
+    pub(super) fn running(&self) -> usize {
+        lock(&self.remaining).len()
+    }
+
     /// A streamed utterance's end-to-end cost (`compute` for `audio`), learnt.
     pub(super) fn learn_stream(&self, compute: Duration, audio: Duration) {
         if audio < STREAM_COST_MIN_AUDIO {

@@ -9,7 +9,7 @@ use crate::request::VoiceAliases;
 use crate::text::markup::{Item, MAX_TOTAL_PAUSE};
 use crate::text::plan::ChunkPlan;
 use crate::text::{TextFrontend, Vocab};
-use crate::voice::{Voice, Voices};
+use crate::voice::{Voice, Voices, one_engine};
 use crate::{Error, Result};
 
 /// An utterance's state that markup changes: the voices its text has switched to (0 is the
@@ -66,6 +66,7 @@ impl Marks {
                 let voice = self
                     .aliases
                     .resolve(voices, &name)
+                    .and_then(|v| one_engine(&self.voices[0], v))
                     .map_err(Error::in_voice_tag)?;
                 let index = match self.voices.iter().position(|v| v.name == voice.name) {
                     Some(i) => i,

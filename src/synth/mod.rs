@@ -14,6 +14,10 @@
 //!   by (`engine::pacing` holds the arithmetic).
 //!
 //! A whole text is a stream of one piece: the same path.
+//!
+//! A server may have several engines (Kokoro and Piper): each is an [`EngineCore`] — its
+//! facts, its text front end (its symbols), its own workers and what its calls and streams
+//! cost — and an utterance runs on its voice's.
 
 mod intake;
 mod load;
@@ -125,18 +129,77 @@ impl Default for CoreConfig {
 
 /// Everything an utterance needs, shared by all of them: built once by the composition root.
 pub struct Synthesizer {
-    spec: ModelSpec,
-    frontend: TextFrontend,
+    /// Each engine's part, the first's voice the default.
+    engines: Vec<Arc<EngineCore>>,
+    /// Every engine's voices.
     voices: Voices,
-    scheduler: Scheduler,
     settings: Settings,
     metrics: Arc<Metrics>,
+}
+
+/// One engine's part of the core: its facts, its text front end (its phonemizer and
+/// symbols), its workers (and the cost they learn), and the utterances it runs.
+pub struct EngineCore {
+    spec: ModelSpec,
+    frontend: TextFrontend,
+    scheduler: Scheduler,
     load: load::Load,
 }
 
-/// Held while an utterance runs: its admission permit (released when both the pipeline and
-/// the front end's response are done with it).
-pub type Permit = Arc<OwnedSemaphorePermit>;
+impl EngineCore {
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+    pub fn frontend(&self) -> &TextFrontend {
+        &self.frontend
+    }
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// How many real-time streams this engine's workers can keep playing (see
+    /// [`Synthesizer::capacity`]); `None` before any call was measured.
+    fn capacity(&self, settings: &Settings) -> Option<usize> {
+        match settings.capacity {
+            Some(n) => Some(n.max(1)),
+            None => Some(
+                self.load
+                    .capacity(&self.scheduler.cost()?, self.scheduler.workers()),
+            ),
+        }
+    }
+}
+
+/// Held while an utterance runs: its admission (released when both the pipeline and the
+/// front end's response are done with it).
+pub type Permit = Arc<Admission>;
+
+/// An utterance's slots: the server's and its engine's.
+#[derive(Debug)]
+pub struct Admission {
+    engine: &'static str,
+    _server: OwnedSemaphorePermit,
+    _engine: OwnedSemaphorePermit,
+}
+
+impl Admission {
+    pub fn new(
+        engine: &'static str,
+        server: OwnedSemaphorePermit,
+        engine_slot: OwnedSemaphorePermit,
+    ) -> Self {
+        Admission {
+            engine,
+            _server: server,
+            _engine: engine_slot,
+        }
+    }
+
+    /// The engine whose slot it holds.
+    pub fn engine(&self) -> &'static str {
+        self.engine
+    }
+}
 
 /// What the pipeline sends.
 #[derive(Debug)]
@@ -208,11 +271,17 @@ pub fn validate(
     params: SpeechParams,
     input: Input,
     voices: &Voices,
-    vocab: &Vocab,
+    specs: &[ModelSpec],
     limits: Limits,
     lexicons: &lexicon::Store,
 ) -> Result<SpeechRequest> {
     let request = params.validate(voices, limits, input, lexicons)?;
+    let engine = request.voice().engine;
+    let vocab: &Vocab = specs
+        .iter()
+        .find(|s| s.name == engine)
+        .map(|s| &*s.vocab)
+        .ok_or_else(|| Error::Internal(format!("no engine '{engine}' in this server")))?;
     for item in request.items().unwrap_or_default() {
         if let Item::Phonemes { phonemes, .. } = item {
             check_phonemes(vocab, "input", phonemes)?;
@@ -233,47 +302,102 @@ impl Synthesizer {
         config: &CoreConfig,
         metrics: Arc<Metrics>,
     ) -> Result<Self> {
-        let spec = engine.spec().clone();
-        let voices = engine.catalogue();
-        let phonemizer = engine.phonemizer(&config.g2p);
-        let (frontend, scheduler) = std::thread::scope(|scope| {
-            let vocab = Arc::clone(&spec.vocab);
-            let frontend = scope.spawn(move || TextFrontend::with_phonemizer(vocab, phonemizer));
-            let scheduler = Scheduler::start(
-                engine,
-                config.workers,
-                config.queue_capacity,
-                config.cache_bytes,
-                Arc::clone(&metrics),
-            );
-            let frontend = frontend
-                .join()
-                .map_err(|_| Error::Internal("building the text front end panicked".into()))?;
-            Ok::<_, Error>((frontend, scheduler?))
+        Synthesizer::build_all(vec![engine], config, metrics)
+    }
+
+    /// The core on several engines (the first's default voice the server's), each with
+    /// `config.workers` workers of its own; their voices' names must not collide.
+    pub fn build_all(
+        engines: Vec<Arc<dyn EngineFactory>>,
+        config: &CoreConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self> {
+        if engines.is_empty() {
+            return Err(Error::Config("no engine to speak with".into()));
+        }
+        let voices = Voices::join(engines.iter().map(|e| e.engine_voices()));
+        let cores = std::thread::scope(|scope| {
+            // Every front end (a lexicon each) builds while the workers load their models.
+            let frontends: Vec<_> = engines
+                .iter()
+                .map(|engine| {
+                    let vocab = Arc::clone(&engine.spec().vocab);
+                    let phonemizer = engine.phonemizer(&config.g2p);
+                    scope.spawn(move || TextFrontend::with_phonemizer(vocab, phonemizer))
+                })
+                .collect();
+            let schedulers: Vec<_> = engines
+                .iter()
+                .map(|engine| {
+                    Scheduler::start(
+                        Arc::clone(engine),
+                        config.workers,
+                        config.queue_capacity,
+                        config.cache_bytes,
+                        Arc::clone(&metrics),
+                    )
+                })
+                .collect();
+            let mut cores = Vec::with_capacity(engines.len());
+            for ((engine, frontend), scheduler) in engines.iter().zip(frontends).zip(schedulers) {
+                let frontend = frontend
+                    .join()
+                    .map_err(|_| Error::Internal("building the text front end panicked".into()))?;
+                cores.push(Arc::new(EngineCore {
+                    spec: engine.spec().clone(),
+                    frontend,
+                    scheduler: scheduler?,
+                    load: load::Load::default(),
+                }));
+            }
+            Ok::<_, Error>(cores)
         })?;
         Ok(Synthesizer {
-            spec,
-            frontend,
+            engines: cores,
             voices,
-            scheduler,
             settings: config.settings,
             metrics,
-            load: load::Load::default(),
         })
     }
 
-    /// How many real-time streams the workers can keep playing: their time (less a margin)
-    /// over what one stream needs, by the cost model at a typical chunk size, and by what
-    /// streamed utterances have really cost, whichever is fewer; or the operator's number
-    /// (`--capacity`). At least one, so a slow machine still serves one at a time; `None`
-    /// before any call was measured.
+    /// The sample rate of `voice`'s audio (its engine's).
+    pub fn sample_rate(&self, voice: &crate::voice::Voice) -> Result<u32> {
+        Ok(self.engine(voice.engine)?.spec.sample_rate)
+    }
+
+    /// Each engine's part, the first's the default voice's.
+    pub fn engines(&self) -> &[Arc<EngineCore>] {
+        &self.engines
+    }
+
+    /// The engine named `name` (a voice's `engine`).
+    pub fn engine(&self, name: &str) -> Result<&Arc<EngineCore>> {
+        self.engines
+            .iter()
+            .find(|e| e.spec.name == name)
+            .ok_or_else(|| Error::Internal(format!("no engine '{name}' in this server")))
+    }
+
+    /// How many real-time streams `engine`'s workers can keep playing: their time (less a
+    /// margin) over what one stream needs, by the cost model at a typical chunk size, and
+    /// by what streamed utterances have really cost, whichever is fewer; or the operator's
+    /// number (`--capacity`, for each engine). At least one, so a slow machine still serves
+    /// one at a time; `None` before any of its calls was measured.
+    pub fn capacity_of(&self, engine: &str) -> Option<usize> {
+        let capacity = self.engine(engine).ok()?.capacity(&self.settings);
+        self.capacity();
+        capacity
+    }
+
+    /// The streams every engine can keep playing, added up (`ttsd_capacity_streams`): an
+    /// engine not yet measured adds none; `None` when none is. Engines share the machine's
+    /// cores, so with all of them busy at once each gets less than it measured alone.
     pub fn capacity(&self) -> Option<usize> {
-        let capacity = match self.settings.capacity {
-            Some(n) => n.max(1),
-            None => self
-                .load
-                .capacity(&self.scheduler.cost()?, self.scheduler.workers()),
-        };
+        let capacity = self
+            .engines
+            .iter()
+            .filter_map(|e| e.capacity(&self.settings))
+            .reduce(|a, b| a + b)?;
         self.metrics
             .capacity_streams
             .set(i64::try_from(capacity).unwrap_or(i64::MAX));
@@ -290,24 +414,33 @@ impl Synthesizer {
         }
     }
 
-    /// When a refused client should come back: when the utterance with the least left is
-    /// expected to be done, by the cost model.
-    pub fn retry_after(&self) -> Duration {
-        self.load
-            .retry_after(self.scheduler.cost(), self.scheduler.workers())
+    /// When a client `engine` refused should come back: when its utterance with the least
+    /// left is expected to be done, by its cost model.
+    pub fn retry_after(&self, engine: &str) -> Duration {
+        let first = &self.engines[0];
+        let core = self.engine(engine).unwrap_or(first);
+        core.load
+            .retry_after(core.scheduler.cost(), core.scheduler.workers())
     }
 
+    /// The first engine's facts (the default voice's; [`Synthesizer::engine`] has each).
     pub fn spec(&self) -> &ModelSpec {
-        &self.spec
+        &self.engines[0].spec
+    }
+    /// Every engine's facts.
+    pub fn specs(&self) -> Vec<ModelSpec> {
+        self.engines.iter().map(|e| e.spec.clone()).collect()
     }
     pub fn voices(&self) -> &Voices {
         &self.voices
     }
+    /// The first engine's text front end.
     pub fn frontend(&self) -> &TextFrontend {
-        &self.frontend
+        &self.engines[0].frontend
     }
+    /// The first engine's workers.
     pub fn scheduler(&self) -> &Scheduler {
-        &self.scheduler
+        &self.engines[0].scheduler
     }
     pub fn settings(&self) -> Settings {
         self.settings
@@ -320,20 +453,26 @@ impl Synthesizer {
     /// ([`validate`]), without lexicons: the server's are its service's
     /// (`service::Service::validate`).
     pub fn validate(&self, params: SpeechParams, input: Input) -> Result<SpeechRequest> {
-        let none = lexicon::Store::in_memory(Arc::clone(&self.spec.vocab));
+        let none = lexicon::Store::in_memory(Arc::clone(&self.spec().vocab));
         validate(
             params,
             input,
             &self.voices,
-            self.frontend.vocab(),
+            &self.specs(),
             self.settings.limits,
             &none,
         )
     }
 
-    /// Phonemes a client gives (as `param`), checked against the model's symbols.
-    pub fn check_phonemes(&self, param: &'static str, phonemes: &str) -> Result<()> {
-        check_phonemes(self.frontend.vocab(), param, phonemes)
+    /// Phonemes a client gives (as `param`) for `voice`, checked against its model's
+    /// symbols.
+    pub fn check_phonemes(
+        &self,
+        voice: &crate::voice::Voice,
+        param: &'static str,
+        phonemes: &str,
+    ) -> Result<()> {
+        check_phonemes(self.engine(voice.engine)?.frontend.vocab(), param, phonemes)
     }
 
     /// A text's phonemes as the pipeline reads them (normalized, sentence by sentence,
@@ -341,9 +480,10 @@ impl Synthesizer {
     pub fn phonemize(&self, text: &str, language: Language) -> Result<(String, Vec<i64>)> {
         let language = self.voices.spoken(language, "language")?;
         let options = crate::text::NormalizationOptions::default();
+        let frontend = self.frontend();
         let mut phonemes = String::new();
-        for sentence in self.frontend.sentences(text, language, &options) {
-            let said = self.frontend.phonemes(&sentence, language)?;
+        for sentence in frontend.sentences(text, language, &options) {
+            let said = frontend.phonemes(&sentence, language)?;
             if said.trim().is_empty() {
                 continue;
             }
@@ -358,7 +498,7 @@ impl Synthesizer {
                 "text has nothing to speak (no words after normalization)",
             ));
         }
-        let ids = self.frontend.vocab().encode(&phonemes);
+        let ids = frontend.vocab().encode(&phonemes);
         Ok((phonemes, ids))
     }
 
@@ -370,9 +510,10 @@ impl Synthesizer {
         mut request: SpeechRequest,
         permit: Option<Permit>,
     ) -> Result<(TextInput, AudioStream)> {
+        let engine = Arc::clone(self.engine(request.voice().engine)?);
         let encoder = request
             .format()
-            .encoder(self.spec.sample_rate, request.stream())?;
+            .encoder(engine.spec.sample_rate, request.stream())?;
         let (pieces_tx, pieces_rx) = mpsc::unbounded_channel();
         let mut input = TextInput::new(pieces_tx, self.settings.limits);
         let intake = match request.take_items() {
@@ -387,7 +528,14 @@ impl Synthesizer {
         // A few chunks of slack: the encoder's output waits here while the client reads.
         let (tx, rx) = mpsc::channel(4);
         let streaming = request.stream();
-        let utterance = Utterance::new(Arc::clone(self), request, intake, encoder, tx.clone());
+        let utterance = Utterance::new(
+            Arc::clone(self),
+            Arc::clone(&engine),
+            request,
+            intake,
+            encoder,
+            tx.clone(),
+        );
         let synth = Arc::clone(self);
         tokio::spawn(
             async move {
@@ -407,7 +555,7 @@ impl Synthesizer {
                 match result {
                     Ok(Some(stats)) => {
                         if streaming {
-                            synth.load.learn_stream(stats.compute, stats.audio);
+                            engine.load.learn_stream(stats.compute, stats.audio);
                         }
                         synth.metrics.observe_stages(stats.times.by_stage());
                         tracing::info!(
@@ -460,21 +608,27 @@ impl Synthesizer {
         ))
     }
 
-    /// A few inferences of different lengths, so the first request is not the slow one.
+    /// A few inferences of different lengths on each engine (in its default voice), so the
+    /// first request is not the slow one.
     pub async fn warm_up(self: &Arc<Self>) -> Result<Duration> {
         let started = Instant::now();
-        let Some(&language) = self.voices.languages().first() else {
-            return Ok(Duration::ZERO);
-        };
-        let Some(voice) = self.voices.default_for(language).map(str::to_owned) else {
-            return Ok(Duration::ZERO);
-        };
-        for text in ["Hi.", "Sure, I can help with that."] {
-            let mut params = SpeechParams::new(text, voice.clone());
-            params.response_format = Some("pcm".into());
-            params.stream = Some(false);
-            let request = self.validate(params, Input::Required)?;
-            self.render(request).await?;
+        let voices: Vec<String> = self
+            .voices
+            .engines()
+            .filter_map(|engine| self.voices.default_of(engine))
+            .map(str::to_owned)
+            .collect();
+        for voice in voices {
+            if self.voices.resolve(&voice).is_err() {
+                continue;
+            }
+            for text in ["Hi.", "Sure, I can help with that."] {
+                let mut params = SpeechParams::new(text, voice.clone());
+                params.response_format = Some("pcm".into());
+                params.stream = Some(false);
+                let request = self.validate(params, Input::Required)?;
+                self.render(request).await?;
+            }
         }
         Ok(started.elapsed())
     }
@@ -495,6 +649,29 @@ pub(crate) fn tone(
     match Synthesizer::build(engine, &config, Arc::new(Metrics::new())) {
         Ok(synth) => Arc::new(synth),
         Err(e) => panic!("the test engine starts: {e}"),
+    }
+}
+
+/// The core on two test engines: the tone engine (16 kHz, word times) first, and one of
+/// Piper's shape beside it (`beep`: 22,050 Hz, no word times).
+#[cfg(test)]
+pub(crate) fn tone_pair(
+    cost: crate::engine::tone::SimulatedCost,
+    settings: Settings,
+) -> Arc<Synthesizer> {
+    use crate::engine::tone::ToneFactory;
+    let config = CoreConfig {
+        cache_bytes: 0,
+        settings,
+        ..CoreConfig::default()
+    };
+    let engines: Vec<Arc<dyn EngineFactory>> = vec![
+        Arc::new(ToneFactory::new(cost)),
+        Arc::new(ToneFactory::piper_like(cost)),
+    ];
+    match Synthesizer::build_all(engines, &config, Arc::new(Metrics::new())) {
+        Ok(synth) => Arc::new(synth),
+        Err(e) => panic!("the test engines start: {e}"),
     }
 }
 

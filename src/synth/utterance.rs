@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use super::intake::{Intake, Text};
 use super::load::Running;
 use super::marks::Marks;
-use super::{AudioChunk, Event, Stats, Synthesizer, blocking};
+use super::{AudioChunk, EngineCore, Event, Stats, Synthesizer, blocking};
 use crate::audio::{Encoder, apply_gain, shape};
 use crate::captions::{Placement, Timeline, WordTime};
 use crate::engine::{Inferred, Job, pacing};
@@ -39,6 +39,8 @@ type Sender = mpsc::Sender<Result<Event>>;
 /// The utterance's task state.
 pub(super) struct Utterance {
     synth: Arc<Synthesizer>,
+    /// The engine of its voice: its facts, front end and workers.
+    engine: Arc<EngineCore>,
     request: SpeechRequest,
     intake: Intake,
     plan: ChunkPlan,
@@ -116,6 +118,7 @@ enum Next {
 impl Utterance {
     pub(super) fn new(
         synth: Arc<Synthesizer>,
+        engine: Arc<EngineCore>,
         request: SpeechRequest,
         intake: Intake,
         mut encoder: Box<dyn Encoder>,
@@ -125,16 +128,17 @@ impl Utterance {
         let plan = ChunkPlan::new(
             request.language(),
             request.normalization(),
-            CallLimit::new(synth.spec(), request.speed()),
+            CallLimit::new(engine.spec(), request.speed()),
         );
         let marks = Marks::new(
             request.voice().clone(),
             request.explicit_language(),
             request.voice_aliases().clone(),
         );
-        let running = synth.load.start();
+        let running = engine.load.start();
         Utterance {
             synth,
+            engine,
             request,
             intake,
             plan,
@@ -197,10 +201,10 @@ impl Utterance {
                 .filter(|_| self.request.stream())
                 .and_then(|p| self.chunk_cap(p));
             let started = Instant::now();
-            let synth = Arc::clone(&self.synth);
+            let engine = Arc::clone(&self.engine);
             let mut plan = self.take_plan();
             let (plan, chunk) = blocking(move || {
-                let chunk = plan.next(synth.frontend(), cap);
+                let chunk = plan.next(engine.frontend(), cap);
                 (plan, chunk)
             })
             .await?;
@@ -230,7 +234,7 @@ impl Utterance {
         let chars = match text {
             Text::Mark(item, at) => {
                 self.pace.arrived(at, plan_empty);
-                let (frontend, voices) = (self.synth.frontend(), self.synth.voices());
+                let (frontend, voices) = (self.engine.frontend(), self.synth.voices());
                 self.marks.apply(item, &mut self.plan, frontend, voices)?
             }
             Text::Segment(segment, at) => {
@@ -251,7 +255,7 @@ impl Utterance {
     /// segment is matched alone: a whole text and the same text in pieces are cut into the
     /// same segments, so they are matched alike.
     fn add_segment(&mut self, segment: Segment) -> Result<()> {
-        let frontend = self.synth.frontend();
+        let frontend = self.engine.frontend();
         let lexicons = self.request.lexicons();
         if lexicons.is_empty() {
             self.plan.add(frontend, &segment);
@@ -288,7 +292,7 @@ impl Utterance {
         let empty = ChunkPlan::new(
             self.request.language(),
             self.request.normalization(),
-            CallLimit::new(self.synth.spec(), self.request.speed()),
+            CallLimit::new(self.engine.spec(), self.request.speed()),
         );
         std::mem::replace(&mut self.plan, empty)
     }
@@ -297,10 +301,11 @@ impl Utterance {
     /// plays out what it has (until `playhead`), given this stream's share of the workers
     /// and what a call costs; `None` before any call has been measured.
     fn chunk_cap(&self, playhead: Instant) -> Option<usize> {
-        let scheduler = self.synth.scheduler();
+        let scheduler = self.engine.scheduler();
         let cost = scheduler.cost()?;
         let slack = playhead.saturating_duration_since(Instant::now());
-        let streams = self.synth.metrics().active_streams.get().max(1) as usize;
+        // The streams sharing this engine's workers.
+        let streams = self.engine.load.running().max(1);
         let share = pacing::share(scheduler.workers(), streams);
         let late = self.pace.late;
         let cap = pacing::chunk_cap(&cost, slack, share, late);
@@ -331,7 +336,7 @@ impl Utterance {
             deadline,
         };
         let inferred = tokio::select! {
-            r = self.synth.scheduler().infer(job) => r?,
+            r = self.engine.scheduler().infer(job) => r?,
             _ = self.tx.closed() => return Ok(None),
         };
         self.stats.compute += inferred.compute;
@@ -364,7 +369,7 @@ impl Utterance {
             inferred,
             ready_at,
         } = spoken;
-        let rate = self.synth.spec().sample_rate;
+        let rate = self.engine.spec().sample_rate;
         // What follows this chunk: more planned text, text still to come, or nothing.
         if let Some(text) = self.intake.next() {
             self.absorb(text)?;
@@ -426,7 +431,7 @@ impl Utterance {
         let samples = pcm.len();
         self.sent += samples;
         self.stats.samples += samples;
-        let audio = Duration::from_secs_f64(self.synth.spec().seconds(samples));
+        let audio = Duration::from_secs_f64(self.engine.spec().seconds(samples));
         let bytes = self.encode(pcm).await?;
         let bytes = match self.header.take() {
             Some(h) if !h.is_empty() => [h, bytes].concat().into(),
@@ -489,7 +494,7 @@ impl Utterance {
     /// The end: silence asked for after everything said, the encoder's tail, the last
     /// words; false when the client left. An input with nothing to speak is an error.
     async fn finish(&mut self) -> Result<bool> {
-        let rate = self.synth.spec().sample_rate;
+        let rate = self.engine.spec().sample_rate;
         let trailing = self.plan.take_trailing_pause();
         if self.stats.chunks == 0 && trailing.is_none() {
             return Err(Error::invalid(
@@ -500,7 +505,7 @@ impl Utterance {
         let mut tail = Bytes::new();
         if let Some(length) = trailing {
             let pcm = shape::silence(length, usize::from(self.sent > 0), rate);
-            let audio = Duration::from_secs_f64(self.synth.spec().seconds(pcm.len()));
+            let audio = Duration::from_secs_f64(self.engine.spec().seconds(pcm.len()));
             self.stats.samples += pcm.len();
             self.stats.audio += audio;
             tail = self.encode(pcm).await?;

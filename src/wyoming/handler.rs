@@ -259,13 +259,18 @@ fn start(
     };
     let request = service.validate(params, Input::Streamed)?;
     // One permit for the whole utterance, like one HTTP request.
+    // (The slot of an utterance of another engine is given back for one of this one's.)
     let permit = match slot {
-        Some(permit) => permit,
-        None => service.admit()?,
+        Some(permit) if permit.engine() == request.voice().engine => permit,
+        other => {
+            drop(other);
+            service.admit(request.voice())?
+        }
     };
+    let rate = synth.sample_rate(request.voice())?;
     let (input, audio) = synth.start(request, Some(Arc::clone(&permit)))?;
     let format = AudioFormat {
-        rate: synth.spec().sample_rate,
+        rate,
         width: 2,
         channels: 1,
     };
@@ -396,11 +401,18 @@ fn info(service: &Service) -> Info {
         .filter(|v| v.speaks)
         .filter_map(|v| {
             let language = v.language?.row();
+            let engine = service.spec_of(v.engine)?;
             Some(TtsVoice {
                 name: v.name.clone(),
-                attribution: spec.attribution,
+                attribution: engine.attribution,
                 installed: true,
-                description: format!("{} ({}, {})", v.name, language.name, v.gender.as_str()),
+                description: format!(
+                    "{} ({}, {}; {})",
+                    v.name,
+                    language.name,
+                    v.gender.as_str(),
+                    engine.title
+                ),
                 version: None,
                 languages: vec![language.bcp47.to_owned()],
                 speakers: None,
@@ -413,7 +425,15 @@ fn info(service: &Service) -> Info {
             name: "ttsd".into(),
             attribution: spec.attribution,
             installed: true,
-            description: format!("ttsd: {}, streaming", spec.title),
+            description: format!(
+                "ttsd: {}, streaming",
+                service
+                    .specs()
+                    .iter()
+                    .map(|s| s.title)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
             version: env!("CARGO_PKG_VERSION").into(),
             voices,
             supports_synthesize_streaming: true,

@@ -40,3 +40,22 @@ pub fn service_with(settings: Settings, max_concurrent: usize) -> Arc<Service> {
         max_concurrent,
     ))
 }
+
+/// A ready service on two test engines in one server: the tone engine (16 kHz, word times;
+/// its voices first, its default the server's) and one of Piper's shape beside it (`beep`:
+/// 22,050 Hz, voices named with `-`, no blends, no word times).
+pub fn pair_service(settings: Settings, max_concurrent: usize) -> Arc<Service> {
+    let config = CoreConfig {
+        cache_bytes: 0,
+        settings,
+        ..CoreConfig::default()
+    };
+    let cost = SimulatedCost::default();
+    let engines: Vec<Arc<dyn ttsd::engine::EngineFactory>> = vec![
+        Arc::new(ToneFactory::new(cost)),
+        Arc::new(ToneFactory::piper_like(cost)),
+    ];
+    let synth = Synthesizer::build_all(engines, &config, Arc::new(Metrics::new()))
+        .expect("the test engines start");
+    Arc::new(Service::ready(Arc::new(synth), max_concurrent))
+}

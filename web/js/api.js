@@ -52,7 +52,7 @@ export async function info() {
   return (await send('/info')).json();
 }
 
-// Every voice: [{id, name, lang_code, language, bcp47, gender, speaks}].
+// Every voice: [{id, name, engine, lang_code, language, bcp47, gender, speaks}].
 export async function voices(key) {
   return (await (await send('/v1/audio/voices', { headers: headers(key) })).json()).voices;
 }

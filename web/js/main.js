@@ -93,6 +93,24 @@ function sync() {
   renderRequest();
 }
 
+// The first voice's engine, as /info describes it (each engine its sample rate, and whether
+// it gives word times).
+function voiceEngine() {
+  const voice = state.voices.find((v) => v.id === state.blend[0].name);
+  return (state.info.engines || []).find((e) => e.name === voice?.engine);
+}
+
+// Whether the voice gives word times: the server refuses `timestamps` for one that has none.
+function hasTimes() {
+  const engine = voiceEngine();
+  return engine ? engine.timestamps : true;
+}
+
+// The sample rate of the voice's pcm (which carries no header to say it).
+function sampleRate() {
+  return voiceEngine()?.sample_rate || state.info.sample_rate;
+}
+
 function requestBody(format) {
   return {
     input: state.form.text,
@@ -115,10 +133,11 @@ function renderRequest() {
 function addVoice() {
   sync();
   if (!state.info || state.blend.length >= state.info.max_blend) return;
-  // Another voice of the first one's language, else any that speaks.
+  // Another voice of the first one's engine (a blend is one engine's) and language, else
+  // any of its engine that speaks.
   const first = state.voices.find((v) => v.id === state.blend[0].name) || {};
   const used = new Set(state.blend.map((p) => p.name));
-  const free = state.voices.filter((v) => v.speaks && !used.has(v.id));
+  const free = state.voices.filter((v) => v.speaks && !used.has(v.id) && v.engine === first.engine);
   const pick = free.find((v) => v.lang_code === first.lang_code) || free[0];
   state.blend.push({ name: pick ? pick.id : '', weight: 1 });
   renderBlend();
@@ -159,10 +178,11 @@ async function play() {
   }
   const { mode, wire } = choosePath(state.form.format);
   // Made here, inside the click or key press, so the browser lets it play.
-  const player = createPlayer(mode, state.info.sample_rate);
+  const rate = sampleRate();
+  const player = createPlayer(mode, rate);
   const streamed = state.form.delivery === 'streamed';
   const p = {
-    player, mode, wire, streamed, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0, words: [],
+    player, rate, mode, wire, streamed, started: performance.now(), abort: new AbortController(), chunks: [], bytes: 0, words: [],
   };
   state.playback = p;
   player.addEventListener('started', () => {
@@ -186,7 +206,7 @@ async function play() {
   // As events rather than bare audio: the same bytes (base64), each delta followed by the
   // times of the words it completed, so words and sound come together and the first audio
   // is no later. (The curl command keeps the bare request: it saves the audio.)
-  const body = { ...requestBody(wire), stream_format: 'sse', timestamps: true };
+  const body = { ...requestBody(wire), stream_format: 'sse', timestamps: hasTimes() };
   let resp;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -295,7 +315,7 @@ function streamIn(p) {
     p.timer = setTimeout(write, Math.max(0, opened + next * interval - performance.now()));
   };
   p.socket = new SpeechSocket(socketUrl(location, state.key), {
-    ...requestBody(p.wire), input: undefined, stream: undefined, timestamps: true,
+    ...requestBody(p.wire), input: undefined, stream: undefined, timestamps: hasTimes(),
   }, {
     open: () => {
       opened = performance.now();
@@ -345,7 +365,7 @@ function failed(p, e) {
 
 // After the 200: how much audio came, and the id the server's log has the cause under.
 function broke(p) {
-  const seconds = p.wire === 'pcm' ? p.bytes / 2 / state.info.sample_rate : p.player.received;
+  const seconds = p.wire === 'pcm' ? p.bytes / 2 / p.rate : p.player.received;
   const amount = `${seconds > 0 ? `${seconds.toFixed(2)} s of audio, ` : ''}${(p.bytes / 1024).toFixed(1)} KiB`;
   end(p, 'error', `The stream broke after ${amount}; the server's log has the cause under its request id.` +
     (p.bytes ? ' What arrived can be downloaded.' : ''), p.requestId);
@@ -391,13 +411,13 @@ function end(p, outcome, message, requestId = null) {
   return true;
 }
 
-// What was received, as files: pcm becomes a WAV at the server's sample rate (the others
+// What was received, as files: pcm becomes a WAV at the voice's sample rate (the others
 // untyped: their name says the format). The captions are made here from the words
 // received, not asked of POST /v1/audio/captions: that would synthesize the text again,
 // and after Stop would caption audio that never came.
 function prepareDownload(p) {
   state.download = p.wire === 'pcm'
-    ? { blob: wavBlob(p.chunks, state.info.sample_rate), filename: 'speech.wav' }
+    ? { blob: wavBlob(p.chunks, p.rate), filename: 'speech.wav' }
     : { blob: new Blob(p.chunks), filename: `speech.${p.wire}` };
   view.download(state.download.filename);
   state.captions = p.words.length ? new Blob([webVtt(p.words)], { type: 'text/vtt' }) : null;

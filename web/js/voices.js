@@ -12,23 +12,25 @@ export function whyNotSpoken(voice, languages) {
   return 'not spoken by this server';
 }
 
-// Every word of `query` must start a word of the voice's language or gender, or be part of
-// its name ("male" must not match "female").
+// Every word of `query` must start a word of the voice's language, gender or engine, or be
+// part of its name ("male" must not match "female").
 function matches(voice, words) {
-  const hay = `${voice.language || ''} ${voice.gender}`.toLowerCase().split(/\s+/);
+  const hay = `${voice.language || ''} ${voice.gender} ${voice.engine || ''}`.toLowerCase().split(/\s+/);
   const id = voice.id.toLowerCase();
   return words.every((w) => id.includes(w) || hay.some((part) => part.startsWith(w)));
 }
 
-// [{label, voices: [{id, reason}]}], one group per language and gender, in the server's
-// order; only the voices matching `query`.
+// [{label, voices: [{id, reason}]}], one group per language and gender (and engine, when
+// the server has several), in the server's order; only the voices matching `query`.
 export function groupVoices(voices, languages, query = '') {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const engines = new Set(voices.map((v) => v.engine)).size > 1;
   const groups = new Map();
   for (const v of voices) {
     if (!matches(v, words)) continue;
     const gender = v.gender === 'unknown' ? '' : v.gender;
-    const label = [v.language || v.lang_code || 'other', gender].filter(Boolean).join(' · ');
+    const label = [v.language || v.lang_code || 'other', gender, engines ? v.engine : '']
+      .filter(Boolean).join(' · ');
     if (!groups.has(label)) groups.set(label, []);
     groups.get(label).push({ id: v.id, reason: whyNotSpoken(v, languages) });
   }

@@ -32,6 +32,8 @@ pub use voices::{Aliases, KokoroVoices, STYLE_DIM, STYLE_ROWS, StylePack};
 
 /// Output sample rate of the model.
 const SAMPLE_RATE: u32 = 24_000;
+/// The engine's name (listings, `model`, logs).
+pub const NAME: &str = "kokoro";
 /// Most phoneme ids in one call (the model takes 512 with the two pads).
 const MAX_IDS: usize = 510;
 /// Names `model` takes: Kokoro's own and OpenAI's speech models (all served by this one).
@@ -158,7 +160,7 @@ impl KokoroFactory {
         let voices = KokoroVoices::load(&config.voices, config.aliases)?;
         Ok(KokoroFactory {
             spec: ModelSpec {
-                name: "kokoro",
+                name: NAME,
                 title: "Kokoro-82M",
                 attribution: Attribution {
                     name: "hexgrad",
@@ -171,6 +173,9 @@ impl KokoroFactory {
                 vocab: Arc::new(vocab),
                 // Kokoro v1.0 has voices in every language of the table.
                 languages: Language::ALL.to_vec(),
+                // The model `make assets` builds has the durations output; a plain export
+                // has none, and its timestamps are empty.
+                word_times: true,
             },
             voices: Arc::new(voices),
             config,

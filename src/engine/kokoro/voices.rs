@@ -225,6 +225,7 @@ impl VoiceBank for KokoroVoices {
                 let language = language_of(name);
                 VoiceInfo {
                     name: name.clone(),
+                    engine: super::NAME,
                     language,
                     gender: gender_of(name),
                     speaks: language.is_some(),
@@ -239,6 +240,7 @@ impl VoiceBank for KokoroVoices {
         Some(Voice {
             name: name.as_str().into(),
             language: language_of(name)?,
+            engine: super::NAME,
             data: VoiceData::new(Arc::clone(pack)),
         })
     }
@@ -409,6 +411,7 @@ mod tests {
         let voice = Voice {
             name: "mix".into(),
             language: Language::EnUs,
+            engine: crate::engine::kokoro::NAME,
             data: mixed,
         };
         assert_eq!(v.file(&voice)?.len(), STYLE_ROWS * STYLE_DIM * 4);
