@@ -32,7 +32,7 @@ build: deps-run
 
 ## Fetch assets if needed, build, and serve on 127.0.0.1:$(PORT).
 run: assets build
-	./target/release/ttsd serve --port $(PORT)
+	./target/release/ttsd serve --port $(PORT) --engine kokoro,piper
 
 fmt-check: deps-test
 	$(CARGO) fmt --all -- --check

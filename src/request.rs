@@ -337,7 +337,23 @@ impl SpeechParams {
             ),
             _ => (voice.language, false),
         };
-        let lexicons = lexicons.for_request(self.lexicons.as_deref())?;
+        // Lexicons are written in the first engine's symbols: another engine's voice takes
+        // none (one named for it is refused; the server's defaults are not its).
+        let lexicons = if voices.engines().next() == Some(voice.engine) {
+            lexicons.for_request(self.lexicons.as_deref())?
+        } else if self.lexicons.as_ref().is_some_and(|l| !l.is_empty()) {
+            return Err(Error::invalid(
+                "lexicons",
+                format!(
+                    "lexicons are written in {}'s phonemes, and voice '{}' is {}'s",
+                    voices.engines().next().unwrap_or_default(),
+                    voice.name,
+                    voice.engine
+                ),
+            ));
+        } else {
+            Lexicons::default()
+        };
         let markup = MarkupOptions {
             tags: true,
             voice_tags: self.allow_voice_tags == Some(true),

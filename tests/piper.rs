@@ -273,3 +273,86 @@ fn wyoming_describes_and_speaks_the_joe_voice_one_shot_and_streamed() {
     wav_of(&b, &streamed);
     common::asr_check(&[(TEXTS[1], &a), (TEXTS[2], &b)], MAX_WER);
 }
+
+/// Kokoro and Piper in one server (`--engine kokoro,piper`): each voice is spoken by its own
+/// engine at its own rate, both heard by the ear; what cannot be one engine's is a 400.
+#[test]
+fn kokoro_and_piper_speak_in_one_server() {
+    let _turn = common::serial();
+    let server = Server::start(&["--engine", "kokoro,piper"]);
+    let rt = common::rt();
+    let client = reqwest::Client::new();
+    let dir = common::tempdir();
+    let post = |body: Value| {
+        rt.block_on(async {
+            let response = client
+                .post(server.url("/v1/audio/speech"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.bytes().await.unwrap())
+        })
+    };
+    let info: Value = rt.block_on(async {
+        let r = client.get(server.url("/info")).send().await.unwrap();
+        r.json().await.unwrap()
+    });
+    assert_eq!(info["default_voice"], "af_heart", "{info}");
+    let engines: Vec<&str> = info["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(engines, ["kokoro", "piper"]);
+    let mut pairs = Vec::new();
+    for (i, (model, voice, rate)) in [
+        ("tts-1", "af_heart", 24_000),
+        ("tts-1", VOICE, RATE),
+        ("piper", "", RATE),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = json!({"model": model, "input": TEXTS[i], "response_format": "wav",
+            "stream": false});
+        if !voice.is_empty() {
+            body["voice"] = json!(voice);
+        }
+        let (status, bytes) = post(body);
+        assert_eq!(
+            status,
+            200,
+            "{model} {voice}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let spec = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec()))
+            .unwrap()
+            .spec();
+        assert_eq!(spec.sample_rate, rate, "{model} {voice}");
+        pairs.push((TEXTS[i], write(dir.path(), &format!("{i}.wav"), &bytes)));
+    }
+    for (body, param) in [
+        (
+            json!({"model": "kokoro", "voice": VOICE, "input": "Hi."}),
+            "model",
+        ),
+        (
+            json!({"voice": format!("af_heart+{VOICE}"), "input": "Hi."}),
+            "voice",
+        ),
+        (
+            json!({"voice": VOICE, "input": "Hi.", "stream_format": "sse", "timestamps": true}),
+            "timestamps",
+        ),
+    ] {
+        let (status, bytes) = post(body.clone());
+        assert_eq!(status, 400, "{body}");
+        let error: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(error["error"]["param"], param, "{error}");
+    }
+    let pairs: Vec<(&str, &std::path::Path)> =
+        pairs.iter().map(|(t, p)| (*t, p.as_path())).collect();
+    common::asr_check(&pairs, MAX_WER);
+}

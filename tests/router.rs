@@ -945,6 +945,11 @@ async fn two_engines_each_voice_speaks_with_its_own() {
             &["beep", "no word timestamps"][..],
         ),
         (
+            json!({"voice": "en_us-beep-low", "lexicons": ["names"]}),
+            "lexicons",
+            &["beep", "tone"][..],
+        ),
+        (
             json!({"voice": "en_us-beep-low", "lang_code": "b"}),
             "lang_code",
             &["British English"][..],
