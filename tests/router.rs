@@ -959,6 +959,12 @@ async fn two_engines_each_voice_speaks_with_its_own() {
             "input",
             &["beep", "tone"][..],
         ),
+        // A tag naming a voice with dashes is that voice, not a blend to subtract.
+        (
+            json!({"voice": "af_heart", "input": "Hi. [voice:en_US-beep-low] There.", "allow_voice_tags": true}),
+            "input",
+            &["beep", "tone"][..],
+        ),
     ] {
         let reply = send(&service, &[], say(extra.clone())).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{extra}");
@@ -969,6 +975,10 @@ async fn two_engines_each_voice_speaks_with_its_own() {
             assert!(message.contains(word), "{extra}: {message}");
         }
     }
+    // A tag naming the request's own dashed voice speaks.
+    let tagged = json!({"voice": "en_us-beep-low", "input": "Hi. [voice:en_US-beep-low] There.", "allow_voice_tags": true});
+    let reply = send(&service, &[], say(tagged)).await;
+    assert_eq!(reply.status, StatusCode::OK);
     // Timestamps on the engine that has them still come.
     let reply = send(
         &service,

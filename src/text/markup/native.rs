@@ -169,7 +169,15 @@ fn bracket<'a>(
             Tag::Pause(checked_pause(seconds, tag, pos(0))?)
         }
         "voice:" => {
-            if let Err(e) = crate::voice::parse_blend(&body.to_ascii_lowercase()) {
+            // A name with dashes and nothing else of a blend's (Piper's `en_US-joe-medium`)
+            // may be one voice: the voice list decides when the request's voices resolve.
+            let one_name = !body.is_empty()
+                && body
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+            if let Err(e) = crate::voice::parse_blend(&body.to_ascii_lowercase())
+                && !one_name
+            {
                 return Err(fail(pos(0), format!("'{}': {e}", quote(tag))));
             }
             Tag::Voice(body)
