@@ -310,7 +310,7 @@ fn voices_models_health_and_ready() {
         let voices = v["voices"].as_array().expect("voices");
         assert_eq!(voices.len(), 54);
         assert!(voices.contains(&json!({
-            "id": "bm_george", "name": "bm_george", "lang_code": "b",
+            "id": "bm_george", "name": "bm_george", "engine": "kokoro", "lang_code": "b",
             "language": "British English", "bcp47": "en-GB", "gender": "male", "speaks": true
         })));
         let xiaobei = voices

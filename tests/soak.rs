@@ -291,7 +291,7 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
                     r#"{"input": "hi", "speed": 99}"#,
                     r#"{"input": 5}"#,
                     r#"{"input": "#,
-                    r#"{"input": "😀"}"#,
+                    r#"{"input": "שלום"}"#,
                 ];
                 let mut i = 0;
                 while Instant::now() < deadline {
