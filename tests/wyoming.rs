@@ -392,7 +392,12 @@ async fn a_stream_without_text_times_out_whatever_else_comes() {
     let error = error.unwrap();
     assert_eq!(error.data["code"], "timeout", "{error:?}");
     assert!(started.elapsed() >= Duration::from_secs(1));
-    // The slot is free: another synthesis is served on the same connection.
+    // The stream is over and its slot free (the service admits one): a one-shot synthesis
+    // on the same connection is spoken, before any stop, however the client keeps pinging.
+    client.send("ping", json!({})).await;
+    assert_eq!(client.next().await.unwrap().kind, "pong");
+    client.speaks().await;
+    // Its stop is still answered.
     client.send("synthesize-stop", json!({})).await;
     assert_eq!(
         client

@@ -96,6 +96,20 @@ where
             _ = shutdown.cancelled(), if streaming.is_none() => break,
             // Nothing more can reach the client.
             _ = out.closed() => break,
+            // A stream whose speech ended before its stop (it failed: no text for its idle
+            // time, too much text) is over: its slot is free, and later events are read as
+            // outside a stream.
+            _ = async {
+                match streaming.as_mut() {
+                    Some(s) => {
+                        let _ = (&mut s.speaker).await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }, if streaming.is_some() => {
+                streaming = None;
+                continue;
+            }
             read = tokio::time::timeout(wait, frames.recv()) => read,
         };
         let was_first = std::mem::replace(&mut first, false);
@@ -191,12 +205,13 @@ where
                 }
             }
             ClientEvent::SynthesizeStop => {
-                let Some(s) = streaming.take() else {
-                    continue;
-                };
-                s.input.finish();
-                // The audio (and its audio-stop) first, then the end of the stream.
-                let _ = s.speaker.await;
+                // The audio (and its audio-stop) first, then the end of the stream. A stream
+                // that already ended (its error was sent) is stopped at once: the client
+                // waits for this answer either way.
+                if let Some(s) = streaming.take() {
+                    s.input.finish();
+                    let _ = s.speaker.await;
+                }
                 let _ = out.send(ServerEvent::SynthesizeStopped {}).await;
             }
         }
