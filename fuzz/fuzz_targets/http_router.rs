@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let keys = vec!["secret".to_owned()];
     let engine = ToneFactory::new(SimulatedCost::default());
     let service = Arc::new(Service::new(
-        engine.spec().clone(),
+        vec![engine.spec().clone()],
         engine.catalogue(),
         2,
         Limits::default(),

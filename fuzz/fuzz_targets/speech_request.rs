@@ -1,6 +1,6 @@
 //! Any request body: parsed as OpenAI's speech request, then checked and resolved (voice
 //! specs and blends, speed, language) against the real voice packs. Either a clean error
-//! or a request whose fields are in range.
+//! or a request whose fields are in range. Lexicons: an empty store (a named one is unknown).
 #![no_main]
 
 use std::path::Path;
@@ -8,16 +8,18 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use ttsd::engine::{EngineFactory, KokoroConfig, KokoroFactory};
+use ttsd::lexicon::Store;
 use ttsd::request::{Input, Limits, SPEED_RANGE, SpeechParams};
 use ttsd::voice::Voices;
 
-fn voices() -> &'static Voices {
-    static VOICES: OnceLock<Voices> = OnceLock::new();
-    VOICES.get_or_init(|| {
+fn catalogue() -> &'static (Voices, Store) {
+    static CATALOGUE: OnceLock<(Voices, Store)> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        KokoroFactory::new(KokoroConfig::under(&root))
-            .expect("assets/vocab.json and voices/*.bin (run `make assets`)")
-            .catalogue()
+        let factory = KokoroFactory::new(KokoroConfig::under(&root))
+            .expect("assets/vocab.json and voices/*.bin (run `make assets`)");
+        let store = Store::in_memory(factory.spec().vocab.clone());
+        (factory.catalogue(), store)
     })
 }
 
@@ -26,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let limits = Limits::default();
-    match params.validate(voices(), limits, Input::Required) {
+    let (voices, lexicons) = catalogue();
+    match params.validate(voices, limits, Input::Required, lexicons) {
         Ok(request) => {
             let text = request.text().unwrap_or_default();
             assert!(!text.trim().is_empty());
