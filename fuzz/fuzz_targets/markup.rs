@@ -96,7 +96,8 @@ fuzz_target!(|data: &[u8]| {
             Item::Alias { spoken, .. } => assert!(!spoken.trim().is_empty()),
             Item::Voice(spec) => {
                 assert!(
-                    ttsd::voice::parse_blend(&spec.to_ascii_lowercase()).is_ok(),
+                    ttsd::voice::parse_blend(&spec.to_ascii_lowercase()).is_ok()
+                        || ttsd::text::markup::one_voice_name(spec),
                     "{spec}"
                 )
             }

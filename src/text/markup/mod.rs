@@ -30,6 +30,7 @@
 //! character position, counted from 1).
 
 mod native;
+pub use native::one_voice_name;
 mod say_as;
 mod ssml;
 

@@ -169,14 +169,8 @@ fn bracket<'a>(
             Tag::Pause(checked_pause(seconds, tag, pos(0))?)
         }
         "voice:" => {
-            // A name with dashes and nothing else of a blend's (Piper's `en_US-joe-medium`)
-            // may be one voice: the voice list decides when the request's voices resolve.
-            let one_name = !body.is_empty()
-                && body
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
             if let Err(e) = crate::voice::parse_blend(&body.to_ascii_lowercase())
-                && !one_name
+                && !one_voice_name(body)
             {
                 return Err(fail(pos(0), format!("'{}': {e}", quote(tag))));
             }
@@ -228,4 +222,14 @@ fn inline_ipa<'a>(text: &'a str, pos: &dyn Fn(usize) -> usize) -> Result<Option<
             phonemes,
         },
     )))
+}
+
+/// Whether a voice tag's body may be one voice's name though it does not read as a blend:
+/// dashes and nothing else of a blend's (Piper's `en_US-joe-medium`). The voice list decides
+/// when the request's voices resolve.
+pub fn one_voice_name(body: &str) -> bool {
+    !body.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
 }
