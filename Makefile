@@ -71,6 +71,7 @@ FUZZ_TARGETS = text_frontend speech_request encoders http_router markup
 fuzz: deps-fuzz assets
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
 	  mkdir -p corpus/$$t && \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp \
 	  cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=4096 \
 	  || exit 1; done
 
