@@ -640,16 +640,8 @@ pub(crate) fn tone(
     cost: crate::engine::tone::SimulatedCost,
     settings: Settings,
 ) -> Arc<Synthesizer> {
-    let config = CoreConfig {
-        cache_bytes: 0,
-        settings,
-        ..CoreConfig::default()
-    };
     let engine = Arc::new(crate::engine::tone::ToneFactory::new(cost));
-    match Synthesizer::build(engine, &config, Arc::new(Metrics::new())) {
-        Ok(synth) => Arc::new(synth),
-        Err(e) => panic!("the test engine starts: {e}"),
-    }
+    test_core(vec![engine], settings)
 }
 
 /// The core on two test engines: the tone engine (16 kHz, word times) first, and one of
@@ -660,15 +652,23 @@ pub(crate) fn tone_pair(
     settings: Settings,
 ) -> Arc<Synthesizer> {
     use crate::engine::tone::ToneFactory;
+    test_core(
+        vec![
+            Arc::new(ToneFactory::new(cost)),
+            Arc::new(ToneFactory::piper_like(cost)),
+        ],
+        settings,
+    )
+}
+
+/// The core on test engines, without a cache.
+#[cfg(test)]
+fn test_core(engines: Vec<Arc<dyn EngineFactory>>, settings: Settings) -> Arc<Synthesizer> {
     let config = CoreConfig {
         cache_bytes: 0,
         settings,
         ..CoreConfig::default()
     };
-    let engines: Vec<Arc<dyn EngineFactory>> = vec![
-        Arc::new(ToneFactory::new(cost)),
-        Arc::new(ToneFactory::piper_like(cost)),
-    ];
     match Synthesizer::build_all(engines, &config, Arc::new(Metrics::new())) {
         Ok(synth) => Arc::new(synth),
         Err(e) => panic!("the test engines start: {e}"),
