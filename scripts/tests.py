@@ -24,6 +24,7 @@ ear) with the files they heard, as JSON lines in the file named by TTSD_TEST_LED
 this script sets per binary.
 """
 
+import collections
 import json
 import os
 import subprocess
@@ -47,6 +48,13 @@ def record(row):
 
 def say(line):
     print(line, flush=True)
+
+
+def tail(text, lines=40):
+    """The end of a failed test's output: what the report repeats after its table, so the last
+    screen of a long run (all a CI log may keep) names the failure and shows why."""
+    kept = text.rstrip().splitlines()
+    return "\n".join(kept[-lines:])
 
 
 def build(cargo, cargo_args):
@@ -107,21 +115,23 @@ def run_libtest(binary, path, test_args, ledger_path):
         outcome = event["event"]
         seconds = float(event.get("exec_time", 0.0))
         say(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s from its start)")
-        if outcome == "failed" and event.get("stdout"):
-            say(event["stdout"].rstrip())
-        tests.append((event["name"], outcome, seconds))
+        output = event.get("stdout") or ""
+        if outcome == "failed" and output:
+            say(output.rstrip())
+        tests.append((event["name"], outcome, seconds, output if outcome == "failed" else ""))
     code = process.wait()
     wall = time.monotonic() - started
     spent = ledger(ledger_path)
-    for name, outcome, seconds in tests:
+    for name, outcome, seconds, output in tests:
         s = spent.pop(name, NOTHING)
         # libtest's time runs from the test's start, its wait for another's turn included.
         record({"binary": binary, "test": name, "outcome": outcome,
                 "seconds": max(0.0, seconds - s["waited"]),
-                "audio": s["audio"], "ears": s["ears"], "heard": s["heard"]})
+                "audio": s["audio"], "ears": s["ears"], "heard": s["heard"],
+                "output": tail(output)})
     # What no test thread claimed (a thread of the binary's own), and the binary's wall time.
     rest = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
-    crashed = code != 0 and not any(o == "failed" for _, o, _ in tests)
+    crashed = code != 0 and not any(t[1] == "failed" for t in tests)
     record({"binary": binary, "test": None, "outcome": "crashed" if crashed else "ok",
             "seconds": wall, **rest})
     if crashed:
@@ -129,17 +139,31 @@ def run_libtest(binary, path, test_args, ledger_path):
     return code == 0
 
 
+def passing_through(command, env=None):
+    """Runs a command whose output goes on to ours as it comes; returns its exit code and the
+    last lines of what it printed (stdout and stderr together), for the report's failures."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, errors="replace")
+    last = collections.deque(maxlen=40)
+    for line in process.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        last.append(line.rstrip("\n"))
+    return process.wait(), "\n".join(last)
+
+
 def run_plain(binary, path, ledger_path):
     """A binary with its own main (a bench, `harness = false`): one row."""
     env = dict(os.environ, TTSD_TEST_LEDGER=str(ledger_path))
     started = time.monotonic()
-    code = subprocess.call([path], cwd=ROOT, env=env)
+    code, output = passing_through([path], env)
     seconds = time.monotonic() - started
     outcome = "ok" if code == 0 else "failed"
     say(f"test {binary} (main) ... {outcome} ({seconds:.1f} s)")
     spent = ledger(ledger_path)
     total = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
-    record({"binary": binary, "test": "(main)", "outcome": outcome, "seconds": seconds, **total})
+    record({"binary": binary, "test": "(main)", "outcome": outcome, "seconds": seconds, **total,
+            "output": output if code else ""})
     record({"binary": binary, "test": None, "outcome": "ok", "seconds": seconds,
             "audio": 0.0, "ears": 0, "heard": 0})
     return code == 0
@@ -170,11 +194,11 @@ def cargo_tests(args):
 
 def time_command(name, command):
     started = time.monotonic()
-    code = subprocess.call(command, cwd=ROOT)
+    code, output = passing_through(command)
     seconds = time.monotonic() - started
     outcome = "ok" if code == 0 else "failed"
     record({"binary": name, "test": "(whole)", "outcome": outcome, "seconds": seconds,
-            "audio": 0.0, "ears": 0, "heard": 0})
+            "audio": 0.0, "ears": 0, "heard": 0, "output": output if code else ""})
     record({"binary": name, "test": None, "outcome": "ok", "seconds": seconds,
             "audio": 0.0, "ears": 0, "heard": 0})
     return code
@@ -218,6 +242,13 @@ def report():
         say(f"\n({fast} more tests took under a second each.)")
     load = os.getloadavg()
     say(f"\nload average now: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    broken = [r for r in rows if r["outcome"] in ("failed", "crashed")]
+    if broken:
+        say("\n## Failed\n")
+        for r in broken:
+            say(f"- {r['binary']} {r['test'] or '(the binary, outside any test)'}: {r['outcome']}")
+            if r.get("output"):
+                say("\n```\n" + r["output"] + "\n```\n")
     passed = sum(t["outcome"] == "ok" for t in tests)
     # A binary that exited with an error and no failed test (a panic outside any test).
     failed = sum(t["outcome"] == "failed" for t in tests) + sum(w["outcome"] == "crashed" for w in walls)
