@@ -12,7 +12,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -27,32 +26,14 @@ const KEY: &str = "sk-ttsd-clients-test";
 const TEXT: &str = "Good morning, and welcome aboard. Please keep your ticket ready, because \
     the conductor will check it soon.";
 
-/// The venv's python (created on first use; idempotent).
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let out = Command::new(common::repo().join("scripts/clients-venv.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run scripts/clients-venv.sh");
-        assert!(out.status.success(), "scripts/clients-venv.sh failed");
-        PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
-    })
+/// The clients' venv's python (`scripts/clients-venv.sh`).
+fn python() -> PathBuf {
+    common::venv_python("clients-venv.sh")
 }
 
-/// Runs `tests/clients/SCRIPT` with the venv's python; returns the JSON it prints last.
+/// Runs `tests/clients/SCRIPT` with the clients' venv; returns the JSON it prints last.
 fn run_script(script: &str, args: &[&str]) -> Value {
-    let path = common::repo().join("tests/clients").join(script);
-    let out = Command::new(python())
-        .arg(&path)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{script} failed; stdout:\n{stdout}");
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{script} printed {last:?}: {e}"))
+    common::run_client(&python(), script, args)
 }
 
 /// Samples and rate of a WAV file, checked to be 24 kHz mono.

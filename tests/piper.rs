@@ -1,21 +1,19 @@
 //! The Piper engine with its real voice (`en_US-joe-medium`, from `make assets`), over real
 //! HTTP and Wyoming: every format at the voice's 22,050 Hz (Opus resampled to 24 kHz), the
 //! listings, and speech the English ear hears as the words asked for, one-shot and streamed
-//! in the way Home Assistant streams (`synthesize-start`/`-chunk`/`-stop`). One shared
-//! server, one ear call per test.
+//! in the way Home Assistant streams (`synthesize-start`/`-chunk`/`-stop`); beside Kokoro
+//! in one server (`make run`'s), the clients people use: the `wyoming` package's against
+//! `wyoming-piper` 2.5.2 on the same voice (`scripts/piper-peer-venv.sh`), and the OpenAI
+//! SDK. Two shared servers (Piper alone, both engines), one ear call per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_util::codec::{FramedRead, FramedWrite};
-use ttsd::wyoming::{Frame, FrameCodec};
 
+use common::wyoming::{Client, Heard};
 use common::{Server, Shared};
 
 const VOICE: &str = "en_US-joe-medium";
@@ -34,6 +32,11 @@ const TEXTS: &[&str] = &[
 
 fn server() -> Shared {
     Server::shared(&["--engine", "piper", "--wyoming-port", "0"])
+}
+
+/// Kokoro and Piper in one server, as `make run` serves them.
+fn combined() -> Shared {
+    Server::shared(&["--engine", "kokoro,piper", "--wyoming-port", "0"])
 }
 
 fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -137,52 +140,6 @@ fn the_joe_voice_is_listed_and_heard_in_every_format() {
     common::asr_check(&pairs, MAX_WER);
 }
 
-/// A raw Wyoming client on the server's own framing.
-struct Client {
-    reader: FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
-    writer: FramedWrite<tokio::net::tcp::OwnedWriteHalf, FrameCodec>,
-}
-
-impl Client {
-    async fn connect(addr: &str) -> Client {
-        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
-        Client {
-            reader: FramedRead::new(read, FrameCodec::default()),
-            writer: FramedWrite::new(write, FrameCodec::default()),
-        }
-    }
-
-    async fn send(&mut self, kind: &str, data: Value) {
-        self.writer.send(Frame::new(kind, data)).await.unwrap();
-    }
-
-    /// Events up to and including `last`: their kinds, the audio-start's data, the PCM.
-    async fn until(&mut self, last: &str) -> (Vec<String>, Value, Vec<u8>) {
-        let mut kinds = Vec::new();
-        let mut start = Value::Null;
-        let mut pcm = Vec::new();
-        loop {
-            let event = tokio::time::timeout(Duration::from_secs(60), self.reader.next())
-                .await
-                .expect("an event in time")
-                .expect("an event")
-                .expect("a well-formed event");
-            match event.kind.as_str() {
-                "audio-chunk" => {
-                    pcm.extend_from_slice(event.payload.as_deref().unwrap_or_default())
-                }
-                "audio-start" => start = Value::Object(event.data.clone()),
-                _ => {}
-            }
-            let done = event.kind == last || event.kind == "error";
-            kinds.push(event.kind);
-            if done {
-                return (kinds, start, pcm);
-            }
-        }
-    }
-}
-
 fn wav_of(path: &std::path::Path, pcm: &[u8]) {
     let spec = hound::WavSpec {
         channels: 1,
@@ -207,11 +164,7 @@ fn wyoming_describes_and_speaks_the_joe_voice_one_shot_and_streamed() {
     let (one_shot, streamed) = rt.block_on(async {
         let mut client = Client::connect(&addr).await;
         client.send("describe", json!({})).await;
-        let info = tokio::time::timeout(Duration::from_secs(10), client.reader.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let info = client.next().await.unwrap();
         assert_eq!(info.kind, "info");
         let voices = info.data["tts"][0]["voices"].as_array().unwrap().clone();
         let joe = voices
@@ -233,7 +186,11 @@ fn wyoming_describes_and_speaks_the_joe_voice_one_shot_and_streamed() {
                 json!({"text": TEXTS[1], "voice": {"name": VOICE}}),
             )
             .await;
-        let (kinds, start, one_shot) = client.until("audio-stop").await;
+        let Heard {
+            kinds,
+            start,
+            pcm: one_shot,
+        } = client.until("audio-stop").await;
         assert_eq!(kinds.first().map(String::as_str), Some("audio-start"));
         assert_eq!(start["rate"], RATE);
         assert_eq!(start["width"], 2);
@@ -256,7 +213,11 @@ fn wyoming_describes_and_speaks_the_joe_voice_one_shot_and_streamed() {
             )
             .await;
         client.send("synthesize-stop", json!({})).await;
-        let (kinds, start, streamed) = client.until("synthesize-stopped").await;
+        let Heard {
+            kinds,
+            start,
+            pcm: streamed,
+        } = client.until("synthesize-stopped").await;
         assert_eq!(kinds.first().map(String::as_str), Some("audio-start"));
         assert_eq!(
             kinds.iter().filter(|k| *k == "audio-start").count(),
@@ -279,7 +240,7 @@ fn wyoming_describes_and_speaks_the_joe_voice_one_shot_and_streamed() {
 #[test]
 fn kokoro_and_piper_speak_in_one_server() {
     let _turn = common::serial();
-    let server = Server::start(&["--engine", "kokoro,piper"]);
+    let server = combined();
     let rt = common::rt();
     let client = reqwest::Client::new();
     let dir = common::tempdir();
@@ -354,5 +315,144 @@ fn kokoro_and_piper_speak_in_one_server() {
     }
     let pairs: Vec<(&str, &std::path::Path)> =
         pairs.iter().map(|(t, p)| (*t, p.as_path())).collect();
+    common::asr_check(&pairs, MAX_WER);
+}
+
+/// The clients people use, against Kokoro and Piper in one server (`make run`'s). The
+/// `wyoming` package's client (1.10.2) gets from ttsd what it gets from `wyoming-piper` 2.5.2
+/// for the joe voice, one-shot and streamed as Home Assistant streams: the same event names
+/// in the same order and the same audio format, about as much audio. The official OpenAI SDK
+/// speaks with the joe voice. The ear hears ttsd's four files.
+#[test]
+fn wyoming_and_openai_clients_speak_the_joe_voice_as_its_peer_does() {
+    let _turn = common::serial();
+    let server = combined();
+    let dir = common::tempdir();
+    let out = dir.path().to_str().unwrap();
+    let voices_dir = std::env::var_os("TTSD_PIPER_VOICES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::repo().join("voices/piper"));
+    // Two sentences each: wyoming-piper speaks them one by one.
+    let (one_shot, streamed) = (
+        TEXTS[1],
+        "Please remember to bring a warm coat, because the evening will be cold. The bus \
+         leaves from the main square.",
+    );
+    let summary = common::run_client(
+        &common::venv_python("piper-peer-venv.sh"),
+        "wyoming_piper_peer.py",
+        &[
+            server.wyoming.as_deref().expect("a Wyoming address"),
+            voices_dir.to_str().unwrap(),
+            VOICE,
+            out,
+            one_shot,
+            streamed,
+        ],
+    );
+    eprintln!("wyoming, ttsd and wyoming-piper: {summary}");
+    let voices = summary["voices"].as_array().unwrap();
+    for (name, language) in [
+        (VOICE, "en-US"),
+        ("af_heart", "en-US"),
+        ("bf_emma", "en-GB"),
+    ] {
+        let voice = voices
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("{name} described: {voices:?}"));
+        assert_eq!(voice["languages"], json!([language]), "{voice}");
+    }
+    let events = |who: &str, mode: &str| -> Vec<String> {
+        serde_json::from_value(summary[who][mode]["events"].clone()).unwrap()
+    };
+    assert_eq!(
+        events("ttsd", "one-shot"),
+        ["audio-start", "audio-chunk", "audio-stop"]
+    );
+    assert_eq!(events("peer", "one-shot"), events("ttsd", "one-shot"));
+    assert_eq!(
+        events("ttsd", "streamed"),
+        [
+            "audio-start",
+            "audio-chunk",
+            "audio-stop",
+            "synthesize-stopped"
+        ]
+    );
+    // Streamed, wyoming-piper frames each sentence in its own audio-start ... audio-stop;
+    // ttsd sends the utterance as one. A client reads the chunks to synthesize-stopped
+    // (Home Assistant does, taking the format from the first audio-start), so they agree
+    // once the peer's frames between sentences are folded.
+    let mut peer = events("peer", "streamed");
+    let between = peer
+        .windows(2)
+        .filter(|w| w == &["audio-stop", "audio-start"])
+        .count();
+    assert!(
+        between >= 1,
+        "wyoming-piper, sentence by sentence: {peer:?}"
+    );
+    while let Some(i) = peer
+        .windows(2)
+        .position(|w| w == ["audio-stop", "audio-start"])
+    {
+        peer.drain(i..i + 2);
+        peer.dedup();
+    }
+    assert_eq!(peer, events("ttsd", "streamed"));
+    for who in ["ttsd", "peer"] {
+        for mode in ["one-shot", "streamed"] {
+            assert_eq!(
+                summary[who][mode]["formats"],
+                json!([[RATE, 2, 1]]),
+                "{who} {mode}: every audio-start and chunk"
+            );
+        }
+    }
+    for mode in ["one-shot", "streamed"] {
+        let (ours, theirs) = (
+            summary["ttsd"][mode]["seconds"].as_f64().unwrap(),
+            summary["peer"][mode]["seconds"].as_f64().unwrap(),
+        );
+        // The same voice and phonemes; ttsd pauses between sentences and clauses where
+        // wyoming-piper (no --sentence-silence) does not.
+        assert!(
+            (0.9..1.3).contains(&(ours / theirs)),
+            "{mode}: ttsd {ours:.2} s, wyoming-piper {theirs:.2} s"
+        );
+    }
+
+    let sdk = dir.path().join("sdk");
+    std::fs::create_dir_all(&sdk).unwrap();
+    let said = TEXTS[0];
+    let summary = common::run_client(
+        &common::venv_python("clients-venv.sh"),
+        "openai_voice.py",
+        &[
+            &server.url("/v1"),
+            "sk-unused",
+            sdk.to_str().unwrap(),
+            said,
+            VOICE,
+            "piper",
+        ],
+    );
+    eprintln!("openai SDK, joe voice: {summary}");
+    assert_eq!(summary["create_rate"], RATE);
+    assert_eq!(summary["stream_content_type"], "audio/pcm");
+    let pcm = std::fs::read(sdk.join("streamed.pcm")).unwrap();
+    assert_eq!(pcm.len() as u64, summary["stream_bytes"].as_u64().unwrap());
+    let streamed_wav = sdk.join("streamed.wav");
+    wav_of(&streamed_wav, &pcm);
+
+    let files = [
+        (one_shot, dir.path().join("ttsd-one-shot.wav")),
+        (streamed, dir.path().join("ttsd-streamed.wav")),
+        (said, sdk.join("create.wav")),
+        (said, streamed_wav),
+    ];
+    let pairs: Vec<(&str, &std::path::Path)> =
+        files.iter().map(|(t, p)| (*t, p.as_path())).collect();
     common::asr_check(&pairs, MAX_WER);
 }

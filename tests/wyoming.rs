@@ -8,18 +8,18 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures_util::StreamExt;
+use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 use ttsd::service::Service;
 use ttsd::synth::{Event as Speech, Settings};
 use ttsd::wyoming::handler::Timeouts;
-use ttsd::wyoming::{self, ConnectionLimits as Limits, Frame, FrameCodec};
+use ttsd::wyoming::{self, ConnectionLimits as Limits, Frame};
 
 use common::tone;
+use common::wyoming::{Client, Heard};
 
 const TEXT: &str = "Good morning. The train leaves at half past eight, and it arrives on time. \
                     Bring a coat. It will be cold.";
@@ -42,60 +42,17 @@ async fn start(service: Arc<Service>, limits: Limits) -> Running {
     }
 }
 
-/// A raw Wyoming client on the server's own framing.
-struct Client {
-    reader: FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
-    writer: FramedWrite<tokio::net::tcp::OwnedWriteHalf, FrameCodec>,
-}
-
-impl Client {
-    /// Says "Hi." one-shot and checks it is spoken.
-    async fn speaks(&mut self) {
-        self.send("synthesize", json!({"text": "Hi."})).await;
-        let (kinds, pcm) = self.until("audio-stop").await;
-        assert_eq!(
-            kinds.first().map(String::as_str),
-            Some("audio-start"),
-            "{kinds:?}"
-        );
-        assert!(!pcm.is_empty());
-    }
-
-    async fn connect(addr: std::net::SocketAddr) -> Client {
-        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
-        Client {
-            reader: FramedRead::new(read, FrameCodec::default()),
-            writer: FramedWrite::new(write, FrameCodec::default()),
-        }
-    }
-
-    async fn send(&mut self, kind: &str, data: Value) {
-        self.writer.send(Frame::new(kind, data)).await.unwrap();
-    }
-
-    async fn next(&mut self) -> Option<Frame> {
-        let next = tokio::time::timeout(Duration::from_secs(20), self.reader.next())
-            .await
-            .expect("an event in time");
-        next.map(|frame| frame.expect("a well-formed event"))
-    }
-
-    /// Events up to and including `last`; the PCM of the audio chunks.
-    async fn until(&mut self, last: &str) -> (Vec<String>, Vec<u8>) {
-        let mut kinds = Vec::new();
-        let mut pcm = Vec::new();
-        while let Some(event) = self.next().await {
-            if event.kind == "audio-chunk" {
-                pcm.extend_from_slice(event.payload.as_deref().unwrap_or_default());
-            }
-            let done = event.kind == last || event.kind == "error";
-            kinds.push(event.kind);
-            if done {
-                break;
-            }
-        }
-        (kinds, pcm)
-    }
+/// Says "Hi." one-shot and checks it is spoken.
+async fn speaks(client: &mut Client) {
+    client.send("synthesize", json!({"text": "Hi."})).await;
+    let heard = client.until("audio-stop").await;
+    assert_eq!(
+        heard.kinds.first().map(String::as_str),
+        Some("audio-start"),
+        "{:?}",
+        heard.kinds
+    );
+    assert!(!heard.pcm.is_empty());
 }
 
 /// The PCM HTTP's path gives for the same text and voice.
@@ -157,7 +114,7 @@ async fn one_shot_and_streamed_synthesis_give_the_audio_http_gives() {
     let mut client = Client::connect(server.addr).await;
 
     client.send("synthesize", json!({"text": TEXT})).await;
-    let (kinds, pcm) = client.until("audio-stop").await;
+    let Heard { kinds, pcm, .. } = client.until("audio-stop").await;
     assert_eq!(
         kinds.first().map(String::as_str),
         Some("audio-start"),
@@ -182,7 +139,7 @@ async fn one_shot_and_streamed_synthesis_give_the_audio_http_gives() {
     }
     client.send("synthesize", json!({"text": TEXT})).await;
     client.send("synthesize-stop", json!({})).await;
-    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    let Heard { kinds, pcm, .. } = client.until("synthesize-stopped").await;
     assert_eq!(
         kinds.iter().filter(|k| *k == "audio-start").count(),
         1,
@@ -221,7 +178,7 @@ async fn a_streamed_synthesis_in_flight_completes_across_shutdown() {
         .send("synthesize-chunk", json!({"text": " leaves at eight."}))
         .await;
     client.send("synthesize-stop", json!({})).await;
-    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    let Heard { kinds, pcm, .. } = client.until("synthesize-stopped").await;
     assert_eq!(
         kinds.last().map(String::as_str),
         Some("synthesize-stopped"),
@@ -310,7 +267,7 @@ async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     );
     // Its permit is free again: another client is served.
     let mut client = Client::connect(server.addr).await;
-    client.speaks().await;
+    speaks(&mut client).await;
     assert!(
         service
             .metrics()
@@ -340,7 +297,7 @@ async fn unknown_phonemes_are_refused_one_shot_and_streamed() {
         .send("synthesize-chunk", json!({ "text": text }))
         .await;
     client.send("synthesize-stop", json!({})).await;
-    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    let Heard { kinds, pcm, .. } = client.until("synthesize-stopped").await;
     assert_eq!(
         kinds.first().map(String::as_str),
         Some("error"),
@@ -396,19 +353,19 @@ async fn a_stream_without_text_times_out_whatever_else_comes() {
     // on the same connection is spoken, before any stop, however the client keeps pinging.
     client.send("ping", json!({})).await;
     assert_eq!(client.next().await.unwrap().kind, "pong");
-    client.speaks().await;
+    speaks(&mut client).await;
     // Its stop is still answered.
     client.send("synthesize-stop", json!({})).await;
     assert_eq!(
         client
             .until("synthesize-stopped")
             .await
-            .0
+            .kinds
             .last()
             .map(String::as_str),
         Some("synthesize-stopped")
     );
-    client.speaks().await;
+    speaks(&mut client).await;
 }
 
 /// A one-shot `synthesize` whose text is a number is an error naming the field (not
@@ -436,10 +393,10 @@ async fn a_synthesize_whose_text_is_a_number_is_an_error_naming_it() {
         .send("synthesize-chunk", json!({"text": "Hello."}))
         .await;
     client.send("synthesize-stop", json!({})).await;
-    let (kinds, pcm) = client.until("synthesize-stopped").await;
+    let Heard { kinds, pcm, .. } = client.until("synthesize-stopped").await;
     assert_eq!(kinds.last().map(String::as_str), Some("synthesize-stopped"));
     assert_eq!(pcm, pcm_of(&service, "Hello.").await);
-    client.speaks().await;
+    speaks(&mut client).await;
 }
 
 /// Data of the wrong type is an error that says so (the connection goes on); a second

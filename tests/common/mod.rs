@@ -20,6 +20,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 pub mod tone;
+pub mod wyoming;
 
 pub const SAMPLE_RATE: u32 = 24_000;
 
@@ -44,6 +45,39 @@ pub fn bin() -> &'static str {
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The python of a private venv that `scripts/SCRIPT` makes (on first use; idempotent) and
+/// prints: `clients-venv.sh` (the clients people use), `piper-peer-venv.sh` (Piper's peers).
+pub fn venv_python(script: &str) -> PathBuf {
+    static MADE: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, python)) = made.iter().find(|(s, _)| s == script) {
+        return python.clone();
+    }
+    let out = Command::new(repo().join("scripts").join(script))
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"));
+    assert!(out.status.success(), "scripts/{script} failed");
+    let python = PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim());
+    made.push((script.to_owned(), python.clone()));
+    python
+}
+
+/// Runs `tests/clients/SCRIPT` with `python`; returns the JSON it prints last.
+pub fn run_client(python: &Path, script: &str, args: &[&str]) -> Value {
+    let path = repo().join("tests/clients").join(script);
+    let out = Command::new(python)
+        .arg(&path)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{script} failed; stdout:\n{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{script} printed {last:?}: {e}"))
 }
 
 /// Records what the running test spent besides time, for the cost report of `make test`
