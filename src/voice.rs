@@ -287,16 +287,6 @@ impl Voices {
         self.catalogue(engine).is_ok_and(|c| c.word_times)
     }
 
-    /// `language`, when some engine speaks it; else why not (`param` is the field that
-    /// named it).
-    pub fn spoken(&self, language: Language, param: &'static str) -> Result<Language> {
-        if self.speaks(language) {
-            Ok(language)
-        } else {
-            Err(unsupported(language, param))
-        }
-    }
-
     /// `language`, when `voice`'s engine speaks it; else why not.
     pub fn spoken_by(
         &self,
@@ -306,6 +296,18 @@ impl Voices {
     ) -> Result<Language> {
         if self.catalogue(voice.engine)?.languages.contains(&language) {
             Ok(language)
+        } else if self.speaks(language) {
+            // Another engine's voices speak it: say so, not that no G2P exists.
+            Err(Error::invalid(
+                param,
+                format!(
+                    "voice '{}' ({}) does not speak {}; a voice of an engine that does \
+                     (the voice list names each voice's language) can",
+                    voice.name,
+                    voice.engine,
+                    language.row().name
+                ),
+            ))
         } else {
             Err(unsupported(language, param))
         }

@@ -313,6 +313,30 @@ fn kokoro_and_piper_speak_in_one_server() {
         let error: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(error["error"]["param"], param, "{error}");
     }
+    // `/dev/phonemize` reads with the named voice's engine, in its symbols: Kokoro's
+    // (`həlˈO`) by default, Piper's espeak-ng IPA (`həlˈoʊ`) for the joe voice or `piper`.
+    let phonemize = |body: Value| -> Value {
+        rt.block_on(async {
+            let r = client
+                .post(server.url("/dev/phonemize"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{body}");
+            r.json().await.unwrap()
+        })
+    };
+    let kokoro = phonemize(json!({"text": "Hello world."}));
+    let joe = phonemize(json!({"text": "Hello world.", "voice": VOICE}));
+    assert_eq!(kokoro["phonemes"], "həlˈO wˈɜɹld.", "{kokoro}");
+    assert_eq!(joe["phonemes"], "həlˈoʊ wˈɜːld.", "{joe}");
+    assert_ne!(kokoro["tokens"], joe["tokens"]);
+    assert_eq!(
+        phonemize(json!({"text": "Hello world.", "model": "piper"})),
+        joe
+    );
+
     let pairs: Vec<(&str, &std::path::Path)> =
         pairs.iter().map(|(t, p)| (*t, p.as_path())).collect();
     common::asr_check(&pairs, MAX_WER);

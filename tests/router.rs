@@ -1038,3 +1038,55 @@ async fn two_engines_are_listed_with_each_voices_engine_and_language() {
     assert!(schemas["VoiceEntry"]["properties"]["engine"].is_object());
     assert!(schemas["EngineInfo"]["properties"]["timestamps"].is_object());
 }
+
+/// `/dev/phonemize` reads with the engine of the voice (or `model`) it names, in a language
+/// that engine speaks, checked as `/v1/audio/speech` checks them.
+#[tokio::test]
+async fn dev_phonemize_reads_with_the_named_voices_engine() {
+    let service = tone::pair_service(ttsd::synth::Settings::default(), 4);
+    for (body, status, param) in [
+        (json!({"text": "你好", "language": "zh"}), 200, None),
+        (
+            json!({"text": "Hola.", "voice": "es_es-beep-low"}),
+            200,
+            None,
+        ),
+        (json!({"text": "Hello.", "model": "beep"}), 200, None),
+        // The second engine speaks no Chinese, though the first does.
+        (
+            json!({"text": "你好", "voice": "en_us-beep-low", "language": "zh"}),
+            400,
+            Some("lang_code"),
+        ),
+        (
+            json!({"text": "你好", "model": "beep", "language": "zh"}),
+            400,
+            Some("lang_code"),
+        ),
+        (
+            json!({"text": "Hi.", "voice": "af_heart", "model": "beep"}),
+            400,
+            Some("model"),
+        ),
+        (
+            json!({"text": "Hi.", "voice": "nobody"}),
+            400,
+            Some("voice"),
+        ),
+    ] {
+        let r = send(&service, &[], post_json("/dev/phonemize", body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.json());
+        if let Some(param) = param {
+            assert_eq!(r.json()["error"]["param"], param, "{body}: {}", r.json());
+            if param == "lang_code" {
+                let message = r.json()["error"]["message"].to_string();
+                assert!(
+                    message.contains("(beep) does not speak Mandarin Chinese"),
+                    "{message}"
+                );
+            }
+        } else {
+            assert!(!r.json()["tokens"].as_array().unwrap().is_empty(), "{body}");
+        }
+    }
+}

@@ -18,7 +18,6 @@ use super::error::ApiError;
 use super::openai::ApiJson;
 use super::speech::{Delivery, respond};
 use crate::Error;
-use crate::language::Language;
 use crate::request::{Input, SpeechParams, VoiceParam};
 
 /// `/dev/phonemize`'s request.
@@ -26,10 +25,17 @@ use crate::request::{Input, SpeechParams, VoiceParam};
 pub struct PhonemizeRequest {
     /// The text to read.
     pub text: String,
-    /// A language's letter (`a`, `b`, `j`, `z`, …) or a BCP-47 tag. Default: the default
-    /// voice's.
+    /// A language's letter (`a`, `b`, `j`, `z`, …) or a BCP-47 tag. Default: the voice's.
     #[serde(default)]
     pub language: Option<String>,
+    /// The voice whose engine reads the text, as `voice` in `/v1/audio/speech` (each engine
+    /// has its own phonemes: Kokoro's `af_heart`, a Piper voice's `en_US-joe-medium`).
+    /// Default: the `model`'s default voice, else the server's.
+    #[serde(default)]
+    pub voice: Option<VoiceParam>,
+    /// An engine's or OpenAI's model name, as `model` in `/v1/audio/speech`.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// `/dev/phonemize`'s answer.
@@ -42,14 +48,14 @@ pub struct PhonemizeResponse {
     pub tokens: Vec<i64>,
 }
 
-/// A text's phonemes and token ids.
+/// A text's phonemes and token ids, in the symbols of the voice's engine.
 #[utoipa::path(
     post,
     path = "/dev/phonemize",
     request_body = PhonemizeRequest,
     responses(
         (status = 200, description = "The phonemes and their token ids", body = PhonemizeResponse),
-        (status = 400, description = "Empty text or an unknown language", body = super::error::ErrorBody),
+        (status = 400, description = "Empty text, an unknown voice or model, or a language the voice's engine does not speak", body = super::error::ErrorBody),
     ),
     tag = "speech"
 )]
@@ -68,16 +74,20 @@ pub async fn phonemize(
     if request.text.trim().is_empty() {
         return Err(Error::invalid("text", "text is empty").into());
     }
-    let language = match request.language.as_deref().map(str::trim) {
-        Some(code) if !code.is_empty() => Language::from_code(code)?,
-        // As `/v1/audio/speech` without a voice: the default voice's language.
-        _ => {
-            let voices = synth.voices();
-            voices.resolve(voices.default_voice())?.language
-        }
+    // The voice, model and language, checked as `/v1/audio/speech` checks them; the voice's
+    // engine reads the text, in its symbols.
+    let params = SpeechParams {
+        model: request.model,
+        voice: request.voice,
+        lang_code: request.language,
+        lexicons: Some(Vec::new()),
+        ..Default::default()
     };
+    let speech = state.service.validate(params, Input::Streamed)?;
+    let (engine, language) = (speech.voice().engine, speech.language());
+    let text = request.text;
     let (phonemes, tokens) =
-        tokio::task::spawn_blocking(move || synth.phonemize(&request.text, language))
+        tokio::task::spawn_blocking(move || synth.phonemize(&text, language, engine))
             .await
             .map_err(|e| Error::Internal(format!("phonemize task failed: {e}")))??;
     Ok(Json(PhonemizeResponse { phonemes, tokens }))

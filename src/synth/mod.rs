@@ -475,12 +475,17 @@ impl Synthesizer {
         check_phonemes(self.engine(voice.engine)?.frontend.vocab(), param, phonemes)
     }
 
-    /// A text's phonemes as the pipeline reads them (normalized, sentence by sentence,
-    /// joined by spaces) and their token ids: Kokoro-FastAPI's `/dev/phonemize`.
-    pub fn phonemize(&self, text: &str, language: Language) -> Result<(String, Vec<i64>)> {
-        let language = self.voices.spoken(language, "language")?;
+    /// A text's phonemes as `engine`'s pipeline reads them (normalized, sentence by
+    /// sentence, joined by spaces) and their token ids: Kokoro-FastAPI's `/dev/phonemize`.
+    /// `language` is one `engine` speaks (the request's validation checked it).
+    pub fn phonemize(
+        &self,
+        text: &str,
+        language: Language,
+        engine: &str,
+    ) -> Result<(String, Vec<i64>)> {
         let options = crate::text::NormalizationOptions::default();
-        let frontend = self.frontend();
+        let frontend = &self.engine(engine)?.frontend;
         let mut phonemes = String::new();
         for sentence in frontend.sentences(text, language, &options) {
             let said = frontend.phonemes(&sentence, language)?;
