@@ -10,7 +10,8 @@ alternation so both see the same machine:
 - TTFA over Wyoming, the way Home Assistant streams (`synthesize-start`, the text in one
   `synthesize-chunk`, `synthesize-stop`), and one-shot (`synthesize`): from the first event
   sent to the first `audio-chunk`, with `wyoming==1.10.2`'s client; also the event names in
-  order and the audio format, which must agree;
+  order and the audio format (of the last long and the last short text), which must agree
+  (streamed, wyoming-piper frames each sentence in its own audio-start ... audio-stop);
 - real-time factor: seconds of compute per second of audio, ttsd's whole-file HTTP `pcm`
   against `piper-tts`'s `PiperVoice.synthesize` on the same texts (1 thread each);
 - ttsd's resident memory.
@@ -198,7 +199,7 @@ def main():
                             first, names, fmt, _ = asyncio.run(
                                 wyoming_ttfa(port, text, mode == "streamed"))
                             ttfa[(who, kind, mode)].append(first)
-                            events[(who, mode)] = (names, fmt)
+                            events[(who, kind, mode)] = (names, fmt)
             for text in LONG + SHORT:
                 spent, audio = ttsd_rtf(base, text)
                 rtf["ttsd"][0] += spent
@@ -213,8 +214,8 @@ def main():
                 t, p = med(ttfa[("ttsd", kind, mode)]), med(ttfa[("peer", kind, mode)])
                 print(f"  {kind:5} {mode:9}: ttsd {t:.3f}  wyoming-piper {p:.3f}  ratio {t / p:.2f}")
         print("events (names in order, audio format)")
-        for (who, mode), (names, fmt) in sorted(events.items()):
-            print(f"  {who:5} {mode:9}: {' '.join(names)}  {fmt}")
+        for (who, kind, mode), (names, fmt) in sorted(events.items()):
+            print(f"  {who:5} {kind:5} {mode:9}: {' '.join(names)}  {fmt}")
         print("real-time factor (compute s / audio s, all texts, all rounds)")
         r_t = rtf["ttsd"][0] / rtf["ttsd"][1]
         r_p = rtf["piper-tts"][0] / rtf["piper-tts"][1]
