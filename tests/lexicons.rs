@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use ttsd::engine::tone::SimulatedCost;
-use ttsd::http::{HttpOptions, router};
+use ttsd::http::HttpOptions;
 use ttsd::lexicon::Store;
 use ttsd::service::Service;
 use ttsd::synth::Settings;
 
+use common::oneshot::{self, Reply};
 use common::{Server, rt, tempdir, tone};
 
 const KEY: &str = "sk-lexicons";
@@ -50,31 +50,6 @@ fn keeping(dir: &Path) -> Arc<Service> {
     Arc::new(Service::ready(synth, 4).with_lexicons(Arc::new(store)))
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("UTF-8")
-    }
-
-    /// The error's message, checking OpenAI's shape.
-    fn error(&self) -> String {
-        let body = self.json();
-        let error = &body["error"];
-        assert!(error["type"].is_string(), "{body}");
-        error["message"].as_str().expect("a message").to_owned()
-    }
-}
-
 async fn send(service: &Arc<Service>, keys: &[&str], request: Request<Body>) -> Reply {
     let options = HttpOptions {
         // Smaller than a big lexicon: the lexicon route has its own limit.
@@ -82,21 +57,7 @@ async fn send(service: &Arc<Service>, keys: &[&str], request: Request<Body>) -> 
         api_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
         ..Default::default()
     };
-    let response = router(Arc::clone(service), &options)
-        .oneshot(request)
-        .await
-        .expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
-        .await
-        .expect("the body")
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    oneshot::send(service, &options, request).await
 }
 
 fn put(name: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
@@ -562,14 +523,20 @@ async fn http_pcm(
     if let Some(lexicons) = lexicons {
         body["lexicons"] = lexicons;
     }
+    let resp = speech_ok(client, server, &body).await;
+    resp.bytes().await.expect("the audio").to_vec()
+}
+
+/// `body` through `POST /v1/audio/speech`, which must answer 200.
+async fn speech_ok(client: &reqwest::Client, server: &Server, body: &Value) -> reqwest::Response {
     let resp = client
         .post(server.url("/v1/audio/speech"))
-        .json(&body)
+        .json(body)
         .send()
         .await
         .expect("send");
     assert_eq!(resp.status(), 200, "{body}");
-    resp.bytes().await.expect("the audio").to_vec()
+    resp
 }
 
 /// The words an SSE response's `speech.audio.timestamps` events show.
@@ -581,13 +548,7 @@ async fn sse_words(
 ) -> Vec<String> {
     let body =
         json!({"input": text, "stream_format": "sse", "timestamps": true, "lexicons": lexicons});
-    let resp = client
-        .post(server.url("/v1/audio/speech"))
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(resp.status(), 200);
+    let resp = speech_ok(client, server, &body).await;
     let events = resp.text().await.expect("the events");
     events
         .lines()

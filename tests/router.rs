@@ -10,10 +10,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use ttsd::http::{HttpOptions, router};
+use ttsd::http::HttpOptions;
 use ttsd::service::Service;
 
+use common::oneshot::{self, Reply};
 use common::tone;
 
 fn options(keys: &[&str]) -> HttpOptions {
@@ -25,35 +25,8 @@ fn options(keys: &[&str]) -> HttpOptions {
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
 async fn send(service: &Arc<Service>, keys: &[&str], request: Request<Body>) -> Reply {
-    let response = router(Arc::clone(service), &options(keys))
-        .oneshot(request)
-        .await
-        .expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
-        .await
-        .expect("the body")
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    oneshot::send(service, &options(keys), request).await
 }
 
 fn speech(body: Value) -> Request<Body> {

@@ -19,6 +19,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+pub mod oneshot;
 pub mod tone;
 pub mod wyoming;
 
