@@ -51,16 +51,58 @@ pub enum Script {
 
 impl Script {
     /// Whether `c` is a letter (or mark) this script's G2P reads. Every script takes Latin
-    /// letters too (English words, brand names), except that Latin is only Latin.
+    /// letters too (English words, brand names), except that Latin is only Latin. Japanese
+    /// and Mandarin take CJK radicals and strokes too (their readers map the ones with an
+    /// ideograph and report the rest), and Mandarin Greek letters (read by their names).
     pub fn has(self, c: char) -> bool {
         is_latin(c)
             || match self {
                 Script::Latin => false,
                 Script::Devanagari => is_devanagari(c),
-                Script::Japanese => is_kana(c) || is_han(c),
-                Script::Han => is_han(c),
+                Script::Japanese => is_kana(c) || is_han(c) || is_cjk_symbol(c),
+                Script::Han => is_han(c) || is_cjk_symbol(c) || is_greek(c),
             }
     }
+
+    /// What to write instead of letters this script's G2P cannot read.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Script::Latin => "write them in Latin letters or leave them out",
+            Script::Devanagari => "write them in Devanagari or Latin letters or leave them out",
+            Script::Japanese => "write them in kana or leave them out",
+            Script::Han => "write them as common characters or leave them out",
+        }
+    }
+}
+
+/// A character that must be read to be spoken: a letter of any script, a CJK radical or
+/// stroke, a private-use character (only its font knows what it is). One a language cannot
+/// read is reported, never dropped; a symbol, punctuation or an emoji is not one of these
+/// (a symbol with no name says nothing). IPA, spacing modifiers, phonetic, letterlike and
+/// super- or subscript letters (ə ʻ ʰ ᵃ ℓ ⁿ Ⅻ) count as symbols: no language's text is
+/// written in them.
+pub fn needs_reading(c: char) -> bool {
+    let symbol_letter = matches!(c,
+        '\u{250}'..='\u{2ff}' | '\u{1d00}'..='\u{1dbf}' | '\u{2070}'..='\u{209f}' | '\u{2100}'..='\u{218f}');
+    (c.is_alphabetic() && !symbol_letter)
+        || is_devanagari(c)
+        || is_cjk_symbol(c)
+        || is_private_use(c)
+}
+
+/// CJK radicals (the supplement and Kangxi), ideographic description characters, strokes.
+pub fn is_cjk_symbol(c: char) -> bool {
+    matches!(c, '\u{2e80}'..='\u{2fff}' | '\u{31c0}'..='\u{31ef}')
+}
+
+/// A private-use character.
+pub fn is_private_use(c: char) -> bool {
+    matches!(c, '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{ffffd}' | '\u{100000}'..='\u{10fffd}')
+}
+
+/// A Greek letter (the basic block).
+fn is_greek(c: char) -> bool {
+    matches!(c, '\u{370}'..='\u{3ff}')
 }
 
 /// A Latin letter, accented ones and full-width forms included.

@@ -325,9 +325,16 @@ fn hostile_unicode_is_speech_or_a_4xx_never_a_crash() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(active, Some(0.0), "the run-on word's stream still active after 20 s");
-        // Mixed: the readable part is spoken (the emoji by its name), the rest is left out.
+        // A word of a script English cannot read is named, never dropped in silence.
+        let r = send(json!({"input": "Hello שלום world."}).to_string()).await.expect("send");
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.expect("json");
+        let message = v["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("'ש' (U+05E9)"), "{message}");
+        // Mixed: the readable part is spoken (the emoji by its name), invisible and control
+        // characters are left out.
         let r = send(
-            json!({"input": "Hello 😀 שלום world, \u{200b}this is\u{7} fine.", "response_format": "wav", "stream": false})
+            json!({"input": "Hello 😀 world, \u{200b}this is\u{7} fine.", "response_format": "wav", "stream": false})
                 .to_string(),
         )
         .await

@@ -61,6 +61,19 @@ fn chunks(text: &str, lang: Language) -> Vec<ttsd::text::Chunk> {
     try_chunks(text, lang).expect("G2P does not fail on text")
 }
 
+/// The chunks of text that may hold letters the language cannot read: those are refused as
+/// the client's error that names them, never dropped.
+fn readable_chunks(
+    text: &str,
+    lang: Language,
+) -> std::result::Result<Vec<ttsd::text::Chunk>, TestCaseError> {
+    match try_chunks(text, lang) {
+        Ok(chunks) => Ok(chunks),
+        Err(e @ ttsd::Error::InvalidInput { .. }) if e.to_string().contains("(U+") => Ok(vec![]),
+        Err(e) => Err(TestCaseError::fail(format!("{lang}: {text:?}: {e}"))),
+    }
+}
+
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -275,7 +288,7 @@ proptest! {
     fn g2p_never_panics_and_only_known_symbols_reach_the_model(text in texty(), british: bool) {
         let f = frontend();
         let lang = if british { Language::EnGb } else { Language::EnUs };
-        for chunk in chunks(&text, lang) {
+        for chunk in readable_chunks(&text, lang)? {
             prop_assert!(!chunk.ids.is_empty() && chunk.ids.len() <= spec().max_ids);
             prop_assert!(chunk.phonemes.chars().all(|c| f.vocab().contains(c)));
             prop_assert!(!chunk.phonemes.contains('❓'));
@@ -297,7 +310,7 @@ proptest! {
         lang in proptest::sample::select(vec![Language::Es, Language::Fr, Language::It, Language::PtBr, Language::Hi]),
     ) {
         let f = frontend();
-        for chunk in chunks(&text, lang) {
+        for chunk in readable_chunks(&text, lang)? {
             prop_assert!(!chunk.ids.is_empty() && chunk.ids.len() <= spec().max_ids);
             prop_assert!(chunk.phonemes.chars().all(|c| f.vocab().contains(c)));
         }

@@ -195,9 +195,9 @@ fn captions(body: Value, format: &str) -> Request<Body> {
 #[tokio::test]
 async fn captions_keep_every_written_word_in_its_place() {
     let service = tone::service(4);
-    // A word of a script English cannot read gives no sound, yet keeps its place: the words
-    // after it keep theirs, the last one included.
-    let text = "The Русский cat sat on the mat.";
+    // A written word that gives no sound (a letter-like symbol of no script) keeps its place:
+    // the words after it keep theirs, the last one included.
+    let text = "The ə cat sat on the mat.";
     let r = send(&service, &[], captions(json!({"input": text}), "vtt")).await;
     assert_eq!(r.status, 200);
     let file = String::from_utf8(r.body).unwrap();
@@ -206,6 +206,30 @@ async fn captions_keep_every_written_word_in_its_place() {
         text.split(' ').collect::<Vec<_>>(),
         "{file}"
     );
+}
+
+#[tokio::test]
+async fn letters_a_language_cannot_read_are_refused_by_name() {
+    let service = tone::service(4);
+    // One rule for every language: a letter its reader cannot read is named, never dropped.
+    for (text, lang, named) in [
+        ("The Русский cat sat on the mat.", "a", "'Р' (U+0420)"),
+        ("ㄅㄆㄇ 中国", "z", "'ㄅ' (U+3105)"),
+        ("\u{2e80} 日本", "j", "(U+2E80)"),
+    ] {
+        let r = send(
+            &service,
+            &[],
+            speech(json!({"input": text, "lang_code": lang})),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{text}");
+        let message = r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        assert!(message.contains(named), "{text}: {message}");
+    }
 }
 
 #[tokio::test]

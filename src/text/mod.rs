@@ -87,7 +87,7 @@ impl TextFrontend {
     pub fn phonemes(&self, sentence: &str, lang: Language) -> Result<String> {
         let phonemes = self
             .phonemizer
-            .phonemize(&normalize::speakable(sentence, lang), lang)?;
+            .phonemize(&normalize::speakable(sentence, lang)?, lang)?;
         Ok(self.vocab.retain_known(&phonemes))
     }
 
@@ -130,6 +130,42 @@ mod tests {
             true,
             f.1,
         )
+    }
+
+    #[test]
+    fn what_a_language_cannot_read_is_named_never_dropped() -> Result<()> {
+        let (f, _) = frontend();
+        // Other scripts, radicals with no ideograph, private use: every language, one rule.
+        for (lang, text) in [
+            (Language::Ja, "⺀⺁ 日本"),
+            (Language::Zh, "⺀⺁ 中国"),
+            (Language::Ja, "\u{e000} 日本"),
+            (Language::Zh, "\u{e000} 中国"),
+            (Language::Ja, "Русский 日本"),
+            (Language::Zh, "한국어 中国"),
+            (Language::Zh, "ㄅㄆㄇ 中国"),
+            (Language::EnUs, "The Русский cat."),
+            (Language::Es, "日本 gato."),
+        ] {
+            let Err(e) = f.phonemes(text, lang) else {
+                panic!("{text:?} was read");
+            };
+            assert!(
+                e.is_client_error() && e.to_string().contains("(U+"),
+                "{text}: {e}"
+            );
+        }
+        // What they read is read: a Kangxi radical as its ideograph, Greek in Mandarin by name.
+        assert_eq!(
+            f.phonemes("⼀⼆", Language::Zh)?,
+            f.phonemes("一二", Language::Zh)?
+        );
+        let greek = f.phonemes("α 中国", Language::Zh)?;
+        assert!(
+            greek.len() > f.phonemes("中国", Language::Zh)?.len(),
+            "{greek}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -49,6 +49,7 @@ use jpreprocess_core::pronunciation::MoraEnum;
 use jpreprocess_core::word_entry::WordEntry;
 use jpreprocess_njd::NJD;
 
+use crate::language::needs_reading;
 use crate::{Error, Result};
 
 /// The compiled dictionary's file name inside the directory given to [`Japanese::load`].
@@ -181,8 +182,8 @@ impl Japanese {
                 );
             }
             if reading.is_empty() {
-                // A symbol says nothing; letters (kanji, kana) with no reading cannot be read.
-                unreadable.extend(node.get_string().chars().filter(|c| c.is_alphabetic()));
+                // A symbol says nothing; letters (kanji, kana), radicals with no reading cannot be read.
+                unreadable.extend(node.get_string().chars().filter(|&c| needs_reading(c)));
                 units.push(None);
                 continue;
             }

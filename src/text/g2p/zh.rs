@@ -39,6 +39,7 @@ use self::normalize::Verbalizer;
 use self::reading::Readings;
 use self::sandhi::{Sandhi, Word};
 use crate::Result;
+use crate::language::needs_reading;
 
 /// The Mandarin G2P: segmenter, readings, tone sandhi, number rules. Load once and share
 /// (it is `Sync`).
@@ -85,6 +86,10 @@ impl Mandarin {
                 out.word(latin(&rest[..len])?.trim());
                 len
             } else {
+                if needs_reading(c) {
+                    // A letter no rule named, a radical with no ideograph: not punctuation.
+                    unreadable.push(c);
+                }
                 out.punctuation(c);
                 c.len_utf8()
             };

@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::language::{Language, Normalizer};
+use crate::Result;
+use crate::language::{Language, Normalizer, needs_reading};
 
 pub use markdown::is_emoji;
 pub use numbers::{cardinal, ordinal};
@@ -264,16 +265,23 @@ pub fn normalize(text: &str) -> String {
 /// (or being cut off).
 pub const MAX_WORD_CHARS: usize = 40;
 
-/// The text with what a voice of `lang` cannot read replaced by spaces — letters of other
-/// scripts (Hebrew, Arabic, CJK in a Latin-script language, …), emoji and pictographs:
-/// reading them through another language's rules would be noise, not speech — and words
-/// longer than [`MAX_WORD_CHARS`] split into pieces.
-pub fn speakable(text: &str, lang: Language) -> String {
+/// The text as a voice of `lang` reads it: emoji, pictographs and letter-like symbols of no
+/// script (IPA, modifiers) left out (a symbol with no name says nothing), and words longer than [`MAX_WORD_CHARS`] split into pieces. Letters
+/// of another script (Hebrew, Arabic, Cyrillic, Hangul, CJK in a Latin-script language, …)
+/// and private-use characters are refused, named: reading them through another language's
+/// rules would be noise, and leaving them out would speak a text that was not written. One
+/// rule for every language; the Japanese and Mandarin readers report what they take but
+/// cannot read (rare Han, radicals with no ideograph) the same way.
+pub fn speakable(text: &str, lang: Language) -> Result<String> {
     let script = lang.row().script;
     let mut out = String::with_capacity(text.len());
+    let mut unreadable = Vec::new();
     let mut run = 0;
     for c in text.chars() {
-        let foreign = (c.is_alphabetic() || is_devanagari(c)) && !script.has(c);
+        let foreign = (c.is_alphabetic() || needs_reading(c)) && !script.has(c);
+        if foreign && needs_reading(c) {
+            unreadable.push(c);
+        }
         let c = if foreign || is_emoji(c) { ' ' } else { c };
         // Scripts written without spaces (Han, kana) are not words of letters.
         let spelled = is_latin(c) || is_devanagari(c) || c.is_ascii_digit() || is_combining_mark(c);
@@ -288,7 +296,15 @@ pub fn speakable(text: &str, lang: Language) -> String {
         }
         out.push(c);
     }
-    out
+    if !unreadable.is_empty() {
+        let row = lang.row();
+        return Err(crate::text::g2p::unreadable(
+            row.name,
+            &unreadable,
+            row.script.hint(),
+        ));
+    }
+    Ok(out)
 }
 
 pub use crate::language::{is_devanagari, is_latin};
@@ -310,15 +326,29 @@ mod tests {
     }
 
     #[test]
-    fn other_scripts_and_emoji_are_not_read() {
-        assert_eq!(speakable("Café 😀 naïve", Language::EnUs), "Café   naïve");
-        assert_eq!(
-            speakable("שלום hello مرحبا", Language::EnUs).trim(),
-            "hello"
-        );
-        assert_eq!(speakable("5 € & 10%", Language::Fr), "5 € & 10%");
-        assert_eq!(speakable("नमस्ते hello", Language::Hi), "नमस्ते hello");
-        assert_eq!(speakable("नमस्ते hello", Language::Es).trim(), "hello");
+    fn emoji_are_left_out_and_other_scripts_refused_by_name() -> Result<()> {
+        assert_eq!(speakable("Café 😀 naïve", Language::EnUs)?, "Café   naïve");
+        assert_eq!(speakable("5 € & 10%", Language::Fr)?, "5 € & 10%");
+        assert_eq!(speakable("नमस्ते hello", Language::Hi)?, "नमस्ते hello");
+        // Letter-like symbols of no script are left out, as symbols are.
+        assert_eq!(speakable("Hawaiʻi ə", Language::EnUs)?, "Hawai i  ");
+        for (text, lang, named) in [
+            ("שלום hello مرحبا", Language::EnUs, "'ש' (U+05E9)"),
+            ("The Русский cat.", Language::EnUs, "'Р' (U+0420)"),
+            ("日本 gato.", Language::Es, "'日' (U+65E5)"),
+            ("नमस्ते hello", Language::Es, "'न' (U+0928)"),
+            ("a \u{e000} b", Language::EnGb, "(U+E000)"),
+            ("한국어 日本", Language::Ja, "'한' (U+D55C)"),
+            ("ㄅㄆㄇ 中国", Language::Zh, "'ㄅ' (U+3105)"),
+            ("カタカナ 中国", Language::Zh, "'カ' (U+30AB)"),
+        ] {
+            let Err(e) = speakable(text, lang) else {
+                panic!("{text:?} was read");
+            };
+            assert!(e.is_client_error(), "{text}: {e}");
+            assert!(e.to_string().contains(named), "{text}: {e}");
+        }
+        Ok(())
     }
 
     #[test]
@@ -329,15 +359,16 @@ mod tests {
     }
 
     #[test]
-    fn long_words_are_read_in_pieces_not_cut() {
+    fn long_words_are_read_in_pieces_not_cut() -> Result<()> {
         let word = "supercalifragilistic".repeat(10);
-        let spoken = speakable(&word, Language::EnUs);
+        let spoken = speakable(&word, Language::EnUs)?;
         assert!(
             spoken
                 .split(' ')
                 .all(|w| w.chars().count() <= MAX_WORD_CHARS)
         );
         assert_eq!(spoken.replace(' ', ""), word);
+        Ok(())
     }
 
     fn say(text: &str) -> String {
