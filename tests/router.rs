@@ -196,16 +196,18 @@ fn captions(body: Value, format: &str) -> Request<Body> {
 async fn captions_keep_every_written_word_in_its_place() {
     let service = tone::service(4);
     // A written word that gives no sound (a letter-like symbol of no script) keeps its place:
-    // the words after it keep theirs, the last one included.
-    let text = "The ə cat sat on the mat.";
-    let r = send(&service, &[], captions(json!({"input": text}), "vtt")).await;
-    assert_eq!(r.status, 200);
-    let file = String::from_utf8(r.body).unwrap();
-    assert_eq!(
-        vtt_words(&file),
-        text.split(' ').collect::<Vec<_>>(),
-        "{file}"
-    );
+    // the words after it keep theirs, the last one included. So does an emoji whose name
+    // ends in the word after it ("cat face", then "cat").
+    for text in ["The ə cat sat on the mat.", "The 🐱 cat sat on the mat."] {
+        let r = send(&service, &[], captions(json!({"input": text}), "vtt")).await;
+        assert_eq!(r.status, 200);
+        let file = String::from_utf8(r.body).unwrap();
+        assert_eq!(
+            vtt_words(&file),
+            text.split(' ').collect::<Vec<_>>(),
+            "{file}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -110,13 +110,19 @@ fn common_subsequence(w: &[Word], s: &[Word]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < n && j < m {
+        let (skip_written, skip_spoken) = (table[at(i + 1, j)], table[at(i, j + 1)]);
         if !w[i].key.is_empty() && w[i].key == s[j].key {
             pairs.push((i, j));
             i += 1;
             j += 1;
-        } else if table[at(i + 1, j)] >= table[at(i, j + 1)] {
+        } else if skip_written > skip_spoken
+            || (skip_written == skip_spoken && !w[i].key.is_empty())
+        {
             i += 1;
         } else {
+            // A written word that can be no anchor (an emoji, a symbol) takes the spoken
+            // words before the next anchor: "🐱 cat" spoken "cat face cat" pairs the written
+            // "cat" with the last "cat", so "🐱" is "cat face", not nothing.
             j += 1;
         }
     }
@@ -173,6 +179,25 @@ mod tests {
         let texts: Vec<&str> = captions.iter().map(|c| &written[c.clone()]).collect();
         assert_eq!(texts, vec!["**Note:**", "it", "works", "really!"]);
         assert!(of_spoken.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn a_symbol_whose_name_ends_in_the_next_word_keeps_its_caption() {
+        let written = "The 🐱 cat sat on the mat.";
+        let got = captions_of(written, "The cat face cat sat on the mat.");
+        let captions: Vec<&str> = got.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(
+            captions,
+            ["The", "🐱", "🐱", "cat", "sat", "on", "the", "mat."]
+        );
+        let (_, spans) = align(written, "The cat face cat sat on the mat.");
+        assert_eq!(spans.len(), words(written).len());
+        let got = captions_of("The 🐶 dog ran.", "The dog face dog ran.");
+        assert_eq!(
+            got[1..3],
+            [("dog".into(), "🐶".into()), ("face".into(), "🐶".into())]
+        );
+        assert_eq!(got[3], ("dog".into(), "dog".into()));
     }
 
     #[test]
