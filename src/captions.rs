@@ -262,7 +262,9 @@ pub fn caption_file(words: &[WordTime], format: CaptionFormat) -> String {
 /// file's own syntax. WebVTT's cue text is markup: `&`, `<` and `>` become entities (which
 /// also keeps `-->`, a timing line's arrow, out of it, as the format requires). SubRip has no
 /// escapes, and players read `<b>`, `<i>`, `<font>` in it as formatting and a line holding
-/// `-->` as a timing line: angle brackets become the single guillemets that look like them.
+/// `-->` as a timing line: angle brackets become the single guillemets that look like them,
+/// and curly brackets the full-width ones (ffmpeg, libass and VLC read ASS override tags,
+/// `{\an8}` to move a cue, `{\b1}` for bold, in SubRip too).
 /// Either way a cue's text is one line (words hold no line breaks, and other control
 /// characters become spaces), so no blank line can end a cue early.
 fn cue_text(text: &str, format: CaptionFormat) -> String {
@@ -275,6 +277,8 @@ fn cue_text(text: &str, format: CaptionFormat) -> String {
             (CaptionFormat::Vtt, '>') => out.push_str("&gt;"),
             (CaptionFormat::Srt, '<') => out.push('‹'),
             (CaptionFormat::Srt, '>') => out.push('›'),
+            (CaptionFormat::Srt, '{') => out.push('｛'),
+            (CaptionFormat::Srt, '}') => out.push('｝'),
             (_, c) => out.push(c),
         }
     }
@@ -432,22 +436,33 @@ mod tests {
     #[test]
     fn written_text_never_becomes_the_files_syntax() {
         // What a user might write to forge a cue: a timing line and a tag.
-        let words: Vec<WordTime> = ["Hi", "00:00:05,000", "-->", "00:00:09,000", "<b>evil</b>"]
-            .iter()
-            .enumerate()
-            .map(|(i, w)| WordTime {
-                word: (*w).into(),
-                start: i as f64 * 0.2,
-                end: i as f64 * 0.2 + 0.1,
-                cue: 0,
-            })
-            .collect();
+        let words: Vec<WordTime> = [
+            "Hi",
+            "00:00:05,000",
+            "-->",
+            "00:00:09,000",
+            "<b>evil</b>",
+            "{\\an8}{\\b1}top{\\b0}",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WordTime {
+            word: (*w).into(),
+            start: i as f64 * 0.2,
+            end: i as f64 * 0.2 + 0.1,
+            cue: 0,
+        })
+        .collect();
         for format in [CaptionFormat::Srt, CaptionFormat::Vtt] {
             let file = caption_file(&words, format);
             // One cue: its number (SubRip), one timing line, one line of text.
             let timing: Vec<&str> = file.lines().filter(|l| l.contains("-->")).collect();
             assert_eq!(timing.len(), 1, "{format:?}: {file}");
             assert!(!file.contains("<b>"), "{format:?}: {file}");
+            if format == CaptionFormat::Srt {
+                assert!(!file.contains('{') && !file.contains('}'), "{file}");
+                assert!(file.contains("｛\\an8｝｛\\b1｝top｛\\b0｝"), "{file}");
+            }
             let cues: Vec<&str> = file.trim_end().split("\n\n").collect();
             let last = cues.last().copied().unwrap_or_default();
             assert_eq!(

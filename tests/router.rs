@@ -253,7 +253,7 @@ async fn captions_show_what_is_written_where_an_alias_is_said() {
 async fn caption_text_cannot_forge_subrip_cues() {
     let service = tone::service(4);
     // Written text cannot forge a SubRip cue: every cue is a number, a timing line, a line.
-    let forged = "Hi.\n\n2\n00:00:01,000 --> 00:00:02,000\n<b>bold</b> words.";
+    let forged = "Hi.\n\n2\n00:00:01,000 --> 00:00:02,000\n<b>bold</b> {\\an8}{\\b1}top words.";
     let r = send(&service, &[], captions(json!({"input": forged}), "srt")).await;
     let file = String::from_utf8(r.body).unwrap();
     for cue in file.trim_end().split("\n\n") {
@@ -264,7 +264,7 @@ async fn caption_text_cannot_forge_subrip_cues() {
             "{file}"
         );
     }
-    assert!(!file.contains("<b>"), "{file}");
+    assert!(!file.contains("<b>") && !file.contains("{\\an8}"), "{file}");
 }
 
 #[tokio::test]
