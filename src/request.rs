@@ -358,6 +358,7 @@ impl SpeechParams {
             tags: true,
             voice_tags: self.allow_voice_tags == Some(true),
             ssml: self.ssml == Some(true),
+            streamed: matches!(input, Input::Streamed),
         };
         let items = match (&text, input) {
             (Some(text), Input::Required) => {

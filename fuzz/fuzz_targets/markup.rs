@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
         tags: control & 1 == 0,
         voice_tags: control & 2 != 0,
         ssml: control & 4 != 0,
+        streamed: control & 8 != 0,
     };
     let Ok(items) = parse(input, options) else {
         return;

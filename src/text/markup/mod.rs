@@ -72,6 +72,10 @@ pub struct MarkupOptions {
     pub voice_tags: bool,
     /// Input with a `<speak>` root is SSML.
     pub ssml: bool,
+    /// The input arrives in pieces (WebSocket, chunked POST), where SSML cannot be switched
+    /// on: what refuses SSML says it needs a one-shot request, and switches are named as
+    /// query parameters.
+    pub streamed: bool,
 }
 
 impl Default for MarkupOptions {
@@ -81,6 +85,7 @@ impl Default for MarkupOptions {
             tags: true,
             voice_tags: false,
             ssml: false,
+            streamed: false,
         }
     }
 }
@@ -114,10 +119,13 @@ pub fn parse(input: &str, options: MarkupOptions) -> Result<Vec<Item>> {
             return Ok(out.items);
         }
         if options.tags {
-            return Err(fail(
-                1,
-                "the input is SSML (a <speak> root); set \"ssml\": true to read it",
-            ));
+            let how = if options.streamed {
+                "the input is SSML (a <speak> root); SSML needs a one-shot request \
+                 (POST /v1/audio/speech with \"ssml\": true): streamed input takes inline tags only"
+            } else {
+                "the input is SSML (a <speak> root); set \"ssml\": true to read it"
+            };
+            return Err(fail(1, how));
         }
     }
     let positions = Positions::new(input);

@@ -61,6 +61,9 @@ pub(super) fn scan(
                 }
                 let how = if options.ssml {
                     "SSML needs the whole input inside <speak>…</speak>"
+                } else if options.streamed {
+                    "SSML needs a one-shot request (POST /v1/audio/speech with \"ssml\": true \
+                     and the input inside <speak>…</speak>): streamed input takes inline tags only"
                 } else {
                     "SSML is off; set \"ssml\": true and wrap the input in <speak>…</speak>"
                 };
@@ -150,8 +153,14 @@ fn bracket<'a>(
         return Err(fail(
             pos(0),
             format!(
-                "'{}': voice and rate tags are off; set \"allow_voice_tags\": true to use them",
-                quote(tag)
+                "'{}': voice and rate tags are off; set {} to use them",
+                quote(tag),
+                if options.streamed {
+                    // A query parameter (chunked POST) or a settings field (WebSocket).
+                    "allow_voice_tags to true"
+                } else {
+                    "\"allow_voice_tags\": true"
+                }
             ),
         ));
     }

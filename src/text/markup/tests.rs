@@ -6,16 +6,19 @@ const TAGS: MarkupOptions = MarkupOptions {
     tags: true,
     voice_tags: false,
     ssml: false,
+    streamed: false,
 };
 const VOICE: MarkupOptions = MarkupOptions {
     tags: true,
     voice_tags: true,
     ssml: false,
+    streamed: false,
 };
 const SSML: MarkupOptions = MarkupOptions {
     tags: true,
     voice_tags: true,
     ssml: true,
+    streamed: false,
 };
 
 fn text(s: &str) -> Item {
@@ -217,6 +220,7 @@ fn switched_off_markup_is_plain_text() {
         tags: false,
         voice_tags: false,
         ssml: false,
+        streamed: false,
     };
     let written = "[pause:1s] [voice:x] [w](/p/) <speak>hi</speak> <break/>";
     assert_eq!(items(written, none), vec![text(written)]);
@@ -235,6 +239,21 @@ fn switched_off_markup_is_plain_text() {
 fn ssml_is_refused_where_it_is_off() {
     let off = error("<speak>Hi<break time=\"1s\"/>there</speak>", TAGS);
     assert!(off.contains("\"ssml\": true"), "{off}");
+    // Streamed input cannot switch SSML on: the error says where SSML is read.
+    let streamed = MarkupOptions {
+        streamed: true,
+        ..TAGS
+    };
+    for input in ["<speak>Hi</speak>", "Hi <speak>there</speak>."] {
+        let message = error(input, streamed);
+        assert!(message.contains("one-shot request"), "{message}");
+        assert!(!message.contains("set \"ssml\""), "{message}");
+    }
+    let message = error("[voice:af_sky] Hi.", streamed);
+    assert!(
+        message.contains("set allow_voice_tags to true"),
+        "{message}"
+    );
     let stray = error("Hi <break time=\"1s\"/> there", TAGS);
     assert!(
         stray.contains("character 4") && stray.contains("ssml"),
