@@ -370,6 +370,28 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
     .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"]["param"], "turns");
+    // Too many turns: an error about the turns the client sent, not about markup at a
+    // character of an input it never wrote.
+    let many: Vec<Value> = (0..172)
+        .map(|i| {
+            let voice = if i % 2 == 0 { "af_heart" } else { "af_alloy" };
+            json!({"voice": voice, "text": "Hi."})
+        })
+        .collect();
+    let r = send(
+        &service,
+        &[],
+        post_json("/dev/dialogue", json!({"turns": many})),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let error = &r.json()["error"];
+    assert_eq!(error["param"], "turns", "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("172 turns") && !message.contains("character"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

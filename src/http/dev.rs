@@ -223,6 +223,23 @@ pub async fn dialogue(
         )
         .into());
     }
+    // Each turn is a voice change and its text, with a pause between: pieces of the input's
+    // markup, whose bound would otherwise be reported at an offset the client never sent.
+    let per_turn = 2 + usize::from(pause > 0.0);
+    let most = (crate::text::markup::MAX_ITEMS + usize::from(pause > 0.0)) / per_turn;
+    if request.turns.len() > most {
+        return Err(Error::invalid(
+            "turns",
+            format!(
+                "{} turns; a dialogue takes at most {most} (each is a voice change, its text{} \
+                 in one input of at most {} pieces)",
+                request.turns.len(),
+                if pause > 0.0 { " and a pause" } else { "" },
+                crate::text::markup::MAX_ITEMS
+            ),
+        )
+        .into());
+    }
     let mut input = String::new();
     for (i, turn) in request.turns.iter().enumerate() {
         if i > 0 && pause > 0.0 {
