@@ -368,6 +368,39 @@ async fn a_stream_without_text_times_out_whatever_else_comes() {
     speaks(&mut client).await;
 }
 
+/// A blend whose weights cancel is refused for HTTP's reason, not as an unknown voice; a
+/// voice of the wrong type is named in Wyoming's terms, not a Rust type's.
+#[tokio::test]
+async fn a_refused_voice_says_why() {
+    let service = tone::service(1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let mut client = Client::connect(server.addr).await;
+    let blend = "af_heart(1)-af_heart(1)";
+    client
+        .send(
+            "synthesize",
+            json!({"text": "Hi.", "voice": {"name": blend}}),
+        )
+        .await;
+    let error = client.next().await.unwrap();
+    assert_eq!(error.kind, "error");
+    let message = error.data["text"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("subtracted") && !message.contains("unknown voice"),
+        "{message}"
+    );
+    client
+        .send("synthesize", json!({"text": "Hi.", "voice": 5}))
+        .await;
+    let error = client.next().await.unwrap();
+    let message = error.data["text"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("voice: invalid type: integer `5`, expected an object"),
+        "{message}"
+    );
+    client.speaks().await;
+}
+
 /// A one-shot `synthesize` whose text is a number is an error naming the field (not
 /// "nothing to speak", no audio, no hang); the connection goes on and speaks.
 #[tokio::test]

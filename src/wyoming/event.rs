@@ -83,15 +83,46 @@ impl ClientEvent {
     }
 }
 
-/// An event's data as its type; an error names the event and the field.
+/// An event's data as its type; an error names the event and the field, in Wyoming's
+/// terms (an object, a string), never a Rust type's name.
 fn typed<T: DeserializeOwned>(kind: &str, data: Map<String, Value>) -> Result<T> {
     serde_path_to_error::deserialize(Value::Object(data)).map_err(|e| {
-        let field = e.path().to_string();
+        let path = e.path().to_string();
+        let inner = e.inner().to_string();
+        let message = match inner.strip_prefix("missing field `") {
+            Some(rest) => {
+                let field = rest.split('`').next().unwrap_or_default();
+                match path.as_str() {
+                    "." | "?" => format!("{kind}: {field} is missing"),
+                    _ => format!("{kind}: {path}.{field} is missing"),
+                }
+            }
+            None => format!("{kind}: {path}: {}", plain(&inner)),
+        };
         Error::InvalidInput {
-            message: format!("{kind}: {field}: {}", e.inner()),
+            message,
             param: None,
         }
     })
+}
+
+/// serde's message with what it expected in JSON's words: "expected struct VoiceChoice" is
+/// "expected an object".
+fn plain(message: &str) -> String {
+    let Some((head, expected)) = message.split_once("expected ") else {
+        return message.to_owned();
+    };
+    let what = match expected.split_whitespace().next().unwrap_or_default() {
+        "struct" | "map" => "an object",
+        "enum" => "one of the names it takes",
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        "bool" => "true or false",
+        _ => return message.to_owned(),
+    };
+    format!("{head}expected {what}")
 }
 
 /// What the server sends.
@@ -252,7 +283,13 @@ mod tests {
             "{wrong}"
         );
         let missing = message("synthesize", json!({}));
-        assert!(missing.contains("missing field `text`"), "{missing}");
+        assert!(missing.contains("synthesize: text is missing"), "{missing}");
+        // In Wyoming's terms, never a Rust type's name.
+        let voice = message("synthesize", json!({"text": "Hi.", "voice": 5}));
+        assert!(
+            voice.contains("synthesize: voice: invalid type: integer `5`, expected an object"),
+            "{voice}"
+        );
         let voice = message("synthesize-start", json!({"voice": {"name": 1}}));
         assert!(voice.contains("voice.name"), "{voice}");
     }

@@ -390,16 +390,17 @@ fn pick_voice(service: &Service, voice: Option<VoiceChoice>) -> Result<String> {
             })
     };
     if let Some(name) = field(&voice.name) {
-        // A voice, an alias or a blend, as HTTP's `voice` takes it.
-        if voices.resolve(&name).is_ok() {
-            return Ok(name);
-        }
+        // A voice, an alias or a blend, as HTTP's `voice` takes it; else a language code.
+        // Refused, it is refused for HTTP's reason (a blend whose weights cancel is no
+        // unknown voice).
+        let refused = match voices.resolve(&name) {
+            Ok(_) => return Ok(name),
+            Err(e) => e,
+        };
         if let Ok(language) = Language::from_code(&name) {
             return for_language(language);
         }
-        return Err(Error::UnknownVoice(
-            crate::error::clip(&name, crate::error::MAX_QUOTED).into_owned(),
-        ));
+        return Err(refused);
     }
     if let Some(code) = field(&voice.language) {
         return for_language(Language::from_code(&code)?);
