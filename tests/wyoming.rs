@@ -398,7 +398,7 @@ async fn a_refused_voice_says_why() {
         message.contains("voice: invalid type: integer `5`, expected an object"),
         "{message}"
     );
-    client.speaks().await;
+    speaks(&mut client).await;
 }
 
 /// A one-shot `synthesize` whose text is a number is an error naming the field (not
