@@ -9,17 +9,10 @@ base64 audio decoded and concatenated). Prints a JSON summary on stdout.
 import base64
 import json
 import sys
-import wave
 
 from openai import OpenAI
 
-
-def save_pcm(path, pcm):
-    with wave.open(path, "wb") as w:
-        w.setframerate(24000)
-        w.setsampwidth(2)
-        w.setnchannels(1)
-        w.writeframes(pcm)
+import wavfile
 
 
 def main(base_url, api_key, out_dir, text):
@@ -40,7 +33,7 @@ def main(base_url, api_key, out_dir, text):
         for chunk in response.iter_bytes():
             pcm += chunk
             chunks += 1
-    save_pcm(f"{out_dir}/streamed.wav", pcm)
+    wavfile.save(f"{out_dir}/streamed.wav", pcm)
     summary["stream_chunks"] = chunks
 
     pcm, deltas, done = b"", 0, None
@@ -64,7 +57,7 @@ def main(base_url, api_key, out_dir, text):
                 deltas += 1
             elif event["type"] == "speech.audio.done":
                 done = event
-    save_pcm(f"{out_dir}/sse.wav", pcm)
+    wavfile.save(f"{out_dir}/sse.wav", pcm)
     summary["sse_deltas"] = deltas
     summary["sse_done"] = done
     print(json.dumps(summary))

@@ -12,9 +12,10 @@ import asyncio
 import json
 import sys
 import time
-import wave
 
 import websockets
+
+import wavfile
 
 WORDS_PER_SECOND = 20
 
@@ -54,11 +55,7 @@ async def main(url, key, out, text):
         await writer
         summary["close_code"] = ws.close_code
         summary["first_audio_after_first_clause_s"] = first_audio_at - first_clause_at
-    with wave.open(out, "wb") as w:
-        w.setframerate(24000)
-        w.setsampwidth(2)
-        w.setnchannels(1)
-        w.writeframes(bytes(pcm))
+    wavfile.save(out, pcm)
     print(json.dumps(summary))
 
 

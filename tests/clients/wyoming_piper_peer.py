@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-import wave
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
@@ -34,6 +33,8 @@ from wyoming.tts import (
     SynthesizeStopped,
     SynthesizeVoice,
 )
+
+import wavfile
 
 
 def free_port():
@@ -98,15 +99,6 @@ async def speak(host, port, voice, text, streamed):
                 return names, formats, pcm
 
 
-def save(path, fmt, pcm):
-    rate, width, channels = fmt
-    with wave.open(path, "wb") as w:
-        w.setframerate(rate)
-        w.setsampwidth(width)
-        w.setnchannels(channels)
-        w.writeframes(pcm)
-
-
 async def main(ttsd, voices_dir, voice, out_dir, one_shot, streamed):
     host, port = ttsd.rsplit(":", 1)
     peer_port = free_port()
@@ -122,7 +114,7 @@ async def main(ttsd, voices_dir, voice, out_dir, one_shot, streamed):
             for mode, text in (("one-shot", one_shot), ("streamed", streamed)):
                 names, formats, pcm = await speak(h, p, voice, text, mode == "streamed")
                 rate, width, channels = formats[0]
-                save(f"{out_dir}/{who}-{mode}.wav", formats[0], pcm)
+                wavfile.save(f"{out_dir}/{who}-{mode}.wav", pcm, *formats[0])
                 summary.setdefault(who, {})[mode] = {
                     "events": names,
                     "formats": formats,

@@ -9,7 +9,6 @@ JSON summary on stdout.
 import asyncio
 import json
 import sys
-import wave
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
@@ -23,6 +22,8 @@ from wyoming.tts import (
     SynthesizeStopped,
     SynthesizeVoice,
 )
+
+import wavfile
 
 
 async def read_audio(client, until_stopped):
@@ -50,15 +51,6 @@ async def read_audio(client, until_stopped):
             return fmt, pcm, chunks, seen
 
 
-def save(path, fmt, pcm):
-    rate, width, channels = fmt
-    with wave.open(path, "wb") as w:
-        w.setframerate(rate)
-        w.setsampwidth(width)
-        w.setnchannels(channels)
-        w.writeframes(pcm)
-
-
 async def main(host, port, out_dir, text):
     summary = {}
     async with AsyncTcpClient(host, port) as client:
@@ -75,7 +67,7 @@ async def main(host, port, out_dir, text):
         voice = SynthesizeVoice(name="af_heart")
         await client.write_event(Synthesize(text=text, voice=voice).event())
         fmt, pcm, chunks, seen = await read_audio(client, until_stopped=False)
-        save(f"{out_dir}/oneshot.wav", fmt, pcm)
+        wavfile.save(f"{out_dir}/oneshot.wav", pcm, *fmt)
         summary["oneshot"] = {"format": fmt, "chunks": chunks, "events": seen[0]}
 
     async with AsyncTcpClient(host, port) as client:
@@ -88,7 +80,7 @@ async def main(host, port, out_dir, text):
         await client.write_event(Synthesize(text=text, voice=voice).event())
         await client.write_event(SynthesizeStop().event())
         fmt, pcm, chunks, seen = await read_audio(client, until_stopped=True)
-        save(f"{out_dir}/streamed.wav", fmt, pcm)
+        wavfile.save(f"{out_dir}/streamed.wav", pcm, *fmt)
         summary["streamed"] = {
             "format": fmt,
             "chunks": chunks,
