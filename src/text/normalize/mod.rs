@@ -266,12 +266,13 @@ pub fn normalize(text: &str) -> String {
 pub const MAX_WORD_CHARS: usize = 40;
 
 /// The text as a voice of `lang` reads it: emoji, pictographs and letter-like symbols of no
-/// script (IPA, modifiers) left out (a symbol with no name says nothing), and words longer than [`MAX_WORD_CHARS`] split into pieces. Letters
-/// of another script (Hebrew, Arabic, Cyrillic, Hangul, CJK in a Latin-script language, …)
-/// and private-use characters are refused, named: reading them through another language's
-/// rules would be noise, and leaving them out would speak a text that was not written. One
-/// rule for every language; the Japanese and Mandarin readers report what they take but
-/// cannot read (rare Han, radicals with no ideograph) the same way.
+/// script (IPA, modifiers) left out (a symbol with no name says nothing), and words longer
+/// than [`MAX_WORD_CHARS`] split into pieces. Letters of another script (Hebrew, Arabic,
+/// Cyrillic, Hangul, CJK in a Latin-script language, …) and private-use characters are
+/// refused, named: reading them through another language's rules would be noise, and
+/// leaving them out would speak a text that was not written. One rule for every language;
+/// the Japanese and Mandarin readers report what they take but cannot read (rare Han,
+/// radicals with no ideograph) the same way.
 pub fn speakable(text: &str, lang: Language) -> Result<String> {
     let script = lang.row().script;
     let mut out = String::with_capacity(text.len());
