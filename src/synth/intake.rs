@@ -11,6 +11,9 @@
 //!   [`Settings::stream_idle`], while it has nothing left to say, ends with a timeout:
 //!   pings, empty pieces and other protocol chatter never reach the utterance, so they
 //!   cannot keep its admission slot;
+//! - text held uncut whose markup cannot be read (`<speak>…` on a stream, a `[pause:` never
+//!   closed) fails the utterance with the markup's error as soon as nothing can mend it: at
+//!   the flush timer for a written element, at the idle clock or the end for an open tag;
 //! - over the input limit the utterance fails (nothing is spoken in part as if whole).
 //!
 //! [`Utf8Pieces`] turns bytes that arrive in pieces into text pieces.
@@ -291,7 +294,12 @@ impl Intake {
             piece = pieces.recv() => self.take(piece),
             () = sleep(flush_at) => self.flush_words(),
             () = sleep(idle_at) => {
+                // Text held uncut (an open tag, a last word) cannot complete now: when its
+                // markup cannot be read, that is what the client is told, not "no text".
                 self.close();
+                if matches!(self.ready.back(), Some(Text::Fail(_))) {
+                    return Ok(());
+                }
                 return Err(Error::Timeout(format!(
                     "no text for {} s: the stream was closed as idle",
                     self.idle.unwrap_or_default().as_secs()
@@ -362,7 +370,10 @@ impl Intake {
     }
 
     /// Speaks what has arrived up to its last whole word (the writer paused mid-sentence).
-    /// Not while a `[` tag is unclosed: half a tag would be read as words.
+    /// Not while a `[` tag is unclosed: half a tag would be read as words. The word still
+    /// being written waits, unless its markup already cannot be read (`<speak>Hi</speak>`
+    /// on a stream): more text cannot mend an element already written, so the error is
+    /// reported now rather than after the idle clock.
     fn flush_words(&mut self) {
         let at = self.last_piece + self.flush_after;
         self.last_piece = Instant::now();
@@ -375,6 +386,17 @@ impl Intake {
         }
         let cut = segmenter.flush_words();
         self.segments(cut, at);
+        // The held word starts the next segment, so its error is the one that segment
+        // would give (no `[` is open in it: an open tag returned above).
+        let held = match (&self.segmenter, self.markup) {
+            (Some(segmenter), Some(options)) if !segmenter.pending().trim().is_empty() => {
+                markup::parse(segmenter.pending(), options).err()
+            }
+            _ => None,
+        };
+        if let Some(e) = held {
+            self.fail(e);
+        }
     }
 
     /// The input has ended: what the segmenter holds is the last segment.

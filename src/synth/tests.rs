@@ -105,6 +105,70 @@ async fn a_stream_that_never_gets_text_times_out() {
     assert_eq!(synth.metrics().active_streams.get(), 0);
 }
 
+/// The first event that is not audio within `within`.
+async fn failure(audio: &mut AudioStream, within: Duration) -> Option<Result<Event>> {
+    loop {
+        match next(audio, within).await {
+            Some(Ok(Event::Audio(_))) => {}
+            other => return other,
+        }
+    }
+}
+
+/// Markup held uncut (one word, no sentence end) that can never be read is reported at the
+/// flush timer, in the markup's own terms, not left to end as an idle "no text" timeout.
+#[tokio::test]
+async fn held_markup_that_cannot_be_read_fails_at_the_flush_timer() {
+    let settings = Settings {
+        flush_after: Duration::from_millis(100),
+        stream_idle: Some(Duration::from_secs(30)),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .push("<speak>Hi</speak>")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let event = failure(&mut audio, Duration::from_secs(5)).await;
+    let Some(Err(Error::InvalidInput { message, .. })) = &event else {
+        panic!("the markup's error at the flush timer, not {event:?}");
+    };
+    assert!(
+        message.contains("SSML needs a one-shot request"),
+        "{message}"
+    );
+    assert!(input.is_closed());
+}
+
+/// A tag still open when the idle clock runs out cannot complete: the stream ends with the
+/// tag's error (it is not closed), not with "no text" after text was sent.
+#[tokio::test]
+async fn an_open_tag_at_idle_fails_with_its_own_error() {
+    let settings = Settings {
+        flush_after: Duration::from_millis(100),
+        stream_idle: Some(Duration::from_millis(300)),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .push("Say this [pause:1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let event = failure(&mut audio, Duration::from_secs(5)).await;
+    let Some(Err(Error::InvalidInput { message, .. })) = &event else {
+        panic!("the open tag's error at idle, not {event:?}");
+    };
+    assert!(
+        message.contains("'[pause:1' is not closed by ']'"),
+        "{message}"
+    );
+    assert_eq!(synth.metrics().active_streams.get(), 0);
+}
+
 /// An utterance's totals: what it read and made, and where its time went.
 #[tokio::test]
 async fn an_utterance_counts_its_stages() {
