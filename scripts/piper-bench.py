@@ -4,7 +4,11 @@
     "$(scripts/piper-peer-venv.sh)" scripts/piper-bench.py [--rounds N]
 
 Starts `ttsd serve --engine piper --wyoming-port` (target/release/ttsd) and `wyoming-piper`
-2.5.2 on the same voice file, and loads `piper-tts` 1.8.0 in this process. Then, in
+2.5.2 on the same voice file, each with its default threads, as a user runs them: ONNX Runtime's
+intra-op threads are the machine's cores in both (ttsd: cores / workers, one worker;
+wyoming-piper: `SessionOptions()`'s 0, which ONNX Runtime reads as the physical cores). A second
+ttsd at `--threads 1` and `piper-tts` 1.8.0, loaded in this process at one thread, give the
+real-time factor. Then, in
 alternation so both see the same machine:
 
 - TTFA over Wyoming, the way Home Assistant streams (`synthesize-start`, the text in one
@@ -14,9 +18,9 @@ alternation so both see the same machine:
   (streamed, wyoming-piper frames each sentence in its own audio-start ... audio-stop);
 - real-time factor: seconds of compute per second of audio, ttsd's whole-file HTTP `pcm`
   against `piper-tts`'s `PiperVoice.synthesize` on the same texts (1 thread each);
-- ttsd's resident memory.
+- ttsd's resident memory (the first server's).
 
-ttsd runs without its chunk cache (`--cache-mb 0`): the texts repeat each round.
+Both ttsd servers run without their chunk cache (`--cache-mb 0`): the texts repeat each round.
 
 Prints medians and ratios.
 """
@@ -159,19 +163,26 @@ def main():
     from piper import PiperVoice, SynthesisConfig
 
     http_port, ttsd_wy, peer_wy = free_port(), free_port(), free_port()
+    rtf_port, rtf_wy = free_port(), free_port()
     env = dict(os.environ, TTSD_LOG="warn")
-    ttsd = subprocess.Popen(
-        [str(ROOT / "target/release/ttsd"), "serve", "--engine", "piper", "--port", str(http_port),
-         "--wyoming-port", str(ttsd_wy), "--threads", "1", "--cache-mb", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+
+    def serve(port, wyoming, *flags):
+        return subprocess.Popen(
+            [str(ROOT / "target/release/ttsd"), "serve", "--engine", "piper", "--port", str(port),
+             "--wyoming-port", str(wyoming), "--cache-mb", "0", *flags],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    ttsd = serve(http_port, ttsd_wy)
+    ttsd_one = serve(rtf_port, rtf_wy, "--threads", "1")
     peer = subprocess.Popen(
         [sys.executable, "-m", "wyoming_piper", "--voice", VOICE, "--data-dir", str(VOICES),
          "--uri", f"tcp://127.0.0.1:{peer_wy}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        base = f"http://127.0.0.1:{http_port}"
+        wait_ready(f"http://127.0.0.1:{http_port}")
+        base = f"http://127.0.0.1:{rtf_port}"
         wait_ready(base)
         wait_port(peer_wy)
         options = onnxruntime.SessionOptions()
@@ -208,7 +219,7 @@ def main():
                 rtf["piper-tts"][0] += spent
                 rtf["piper-tts"][1] += audio
 
-        print("TTFA over Wyoming (median seconds to the first audio-chunk)")
+        print("TTFA over Wyoming (median seconds to the first audio-chunk, default threads)")
         for kind in ("long", "short"):
             for mode in ("streamed", "one-shot"):
                 t, p = med(ttfa[("ttsd", kind, mode)]), med(ttfa[("peer", kind, mode)])
@@ -216,16 +227,16 @@ def main():
         print("events (names in order, audio format)")
         for (who, kind, mode), (names, fmt) in sorted(events.items()):
             print(f"  {who:5} {kind:5} {mode:9}: {' '.join(names)}  {fmt}")
-        print("real-time factor (compute s / audio s, all texts, all rounds)")
+        print("real-time factor (compute s / audio s, all texts, all rounds, one thread each)")
         r_t = rtf["ttsd"][0] / rtf["ttsd"][1]
         r_p = rtf["piper-tts"][0] / rtf["piper-tts"][1]
         print(f"  ttsd {r_t:.4f}  piper-tts {r_p:.4f}  ratio {r_t / r_p:.3f}")
         print(f"ttsd resident memory: {rss_mib(ttsd.pid):.0f} MiB; wyoming-piper {rss_mib(peer.pid):.0f} MiB")
     finally:
-        ttsd.terminate()
-        peer.terminate()
-        ttsd.wait()
-        peer.wait()
+        for server in (ttsd, ttsd_one, peer):
+            server.terminate()
+        for server in (ttsd, ttsd_one, peer):
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ use ttsd::config::{Cli, Command, LogFormat};
 mod cli;
 
 fn main() -> ExitCode {
+    no_onnx_telemetry();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match run(cli.command) {
@@ -17,6 +18,21 @@ fn main() -> ExitCode {
             eprintln!("ttsd: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// ONNX Runtime's Linux builds (1.29 on) report to Microsoft's 1DS endpoint unless
+/// `ORT_DISABLE_TELEMETRY=1` is in the environment when the library starts; the C API's
+/// `DisableTelemetryEvents` (which the engines also call) stops only some events. A
+/// self-hosted server does not report home, so ttsd sets it unless the user chose a value.
+#[allow(unsafe_code)] // the one safe moment to set the environment; see SAFETY below
+fn no_onnx_telemetry() {
+    const VAR: &str = "ORT_DISABLE_TELEMETRY";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: the first thing `main` does, before any thread (the async runtime, ONNX
+        // Runtime's pools, the engines' workers) exists, so nothing reads the environment
+        // while it changes.
+        unsafe { std::env::set_var(VAR, "1") };
     }
 }
 

@@ -242,6 +242,9 @@ pub(crate) fn environment(library: &Path) -> Result<Environment> {
             ort::init_from(library)
                 .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", library.display()))?
                 .with_name("ttsd")
+                // ort enables ONNX Runtime's telemetry events by default; off here (the
+                // binary also sets ORT_DISABLE_TELEMETRY, see main.rs).
+                .with_telemetry(false)
                 .build()
                 .map_err(|e| format!("cannot create the ONNX Runtime environment: {e}"))
         })
