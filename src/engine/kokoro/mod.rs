@@ -226,7 +226,7 @@ impl Interrupt for Terminable {
 
 /// ONNX Runtime's run option that returns the arena's growth after a run, and its value
 /// for the CPU allocator.
-const ARENA_SHRINKAGE: (&str, &str) = ("memory.enable_memory_arena_shrinkage", "cpu:0");
+pub(crate) const ARENA_SHRINKAGE: (&str, &str) = ("memory.enable_memory_arena_shrinkage", "cpu:0");
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
