@@ -20,6 +20,9 @@ alternation so both see the same machine:
   against `piper-tts`'s `PiperVoice.synthesize` on the same texts (1 thread each);
 - ttsd's resident memory (the first server's).
 
+TTFA is given over each group (long, short) and per text. `TTSD_BIN` names another ttsd
+binary to measure (an A/B of two builds: run the bench once with each).
+
 Both ttsd servers run without their chunk cache (`--cache-mb 0`): the texts repeat each round.
 
 Prints medians and ratios.
@@ -166,9 +169,11 @@ def main():
     rtf_port, rtf_wy = free_port(), free_port()
     env = dict(os.environ, TTSD_LOG="warn")
 
+    ttsd_bin = os.environ.get("TTSD_BIN", str(ROOT / "target/release/ttsd"))
+
     def serve(port, wyoming, *flags):
         return subprocess.Popen(
-            [str(ROOT / "target/release/ttsd"), "serve", "--engine", "piper", "--port", str(port),
+            [ttsd_bin, "serve", "--engine", "piper", "--port", str(port),
              "--wyoming-port", str(wyoming), "--cache-mb", "0", *flags],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -200,6 +205,9 @@ def main():
 
         ttfa = {(who, kind, mode): [] for who in ("ttsd", "peer") for kind in ("long", "short")
                 for mode in ("streamed", "one-shot")}
+        # Each text's own, too: the long texts' first clauses differ (5 to 10 words), so the
+        # median over all of them is one text's.
+        by_text = {}
         events = {}
         rtf = {"ttsd": [0.0, 0.0], "piper-tts": [0.0, 0.0]}
         for _ in range(args.rounds):
@@ -210,6 +218,7 @@ def main():
                             first, names, fmt, _ = asyncio.run(
                                 wyoming_ttfa(port, text, mode == "streamed"))
                             ttfa[(who, kind, mode)].append(first)
+                            by_text.setdefault((text, mode, who), []).append(first)
                             events[(who, kind, mode)] = (names, fmt)
             for text in LONG + SHORT:
                 spent, audio = ttsd_rtf(base, text)
@@ -224,6 +233,11 @@ def main():
             for mode in ("streamed", "one-shot"):
                 t, p = med(ttfa[("ttsd", kind, mode)]), med(ttfa[("peer", kind, mode)])
                 print(f"  {kind:5} {mode:9}: ttsd {t:.3f}  wyoming-piper {p:.3f}  ratio {t / p:.2f}")
+        print("TTFA per text (median seconds; ttsd's first clause against the first sentence)")
+        for text in LONG + SHORT:
+            for mode in ("streamed", "one-shot"):
+                t, p = med(by_text[(text, mode, "ttsd")]), med(by_text[(text, mode, "peer")])
+                print(f"  {text[:32]:32} {mode:9}: ttsd {t:.3f}  wyoming-piper {p:.3f}  ratio {t / p:.2f}")
         print("events (names in order, audio format)")
         for (who, kind, mode), (names, fmt) in sorted(events.items()):
             print(f"  {who:5} {kind:5} {mode:9}: {' '.join(names)}  {fmt}")
