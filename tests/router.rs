@@ -392,6 +392,21 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
         message.contains("172 turns") && !message.contains("character"),
         "{message}"
     );
+    // A turn with no text, and phonemes over the limit: errors on the fields sent, not on
+    // an `input` the client never wrote.
+    let turns = json!({"turns": [{"voice": "af_heart", "text": "Hi."}, {"voice": "af_alloy", "text": " "}]});
+    let r = send(&service, &[], post_json("/dev/dialogue", turns)).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "turns", "{}", r.json());
+    let phonemes = json!({"phonemes": "a".repeat(limit + 1), "voice": "af_heart"});
+    let r = send(
+        &service,
+        &[],
+        post_json("/dev/generate_from_phonemes", phonemes),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "phonemes", "{}", r.json());
 }
 
 #[tokio::test]

@@ -128,6 +128,17 @@ pub async fn generate_from_phonemes(
     if request.phonemes.trim().is_empty() {
         return Err(Error::invalid("phonemes", "phonemes is empty").into());
     }
+    // Checked here so that the error names the field sent (the stream's own check says
+    // "input").
+    let limit = synth.settings().limits.max_input_chars;
+    let chars = request.phonemes.chars().count();
+    if chars > limit {
+        return Err(Error::invalid(
+            "phonemes",
+            format!("phonemes is {chars} characters; the limit is {limit}"),
+        )
+        .into());
+    }
     let phonemes = request.phonemes;
     let params = SpeechParams {
         voice: Some(request.voice),
@@ -194,6 +205,11 @@ pub async fn dialogue(
     let Some(first) = request.turns.first() else {
         return Err(Error::invalid("turns", "turns is empty: give at least one").into());
     };
+    // A turn with no text would be reported as an input with nothing to speak: a field the
+    // client never sent.
+    if let Some(i) = request.turns.iter().position(|t| t.text.trim().is_empty()) {
+        return Err(Error::invalid("turns", format!("turns[{i}] has no text")).into());
+    }
     if request.params.input.is_some() {
         return Err(Error::invalid("input", "a dialogue's text is in its turns, not input").into());
     }
