@@ -213,6 +213,7 @@ impl SpeechParams {
         };
         if let Some(text) = &text {
             check_length(
+                "input",
                 text.chars()
                     .count()
                     .saturating_sub(self.server_markup_chars),
@@ -423,13 +424,14 @@ fn check_model(voices: &Voices, model: &str, voice: &Voice) -> Result<()> {
     ))
 }
 
-/// An input of `chars` characters is within the limit, or the error says by how much not.
-pub fn check_length(chars: usize, limits: Limits) -> Result<()> {
+/// A text of `chars` characters sent in `field` is within the input limit, or the error,
+/// on that field, says by how much not.
+pub fn check_length(field: &'static str, chars: usize, limits: Limits) -> Result<()> {
     if chars > limits.max_input_chars {
         return Err(Error::invalid(
-            "input",
+            field,
             format!(
-                "input is {chars} characters; the limit is {}",
+                "{field} is {chars} characters; the limit is {}",
                 limits.max_input_chars
             ),
         ));

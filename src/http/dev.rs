@@ -65,7 +65,7 @@ pub async fn phonemize(
 ) -> Result<Json<PhonemizeResponse>, ApiError> {
     let synth = Arc::clone(state.service.synth()?);
     let limits = synth.settings().limits;
-    crate::request::check_length(request.text.chars().count(), limits).map_err(|_| {
+    crate::request::check_length("text", request.text.chars().count(), limits).map_err(|_| {
         Error::invalid(
             "text",
             format!("text is over {} characters", limits.max_input_chars),
@@ -130,15 +130,11 @@ pub async fn generate_from_phonemes(
     }
     // Checked here so that the error names the field sent (the stream's own check says
     // "input").
-    let limit = synth.settings().limits.max_input_chars;
-    let chars = request.phonemes.chars().count();
-    if chars > limit {
-        return Err(Error::invalid(
-            "phonemes",
-            format!("phonemes is {chars} characters; the limit is {limit}"),
-        )
-        .into());
-    }
+    crate::request::check_length(
+        "phonemes",
+        request.phonemes.chars().count(),
+        synth.settings().limits,
+    )?;
     let phonemes = request.phonemes;
     let params = SpeechParams {
         voice: Some(request.voice),

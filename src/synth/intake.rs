@@ -69,7 +69,7 @@ impl TextInput {
     /// the same error (nothing is spoken in part as if it were whole).
     pub fn push(&mut self, piece: &str) -> Result<()> {
         let chars = self.received + piece.chars().count();
-        if let Err(e) = check_length(chars, self.limits) {
+        if let Err(e) = check_length("input", chars, self.limits) {
             if !std::mem::replace(&mut self.failed, true) {
                 self.send(Piece::Fail(Error::invalid(
                     "input",
@@ -101,7 +101,7 @@ impl TextInput {
     /// inline phonemes are), after the text before them.
     pub fn push_phonemes(&mut self, phonemes: &str) -> Result<()> {
         let chars = self.received + phonemes.chars().count();
-        check_length(chars, self.limits)?;
+        check_length("input", chars, self.limits)?;
         self.received = chars;
         self.flushed = false;
         self.send(Piece::Phonemes(phonemes.to_owned(), Instant::now()));
