@@ -115,26 +115,32 @@ async fn failure(audio: &mut AudioStream, within: Duration) -> Option<Result<Eve
     }
 }
 
-/// Markup held uncut (one word, no sentence end) that can never be read is reported at the
-/// flush timer, in the markup's own terms, not left to end as an idle "no text" timeout.
-#[tokio::test]
-async fn held_markup_that_cannot_be_read_fails_at_the_flush_timer() {
+/// Streams `text` (nothing after it) with a 100 ms flush timer and an idle clock of
+/// `idle`, and gives the markup error that ends the stream, with the synth and the input.
+async fn held_markup_error(text: &str, idle: Duration) -> (Arc<Synthesizer>, TextInput, String) {
     let settings = Settings {
         flush_after: Duration::from_millis(100),
-        stream_idle: Some(Duration::from_secs(30)),
+        stream_idle: Some(idle),
         ..Settings::DEFAULT
     };
     let synth = tone(SimulatedCost::default(), settings);
     let (mut input, mut audio) = synth
         .start(streamed(&synth), None)
         .unwrap_or_else(|e| panic!("{e}"));
-    input
-        .push("<speak>Hi</speak>")
-        .unwrap_or_else(|e| panic!("{e}"));
+    input.push(text).unwrap_or_else(|e| panic!("{e}"));
     let event = failure(&mut audio, Duration::from_secs(5)).await;
-    let Some(Err(Error::InvalidInput { message, .. })) = &event else {
-        panic!("the markup's error at the flush timer, not {event:?}");
+    let Some(Err(Error::InvalidInput { message, .. })) = event else {
+        panic!("the markup's error for {text:?}, not {event:?}");
     };
+    (synth, input, message)
+}
+
+/// Markup held uncut (one word, no sentence end) that can never be read is reported at the
+/// flush timer, in the markup's own terms, not left to end as an idle "no text" timeout.
+#[tokio::test]
+async fn held_markup_that_cannot_be_read_fails_at_the_flush_timer() {
+    let (_synth, input, message) =
+        held_markup_error("<speak>Hi</speak>", Duration::from_secs(30)).await;
     assert!(
         message.contains("SSML needs a one-shot request"),
         "{message}"
@@ -146,22 +152,8 @@ async fn held_markup_that_cannot_be_read_fails_at_the_flush_timer() {
 /// tag's error (it is not closed), not with "no text" after text was sent.
 #[tokio::test]
 async fn an_open_tag_at_idle_fails_with_its_own_error() {
-    let settings = Settings {
-        flush_after: Duration::from_millis(100),
-        stream_idle: Some(Duration::from_millis(300)),
-        ..Settings::DEFAULT
-    };
-    let synth = tone(SimulatedCost::default(), settings);
-    let (mut input, mut audio) = synth
-        .start(streamed(&synth), None)
-        .unwrap_or_else(|e| panic!("{e}"));
-    input
-        .push("Say this [pause:1")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let event = failure(&mut audio, Duration::from_secs(5)).await;
-    let Some(Err(Error::InvalidInput { message, .. })) = &event else {
-        panic!("the open tag's error at idle, not {event:?}");
-    };
+    let (synth, _input, message) =
+        held_markup_error("Say this [pause:1", Duration::from_millis(300)).await;
     assert!(
         message.contains("'[pause:1' is not closed by ']'"),
         "{message}"
