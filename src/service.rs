@@ -239,6 +239,33 @@ mod tests {
         Ok(())
     }
 
+    /// A client that asks again as soon as its audio has ended finds the slot free: the
+    /// utterance gives its permit back before its last event, not some time after it (a
+    /// race that refused back-to-back requests with 429 at a capacity of one).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slot_is_free_once_the_audio_has_ended() -> Result<()> {
+        let settings = Settings {
+            capacity: Some(1),
+            ..Settings::DEFAULT
+        };
+        let synth = crate::synth::tone(SimulatedCost::default(), settings);
+        let service = Service::ready(Arc::clone(&synth), 4);
+        let heart = service.catalogue().resolve("af_heart")?;
+        for _ in 0..300 {
+            let permit = service.admit(&heart)?;
+            let mut params = crate::request::SpeechParams::new("Hi.", "af_heart");
+            params.response_format = Some("pcm".into());
+            let request = service.validate(params, crate::request::Input::Required)?;
+            let mut audio = synth.speak(request, Some(permit))?;
+            while let Some(event) = audio.recv().await {
+                if matches!(event?, crate::synth::Event::Done(_)) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     #[test]
     fn each_engine_is_admitted_by_its_own_capacity_under_one_cap() -> Result<()> {
         // A capacity of one stream each: one on each engine at once, not two on one.

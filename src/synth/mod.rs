@@ -509,7 +509,7 @@ impl Synthesizer {
 
     /// Starts an utterance. Its text (the request's `input` first, if any) goes into the
     /// returned [`TextInput`]; its audio comes out of the [`AudioStream`]. `permit` is held
-    /// until the pipeline ends.
+    /// until the pipeline ends, and given back before its last event.
     pub fn start(
         self: &Arc<Self>,
         mut request: SpeechRequest,
@@ -544,7 +544,6 @@ impl Synthesizer {
         let synth = Arc::clone(self);
         tokio::spawn(
             async move {
-                let _permit = permit;
                 synth.metrics.active_streams.inc();
                 synth.update_load_ratio();
                 // A panic in one utterance's pipeline fails that utterance only, as an error
@@ -557,6 +556,9 @@ impl Synthesizer {
                     });
                 synth.metrics.active_streams.dec();
                 synth.update_load_ratio();
+                // The slot is given back before the last event: a client that asks again as
+                // soon as its audio ends must find it free.
+                drop(permit);
                 match result {
                     Ok(Some(stats)) => {
                         if streaming {
