@@ -17,7 +17,7 @@ use ttsd::language::Language;
 use ttsd::lexicon::{Lexicon, Store};
 use ttsd::metrics::Metrics;
 use ttsd::request::{Input, SpeechParams, VoiceParam};
-use ttsd::synth::{Event, Synthesizer, Utf8Pieces};
+use ttsd::synth::{Event, Synthesizer, Utf8Pieces, collect_file};
 use ttsd::text::{NormalizationOptions, Vocab};
 
 /// Bytes read from standard input at a time.
@@ -35,6 +35,8 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     // likes); one utterance, so one chunk queued at a time.
     let mut core = args.engine.core(usize::MAX, 4);
     core.settings.stream_idle = None;
+    // A file of any length: the audio is held once, in the file's buffer, until written.
+    core.settings.max_file_audio = None;
     let params = SpeechParams {
         input: (!from_stdin).then(|| args.text.clone()),
         voice: args.voice.clone().map(VoiceParam::Name),
@@ -73,8 +75,7 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
     )?);
     // Standard output gets each chunk as it is made; a file is written once complete, so a
     // failure never leaves half a file.
-    let mut stdout = to_stdout.then(|| std::io::stdout().lock());
-    let mut file = Vec::new();
+    let rate = synth.sample_rate(request.voice())?;
     runtime.block_on(async {
         let (text, mut audio) = synth.start(request, None)?;
         if from_stdin {
@@ -87,26 +88,24 @@ pub fn say(args: SayArgs, runtime: tokio::runtime::Runtime) -> anyhow::Result<()
         } else {
             text.finish();
         }
+        if !to_stdout {
+            let (file, _) = collect_file(audio, format, rate, None).await?;
+            return std::fs::write(&args.output, &file)
+                .with_context(|| format!("cannot write {}", args.output.display()));
+        }
+        let mut out = std::io::stdout().lock();
         while let Some(event) = audio.recv().await {
             match event? {
-                Event::Audio(chunk) => match &mut stdout {
-                    Some(out) => {
-                        out.write_all(&chunk.bytes)
-                            .and_then(|()| out.flush())
-                            .context("cannot write to standard output")?;
-                    }
-                    None => file.extend_from_slice(&chunk.bytes),
-                },
+                Event::Audio(chunk) => {
+                    out.write_all(&chunk.bytes)
+                        .and_then(|()| out.flush())
+                        .context("cannot write to standard output")?;
+                }
                 Event::Done(_) => break,
             }
         }
         anyhow::Ok(())
-    })?;
-    if !to_stdout {
-        std::fs::write(&args.output, &file)
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
-    }
-    Ok(())
+    })
 }
 
 /// The `--lexicon` files, read and checked as an upload is, in order: kept in memory as

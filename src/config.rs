@@ -304,6 +304,12 @@ pub struct ServeArgs {
     /// Longest input accepted, in characters.
     #[arg(long, env = "TTSD_MAX_INPUT_CHARS", default_value_t = Limits::DEFAULT.max_input_chars)]
     pub max_input_chars: usize,
+    /// Longest audio, in minutes, of a response sent whole (`stream: false` on
+    /// `/v1/audio/speech`, `/dev/captioned_speech`, `/dev/dialogue`), which the server holds
+    /// until it is complete; longer is refused with a 400 on `stream` before more is made.
+    /// Streamed responses hold a chunk at a time and have no such limit.
+    #[arg(long, env = "TTSD_MAX_FILE_MINUTES", default_value_t = Settings::MAX_FILE_AUDIO.as_secs() / 60)]
+    pub max_file_minutes: u64,
     /// Speech requests (utterances: HTTP, WebSocket, Wyoming) served at once; more get 429
     /// at once [default: 3 × cores].
     #[arg(long, env = "TTSD_MAX_CONCURRENT_REQUESTS")]
@@ -429,6 +435,13 @@ impl ServeArgs {
         if self.max_input_chars == 0 {
             return Err(Error::Config("--max-input-chars must be at least 1".into()));
         }
+        if self.max_file_minutes == 0 {
+            return Err(Error::Config(
+                "--max-file-minutes 0 would refuse every response sent whole; it must be at \
+                 least 1"
+                    .into(),
+            ));
+        }
         for (flag, secs) in [
             ("--header-timeout", self.header_timeout),
             ("--body-timeout", self.body_timeout),
@@ -465,6 +478,9 @@ impl ServeArgs {
             .core(self.max_input_chars, max_concurrent_requests * 2);
         core.settings.capacity = self.capacity;
         core.settings.stream_idle = Some(stream_idle);
+        core.settings.max_file_audio = Some(Duration::from_secs(
+            self.max_file_minutes.saturating_mul(60),
+        ));
         Ok(ServeConfig {
             engines: self.engine.engines()?,
             core,
@@ -608,6 +624,10 @@ mod tests {
         assert_eq!(c.core.settings.stream_idle, Some(Duration::from_secs(60)));
         assert_eq!(c.core.settings.flush_after, Duration::from_millis(1500));
         assert_eq!(c.core.settings.limits.max_input_chars, 4096);
+        assert_eq!(
+            c.core.settings.max_file_audio,
+            Some(Duration::from_secs(20 * 60))
+        );
         assert!(c.core.settings.first_clause);
         assert_eq!(c.core.workers, 1);
         assert_eq!(c.core.cache_bytes, 8 << 20);
@@ -656,6 +676,7 @@ mod tests {
     #[test]
     fn settings_that_cannot_work_are_refused_before_binding() {
         assert!(refused(&["--max-input-chars", "0"]).contains("--max-input-chars"));
+        assert!(refused(&["--max-file-minutes", "0"]).contains("--max-file-minutes"));
         assert!(refused(&["--max-body-bytes", "0"]).contains("--max-body-bytes"));
         for flag in [
             "--header-timeout",

@@ -289,6 +289,116 @@ async fn a_whole_wav_file_brings_every_words_time() {
     assert_eq!(words, ["One", "two.", "Three", "four."]);
 }
 
+/// A response sent whole holds at most `max_file_audio` of audio: past it, a 400 on
+/// `stream` that says to ask for a stream, on every endpoint that answers whole, in every
+/// format; streamed responses, and caption files (which keep no audio), are not bound.
+#[tokio::test]
+async fn a_response_sent_whole_is_bounded_and_the_error_says_to_stream() {
+    let settings = ttsd::synth::Settings {
+        max_file_audio: Some(std::time::Duration::from_secs(2)),
+        ..ttsd::synth::Settings::default()
+    };
+    let service = tone::service_with(settings, 4);
+    // About 20 s of the test engine's audio; "Hi." is under half a second.
+    let long = "One two three four five six seven eight nine ten. ".repeat(4);
+    let whole = |format: &str| json!({"input": long, "response_format": format, "stream": false});
+    let mut refused = vec![
+        ("/dev/captioned_speech", whole("wav")),
+        ("/dev/captioned_speech", whole("pcm")),
+        (
+            "/dev/dialogue",
+            json!({"turns": [{"voice": "af_heart", "text": long}, {"voice": "af_alloy", "text": long}],
+                   "response_format": "pcm", "stream": false}),
+        ),
+    ];
+    for format in ["mp3", "opus", "aac", "flac", "wav", "pcm"] {
+        refused.push(("/v1/audio/speech", whole(format)));
+    }
+    for (path, body) in refused {
+        let r = send(&service, &[], post_json(path, body.clone())).await;
+        assert_eq!(r.status, 400, "{path} {body}: {}", r.text());
+        let message = r.error();
+        assert_eq!(r.json()["error"]["param"], "stream", "{path}");
+        assert!(
+            message.contains("2 seconds") && message.contains("\"stream\": true"),
+            "{path}: {message}"
+        );
+    }
+    let fine = [
+        (
+            "/v1/audio/speech",
+            json!({"input": long, "response_format": "wav"}),
+        ),
+        (
+            "/dev/captioned_speech",
+            json!({"input": long, "response_format": "pcm"}),
+        ),
+        ("/v1/audio/captions", json!({"input": long})),
+        (
+            "/v1/audio/speech",
+            json!({"input": "Hi.", "response_format": "wav", "stream": false}),
+        ),
+    ];
+    for (path, body) in fine {
+        let r = send(&service, &[], post_json(path, body.clone())).await;
+        assert_eq!(r.status, 200, "{path} {body}: {}", r.text());
+    }
+}
+
+/// A whole file under the bound is what it always was: a WAV written as it is made, its
+/// header's sizes set at the end, is byte for byte `hound`'s file of the same samples (the
+/// writer it came from before), and `/dev/captioned_speech` carries that same file.
+#[tokio::test]
+async fn a_whole_file_is_the_same_file_written_as_it_is_made() {
+    use base64::Engine as _;
+    let service = tone::service(4);
+    let text = "Hello there. How are you today? Fine, thanks.";
+    let ask = |format: &str| json!({"input": text, "response_format": format, "stream": false});
+    let pcm = send(&service, &[], speech(ask("pcm"))).await;
+    let wav = send(&service, &[], speech(ask("wav"))).await;
+    assert_eq!((pcm.status.as_u16(), wav.status.as_u16()), (200, 200));
+    assert_eq!(
+        wav.headers[header::CONTENT_LENGTH].to_str().unwrap(),
+        wav.body.len().to_string().as_str()
+    );
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut reference = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut reference, spec).unwrap();
+    for pair in pcm.body.chunks_exact(2) {
+        writer
+            .write_sample(i16::from_le_bytes([pair[0], pair[1]]))
+            .unwrap();
+    }
+    writer.finalize().unwrap();
+    assert!(pcm.body.len() > 16_000, "{} bytes", pcm.body.len());
+    assert!(
+        wav.body == reference.into_inner(),
+        "the WAV file differs from hound's"
+    );
+
+    let captioned = send(
+        &service,
+        &[],
+        post_json("/dev/captioned_speech", ask("wav")),
+    )
+    .await;
+    let v = captioned.json();
+    let audio = base64::engine::general_purpose::STANDARD
+        .decode(v["audio"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        audio == wav.body,
+        "captioned audio differs from the WAV response"
+    );
+    assert_eq!(v["audio_format"], "audio/wav");
+    assert_eq!(v["timestamps"].as_array().unwrap().len(), 8);
+}
+
 fn upload(query: &str, text: &str) -> Request<Body> {
     Request::post(format!("/v1/audio/speech/stream{query}"))
         .header(header::CONTENT_TYPE, "text/plain")

@@ -269,6 +269,17 @@ async fn bad_messages_get_an_error_event_and_a_fitting_close() {
             "unknown voice",
         ),
         (
+            // A whole file would be held to its end, unbounded: the socket only streams.
+            "a whole file",
+            vec![Message::Text(
+                json!({"response_format": "flac", "stream": false})
+                    .to_string()
+                    .into(),
+            )],
+            CloseCode::Policy,
+            "stream: false",
+        ),
+        (
             "a huge message",
             vec![
                 Message::Text(settings.to_string().into()),

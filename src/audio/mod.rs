@@ -76,6 +76,18 @@ impl Format {
         }
     }
 
+    /// Completes a whole file (not streamed) once all of it is in one buffer: `start` is its
+    /// first bytes (at least its header), `len` its length. WAV's header, written first,
+    /// gets its sizes; every other format's whole file is complete as its encoder made it.
+    pub fn seal(self, start: &mut [u8], len: usize) {
+        if self == Format::Wav {
+            wav::seal(start, len);
+        }
+    }
+
+    /// The bytes of a whole file's start that [`Format::seal`] may rewrite.
+    pub const SEALED_LEN: usize = wav::HEADER_LEN;
+
     /// A fresh encoder for one response of mono audio at `rate` samples per second.
     /// `streaming` decides what a header can know.
     pub fn encoder(self, rate: u32, streaming: bool) -> Result<Box<dyn Encoder>> {
@@ -84,7 +96,7 @@ impl Format {
             Format::Opus => Box::new(opus::OpusEncoder::new(rate)?),
             Format::Aac => Box::new(aac::AacEncoder::new(rate)?),
             Format::Flac => Box::new(flac::FlacEncoder::new(rate, streaming)?),
-            Format::Wav => Box::new(wav::WavEncoder::new(rate, streaming)),
+            Format::Wav => Box::new(wav::WavEncoder::new(rate)),
             Format::Pcm => Box::new(pcm::PcmEncoder),
         })
     }

@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::ReceiverStream;
@@ -19,6 +20,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::error::ApiError;
 use super::openai::ApiJson;
+use crate::audio::Format;
 use crate::captions::{CaptionFormat, WordTime, caption_file};
 use crate::request::{Input, SpeechParams};
 use crate::synth::Event;
@@ -41,6 +43,88 @@ pub struct CaptionedChunk {
     /// Its MIME type (`audio/mpeg`, …).
     pub audio_format: String,
     pub timestamps: Vec<CaptionWord>,
+}
+
+/// A [`CaptionedChunk`]'s JSON, written as its audio comes: `{"audio":"`, the base64 of
+/// each piece of audio as it is given (so a whole response's audio is never held raw beside
+/// its base64, nor its base64 beside the JSON), then the format and the words, in the
+/// order and form `serde_json` gives the struct.
+struct CaptionedJson {
+    out: String,
+    /// The audio's first bytes, kept raw to the end: a whole file's header may get its
+    /// sizes then ([`Format::seal`]); their base64 goes in its place, `head_at`.
+    head: Vec<u8>,
+    head_at: usize,
+    /// Bytes after the head not encoded yet (base64 takes them three at a time).
+    pending: Vec<u8>,
+    /// Bytes of audio given.
+    len: usize,
+}
+
+impl CaptionedJson {
+    /// The head: a multiple of 3 bytes (so its base64 has a fixed length and the rest's
+    /// groups start after it) at least as long as the part [`Format::seal`] rewrites.
+    const HEAD: usize = Format::SEALED_LEN.div_ceil(3) * 3;
+    const OPEN: &'static str = "{\"audio\":\"";
+
+    fn new() -> Self {
+        let mut out = String::from(Self::OPEN);
+        let head_at = out.len();
+        // The head's base64, written at the end.
+        out.extend(std::iter::repeat_n('A', Self::HEAD / 3 * 4));
+        CaptionedJson {
+            out,
+            head: Vec::with_capacity(Self::HEAD),
+            head_at,
+            pending: Vec::with_capacity(3),
+            len: 0,
+        }
+    }
+
+    fn audio(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len();
+        let to_head = (Self::HEAD - self.head.len()).min(bytes.len());
+        self.head.extend_from_slice(&bytes[..to_head]);
+        bytes = &bytes[to_head..];
+        if !self.pending.is_empty() {
+            let take = (3 - self.pending.len()).min(bytes.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.pending.len() == 3 {
+                STANDARD.encode_string(&self.pending, &mut self.out);
+                self.pending.clear();
+            }
+        }
+        let whole = bytes.len() / 3 * 3;
+        STANDARD.encode_string(&bytes[..whole], &mut self.out);
+        self.pending.extend_from_slice(&bytes[whole..]);
+    }
+
+    /// The object's JSON, its audio a whole file of `format` when `seal` ([`Format::seal`]).
+    fn finish(mut self, mime: &str, times: &[WordTime], seal: Option<Format>) -> Result<String> {
+        if let Some(format) = seal {
+            format.seal(&mut self.head, self.len);
+        }
+        let head = STANDARD.encode(&self.head);
+        if self.head.len() == Self::HEAD {
+            self.out
+                .replace_range(self.head_at..self.head_at + head.len(), &head);
+        } else {
+            // All the audio is in the head (no bytes after it were encoded).
+            self.out.truncate(self.head_at);
+            self.out.push_str(&head);
+        }
+        STANDARD.encode_string(&self.pending, &mut self.out);
+        let json = |e: serde_json::Error| Error::Internal(e.to_string());
+        self.out.push_str("\",\"audio_format\":");
+        self.out
+            .push_str(&serde_json::to_string(mime).map_err(json)?);
+        self.out.push_str(",\"timestamps\":");
+        self.out
+            .push_str(&serde_json::to_string(&words(times)).map_err(json)?);
+        self.out.push('}');
+        Ok(self.out)
+    }
 }
 
 fn words(words: &[WordTime]) -> Vec<CaptionWord> {
@@ -78,28 +162,16 @@ pub async fn captioned_speech(
     let request = state.service.validate(params, Input::Required)?;
     let permit = state.service.admit(request.voice())?;
     let (format, stream) = (request.format(), request.stream());
+    let rate = synth.sample_rate(request.voice())?;
     let mut audio = synth.speak(request, Some(Arc::clone(&permit)))?;
     let mime = format.content_type();
     let mut headers = super::speech::audio_headers(format, false);
     headers[0].1 = HeaderValue::from_static("application/json");
-    let encode = move |bytes: &[u8], times: &[WordTime]| CaptionedChunk {
-        audio: base64::engine::general_purpose::STANDARD.encode(bytes),
-        audio_format: mime.to_owned(),
-        timestamps: words(times),
-    };
     if !stream {
-        let (mut bytes, mut times) = (Vec::new(), Vec::new());
-        while let Some(event) = audio.recv().await {
-            match event? {
-                Event::Audio(chunk) => {
-                    bytes.extend_from_slice(&chunk.bytes);
-                    times.extend(chunk.words);
-                }
-                Event::Done(_) => break,
-            }
-        }
-        let body = serde_json::to_vec(&encode(&bytes, &times))
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut json = CaptionedJson::new();
+        let limit = synth.settings().max_file_audio;
+        let whole = crate::synth::collect(audio, rate, limit, |bytes| json.audio(bytes)).await?;
+        let body = json.finish(mime, &whole.words, Some(format))?;
         return Ok((headers, body).into_response());
     }
     let first = match audio.recv().await {
@@ -115,10 +187,18 @@ pub async fn captioned_speech(
                 // its words.
                 Ok(Event::Audio(chunk)) if chunk.bytes.is_empty() && chunk.words.is_empty() => None,
                 Ok(Event::Audio(chunk)) => {
-                    let mut line =
-                        serde_json::to_vec(&encode(&chunk.bytes, &chunk.words)).unwrap_or_default();
-                    line.push(b'\n');
-                    Some(Ok(bytes::Bytes::from(line)))
+                    let mut json = CaptionedJson::new();
+                    json.audio(&chunk.bytes);
+                    match json.finish(mime, &chunk.words, None) {
+                        Ok(mut line) => {
+                            line.push('\n');
+                            Some(Ok(bytes::Bytes::from(line)))
+                        }
+                        Err(e) => {
+                            e.log("stream aborted after the headers were sent");
+                            Some(Err(std::io::Error::other(e.public_message())))
+                        }
+                    }
                 }
                 Ok(Event::Done(_)) => None,
                 Err(e) => {
@@ -177,15 +257,11 @@ pub async fn captions(
     params.timestamps = Some(true);
     let request = state.service.validate(params, Input::Required)?;
     let permit = state.service.admit(request.voice())?;
-    let mut audio = synth.speak(request, Some(permit))?;
-    let mut times = Vec::new();
-    while let Some(event) = audio.recv().await {
-        match event? {
-            Event::Audio(chunk) => times.extend(chunk.words),
-            Event::Done(_) => break,
-        }
-    }
-    let file = caption_file(&times, format);
+    let rate = synth.sample_rate(request.voice())?;
+    let audio = synth.speak(request, Some(permit))?;
+    // Only the words are kept (the audio is dropped as it comes): no bound on its length.
+    let whole = crate::synth::collect(audio, rate, None, |_| {}).await?;
+    let file = caption_file(&whole.words, format);
     let disposition = HeaderValue::from_str(&format!(
         "attachment; filename=speech.{}",
         format.extension()
@@ -209,6 +285,43 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The JSON written as the audio comes is byte for byte `serde_json`'s of the struct
+    /// made from the whole audio, however the audio is cut, short or long, a whole WAV
+    /// sealed in it as in a file.
+    #[test]
+    fn captioned_json_is_serdes_of_the_whole() -> Result<()> {
+        let times = [WordTime {
+            word: "Hi \"there\"".into(),
+            start: 0.25,
+            end: 0.5,
+            cue: 0,
+        }];
+        let audio: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+        for len in [0, 1, 2, 3, 44, 45, 46, 47, 48, 100, 200] {
+            for cut in [1, 2, 3, 4, 7, 45, 64, 200] {
+                for seal in [None, Some(Format::Wav), Some(Format::Pcm)] {
+                    let mut json = CaptionedJson::new();
+                    for piece in audio[..len].chunks(cut) {
+                        json.audio(piece);
+                    }
+                    let got = json.finish("audio/wav", &times, seal)?;
+                    let mut whole = audio[..len].to_vec();
+                    if let Some(format) = seal {
+                        format.seal(&mut whole, len);
+                    }
+                    let want = CaptionedChunk {
+                        audio: STANDARD.encode(&whole),
+                        audio_format: "audio/wav".into(),
+                        timestamps: words(&times),
+                    };
+                    let want = serde_json::to_string(&want).unwrap_or_default();
+                    assert_eq!(got, want, "{len} bytes in pieces of {cut}, {seal:?}");
+                }
+            }
+        }
+        Ok(())
+    }
 
     #[test]
     fn words_take_kokoro_fastapis_names() {

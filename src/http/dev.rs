@@ -151,6 +151,7 @@ pub async fn generate_from_phonemes(
         sse: false,
         timestamps: false,
         sample_rate: synth.sample_rate(speech.voice())?,
+        max_file_audio: synth.settings().max_file_audio,
     };
     let (mut input, audio) = synth.start(speech, Some(Arc::clone(&permit)))?;
     input.push_phonemes(&phonemes)?;

@@ -78,6 +78,7 @@ pub(super) async fn speak(state: &AppState, params: SpeechParams) -> Result<Resp
         sse: request.sse(),
         timestamps,
         sample_rate: synth.sample_rate(request.voice())?,
+        max_file_audio: synth.settings().max_file_audio,
     };
     let audio = synth.speak(request, Some(Arc::clone(&permit)))?;
     respond(audio, permit, delivery).await
@@ -91,10 +92,14 @@ pub(super) struct Delivery {
     pub sse: bool,
     pub timestamps: bool,
     pub sample_rate: u32,
+    /// The most audio the response may hold when it is sent whole
+    /// ([`crate::synth::Settings::max_file_audio`]).
+    pub max_file_audio: Option<std::time::Duration>,
 }
 
-/// The response for an utterance's audio: the whole file, or a stream of audio bytes or
-/// Server-Sent Events. `permit` is held until its last byte.
+/// The response for an utterance's audio: the whole file (collected in one buffer, within
+/// `--max-file-minutes`), or a stream of audio bytes or Server-Sent Events. `permit` is held
+/// until its last byte.
 pub(super) async fn respond(
     mut audio: AudioStream,
     permit: Permit,
@@ -106,23 +111,15 @@ pub(super) async fn respond(
         sse,
         timestamps,
         sample_rate: rate,
+        max_file_audio: limit,
     } = delivery;
     let headers = audio_headers(format, sse);
 
     if !stream {
-        let mut file = Vec::new();
-        let mut timing = None;
-        while let Some(event) = audio.recv().await {
-            match event? {
-                Event::Audio(chunk) => file.extend_from_slice(&chunk.bytes),
-                Event::Done(stats) => {
-                    timing = Some(server_timing(&stats));
-                    break;
-                }
-            }
-        }
+        let (file, whole) = crate::synth::collect_file(audio, format, rate, limit).await?;
+        let timing = [(SERVER_TIMING, server_timing(&whole.stats))];
         // A Vec body is sent with its Content-Length.
-        return Ok((headers, timing.map(|t| [(SERVER_TIMING, t)]), file).into_response());
+        return Ok((headers, timing, file).into_response());
     }
 
     // The first chunk decides the status: an error here is still a proper JSON error.

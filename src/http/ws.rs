@@ -203,6 +203,15 @@ async fn run(
         super::openai::parse(first.as_bytes()).map_err(|e| Close::error(close_code::POLICY, e))?;
     let synth = state.service.synth()?;
     let request = state.service.validate(params, Input::Streamed)?;
+    // A whole file would be held here to its end with no bound: the socket only streams.
+    if !request.stream() {
+        return Err(Error::invalid(
+            "stream",
+            "the WebSocket sends each chunk's audio as it is made; stream: false (a whole \
+             file) is for POST /v1/audio/speech",
+        )
+        .into());
+    }
     let timestamps = request.timestamps();
     let permit = state.service.admit(request.voice())?;
     let sample_rate = synth.sample_rate(request.voice())?;

@@ -72,11 +72,22 @@ pub struct Settings {
     /// A streamed utterance with no real text for this long, and nothing left to say, ends
     /// with a timeout (its slot freed); `None`, never (the command line holds no slot).
     pub stream_idle: Option<Duration>,
+    /// The most audio a response sent whole (`stream: false`) may hold: more is refused
+    /// ([`collect`]) before it is taken; `None`, any (the command line's file). Streamed
+    /// responses hold one chunk at a time and have no such bound.
+    pub max_file_audio: Option<Duration>,
 }
 
 impl Settings {
     /// The default idle time of a streamed utterance (`--stream-idle-timeout`).
     pub const STREAM_IDLE: Duration = Duration::from_secs(60);
+    /// The default most audio of a response sent whole (`--max-file-minutes 20`): 58 MB as
+    /// WAV at 24 kHz, 77 MB as the base64 of `/dev/captioned_speech`, on top of the worst a
+    /// model call takes (915 MiB in a server that has loaded every language), so the server
+    /// stays within 1 GiB (BENCHMARKS.md, peak memory). A text of the input limit's 4,096
+    /// characters of prose is about 17 minutes at speed 0.25; only text that expands in
+    /// reading goes far past it (a long number read digit by digit at 0.25: 105 minutes).
+    pub const MAX_FILE_AUDIO: Duration = Duration::from_secs(20 * 60);
     /// The defaults (`--first-chunk clause`, `--flush-after-ms 1500`,
     /// `--stream-idle-timeout 60`, the input limit's).
     pub const DEFAULT: Settings = Settings {
@@ -85,6 +96,7 @@ impl Settings {
         capacity: None,
         flush_after: Duration::from_millis(1500),
         stream_idle: Some(Settings::STREAM_IDLE),
+        max_file_audio: Some(Settings::MAX_FILE_AUDIO),
     };
 }
 
@@ -220,6 +232,12 @@ pub struct AudioChunk {
     /// The words this chunk completes, as the user wrote them, with their times (when the
     /// engine reports durations).
     pub words: Vec<WordTime>,
+    /// The utterance's whole audio as it looks now, once all its text is in (`None` while
+    /// more may come): the audio so far, and what the text left would make at the rate
+    /// its ids so far made speech (text not phonemized yet counted a character an id, its
+    /// pauses not counted). A guess, good to a factor of about 1.5: what [`collect`]
+    /// refuses early by.
+    pub expected: Option<Duration>,
 }
 
 /// Totals of one utterance, for logs, headers and usage.
@@ -600,19 +618,13 @@ impl Synthesizer {
         Ok(audio)
     }
 
-    /// The whole of a request's audio, encoded (the CLI's path, and `stream: false`).
+    /// The whole of a request's audio, encoded, as one file (within
+    /// [`Settings::max_file_audio`]).
     pub async fn render(self: &Arc<Self>, request: SpeechRequest) -> Result<(Vec<u8>, Stats)> {
-        let mut audio = self.speak(request, None)?;
-        let mut out = Vec::new();
-        while let Some(event) = audio.recv().await {
-            match event? {
-                Event::Audio(chunk) => out.extend_from_slice(&chunk.bytes),
-                Event::Done(stats) => return Ok((out, stats)),
-            }
-        }
-        Err(Error::Internal(
-            "the speech pipeline ended without finishing".into(),
-        ))
+        let (format, rate) = (request.format(), self.sample_rate(request.voice())?);
+        let audio = self.speak(request, None)?;
+        let (file, whole) = collect_file(audio, format, rate, self.settings.max_file_audio).await?;
+        Ok((file, whole.stats))
     }
 
     /// A few inferences of different lengths on each engine (in its default voice), so the
@@ -639,6 +651,100 @@ impl Synthesizer {
         }
         Ok(started.elapsed())
     }
+}
+
+/// What an utterance collected whole ([`collect`]) said besides its audio.
+#[derive(Debug)]
+pub struct Whole {
+    /// Its words, with their times.
+    pub words: Vec<WordTime>,
+    pub stats: Stats,
+}
+
+/// Reads an utterance's events to the end, for a response sent whole: each chunk's encoded
+/// bytes go to `sink` as they come (into the response's one buffer: nothing else keeps
+/// them), its words are kept. Audio past `limit` (at `rate` samples a second) is refused
+/// before its bytes are taken: an error on `stream`, and the utterance stops (its stream is
+/// dropped with it).
+pub async fn collect(
+    mut audio: AudioStream,
+    rate: u32,
+    limit: Option<Duration>,
+    mut sink: impl FnMut(&[u8]),
+) -> Result<Whole> {
+    let most = limit.map(|l| l.as_secs_f64() * f64::from(rate));
+    let (mut samples, mut words) = (0usize, Vec::new());
+    while let Some(event) = audio.recv().await {
+        match event? {
+            Event::Audio(chunk) => {
+                samples += chunk.samples;
+                let over = most.is_some_and(|m| samples as f64 > m);
+                let surely_over = match (limit, chunk.expected) {
+                    (Some(limit), Some(expected)) => {
+                        expected.as_secs_f64() > limit.as_secs_f64() * EXPECTED_MARGIN
+                    }
+                    _ => false,
+                };
+                if let Some(limit) = limit.filter(|_| over || surely_over) {
+                    return Err(file_too_long(limit));
+                }
+                sink(&chunk.bytes);
+                words.extend(chunk.words);
+            }
+            Event::Done(stats) => return Ok(Whole { words, stats }),
+        }
+    }
+    Err(Error::Internal(
+        "the speech pipeline ended without finishing".into(),
+    ))
+}
+
+/// How far over the limit an utterance's expected audio ([`AudioChunk::expected`]) must be
+/// for [`collect`] to refuse it at once, before the audio is made: the guess counts a
+/// character an id for text not phonemized yet (English has about 1.3 characters an id),
+/// so a text near the limit is refused by its audio, never by the guess.
+const EXPECTED_MARGIN: f64 = 2.0;
+
+/// [`collect`] into one buffer, the file completed ([`crate::audio::Format::seal`]: a WAV
+/// header's sizes).
+pub async fn collect_file(
+    audio: AudioStream,
+    format: crate::audio::Format,
+    rate: u32,
+    limit: Option<Duration>,
+) -> Result<(Vec<u8>, Whole)> {
+    let mut file = Vec::new();
+    let whole = collect(audio, rate, limit, |bytes| file.extend_from_slice(bytes)).await?;
+    let len = file.len();
+    format.seal(&mut file, len);
+    Ok((file, whole))
+}
+
+/// The refusal of a response sent whole whose audio passes `limit`.
+fn file_too_long(limit: Duration) -> Error {
+    let (amount, unit) = match limit.as_secs() {
+        s if s > 0 && s % 60 == 0 && limit.subsec_nanos() == 0 => ((s / 60).to_string(), "minute"),
+        _ => {
+            let seconds = format!("{:.3}", limit.as_secs_f64());
+            (
+                seconds
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_owned(),
+                "second",
+            )
+        }
+    };
+    let plural = if amount == "1" { "" } else { "s" };
+    let limit = format!("{amount} {unit}{plural}");
+    Error::invalid(
+        "stream",
+        format!(
+            "the audio is longer than the {limit} a response with stream: false may hold \
+             (the server's --max-file-minutes); ask with \"stream\": true to have it as it is \
+             made, or send the text in parts"
+        ),
+    )
 }
 
 /// The core on the test engine, for the library's own tests.

@@ -281,3 +281,47 @@ async fn lexicons_change_what_is_said_alike_whole_and_in_pieces() {
         "{unknown:?}"
     );
 }
+
+/// A whole text's chunks say how long its audio will be, from the first one on, close
+/// enough (within the refusal's margin) to refuse a file that could not be held before it
+/// is made; streamed text, which may go on, says nothing.
+#[tokio::test]
+async fn a_whole_texts_chunks_expect_its_length() {
+    let synth = tone(SimulatedCost::default(), Settings::DEFAULT);
+    let text = "One two three. Four five six seven eight nine ten eleven twelve. ".repeat(6)
+        + "The quick brown fox jumps over the lazy dog, and then it sleeps.";
+    let mut params = SpeechParams::new(text, "af_heart");
+    params.response_format = Some("pcm".into());
+    params.stream = Some(false);
+    let request = synth
+        .validate(params, Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut audio = synth.speak(request, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut expected = Vec::new();
+    let total = loop {
+        match next(&mut audio, Duration::from_secs(10)).await {
+            Some(Ok(Event::Audio(chunk))) => expected.push(chunk.expected),
+            Some(Ok(Event::Done(stats))) => break stats.audio.as_secs_f64(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(expected.len() > 2, "{expected:?}");
+    for guess in &expected {
+        let guess = guess.unwrap_or_else(|| panic!("a whole text's guess: {expected:?}"));
+        let ratio = guess.as_secs_f64() / total;
+        assert!(
+            ratio > 1.0 / EXPECTED_MARGIN && ratio < EXPECTED_MARGIN,
+            "{guess:?} for {total} s"
+        );
+    }
+
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input.push("A sentence. ").unwrap_or_else(|e| panic!("{e}"));
+    let first = next(&mut audio, Duration::from_secs(5)).await;
+    let Some(Ok(Event::Audio(chunk))) = first else {
+        panic!("audio: {first:?}");
+    };
+    assert_eq!(chunk.expected, None, "more text may come");
+}

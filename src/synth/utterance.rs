@@ -62,6 +62,9 @@ pub(super) struct Utterance {
     held: Vec<WordTime>,
     /// Samples sent so far: where the next chunk's audio begins.
     sent: usize,
+    /// Samples of them the model spoke (without pauses and trimmed silence): what its ids
+    /// make, for [`Utterance::expected`].
+    spoken: usize,
     stats: Stats,
     /// Its place in the server's load (the ids it has left).
     running: Running,
@@ -100,6 +103,8 @@ struct Spoken {
 /// A chunk's audio as the utterance sends it.
 struct Shaped {
     pcm: Vec<f32>,
+    /// Samples of it the model spoke (the rest is pauses).
+    spoken: usize,
     /// The words it completes, with their times.
     words: Vec<WordTime>,
     /// When its text was ready.
@@ -151,6 +156,7 @@ impl Utterance {
             timeline: Timeline::default(),
             held: Vec::new(),
             sent: 0,
+            spoken: 0,
             stats: Stats::default(),
             running,
         }
@@ -416,6 +422,7 @@ impl Utterance {
         apply_gain(&mut pcm, self.request.gain());
         Ok(Shaped {
             pcm,
+            spoken: own,
             words,
             ready_at,
         })
@@ -425,11 +432,13 @@ impl Utterance {
     async fn send(&mut self, shaped: Shaped) -> Result<bool> {
         let Shaped {
             pcm,
+            spoken,
             words,
             ready_at,
         } = shaped;
         let samples = pcm.len();
         self.sent += samples;
+        self.spoken += spoken;
         self.stats.samples += samples;
         let audio = Duration::from_secs_f64(self.engine.spec().seconds(samples));
         let bytes = self.encode(pcm).await?;
@@ -443,15 +452,41 @@ impl Utterance {
         self.intake.worked();
         if bytes.is_empty() {
             self.held.extend(words);
-            return Ok(true);
+            // A whole file's collector still counts the audio its encoder holds (FLAC's
+            // whole file is written at its end): its bound must see it.
+            if self.request.stream() {
+                return Ok(true);
+            }
+            let chunk = AudioChunk {
+                bytes,
+                samples,
+                words: Vec::new(),
+                expected: self.expected(),
+            };
+            return Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok());
         }
         let words = [std::mem::take(&mut self.held), words].concat();
         let chunk = AudioChunk {
             bytes,
             samples,
             words,
+            expected: self.expected(),
         };
         Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok())
+    }
+
+    /// The utterance's whole audio as it looks now ([`AudioChunk::expected`]); `None` while
+    /// text may still come or before any id was spoken. The text left is reckoned at the
+    /// speech its ids have made so far, without pauses (a short first clause and its pause
+    /// would make every id look longer): a guess that errs short.
+    fn expected(&self) -> Option<Duration> {
+        if self.intake.is_open() || self.stats.ids == 0 {
+            return None;
+        }
+        let per_id = self.spoken as f64 / self.stats.ids as f64;
+        let left = self.plan.remaining_ids() as f64 * per_id;
+        let samples = self.sent.saturating_add(left as usize);
+        Some(Duration::from_secs_f64(self.engine.spec().seconds(samples)))
     }
 
     /// Moves the playhead on by a chunk of `audio` sent now, and counts what a listener
@@ -513,9 +548,12 @@ impl Utterance {
         let started = Instant::now();
         let finished = self.encoder.as_mut().ok_or_else(in_use)?.finish()?;
         self.stats.times.encode += started.elapsed();
-        if !finished.is_empty() {
-            tail = [tail, finished].concat().into();
-        }
+        // A whole file an encoder held to its end (FLAC's) is not copied again.
+        tail = match (tail.is_empty(), finished.is_empty()) {
+            (_, true) => tail,
+            (true, false) => finished,
+            (false, false) => [tail, finished].concat().into(),
+        };
         if let Some(h) = self.header.take().filter(|h| !h.is_empty()) {
             tail = [h, tail].concat().into();
         }
@@ -529,6 +567,7 @@ impl Utterance {
             bytes: tail,
             samples: 0,
             words,
+            expected: Some(self.stats.audio),
         };
         Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok())
     }
