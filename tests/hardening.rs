@@ -343,5 +343,18 @@ fn hostile_unicode_is_speech_or_a_4xx_never_a_crash() {
         let path = dir.path().join("mixed.wav");
         std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
         common::asr_check(&[("Hello grinning face world, this is fine.", &path)], 0.2);
+        // Letters in compatibility forms (circled, full-width, small capitals) are heard as
+        // the letters they are: before, the circled and small-capital words vanished and
+        // the full-width one was read "letter F F forty-three …".
+        let r = send(
+            json!({"input": "Ⓗⓔⓛⓛⓞ, the ｃａｔ is ꜱᴍᴀʟʟ.", "response_format": "wav", "stream": false})
+                .to_string(),
+        )
+        .await
+        .expect("send");
+        assert_eq!(r.status(), 200);
+        let path = dir.path().join("compatibility.wav");
+        std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
+        common::asr_check(&[("Hello, the cat is small.", &path)], 0.2);
     });
 }

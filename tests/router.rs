@@ -198,7 +198,20 @@ async fn captions_keep_every_written_word_in_its_place() {
     // A written word that gives no sound (a letter-like symbol of no script) keeps its place:
     // the words after it keep theirs, the last one included. So does an emoji whose name
     // ends in the word after it ("cat face", then "cat").
-    for text in ["The ə cat sat on the mat.", "The 🐱 cat sat on the mat."] {
+    // So does a number or abbreviation whose reading ends in the next written word ("2"
+    // said "two", then "two"), and letters in compatibility forms (read as letters, shown
+    // as written).
+    for text in [
+        "The ə cat sat on the mat.",
+        "The 🐱 cat sat on the mat.",
+        "I have 2 two cats.",
+        "Room 101 one oh one.",
+        "Dr. Doctor Who is here.",
+        "It costs $5 five dollars.",
+        "Apollo 11 eleven went up.",
+        "Read Catch-22 twenty-two times.",
+        "Ⓗⓔⓛⓛⓞ, the ｃａｔ is ꜱᴍᴀʟʟ.",
+    ] {
         let r = send(&service, &[], captions(json!({"input": text}), "vtt")).await;
         assert_eq!(r.status, 200);
         let file = String::from_utf8(r.body).unwrap();
@@ -207,6 +220,15 @@ async fn captions_keep_every_written_word_in_its_place() {
             text.split(' ').collect::<Vec<_>>(),
             "{file}"
         );
+        let r = send(&service, &[], captions(json!({"input": text}), "srt")).await;
+        assert_eq!(r.status, 200);
+        let file = String::from_utf8(r.body).unwrap();
+        let words: Vec<String> = file
+            .split("\n\n")
+            .filter_map(|cue| cue.lines().nth(2))
+            .flat_map(|line| line.split(' ').map(str::to_owned))
+            .collect();
+        assert_eq!(words, text.split(' ').collect::<Vec<_>>(), "{file}");
     }
 }
 
@@ -218,6 +240,10 @@ async fn letters_a_language_cannot_read_are_refused_by_name() {
         ("The Русский cat sat on the mat.", "a", "'Р' (U+0420)"),
         ("ㄅㄆㄇ 中国", "z", "'ㄅ' (U+3105)"),
         ("\u{2e80} 日本", "j", "(U+2E80)"),
+        // Symbols a reader has no name for, in a sentence (decorations are left out).
+        ("猫 🐱 が好き。", "j", "'🐱' (U+1F431)"),
+        ("〄 日本", "j", "'〄' (U+3004)"),
+        ("我的 🐱 很好。", "z", "'🐱' (U+1F431)"),
     ] {
         let r = send(
             &service,

@@ -7,7 +7,9 @@
 //! that read the same on both sides (letters and digits, case folded) are anchors, matched
 //! in order as a longest common subsequence; what lies between two anchors on the written
 //! side ("$23.50", "7:15 a.m.", an URL) is one caption word, spoken as whatever lies between
-//! them on the spoken side. A written word with nothing spoken for it gets no caption.
+//! them on the spoken side. Among the pairings with the most anchors, the one that leaves
+//! the fewest written words with nothing spoken in their gap wins ("2 two" spoken "two
+//! two": "2" is the first "two"). A written word with nothing spoken for it gets no caption.
 
 use std::ops::Range;
 
@@ -92,39 +94,72 @@ pub fn align(written: &str, spoken: &str) -> (Vec<Option<usize>>, Vec<Span>) {
 }
 
 /// Pairs (written index, spoken index) of words with equal, non-empty keys, as many as can
-/// be matched in order. Texts are a segment long (at most a few hundred words), so the
-/// quadratic table is small.
+/// be matched in order; among the pairings with that many, one that leaves the fewest
+/// written words with no spoken word in their gap. A written word the spoken text says
+/// in other words ("2", "Dr.", "$5", "🐱") is no anchor, and its reading may end in the next
+/// written word: "2 two" spoken "two two" pairs the written "two" with the second "two",
+/// so "2" is the first, not nothing; "🐱 cat" spoken "cat face cat" makes "🐱" "cat face".
+///
+/// A dynamic program over (written word, spoken word, state of the open gap). Within a gap
+/// its spoken words are taken before its written ones (any pairing can be walked that way),
+/// so a written word taken while the gap has no spoken word will have none: it costs one.
+/// Texts are a segment long (at most a few hundred words), so the tables are small.
 fn common_subsequence(w: &[Word], s: &[Word]) -> Vec<(usize, usize)> {
+    /// States of the open gap: nothing yet; spoken words only; spoken then written words;
+    /// written words only (each one left without a spoken word).
+    const EMPTY: usize = 0;
+    const SPOKEN: usize = 1;
+    const BOTH: usize = 2;
+    const ORPHANS: usize = 3;
+    /// A state that cannot reach the end (spoken words left after the gap's written ones).
+    const DEAD: i64 = i64::MIN / 4;
     let (n, m) = (w.len(), s.len());
-    let mut table = vec![0u32; (n + 1) * (m + 1)];
-    let at = |i: usize, j: usize| i * (m + 1) + j;
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            table[at(i, j)] = if !w[i].key.is_empty() && w[i].key == s[j].key {
-                table[at(i + 1, j + 1)] + 1
-            } else {
-                table[at(i + 1, j)].max(table[at(i, j + 1)])
-            };
+    // A score is anchors × scale − orphans: one more anchor outweighs every orphan.
+    let scale = n as i64 + 1;
+    let cells = (n + 1) * (m + 1);
+    let mut score = vec![DEAD; 4 * cells];
+    let at = |state: usize, i: usize, j: usize| state * cells + i * (m + 1) + j;
+    let anchor =
+        |i: usize, j: usize| i < n && j < m && !w[i].key.is_empty() && w[i].key == s[j].key;
+    // The moves from (i, j) in `state`, in order of preference on a tie: pair the two words,
+    // take the spoken word into the gap, take the written word into the gap.
+    let moves = |state: usize, i: usize, j: usize| {
+        let pair = anchor(i, j).then(|| (EMPTY, i + 1, j + 1, scale));
+        let spoken = (j < m && matches!(state, EMPTY | SPOKEN)).then(|| (SPOKEN, i, j + 1, 0));
+        let written = (i < n).then(|| match state {
+            SPOKEN | BOTH => (BOTH, i + 1, j, 0),
+            _ => (ORPHANS, i + 1, j, -1),
+        });
+        [pair, spoken, written].into_iter().flatten()
+    };
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            for state in [EMPTY, SPOKEN, BOTH, ORPHANS] {
+                let best = if i == n && j == m {
+                    0
+                } else {
+                    moves(state, i, j)
+                        .map(|(next, i2, j2, gain)| score[at(next, i2, j2)] + gain)
+                        .max()
+                        .unwrap_or(DEAD)
+                };
+                score[at(state, i, j)] = best;
+            }
         }
     }
     let mut pairs = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        let (skip_written, skip_spoken) = (table[at(i + 1, j)], table[at(i, j + 1)]);
-        if !w[i].key.is_empty() && w[i].key == s[j].key {
+    let (mut i, mut j, mut state) = (0, 0, EMPTY);
+    while i < n || j < m {
+        let best = score[at(state, i, j)];
+        let Some((next, i2, j2, _)) =
+            moves(state, i, j).find(|&(next, i2, j2, gain)| score[at(next, i2, j2)] + gain == best)
+        else {
+            break;
+        };
+        if next == EMPTY {
             pairs.push((i, j));
-            i += 1;
-            j += 1;
-        } else if skip_written > skip_spoken
-            || (skip_written == skip_spoken && !w[i].key.is_empty())
-        {
-            i += 1;
-        } else {
-            // A written word that can be no anchor (an emoji, a symbol) takes the spoken
-            // words before the next anchor: "🐱 cat" spoken "cat face cat" pairs the written
-            // "cat" with the last "cat", so "🐱" is "cat face", not nothing.
-            j += 1;
         }
+        (i, j, state) = (i2, j2, next);
     }
     pairs
 }
@@ -198,6 +233,53 @@ mod tests {
             [("dog".into(), "🐶".into()), ("face".into(), "🐶".into())]
         );
         assert_eq!(got[3], ("dog".into(), "dog".into()));
+    }
+
+    /// A word read in other words ("2", "101", "Dr.", "$5") whose reading ends in the next
+    /// written word keeps its caption: every written word has one, in order.
+    #[test]
+    fn a_reading_that_ends_in_the_next_word_keeps_its_caption() {
+        for (written, spoken, first) in [
+            ("I have 2 two cats.", "I have two two cats.", ("two", "2")),
+            (
+                "Room 101 one oh one.",
+                "Room one hundred one one oh one.",
+                ("hundred", "101"),
+            ),
+            (
+                "Dr. Doctor Who is here.",
+                "Doctor Doctor Who is here.",
+                ("Doctor", "Dr."),
+            ),
+            (
+                "It costs $5 five dollars.",
+                "It costs five dollars five dollars.",
+                ("dollars", "$5"),
+            ),
+            (
+                "Mr. Mister Smith left.",
+                "Mister Mister Smith left.",
+                ("Mister", "Mr."),
+            ),
+            ("Apollo 11 eleven", "Apollo eleven eleven", ("eleven", "11")),
+            (
+                "Catch-22 twenty-two",
+                "Catch twenty-two twenty-two",
+                ("twenty-two", "Catch-22"),
+            ),
+        ] {
+            let (_, spans) = align(written, spoken);
+            let texts: Vec<&str> = spans.iter().map(|c| &written[c.clone()]).collect();
+            let want: Vec<&str> = written.split_whitespace().collect();
+            assert_eq!(texts, want, "{written}");
+            let got = captions_of(written, spoken);
+            let (word, caption) = first;
+            let found = got.iter().find(|(w, _)| w == word).map(|(_, c)| c.as_str());
+            assert_eq!(found, Some(caption), "{written}: {got:?}");
+        }
+        // A word read as written stays its own anchor.
+        let (_, spans) = align("two 2", "two two");
+        assert_eq!(spans, vec![0..3, 4..5]);
     }
 
     #[test]

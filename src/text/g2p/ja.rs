@@ -182,8 +182,13 @@ impl Japanese {
                 );
             }
             if reading.is_empty() {
-                // A symbol says nothing; letters (kanji, kana), radicals with no reading cannot be read.
-                unreadable.extend(node.get_string().chars().filter(|&c| needs_reading(c)));
+                // Punctuation says nothing; letters (kanji, kana), radicals and symbols with
+                // no reading cannot be read.
+                unreadable.extend(
+                    node.get_string()
+                        .chars()
+                        .filter(|&c| needs_reading(c) || super::is_word_symbol(c)),
+                );
                 units.push(None);
                 continue;
             }
@@ -721,7 +726,8 @@ mod tests {
     fn kangxi_radicals_are_read_and_extensions_are_named() {
         // NFKC maps a radical to its ideograph.
         assert_eq!(ph("⼀⼆ 日本"), ph("一二 日本"));
-        for rare in ["𠀀𠀁𠀂 日本", "\u{3400}日本"] {
+        // A symbol with no reading is named too (〄, the JIS mark), not left out.
+        for rare in ["𠀀𠀁𠀂 日本", "\u{3400}日本", "〄 日本"] {
             let Err(e) = japanese().phonemize(rare, &|s| Ok(s.to_owned())) else {
                 panic!("{rare} was read");
             };

@@ -86,8 +86,9 @@ impl Mandarin {
                 out.word(latin(&rest[..len])?.trim());
                 len
             } else {
-                if needs_reading(c) {
-                    // A letter no rule named, a radical with no ideograph: not punctuation.
+                if needs_reading(c) || super::is_word_symbol(c) {
+                    // A letter or symbol no rule named, a radical with no ideograph: not
+                    // punctuation.
                     unreadable.push(c);
                 }
                 out.punctuation(c);
@@ -462,6 +463,11 @@ mod tests {
             message.contains(rare) && message.contains(&format!("U+{:04X}", u32::from(rare))),
             "{message}"
         );
+        // So is a symbol with no reading (〄, the JIS mark), where it used to be left out.
+        let e = zh()
+            .phonemize("〄 中国", &|s| Ok(s.to_owned()))
+            .unwrap_err();
+        assert!(e.to_string().contains("(U+3004)"), "{e}");
     }
 
     #[test]

@@ -86,17 +86,29 @@ pub fn markdown(text: &str) -> String {
     inline(&blocks(text)).into_owned()
 }
 
-/// Emoji and pictographs. With `named` (English), one that takes a word's place inside a
-/// sentence is said by its Unicode name in lower case ("I hear 🦀 is fast" → "I hear crab
-/// is fast"), a run of the same one once, a pair of regional indicators as "flag" and its
-/// letters ("🇺🇸" → "flag U S"); so is a text of nothing but emoji ("👍"). One that
-/// decorates (opening a line or sentence as a bullet, or after the last word of its line:
-/// "✅ Tests pass", "Great job! 🎉") is dropped, as a reader skips it; so is every one
-/// without `named` (the names are English words). Their modifiers (skin tones, variation
-/// selectors, joiners, tags) are never said. The symbols in their blocks that the symbol
-/// rule says ("→" as "to", "↑" as "up") are kept for it.
-pub fn emoji(text: &str, named: bool) -> Cow<'_, str> {
-    let ours = |c: char| is_emoji(c) && super::symbols::said_as(c).is_none();
+/// What becomes of an emoji that takes a word's place inside a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emoji {
+    /// Said by its Unicode name (English).
+    Name,
+    /// Kept, for `speakable` to report (a language with no names for it).
+    Keep,
+    /// Left out (symbols switched off).
+    Drop,
+}
+
+/// Emoji and pictographs. One that takes a word's place inside a sentence is, by `mode`,
+/// said by its Unicode name in lower case ("I hear 🦀 is fast" → "I hear crab is fast"), a
+/// run of the same one once, a pair of regional indicators as "flag" and its letters ("🇺🇸"
+/// → "flag U S"), or kept as written, or left out; so is a text of nothing but emoji
+/// ("👍"). One that decorates (opening a line or sentence as a bullet, or after the last
+/// word of its line: "✅ Tests pass", "Great job! 🎉") is dropped, as a reader skips it.
+/// Their modifiers (skin tones, variation selectors, joiners, tags) are never said. With
+/// names, the symbols in their blocks that the symbol rule says ("→" as "to", "↑" as "up")
+/// are kept for it.
+pub fn emoji(text: &str, mode: Emoji) -> Cow<'_, str> {
+    let ours =
+        |c: char| is_emoji(c) && (mode != Emoji::Name || super::symbols::said_as(c).is_none());
     if !text.chars().any(ours) {
         return Cow::Borrowed(text);
     }
@@ -125,8 +137,10 @@ pub fn emoji(text: &str, named: bool) -> Cow<'_, str> {
                 .last()
                 .is_none_or(|c| matches!(c, '.' | '!' | '?' | '…' | ':' | ';'));
             let in_sentence = !opens && start < last_word;
-            if named && (alone || in_sentence) {
+            if (alone || in_sentence) && mode == Emoji::Name {
                 say_emoji(run, &mut out);
+            } else if (alone || in_sentence) && mode == Emoji::Keep {
+                out.push_str(run);
             } else {
                 out.extend(run.chars().map(|_| ' '));
             }
@@ -163,7 +177,7 @@ fn say_emoji(run: &str, out: &mut String) {
 
 /// What changes how the emoji before it looks (a skin tone, a variation selector, a tag) or
 /// joins two ("👨‍👩‍👧"): never said.
-fn is_emoji_modifier(c: char) -> bool {
+pub(super) fn is_emoji_modifier(c: char) -> bool {
     matches!(c, '\u{fe00}'..='\u{fe0f}' | '\u{200d}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0000}'..='\u{e007f}')
 }
 
@@ -231,9 +245,12 @@ mod tests {
 
     #[test]
     fn emoji_dropped_and_punctuation_folded() {
-        assert_eq!(emoji("Done 🎉✅!", false), "Done   !");
-        assert_eq!(emoji("👍🏽", false), "  ");
-        let said = |t: &str| super::super::normalize(&emoji(t, true));
+        assert_eq!(emoji("Done 🎉✅!", Emoji::Drop), "Done   !");
+        assert_eq!(emoji("👍🏽", Emoji::Drop), "  ");
+        assert_eq!(emoji("a 🐱 → b", Emoji::Drop), "a     b");
+        // Kept in a word's place, dropped as decoration.
+        assert_eq!(emoji("✅ El 🐱 gato 🎉", Emoji::Keep), "  El 🐱 gato  ");
+        let said = |t: &str| super::super::normalize(&emoji(t, Emoji::Name));
         // In a word's place: said.
         assert_eq!(said("I hear 🦀 is fast"), "I hear crab is fast");
         assert_eq!(

@@ -9,6 +9,7 @@
 //! punctuation) and espeak-ng reads their numbers.
 
 mod address;
+mod compat;
 mod currency;
 mod fractions;
 mod markdown;
@@ -29,7 +30,7 @@ use unicode_normalization::char::is_combining_mark;
 use crate::Result;
 use crate::language::{Language, Normalizer, needs_reading};
 
-pub use markdown::is_emoji;
+pub use markdown::{Emoji, is_emoji};
 pub use numbers::{cardinal, ordinal};
 pub use time::{MONTHS, clock, month_index};
 
@@ -57,7 +58,8 @@ pub(crate) mod rx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NormalizationOptions {
-    /// Off: the text goes to G2P as written (only whitespace and control characters folded).
+    /// Off: the text goes to G2P as written (only whitespace, control characters and
+    /// letters in compatibility forms folded, emoji left out).
     pub normalize: bool,
     /// Units written as letters after a number ("5 GB", "200 ms", "3 kg"). Symbol units
     /// (°F, °C, km/h) are read whenever `normalize` is on. Kokoro-FastAPI defaults this to
@@ -115,12 +117,19 @@ pub fn clean(text: &str) -> String {
 /// `text` as it should be said in `lang`, ready for sentence splitting.
 pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) -> String {
     let text = clean(text);
+    let text = compat::fold(&text, lang.row().script);
     if !options.normalize {
-        return normalize(&text);
+        return normalize(&markdown::emoji(&text, Emoji::Drop));
     }
     let t = markdown::markdown(&dashes(&text));
-    let named = matches!(lang.row().normalizer, Normalizer::English { .. });
-    let t = markdown::emoji(&t, named && options.replace_remaining_symbols).into_owned();
+    // Emoji in a sentence: English says their names; the other languages have none, so
+    // `speakable` reports them. Off, or decorating a line's ends, they are left out.
+    let emoji = match lang.row().normalizer {
+        _ if !options.replace_remaining_symbols => Emoji::Drop,
+        Normalizer::English { .. } => Emoji::Name,
+        _ => Emoji::Keep,
+    };
+    let t = markdown::emoji(&t, emoji).into_owned();
     let t = match lang.row().normalizer {
         Normalizer::English { day_first } => english(&t, day_first, options),
         Normalizer::Neutral { percent, and } => neutral(&t, percent, and),
@@ -265,14 +274,17 @@ pub fn normalize(text: &str) -> String {
 /// (or being cut off).
 pub const MAX_WORD_CHARS: usize = 40;
 
-/// The text as a voice of `lang` reads it: emoji, pictographs and letter-like symbols of no
-/// script (IPA, modifiers) left out (a symbol with no name says nothing), and words longer
-/// than [`MAX_WORD_CHARS`] split into pieces. Letters of another script (Hebrew, Arabic,
+/// The text as a voice of `lang` reads it: letter-like symbols of no script (IPA,
+/// modifiers) left out (a symbol with no name says nothing), and words longer than
+/// [`MAX_WORD_CHARS`] split into pieces. Letters of another script (Hebrew, Arabic,
 /// Cyrillic, Hangul, CJK in a Latin-script language, …) and private-use characters are
 /// refused, named: reading them through another language's rules would be noise, and
-/// leaving them out would speak a text that was not written. One rule for every language;
+/// leaving them out would speak a text that was not written. So are emoji the normalizer
+/// kept in a sentence for a language with no names for them (English's are named by then;
+/// espeak-ng has names in its languages, but it is fed only letters: symbols have crashed
+/// it). One rule for every language;
 /// the Japanese and Mandarin readers report what they take but cannot read (rare Han,
-/// radicals with no ideograph) the same way.
+/// radicals with no ideograph, symbols) the same way.
 pub fn speakable(text: &str, lang: Language) -> Result<String> {
     let script = lang.row().script;
     let mut out = String::with_capacity(text.len());
@@ -280,7 +292,8 @@ pub fn speakable(text: &str, lang: Language) -> Result<String> {
     let mut run = 0;
     for c in text.chars() {
         let foreign = (c.is_alphabetic() || needs_reading(c)) && !script.has(c);
-        if foreign && needs_reading(c) {
+        let emoji = is_emoji(c) && !markdown::is_emoji_modifier(c);
+        if (foreign && needs_reading(c)) || emoji {
             unreadable.push(c);
         }
         let c = if foreign || is_emoji(c) { ' ' } else { c };
@@ -299,11 +312,12 @@ pub fn speakable(text: &str, lang: Language) -> Result<String> {
     }
     if !unreadable.is_empty() {
         let row = lang.row();
-        return Err(crate::text::g2p::unreadable(
-            row.name,
-            &unreadable,
-            row.script.hint(),
-        ));
+        let hint = if unreadable.iter().all(|&c| is_emoji(c)) {
+            "write it in words or leave it out"
+        } else {
+            row.script.hint()
+        };
+        return Err(crate::text::g2p::unreadable(row.name, &unreadable, hint));
     }
     Ok(out)
 }
@@ -327,8 +341,9 @@ mod tests {
     }
 
     #[test]
-    fn emoji_are_left_out_and_other_scripts_refused_by_name() -> Result<()> {
-        assert_eq!(speakable("Café 😀 naïve", Language::EnUs)?, "Café   naïve");
+    fn emoji_are_said_or_refused_and_other_scripts_refused_by_name() -> Result<()> {
+        // A modifier the normalizer left (a skin tone alone) says nothing.
+        assert_eq!(speakable("Il \u{1f3fd} va", Language::It)?, "Il   va");
         assert_eq!(speakable("5 € & 10%", Language::Fr)?, "5 € & 10%");
         assert_eq!(speakable("नमस्ते hello", Language::Hi)?, "नमस्ते hello");
         // Letter-like symbols of no script are left out, as symbols are.
@@ -342,6 +357,12 @@ mod tests {
             ("한국어 日本", Language::Ja, "'한' (U+D55C)"),
             ("ㄅㄆㄇ 中国", Language::Zh, "'ㄅ' (U+3105)"),
             ("カタカナ 中国", Language::Zh, "'カ' (U+30AB)"),
+            // Emoji in a language with no names for them.
+            ("El 🐱 gato", Language::Es, "'🐱' (U+1F431)"),
+            ("Il 👍🏽 va", Language::It, "'👍' (U+1F44D)"),
+            ("猫 🐱 日本", Language::Ja, "'🐱' (U+1F431)"),
+            ("猫 🐱 中国", Language::Zh, "'🐱' (U+1F431)"),
+            ("Café 😀 naïve", Language::EnUs, "'😀' (U+1F600)"),
         ] {
             let Err(e) = speakable(text, lang) else {
                 panic!("{text:?} was read");
@@ -349,6 +370,45 @@ mod tests {
             assert!(e.is_client_error(), "{text}: {e}");
             assert!(e.to_string().contains(named), "{text}: {e}");
         }
+        Ok(())
+    }
+
+    /// Letters in compatibility forms are read as the letters they are, and a symbol a
+    /// language has no name for is reported, never left out in silence; the decorations
+    /// every language leaves out stay out.
+    #[test]
+    fn compatibility_letters_are_read_and_unnamed_symbols_reported() -> Result<()> {
+        let o = NormalizationOptions::default();
+        let speak = |text: &str, lang| speakable(&for_speech(text, lang, &o), lang);
+        assert_eq!(speak("Ⓗⓔⓛⓛⓞ cat.", Language::EnUs)?, "Hello cat.");
+        assert_eq!(speak("ꜱᴍᴀʟʟ cat.", Language::EnUs)?, "small cat.");
+        assert_eq!(speak("ｃａｔ sat.", Language::EnUs)?, "cat sat.");
+        assert_eq!(speak("𝐇𝐞𝐥𝐥𝐨 cat.", Language::EnGb)?, "Hello cat.");
+        assert_eq!(speak("Ⓑⓞⓝ chat.", Language::Fr)?, "Bon chat.");
+        assert_eq!(speak("㊀ 中国", Language::Zh)?, "一 中国");
+        assert_eq!(speak("㈠ 中国", Language::Zh)?, "(一) 中国");
+        // Off, too: they are how the letters are written, not a rule.
+        let off = NormalizationOptions {
+            normalize: false,
+            ..Default::default()
+        };
+        assert_eq!(for_speech("ｃａｔ 😀 sat", Language::EnUs, &off), "cat sat");
+        // The other languages have no names for emoji.
+        for (text, lang) in [
+            ("El 🐱 gato se sentó.", Language::Es),
+            ("Le 🐱 chat.", Language::Fr),
+            ("El gato 🐱 se sentó.", Language::Ja),
+            ("猫 🐱 が", Language::Ja),
+            ("猫 🐱 是", Language::Zh),
+        ] {
+            let Err(e) = speak(text, lang) else {
+                panic!("{text:?} in {lang}: the emoji vanished");
+            };
+            assert!(e.to_string().contains("(U+1F431)"), "{e}");
+        }
+        // Decoration is left out in every language.
+        assert_eq!(speak("✅ Listo 🎉", Language::Es)?.trim(), "Listo");
+        assert_eq!(speak("✅ 日本 🎉", Language::Ja)?.trim(), "日本");
         Ok(())
     }
 
@@ -476,7 +536,7 @@ mod tests {
     fn other_languages_keep_their_numbers_for_espeak() {
         let o = NormalizationOptions::default();
         assert_eq!(
-            for_speech("**Hola** 😀, un 20% más!!", Language::Es, &o),
+            for_speech("😀 **Hola**, un 20% más!!", Language::Es, &o),
             "Hola, un 20 por ciento más!"
         );
         assert_eq!(for_speech("A & B", Language::Fr, &o), "A et B");

@@ -1,0 +1,126 @@
+//! Letters written in a compatibility form read as the letters they are: full-width
+//! (`ｃａｔ`), circled and parenthesized (`Ⓗⓔⓛⓛⓞ`, `⒜`), mathematical (`𝐇𝐞𝐥𝐥𝐨`), small
+//! capitals (`ꜱᴍᴀʟʟ`), ligatures (`ﬁ`), letterlike (`ℍ`), and the enclosed and squared CJK
+//! forms (`㊀` 一, `㈠` (一), `㌔` キロ). Left as they are, a G2P spells them by code point,
+//! drops them as symbols, or refuses them as a script it does not read.
+//!
+//! Unicode's compatibility mapping (what NFKC does to the character alone) for these
+//! classes only, and only when what it maps to is letters or digits the language reads: a
+//! circled ideograph stays a symbol in English (said by its name) and becomes its ideograph
+//! in Mandarin. The rest of NFKC is not wanted: it would turn "m²" into "m2", "½" into
+//! "1⁄2" and "…" into three dots, which the rules read differently. Small capitals have no
+//! compatibility mapping; their Unicode names say which letter they are. Captions keep the
+//! written form: this runs on the text to be spoken only.
+
+use std::borrow::Cow;
+
+use unicode_normalization::char::decompose_compatible;
+
+use crate::language::Script;
+
+/// `text` with its compatibility letters folded for a reader of `script`.
+pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
+    if !text.chars().any(candidate) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match candidate(c).then(|| folded(c, script)).flatten() {
+            Some(letters) => out.push_str(&letters),
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A character of the classes folded here.
+fn candidate(c: char) -> bool {
+    matches!(c,
+        // Parenthesized and circled Latin letters.
+        '\u{249c}'..='\u{24e9}'
+        // Letterlike symbols (ℍ, ℓ, K); only those that map to one letter are folded.
+        | '\u{2100}'..='\u{214f}'
+        // Enclosed CJK letters and months, CJK compatibility (squared words and units).
+        | '\u{3200}'..='\u{33ff}'
+        // Latin ligatures.
+        | '\u{fb00}'..='\u{fb06}'
+        // Full-width digits and Latin letters.
+        | '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}'
+        // Mathematical letters and digits.
+        | '\u{1d400}'..='\u{1d7ff}')
+        || small_capital(c).is_some()
+}
+
+/// What `c` reads as in `script`: its compatibility mapping, when that is letters and
+/// digits (in parentheses for the parenthesized forms) of the script.
+fn folded(c: char, script: Script) -> Option<String> {
+    if let Some(letter) = small_capital(c) {
+        return Some(letter.to_owned());
+    }
+    let mut mapped = String::new();
+    decompose_compatible(c, |d| mapped.push(d));
+    let letters = mapped.trim_start_matches('(').trim_end_matches(')');
+    let readable = !letters.is_empty()
+        && letters
+            .chars()
+            .all(|d| d.is_ascii_digit() || (d.is_alphabetic() && script.has(d)));
+    let letterlike = ('\u{2100}'..='\u{214f}').contains(&c);
+    (readable && mapped != c.to_string() && (!letterlike || mapped.chars().count() == 1))
+        .then_some(mapped)
+}
+
+/// The letter a Latin small capital (`ᴀ` U+1D00, `ꜱ` U+A731, `ʟ` U+029F) stands for, in
+/// lower case: small capitals set a word in capitals' shape, not an acronym.
+fn small_capital(c: char) -> Option<&'static str> {
+    const PREFIX: &str = "LATIN LETTER SMALL CAPITAL ";
+    if !matches!(c, '\u{250}'..='\u{2af}' | '\u{1d00}'..='\u{1d2b}' | '\u{a730}'..='\u{a731}' | '\u{a7ae}'..='\u{a7ff}')
+    {
+        return None;
+    }
+    let name = unicode_names2::name(c)?.to_string();
+    let letter = name.strip_prefix(PREFIX)?;
+    LETTERS
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(letter))
+        .copied()
+}
+
+/// The letters and letter pairs small capitals are named after.
+const LETTERS: &[&str] = &[
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s",
+    "t", "u", "v", "w", "x", "y", "z", "ae", "oe", "ou",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latin(text: &str) -> String {
+        fold(text, Script::Latin).into_owned()
+    }
+
+    #[test]
+    fn compatibility_letters_read_as_letters() {
+        assert_eq!(latin("Ⓗⓔⓛⓛⓞ cat."), "Hello cat.");
+        assert_eq!(latin("ｃａｔ sat ４ times"), "cat sat 4 times");
+        assert_eq!(latin("𝐇𝐞𝐥𝐥𝐨 𝑤𝑜𝑟𝑙𝑑 𝟏𝟐"), "Hello world 12");
+        assert_eq!(latin("ꜱᴍᴀʟʟ ᴄᴀᴘɪᴛᴀʟꜱ"), "small capitals");
+        assert_eq!(latin("ﬁne ﬂour"), "fine flour");
+        assert_eq!(latin("⒜ ℍ ℓ"), "(a) H l");
+        // Nothing else changes.
+        let plain = "Café, m² ½ … № 5 ™ ① 😀 ə ʻ";
+        assert_eq!(latin(plain), plain);
+    }
+
+    #[test]
+    fn enclosed_ideographs_fold_only_where_ideographs_are_read() {
+        assert_eq!(fold("㊀ 中国", Script::Han), "一 中国");
+        assert_eq!(fold("㈠ 中国", Script::Han), "(一) 中国");
+        assert_eq!(fold("㋐ ㌔", Script::Japanese), "ア キロ");
+        // English says them by name; kana are not read in Mandarin.
+        assert_eq!(latin("㊀ ㈠"), "㊀ ㈠");
+        assert_eq!(fold("㋐", Script::Han), "㋐");
+        // Units squared into one character are letters everywhere.
+        assert_eq!(latin("5 ㎏"), "5 kg");
+    }
+}
