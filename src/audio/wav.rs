@@ -90,7 +90,7 @@ mod tests {
     /// A whole file, sealed, is byte for byte what `hound` writes for the same samples (what
     /// a whole WAV response was before it was written as it is made).
     #[test]
-    fn a_sealed_file_is_houndss_file() -> Result<()> {
+    fn a_sealed_file_is_hounds_file() -> Result<()> {
         let samples: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.01).sin() * 0.7).collect();
         let mut enc = WavEncoder::new(16_000);
         let mut file = enc.header().to_vec();

@@ -194,17 +194,11 @@ pub async fn captioned_speech(
                             line.push('\n');
                             Some(Ok(bytes::Bytes::from(line)))
                         }
-                        Err(e) => {
-                            e.log("stream aborted after the headers were sent");
-                            Some(Err(std::io::Error::other(e.public_message())))
-                        }
+                        Err(e) => Some(Err(super::speech::aborted(e))),
                     }
                 }
                 Ok(Event::Done(_)) => None,
-                Err(e) => {
-                    e.log("stream aborted after the headers were sent");
-                    Some(Err(std::io::Error::other(e.public_message())))
-                }
+                Err(e) => Some(Err(super::speech::aborted(e))),
             };
             async move { line }
         });

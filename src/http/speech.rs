@@ -179,7 +179,7 @@ fn server_timing(stats: &Stats) -> HeaderValue {
 }
 
 /// An error after the headers: logged once, and the body is aborted with it.
-fn aborted(e: Error) -> std::io::Error {
+pub(super) fn aborted(e: Error) -> std::io::Error {
     e.log("stream aborted after the headers were sent");
     std::io::Error::other(e.public_message())
 }
