@@ -450,20 +450,13 @@ impl Utterance {
         self.stats.audio += audio;
         self.played(audio, ready_at);
         self.intake.worked();
-        if bytes.is_empty() {
+        // Streamed, a chunk the encoder made no bytes of yet holds its words for the next.
+        // A whole file's collector gets it anyway, its words in order: it counts the audio
+        // its encoder holds (FLAC's whole file is written at its end), which its bound must
+        // see.
+        if bytes.is_empty() && self.request.stream() {
             self.held.extend(words);
-            // A whole file's collector still counts the audio its encoder holds (FLAC's
-            // whole file is written at its end): its bound must see it.
-            if self.request.stream() {
-                return Ok(true);
-            }
-            let chunk = AudioChunk {
-                bytes,
-                samples,
-                words: Vec::new(),
-                expected: self.expected(),
-            };
-            return Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok());
+            return Ok(true);
         }
         let words = [std::mem::take(&mut self.held), words].concat();
         let chunk = AudioChunk {
