@@ -294,67 +294,92 @@ fn hostile_unicode_is_speech_or_a_4xx_never_a_crash() {
                 .send()
         };
         // Emoji alone are read by their names (text/normalize/symbols.rs).
-        let r = send(json!({"input": "😀🎉👍"}).to_string()).await.expect("send");
+        let r = send(json!({"input": "😀🎉👍"}).to_string())
+            .await
+            .expect("send");
         assert_eq!(r.status(), 200);
         assert!(!r.bytes().await.expect("body").is_empty());
         // Nothing an English voice can read: a clear 400.
-        for input in ["שלום עולם", "مرحبا بالعالم", "\u{202e}\u{200b}\u{feff}", "\u{0}\u{1}\u{7}"] {
-            let r = send(json!({"input": input}).to_string()).await.expect("send");
+        for input in [
+            "שלום עולם",
+            "مرحبا بالعالم",
+            "\u{202e}\u{200b}\u{feff}",
+            "\u{0}\u{1}\u{7}",
+        ] {
+            let r = send(json!({"input": input}).to_string())
+                .await
+                .expect("send");
             assert_eq!(r.status(), 400, "{input:?}");
             let v: Value = r.json().await.expect("json");
             assert!(v["error"]["message"].as_str().is_some());
         }
         // A lone surrogate is not valid JSON text.
-        let r = send(r#"{"input": "a \ud800 b"}"#.to_owned()).await.expect("send");
+        let r = send(r#"{"input": "a \ud800 b"}"#.to_owned())
+            .await
+            .expect("send");
         assert_eq!(r.status(), 400);
         // A very long word is either spoken or refused, never a 5xx. Spoken, its first audio
         // comes; the rest (minutes of speech, letter by letter) shows nothing more, so the
         // client leaves, and the server lets the stream go.
-        let mut r = send(json!({"input": "z".repeat(4000)}).to_string()).await.expect("send");
-        assert!(r.status().is_success() || r.status().is_client_error(), "{}", r.status());
+        let mut r = send(json!({"input": "z".repeat(4000)}).to_string())
+            .await
+            .expect("send");
+        assert!(
+            r.status().is_success() || r.status().is_client_error(),
+            "{}",
+            r.status()
+        );
         if r.status().is_success() {
             assert!(r.chunk().await.expect("the first audio").is_some());
         }
         drop(r);
         let mut active = None;
         for _ in 0..400 {
-            active = common::metric_value(&common::scrape(&client, &server).await, "ttsd_active_streams");
+            active = common::metric_value(
+                &common::scrape(&client, &server).await,
+                "ttsd_active_streams",
+            );
             if active == Some(0.0) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert_eq!(active, Some(0.0), "the run-on word's stream still active after 20 s");
+        assert_eq!(
+            active,
+            Some(0.0),
+            "the run-on word's stream still active after 20 s"
+        );
         // A word of a script English cannot read is named, never dropped in silence.
-        let r = send(json!({"input": "Hello שלום world."}).to_string()).await.expect("send");
+        let r = send(json!({"input": "Hello שלום world."}).to_string())
+            .await
+            .expect("send");
         assert_eq!(r.status(), 400);
         let v: Value = r.json().await.expect("json");
         let message = v["error"]["message"].as_str().unwrap_or("");
         assert!(message.contains("'ש' (U+05E9)"), "{message}");
-        // Mixed: the readable part is spoken (the emoji by its name), invisible and control
-        // characters are left out.
-        let r = send(
-            json!({"input": "Hello 😀 world, \u{200b}this is\u{7} fine.", "response_format": "wav", "stream": false})
-                .to_string(),
-        )
-        .await
-        .expect("send");
-        assert_eq!(r.status(), 200);
-        let path = dir.path().join("mixed.wav");
-        std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
-        common::asr_check(&[("Hello grinning face world, this is fine.", &path)], 0.2);
-        // Letters in compatibility forms (circled, full-width, small capitals) are heard as
-        // the letters they are: before, the circled and small-capital words vanished and
-        // the full-width one was read "letter F F forty-three …".
-        let r = send(
-            json!({"input": "Ⓗⓔⓛⓛⓞ, the ｃａｔ is ꜱᴍᴀʟʟ.", "response_format": "wav", "stream": false})
-                .to_string(),
-        )
-        .await
-        .expect("send");
-        assert_eq!(r.status(), 200);
-        let path = dir.path().join("compatibility.wav");
-        std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
-        common::asr_check(&[("Hello, the cat is small.", &path)], 0.2);
+        // Heard by the ear, both files in one call: mixed text, whose readable part is
+        // spoken (the emoji by its name) and whose invisible and control characters are
+        // left out; and letters in compatibility forms (circled, full-width, small
+        // capitals), heard as the letters they are (before, the circled and small-capital
+        // words vanished and the full-width one was read "letter F F forty-three …").
+        let mut heard = Vec::new();
+        for (input, name) in [
+            ("Hello 😀 world, \u{200b}this is\u{7} fine.", "mixed.wav"),
+            ("Ⓗⓔⓛⓛⓞ, the ｃａｔ is ꜱᴍᴀʟʟ.", "compatibility.wav"),
+        ] {
+            let body = json!({"input": input, "response_format": "wav", "stream": false});
+            let r = send(body.to_string()).await.expect("send");
+            assert_eq!(r.status(), 200, "{input:?}");
+            let path = dir.path().join(name);
+            std::fs::write(&path, r.bytes().await.expect("body")).expect("write");
+            heard.push(path);
+        }
+        common::asr_check(
+            &[
+                ("Hello grinning face world, this is fine.", &heard[0]),
+                ("Hello, the cat is small.", &heard[1]),
+            ],
+            0.2,
+        );
     });
 }
