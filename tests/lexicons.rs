@@ -568,34 +568,49 @@ async fn ws_audio(server: &Server, settings: Value, text: &str) -> (Vec<u8>, Vec
     let url = server
         .url("/v1/audio/speech/stream")
         .replacen("http", "ws", 1);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+    let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("the upgrade");
-    ws.send(Message::Text(settings.to_string().into()))
+    let (mut tx, mut rx) = ws.split();
+    tx.send(Message::Text(settings.to_string().into()))
         .await
         .expect("send");
-    let chars: Vec<char> = text.chars().collect();
-    for piece in chars.chunks(5) {
-        let piece: String = piece.iter().collect();
-        let message = json!({"text": piece}).to_string();
-        ws.send(Message::Text(message.into())).await.expect("send");
-    }
-    ws.send(Message::Text(json!({"close": true}).to_string().into()))
-        .await
-        .expect("send");
-    let (mut audio, mut events) = (Vec::new(), Vec::new());
-    while let Some(Ok(message)) = tokio::time::timeout(Duration::from_secs(60), ws.next())
-        .await
-        .expect("a message in time")
-    {
-        match message {
-            Message::Binary(bytes) => audio.extend_from_slice(&bytes),
-            Message::Text(text) => events.push(serde_json::from_str(&text).expect("JSON")),
-            Message::Close(_) => break,
-            _ => {}
+    // The text goes while the replies are read: a session the server refuses at its
+    // settings is closed at once, so the text after them may meet a closed socket (a
+    // broken pipe), which is no failure here; what the server said is read all the same.
+    let send = async move {
+        let chars: Vec<char> = text.chars().collect();
+        let pieces = chars
+            .chunks(5)
+            .map(|p| json!({"text": p.iter().collect::<String>()}));
+        for message in pieces.chain([json!({"close": true})]) {
+            if tx
+                .send(Message::Text(message.to_string().into()))
+                .await
+                .is_err()
+            {
+                break;
+            }
         }
-    }
-    (audio, events)
+        tx
+    };
+    let read = async {
+        let (mut audio, mut events) = (Vec::new(), Vec::new());
+        while let Some(Ok(message)) = tokio::time::timeout(Duration::from_secs(60), rx.next())
+            .await
+            .expect("a message in time")
+        {
+            match message {
+                Message::Binary(bytes) => audio.extend_from_slice(&bytes),
+                Message::Text(text) => events.push(serde_json::from_str(&text).expect("JSON")),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        (audio, events)
+    };
+    let (_tx, replies) = tokio::join!(send, read);
+    replies
 }
 
 /// The audio of `text` over the streamed request body with this query.
