@@ -69,15 +69,12 @@ web-test: deps-test build
 cuda-check: assets
 	./scripts/cuda-check.sh
 
-## cargo-fuzz (libFuzzer, nightly): each target for FUZZ_SECS seconds from fuzz/seeds.
+## cargo-fuzz (libFuzzer, nightly): each target for FUZZ_SECS seconds from fuzz/seeds, as
+## many at once as there are cores (scripts/fuzz.sh; FUZZ_JOBS=1 for one at a time).
 FUZZ_SECS ?= 60
 FUZZ_TARGETS = text_frontend speech_request encoders http_router markup
 fuzz: deps-fuzz assets
-	cd fuzz && for t in $(FUZZ_TARGETS); do \
-	  mkdir -p corpus/$$t && \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp \
-	  cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=4096 \
-	  || exit 1; done
+	./scripts/fuzz.sh $(FUZZ_SECS) $(FUZZ_TARGETS)
 
 ## Criterion benches per stage, then the latency bench against a running server.
 bench: assets
