@@ -535,7 +535,7 @@ async fn a_streamed_request_body_is_spoken_while_it_arrives() {
     let expected = whole_pcm(&server.service, TEXT).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stream
-        .write_all(b"POST /v1/audio/speech/stream?voice=af_heart&response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
+        .write_all(b"POST /v1/audio/speech/stream?voice=af_heart&response_format=pcm HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
         .await
         .unwrap();
     let (head, tail) = TEXT.split_at(30);
@@ -555,10 +555,12 @@ async fn a_streamed_request_body_is_spoken_while_it_arrives() {
         .write_all(format!("{:x}\r\n{tail}\r\n0\r\n\r\n", tail.len()).as_bytes())
         .await
         .unwrap();
+    // The connection closes after the response (`connection: close`): read to its end.
     let mut rest = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut rest))
         .await
-        .ok();
+        .expect("the response ends and the connection closes")
+        .unwrap();
     let mut all = first[..n].to_vec();
     all.extend(rest);
     // De-chunk the response body.
