@@ -4,7 +4,9 @@
 //! in the way Home Assistant streams (`synthesize-start`/`-chunk`/`-stop`); beside Kokoro
 //! in one server (`make run`'s), the clients people use: the `wyoming` package's against
 //! `wyoming-piper` 2.5.2 on the same voice (`scripts/piper-peer-venv.sh`), and the OpenAI
-//! SDK. Two shared servers (Piper alone, both engines), one ear call per test.
+//! SDK; a long first clause cut at a phrase (Piper asks for it), its first chunk and the
+//! whole heard as their words, the silence at the join measured. Two shared servers (Piper
+//! alone, both engines), one ear call per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -138,6 +140,81 @@ fn the_joe_voice_is_listed_and_heard_in_every_format() {
     let pairs: Vec<(&str, &std::path::Path)> =
         pairs.iter().map(|(t, p)| (*t, p.as_path())).collect();
     common::asr_check(&pairs, MAX_WER);
+}
+
+/// A first sentence whose first clause is ten words: Piper asks for it to be cut at a
+/// phrase, so its first chunk is the first six words (`text::segment`'s rule).
+const LONG_CLAUSE: &str = "Our quarterly report shows that sales in the northern region, which \
+                           had been flat for years, grew faster than expected. Costs fell too.";
+const FIRST_PHRASE: &str = "Our quarterly report shows that sales";
+/// The longest silence the phrase cut may leave between its two chunks. A comma's pause is
+/// 150 ms plus the chunks' trimmed edges (up to 40 ms each); the cut is between words
+/// (20 ms), and must not be heard as a pause. Measured: 97 ms (load ~4).
+const MAX_JOIN_MS: f64 = 150.0;
+
+/// Samples at the start (or end) of `pcm` below what `audio::shape` takes for silence.
+fn quiet_run(pcm: impl Iterator<Item = i16>) -> usize {
+    pcm.take_while(|s| (f32::from(*s) / 32768.0).abs() <= 0.003)
+        .count()
+}
+
+/// The joe voice's long first clause, streamed as OpenAI's events (one delta per chunk): the
+/// first chunk is the phrase Piper asked for and is heard as its words, the whole is heard
+/// as the text, and the join between the first two chunks is no longer than a short pause.
+#[test]
+fn a_long_first_clause_is_cut_at_a_phrase_and_heard_whole() {
+    use base64::Engine as _;
+    let _turn = common::serial();
+    let server = server();
+    let rt = common::rt();
+    let client = reqwest::Client::new();
+    let dir = common::tempdir();
+    let body = json!({
+        "voice": VOICE,
+        "input": LONG_CLAUSE,
+        "response_format": "pcm",
+        "stream_format": "sse",
+    });
+    let resp = rt.block_on(common::post(&client, &server, body));
+    assert_eq!(resp.status, 200);
+    let text = String::from_utf8(resp.body()).unwrap();
+    let deltas: Vec<Vec<i16>> = text
+        .split_terminator("\n\n")
+        .filter_map(|block| block.strip_prefix("data: "))
+        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+        .filter(|event| event["type"] == "speech.audio.delta")
+        .map(|event| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(event["audio"].as_str().unwrap())
+                .unwrap();
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect()
+        })
+        .collect();
+    assert!(deltas.len() >= 3, "{} chunks", deltas.len());
+    let join = quiet_run(deltas[0].iter().rev().copied()) + quiet_run(deltas[1].iter().copied());
+    let join_ms = join as f64 * 1000.0 / f64::from(RATE);
+    eprintln!("join between the phrase and the rest: {join_ms:.0} ms of silence");
+    assert!(join_ms <= MAX_JOIN_MS, "{join_ms:.0} ms at the join");
+    // The first chunk is a phrase of a few words (about 2.5 words a second).
+    let first_s = deltas[0].len() as f64 / f64::from(RATE);
+    assert!((1.0..3.5).contains(&first_s), "first chunk {first_s:.2} s");
+
+    let to_bytes =
+        |samples: &[i16]| -> Vec<u8> { samples.iter().flat_map(|s| s.to_le_bytes()).collect() };
+    let first = dir.path().join("phrase.wav");
+    wav_of(&first, &to_bytes(&deltas[0]));
+    let whole = dir.path().join("whole.wav");
+    wav_of(&whole, &to_bytes(&deltas.concat()));
+    common::asr_check(
+        &[
+            (FIRST_PHRASE, first.as_path()),
+            (LONG_CLAUSE, whole.as_path()),
+        ],
+        MAX_WER,
+    );
 }
 
 fn wav_of(path: &std::path::Path, pcm: &[u8]) {

@@ -31,6 +31,7 @@ use crate::Result;
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::text::g2p::{G2pConfig, Phonemize, Phonemizer};
+use crate::text::segment::FirstPhrase;
 use crate::voice::{EngineVoices, VoiceBank, VoiceData, Voices};
 
 /// What the rest of ttsd may know about a model.
@@ -120,6 +121,13 @@ pub trait EngineFactory: Send + Sync {
     }
     /// A new engine for one worker, built on that worker's thread.
     fn create(&self) -> Result<Box<dyn Engine>>;
+
+    /// How a long first clause is cut for an early first audio, when the engine's first call
+    /// costs about what its words cost (a fast engine: a few words come much sooner than a
+    /// clause); `None` (the default): the first clause goes whole.
+    fn first_phrase(&self) -> Option<FirstPhrase> {
+        None
+    }
 
     /// What a request may name on this engine: its voices and blends of them, its model
     /// names, its languages.

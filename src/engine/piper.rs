@@ -46,6 +46,7 @@ use crate::language::{LANGUAGES, Language};
 use crate::text::Vocab;
 use crate::text::g2p::espeak;
 use crate::text::g2p::{G2pConfig, Phonemize};
+use crate::text::segment::FirstPhrase;
 use crate::voice::{Gender, Voice, VoiceBank, VoiceData, VoiceInfo};
 use crate::{Error, Result};
 
@@ -60,6 +61,13 @@ const MODELS: &[&str] = &[NAME, "tts-1", "tts-1-hd"];
 const KEEP_ARENA_IDS: usize = 128;
 /// Most phoneme ids in one call (before Piper's pads: twice as many reach the model).
 const MAX_IDS: usize = 510;
+/// How a long first clause is cut: after five to eight of its words, when it has ten or
+/// more (a first clause of nine words measured under half its sentence's time already).
+const FIRST_PHRASE: FirstPhrase = FirstPhrase {
+    min_words: 5,
+    max_words: 8,
+    clause_words: 10,
+};
 /// Piper's marks: beginning and end of a sentence, and the pad after every phoneme.
 const BOS: char = '^';
 const EOS: char = '$';
@@ -420,6 +428,13 @@ impl EngineFactory for PiperFactory {
             }
         }
         Arc::new(PiperPhonemizer { voices })
+    }
+
+    /// Piper's call costs about what its ids cost, and a first clause of ten words takes
+    /// about as long as the rest of a long first sentence: its first five to eight words
+    /// come first (BENCHMARKS.md, Piper).
+    fn first_phrase(&self) -> Option<FirstPhrase> {
+        Some(FIRST_PHRASE)
     }
 
     fn create(&self) -> Result<Box<dyn Engine>> {

@@ -27,7 +27,7 @@ use tokio::sync::mpsc::error::TryRecvError;
 use super::Settings;
 use crate::request::{Limits, check_length};
 use crate::text::markup::{self, Item, MarkupOptions};
-use crate::text::segment::{Segment, Segmenter};
+use crate::text::segment::{FirstPhrase, Segment, Segmenter};
 use crate::{Error, Result};
 
 /// What a [`TextInput`] sends its utterance, with when it arrived.
@@ -203,9 +203,14 @@ pub(super) struct Intake {
 impl Intake {
     /// A whole input's items, read at validation: text through the segmenter (so the first
     /// clause still goes first), markup in its place between. Nothing more comes.
-    pub(super) fn whole(items: Vec<Item>, settings: &Settings) -> Self {
+    /// `phrase`: how the engine wants a long first clause cut.
+    pub(super) fn whole(
+        items: Vec<Item>,
+        settings: &Settings,
+        phrase: Option<FirstPhrase>,
+    ) -> Self {
         let mut intake = Intake::new(None, None, settings);
-        let mut segmenter = Segmenter::new(settings.first_clause);
+        let mut segmenter = segmenter(settings, phrase);
         let at = Instant::now();
         for item in items {
             match item {
@@ -232,9 +237,10 @@ impl Intake {
         pieces: mpsc::UnboundedReceiver<Piece>,
         markup: MarkupOptions,
         settings: &Settings,
+        phrase: Option<FirstPhrase>,
     ) -> Self {
         let mut intake = Intake::new(Some(pieces), Some(markup), settings);
-        intake.segmenter = Some(Segmenter::new(settings.first_clause));
+        intake.segmenter = Some(segmenter(settings, phrase));
         intake
     }
 
@@ -439,6 +445,12 @@ impl Intake {
             }
         }
     }
+}
+
+/// The cutter of an utterance's text: its first clause first when the settings say so, and
+/// then a long one cut at a phrase when its engine asks.
+fn segmenter(settings: &Settings, phrase: Option<FirstPhrase>) -> Segmenter {
+    Segmenter::new(settings.first_clause).with_first_phrase(phrase)
 }
 
 /// Bytes that arrive in pieces, as text: a character split between two pieces waits for

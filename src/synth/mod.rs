@@ -43,6 +43,7 @@ use crate::lexicon;
 use crate::metrics::{Metrics, Stage};
 use crate::request::{Input, Limits, SpeechParams, SpeechRequest};
 use crate::text::markup::Item;
+use crate::text::segment::FirstPhrase;
 use crate::text::{G2pConfig, TextFrontend, Vocab};
 use crate::voice::Voices;
 use crate::{Error, Result};
@@ -153,6 +154,8 @@ pub struct Synthesizer {
 /// symbols), its workers (and the cost they learn), and the utterances it runs.
 pub struct EngineCore {
     spec: ModelSpec,
+    /// How its long first clauses are cut ([`EngineFactory::first_phrase`]).
+    first_phrase: Option<FirstPhrase>,
     frontend: TextFrontend,
     scheduler: Scheduler,
     load: load::Load,
@@ -363,6 +366,7 @@ impl Synthesizer {
                     .map_err(|_| Error::Internal("building the text front end panicked".into()))?;
                 cores.push(Arc::new(EngineCore {
                     spec: engine.spec().clone(),
+                    first_phrase: engine.first_phrase(),
                     frontend,
                     scheduler: scheduler?,
                     load: load::Load::default(),
@@ -540,12 +544,17 @@ impl Synthesizer {
         let (pieces_tx, pieces_rx) = mpsc::unbounded_channel();
         let mut input = TextInput::new(pieces_tx, self.settings.limits);
         let intake = match request.take_items() {
-            Some(items) => Intake::whole(items, &self.settings),
+            Some(items) => Intake::whole(items, &self.settings, engine.first_phrase),
             None => {
                 if let Some(text) = request.take_text() {
                     input.push(&text)?;
                 }
-                Intake::streamed(pieces_rx, request.markup(), &self.settings)
+                Intake::streamed(
+                    pieces_rx,
+                    request.markup(),
+                    &self.settings,
+                    engine.first_phrase,
+                )
             }
         };
         // A few chunks of slack: the encoder's output waits here while the client reads.

@@ -17,7 +17,11 @@
 //!   item, a quote, a table row, a code fence), which the normalizer reads as sentences;
 //! - for the first segment of an utterance only, when asked: after its first clause (`,`,
 //!   `;`, `:`, `—`) of at least [`MIN_FIRST_CLAUSE_WORDS`] words, so the first audio comes
-//!   early;
+//!   early; and when the engine asks ([`FirstPhrase`]: a fast engine, whose first call
+//!   costs what its words cost), a first clause too long for an early first call is cut
+//!   before a phrase word (a preposition, a subordinating conjunction, a relative word) after
+//!   its first few words, in plain prose only: never beside a number or a capitalized word (a
+//!   name: "Bank of America"), never inside markup, quotes or brackets;
 //! - in a run-on text, after [`MAX_SEGMENT_CHARS`] characters: at its last clause break,
 //!   else its last space, so no segment (and no G2P call) grows without bound.
 //!
@@ -27,6 +31,9 @@ use super::split::ends_with_abbreviation;
 
 /// The fewest words a first clause must have before it is cut off on its own.
 pub const MIN_FIRST_CLAUSE_WORDS: usize = 2;
+/// The fewest words a [`FirstPhrase`] cut leaves in the rest of its clause (the phrase word
+/// and two more), so the second chunk is a phrase, not a word.
+pub const MIN_PHRASE_TAIL: usize = 3;
 /// The longest segment, in characters. About one model call's worth of phonemes, so a long
 /// sentence without punctuation is still spoken in pieces of a bounded cost.
 pub const MAX_SEGMENT_CHARS: usize = 600;
@@ -40,6 +47,67 @@ const OPENERS: &[char] = &[
     '"', '\'', '“', '‘', '(', '[', '«', '「', '『', '（', '¿', '¡',
 ];
 
+/// Words a phrase may begin with, where a long first clause can be cut before them: English
+/// prepositions, subordinating conjunctions and relative words that do not also end phrasal
+/// verbs ("turn on", "go over", "stand by") or join pairs and numbers ("and", "or", "of").
+const PHRASE_WORDS: &[&str] = &[
+    "across",
+    "after",
+    "against",
+    "although",
+    "among",
+    "because",
+    "before",
+    "behind",
+    "between",
+    "beyond",
+    "but",
+    "despite",
+    "during",
+    "for",
+    "from",
+    "if",
+    "in",
+    "into",
+    "since",
+    "that",
+    "though",
+    "through",
+    "throughout",
+    "toward",
+    "towards",
+    "unless",
+    "until",
+    "when",
+    "whenever",
+    "where",
+    "whereas",
+    "wherever",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "whose",
+    "with",
+    "within",
+    "without",
+];
+
+/// How an engine wants an utterance's first clause cut when it is long: its first call
+/// costs about what its words cost, so a first chunk of a few words comes much earlier than
+/// a long clause (`crate::engine::EngineFactory::first_phrase`). Only with the first-clause
+/// cut on ([`Segmenter::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstPhrase {
+    /// The fewest words before the cut.
+    pub min_words: usize,
+    /// The most words before the cut.
+    pub max_words: usize,
+    /// The fewest words the clause must have for it to be cut (at least [`MIN_PHRASE_TAIL`]
+    /// of them after the cut).
+    pub clause_words: usize,
+}
+
 /// How a segment ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {
@@ -47,6 +115,8 @@ pub enum Cut {
     Sentence,
     /// After the utterance's first clause.
     FirstClause,
+    /// Before a phrase of the utterance's long first clause ([`FirstPhrase`]).
+    FirstPhrase,
     /// In a run-on text, at [`MAX_SEGMENT_CHARS`].
     Long,
     /// Where the client asked to speak what it had sent.
@@ -69,6 +139,8 @@ pub struct Segmenter {
     pending: String,
     /// Whether the next segment may end at its first clause.
     first_clause: bool,
+    /// Where a long first clause is cut, when the engine asks.
+    phrase: Option<FirstPhrase>,
     /// Chars of `pending` before which no cut can be found any more: each piece is scanned
     /// once, plus the candidates still waiting for the text that decides them.
     settled: usize,
@@ -88,8 +160,15 @@ impl Segmenter {
         Segmenter {
             pending: String::new(),
             first_clause,
+            phrase: None,
             settled: 0,
         }
+    }
+
+    /// Cuts a long first clause before a phrase, as `phrase` says (`None`: never).
+    pub fn with_first_phrase(mut self, phrase: Option<FirstPhrase>) -> Self {
+        self.phrase = phrase;
+        self
     }
 
     /// Adds a piece of text; returns the segments it completed.
@@ -157,11 +236,16 @@ impl Segmenter {
         let mut last_clause = None;
         let mut last_space = None;
         let mut undecided = None;
+        // Whether everything so far is plain prose (words, spaces, commas): the only text a
+        // phrase cut may split.
+        let mut plain = true;
         for (i, &(at, c)) in chars.iter().enumerate() {
             let alnum = c.is_alphanumeric();
-            if alnum && !in_word {
+            let word_start = alnum && !in_word;
+            if word_start {
                 words += 1;
             }
+            plain &= alnum || c.is_whitespace() || matches!(c, '\'' | '’' | '-' | ',');
             in_word = alnum || (in_word && matches!(c, '\'' | '’' | '-'));
             if c.is_whitespace() && i > 0 {
                 last_space = Some(at);
@@ -187,11 +271,27 @@ impl Segmenter {
                 && words >= MIN_FIRST_CLAUSE_WORDS
             {
                 (first_clause_cut(&chars, i), Cut::FirstClause)
+            } else if let Some(phrase) = self.phrase
+                && word_start
+                && plain
+                && self.first_clause
+                && (phrase.min_words..=phrase.max_words).contains(&(words - 1))
+            {
+                (
+                    first_phrase_cut(&chars, i, words - 1, phrase),
+                    Cut::FirstPhrase,
+                )
             } else {
                 (Decision::No, Cut::Sentence)
             };
             match decision {
                 Decision::Cut(at) => return Some((at, kind)),
+                // Its words run to the end of what has arrived: no later cut can be told
+                // before it is.
+                Decision::Undecided if kind == Cut::FirstPhrase => {
+                    undecided.get_or_insert(i);
+                    break;
+                }
                 Decision::Undecided => {
                     undecided.get_or_insert(i);
                 }
@@ -259,6 +359,75 @@ fn first_clause_cut(chars: &[(usize, char)], i: usize) -> Decision {
     }
 }
 
+/// A cut before the word at `chars[i]`, which has `before` words before it in a first clause
+/// of plain prose: when it is a phrase word (in lower case) right after a word that is
+/// neither capitalized (a name, unless it begins the text) nor holds a digit, and the clause
+/// goes on for enough words (no clause or sentence end before them).
+fn first_phrase_cut(
+    chars: &[(usize, char)],
+    i: usize,
+    before: usize,
+    phrase: FirstPhrase,
+) -> Decision {
+    // What has arrived past the first segment's longest is never looked at: a phrase not
+    // told within it is no cut (the run-on cut comes first).
+    let undecided = || {
+        if chars.len() > MAX_SEGMENT_CHARS {
+            Decision::No
+        } else {
+            Decision::Undecided
+        }
+    };
+    let end = skip(chars, i, |c| c.is_alphanumeric() || matches!(c, '\'' | '’'));
+    if end == chars.len() {
+        return undecided();
+    }
+    let word: String = chars[i..end].iter().map(|&(_, c)| c).collect();
+    if !PHRASE_WORDS.contains(&word.as_str()) {
+        return Decision::No;
+    }
+    // The word before: directly before the space (no comma between), plain, not a name.
+    let mut start = i;
+    while start > 0 && chars[start - 1].1.is_whitespace() {
+        start -= 1;
+    }
+    if start == i || start == 0 || !chars[start - 1].1.is_alphanumeric() {
+        return Decision::No;
+    }
+    let prev_end = start;
+    while start > 0 && !chars[start - 1].1.is_whitespace() {
+        start -= 1;
+    }
+    let prev = &chars[start..prev_end];
+    if prev.iter().any(|&(_, c)| c.is_numeric())
+        || (before > 1 && prev.first().is_some_and(|&(_, c)| c.is_uppercase()))
+    {
+        return Decision::No;
+    }
+    // The clause after it: enough words before any break.
+    let need = MIN_PHRASE_TAIL.max(phrase.clause_words.saturating_sub(before));
+    let mut tail = 1;
+    let mut in_word = true;
+    for &(_, c) in &chars[end..] {
+        if CLAUSE_ENDS.contains(&c)
+            || SENTENCE_ENDS.contains(&c)
+            || WIDE_SENTENCE_ENDS.contains(&c)
+            || c == '\n'
+        {
+            return Decision::No;
+        }
+        let alnum = c.is_alphanumeric();
+        if alnum && !in_word {
+            tail += 1;
+            if tail >= need {
+                return Decision::Cut(chars[i].0);
+            }
+        }
+        in_word = alnum || (in_word && matches!(c, '\'' | '’' | '-'));
+    }
+    undecided()
+}
+
 /// A cut at the line break at `chars[i]` when it ends a paragraph or a Markdown block.
 fn block_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
     let next = skip(chars, i + 1, |c| c.is_whitespace() && c != '\n');
@@ -321,6 +490,20 @@ mod tests {
         out
     }
 
+    /// Piper's rule (`engine::piper`), here as plain numbers.
+    const PHRASE: FirstPhrase = FirstPhrase {
+        min_words: 5,
+        max_words: 8,
+        clause_words: 10,
+    };
+
+    fn phrased(text: &str) -> Vec<Segment> {
+        let mut s = Segmenter::new(true).with_first_phrase(Some(PHRASE));
+        let mut out = s.push(text);
+        out.extend(s.finish());
+        out
+    }
+
     fn texts(segments: &[Segment]) -> Vec<&str> {
         segments.iter().map(|s| s.text.trim()).collect()
     }
@@ -365,6 +548,77 @@ mod tests {
         assert_eq!(
             texts(&whole("It costs 1,000 dollars.", true)),
             vec!["It costs 1,000 dollars."]
+        );
+    }
+
+    #[test]
+    fn a_long_first_clause_is_cut_before_a_phrase_when_the_engine_asks() {
+        let text = "Our quarterly report shows that sales in the northern region, which had been \
+                    flat for years, grew faster than expected. Costs fell too.";
+        let s = phrased(text);
+        assert_eq!(
+            texts(&s),
+            vec![
+                "Our quarterly report shows that sales",
+                "in the northern region, which had been flat for years, grew faster than expected.",
+                "Costs fell too."
+            ]
+        );
+        assert_eq!(s[0].cut, Cut::FirstPhrase);
+        // Not asked: the first clause goes whole.
+        assert_eq!(
+            texts(&whole(text, true))[0],
+            "Our quarterly report shows that sales in the northern region,"
+        );
+        // Nor without the first-clause cut.
+        let mut off = Segmenter::new(false).with_first_phrase(Some(PHRASE));
+        assert_eq!(off.push(text).len(), 1);
+        // Only the first clause: the sentences after it go whole.
+        let s = phrased("Yes. Our quarterly report shows that sales in the northern region grew.");
+        assert_eq!(
+            texts(&s),
+            vec![
+                "Yes.",
+                "Our quarterly report shows that sales in the northern region grew."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_phrase_cut_needs_a_long_clause_and_plain_words_around_it() {
+        let uncut = |text: &str| assert_eq!(phrased(text), whole(text, true), "{text}");
+        // Nine words: short enough to go whole; a phrase word after eight words: too late.
+        uncut("The train to the city leaves from platform four.");
+        uncut("The train to the city leaves every day at eight from here in May.");
+        // The word before it a name ("Bank of Scotland"), or a number.
+        uncut("The annual report of Smith for the whole northern region grew fast.");
+        uncut("The old train number 12 from the city leaves later than usual today.");
+        // The phrase word capitalized (a title), or the clause ends too soon after it.
+        uncut("The film we all saw was Gone With the Wind again last night.");
+        uncut("The annual report of sales for the north, and then the south, grew fast.");
+        // Markup, quotes or brackets before it: never split.
+        uncut("[Kokoro](/kˈOkəɹO/) reads the whole text in one long breath without a pause.");
+        uncut("He said \"the whole report\" from the north grew faster than ever this year.");
+        uncut("The <emphasis>whole</emphasis> report from the north grew faster than before.");
+        // A run-on word after the phrase word: still cut within the longest segment.
+        let run_on = format!(
+            "Our quarterly report shows that sales in {}",
+            "x".repeat(700)
+        );
+        let mut s = Segmenter::new(true).with_first_phrase(Some(PHRASE));
+        let pieces = s.push(&run_on);
+        assert!(!pieces.is_empty());
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.text.chars().count() <= MAX_SEGMENT_CHARS)
+        );
+        // The same sentence in plain words is cut.
+        assert_eq!(
+            texts(&phrased(
+                "The annual report of sales for the whole northern region grew fast."
+            ))[0],
+            "The annual report of sales"
         );
     }
 
@@ -441,6 +695,17 @@ mod tests {
             }
             got.extend(s.finish());
             assert_eq!(got, expected);
+        }
+        // A phrase cut is decided by the words after it, whenever they arrive.
+        let text = "Our quarterly report shows that sales in the northern region grew. Then more";
+        let expected = phrased(text);
+        assert_eq!(expected[0].cut, Cut::FirstPhrase);
+        for split in 0..=text.len() {
+            let mut s = Segmenter::new(true).with_first_phrase(Some(PHRASE));
+            let mut got = s.push(&text[..split]);
+            got.extend(s.push(&text[split..]));
+            got.extend(s.finish());
+            assert_eq!(got, expected, "split at {split}");
         }
     }
 
