@@ -452,6 +452,46 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
             assert_eq!(e["param"], param, "{query}: {e}");
         }
     }
+    // The caption file's and the voice list's query parameters likewise: a misspelt name is
+    // refused (not WebVTT or the full listing in silence), a duplicate or a bad value is a
+    // JSON 400 naming it, never axum's plain-text rejection.
+    for (path, name, is_param) in [
+        ("/v1/audio/captions?fmt=srt", "fmt", false),
+        ("/v1/audio/captions?format=srt&format=vtt", "format", false),
+        ("/v1/audio/voices?legacy=yes", "legacy", true),
+        ("/v1/audio/voices?legasy=true", "legasy", false),
+    ] {
+        let request = if path.starts_with("/v1/audio/captions") {
+            post_json(path, json!({"input": "Hello there."}))
+        } else {
+            get(path)
+        };
+        let r = send(&service, &[], request).await;
+        assert_eq!(
+            r.status,
+            400,
+            "{path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let e = &r.json()["error"];
+        assert_eq!(e["type"], "invalid_request_error", "{path}: {e}");
+        assert!(e["message"].as_str().unwrap().contains(name), "{path}: {e}");
+        if is_param {
+            assert_eq!(e["param"], name, "{path}: {e}");
+        }
+    }
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/v1/audio/captions?format=srt",
+            json!({"input": "Hello there."}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains(" --> "));
+
     // allow_voice_tags is honoured there, as the error for a voice tag says to set it.
     let tagged = "Hello [voice:af_alloy] there.";
     let r = send(&service, &[], upload("?response_format=pcm", tagged)).await;

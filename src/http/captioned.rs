@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,7 +19,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
 use super::error::ApiError;
-use super::openai::ApiJson;
+use super::openai::{ApiJson, ApiQuery};
 use crate::audio::Format;
 use crate::captions::{CaptionFormat, WordTime, caption_file};
 use crate::request::{Input, SpeechParams};
@@ -205,8 +205,11 @@ pub async fn captioned_speech(
     Ok((headers, Body::from_stream(lines)).into_response())
 }
 
+/// The caption file's own settings; the speech's are the JSON body's. Any other name is
+/// refused (a misspelt `?fmt=srt` must not give WebVTT in silence).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CaptionQuery {
     /// `vtt` (WebVTT, the default) or `srt` (SubRip).
     #[serde(default)]
@@ -229,7 +232,7 @@ pub struct CaptionQuery {
 )]
 pub async fn captions(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<CaptionQuery>,
+    ApiQuery(query): ApiQuery<CaptionQuery>,
     ApiJson(mut params): ApiJson<SpeechParams>,
 ) -> Result<Response, ApiError> {
     let name = query.format.as_deref().unwrap_or("vtt");

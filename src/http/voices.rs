@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::openai::ApiQuery;
 use crate::voice::VoiceInfo;
 
 /// One voice in a listing.
@@ -53,8 +54,10 @@ pub struct VoiceList {
     pub voices: Vec<VoiceEntry>,
 }
 
+/// The listing's one setting; any other name is refused, never ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct VoiceQuery {
     /// `true`: the voices as plain names (Kokoro-FastAPI's `legacy` listing).
     #[serde(default)]
@@ -68,12 +71,15 @@ pub struct VoiceQuery {
     get,
     path = "/v1/audio/voices",
     params(VoiceQuery),
-    responses((status = 200, description = "The voices", body = VoiceList)),
+    responses(
+        (status = 200, description = "The voices", body = VoiceList),
+        (status = 400, description = "A query parameter of the wrong type, or unknown", body = super::error::ErrorBody),
+    ),
     tag = "voices"
 )]
 pub async fn voices(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<VoiceQuery>,
+    ApiQuery(query): ApiQuery<VoiceQuery>,
 ) -> Json<Value> {
     let voices = state.service.voices();
     if query.legacy {
