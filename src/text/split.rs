@@ -113,19 +113,39 @@ pub fn take_chunk(phonemes: &str, budget: usize, max: usize) -> (&str, &str) {
     (head.trim(), tail.trim_start())
 }
 
-/// Byte offset of the last word break within the first `max` symbols, or of the `max`-th
+/// The fewest symbols a clause's last words are left with when a chunk is cut between them.
+/// Alone, a clause's last word is spoken as an utterance of its own, with a sentence's
+/// falling end, and heard as something else ("check it | soon." was heard "check it. So
+/// no."): the cut moves back a word or more instead, never forward (past the cap).
+const MIN_TAIL: usize = 12;
+
+/// Byte offset of the last word break within the first `max` symbols that leaves the
+/// clause's rest at least [`MIN_TAIL`] symbols (else the last break), or of the `max`-th
 /// symbol when one word is longer than that.
 fn word_cut(phonemes: &str, max: usize) -> usize {
-    let mut last_space = None;
-    for (n, (i, c)) in phonemes.char_indices().enumerate() {
-        if n == max {
-            return last_space.unwrap_or(i);
-        }
-        if c == ' ' && n > 0 {
-            last_space = Some(i);
-        }
-    }
-    phonemes.len()
+    let chars: Vec<(usize, char)> = phonemes.char_indices().collect();
+    let Some(&(at_max, _)) = chars.get(max) else {
+        return phonemes.len();
+    };
+    // The symbols after a break at `n` up to the clause's end (its mark included).
+    let tail = |n: usize| {
+        chars[n + 1..]
+            .iter()
+            .position(|&(_, c)| CLAUSE_ENDS.contains(&c))
+            .map_or(chars.len() - n - 1, |p| p + 1)
+    };
+    let breaks: Vec<(usize, usize)> = chars[..max]
+        .iter()
+        .enumerate()
+        .filter(|&(n, &(_, c))| c == ' ' && n > 0)
+        .map(|(n, &(i, _))| (n, i))
+        .collect();
+    breaks
+        .iter()
+        .rev()
+        .find(|&&(n, _)| tail(n) >= MIN_TAIL)
+        .or(breaks.last())
+        .map_or(at_max, |&(_, i)| i)
 }
 
 #[cfg(test)]
@@ -170,8 +190,10 @@ mod tests {
         let chunks = chunk_phonemes(&text, 20);
         assert_eq!(chunks, vec!["ab cd ef, ab cd ef,", "ab cd ef, ab cd ef,"]);
 
+        // Between words, never leaving a clause's last word alone when a word more goes
+        // back with it ("mno" would be: the cut moves back).
         let words = "abc def ghi jkl mno";
-        assert_eq!(chunk_phonemes(words, 8), vec!["abc def", "ghi jkl", "mno"]);
+        assert_eq!(chunk_phonemes(words, 8), vec!["abc", "def ghi", "jkl mno"]);
 
         let giant = "x".repeat(25);
         assert_eq!(
@@ -181,6 +203,22 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![10, 10, 5]
         );
+    }
+
+    /// A cap inside a clause's last words (a stream about to run dry): the cut goes back
+    /// until the words after it are a phrase, not the last word alone ("check it | soon."
+    /// was heard as "check it. So no." by the ear).
+    #[test]
+    fn a_cut_between_words_leaves_the_clause_more_than_its_last_word() {
+        let clause = "bɪkˈʌz ðə kəndˈʌktɚ wɪl ʧˈɛk ɪt sˈuːn.";
+        let n = clause.chars().count();
+        for max in n - 5..n {
+            let (head, tail) = take_chunk(clause, max, max);
+            assert_eq!(head, "bɪkˈʌz ðə kəndˈʌktɚ wɪl", "max {max}");
+            assert_eq!(tail, "ʧˈɛk ɪt sˈuːn.", "max {max}");
+        }
+        // Where no break leaves enough, the last break within the cap still cuts.
+        assert_eq!(take_chunk("ab cd", 3, 3), ("ab", "cd"));
     }
 
     #[test]
