@@ -444,6 +444,8 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
     ] {
         let r = send(&service, &[], upload(query, "Hello there.")).await;
         assert_eq!(r.status, 400, "{query}");
+        // Its body unread, the connection is not reused: a pooled client is told so.
+        assert_eq!(r.headers["connection"], "close", "{query}");
         let e = &r.json()["error"];
         assert_eq!(e["type"], "invalid_request_error", "{query}: {e}");
         if param.is_empty() {

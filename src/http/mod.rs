@@ -119,7 +119,10 @@ fn routes() -> (OpenApiRouter<Shared>, OpenApiRouter<Shared>) {
         .routes(routes!(dev::dialogue))
         .routes(routes!(voices::combine))
         // Text that arrives as it is written: a WebSocket, or a streamed request body.
-        .routes(routes!(ws::speech_stream, upload::speech_upload))
+        .routes(closing_on_refusal(routes!(
+            ws::speech_stream,
+            upload::speech_upload
+        )))
         .routes(routes!(voices::voices))
         .routes(routes!(lexicons::list))
         // Its own body limit: a 10,000-entry PLS document is larger than a speech request.
@@ -139,6 +142,29 @@ fn body_limit(
     bytes: usize,
 ) -> utoipa_axum::router::UtoipaMethodRouter<Shared> {
     (schemas, paths, method.layer(DefaultBodyLimit::max(bytes)))
+}
+
+/// A route group whose refusals say `Connection: close`: a streamed request body refused
+/// (a bad setting, a full server) is left unread, so its connection cannot carry another
+/// request, and a client that pools connections must not send its next one there: it would
+/// find the connection closed under it ("IncompleteMessage" in hyper's client).
+fn closing_on_refusal(
+    (schemas, paths, method): utoipa_axum::router::UtoipaMethodRouter<Shared>,
+) -> utoipa_axum::router::UtoipaMethodRouter<Shared> {
+    let close = |mut response: axum::response::Response| async move {
+        if response.status().is_client_error() || response.status().is_server_error() {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
+    };
+    (
+        schemas,
+        paths,
+        method.layer(axum::middleware::map_response(close)),
+    )
 }
 
 /// The OpenAPI document of every route [`router`] serves.
