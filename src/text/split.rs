@@ -127,13 +127,12 @@ fn word_cut(phonemes: &str, max: usize) -> usize {
     let Some(&(at_max, _)) = chars.get(max) else {
         return phonemes.len();
     };
-    // The symbols after a break at `n` up to the clause's end (its mark included).
-    let tail = |n: usize| {
-        chars[n + 1..]
-            .iter()
-            .position(|&(_, c)| CLAUSE_ENDS.contains(&c))
-            .map_or(chars.len() - n - 1, |p| p + 1)
-    };
+    // Where the clause being cut ends (its mark included): past `max`, since `take_chunk`
+    // cuts between words only a clause longer than that.
+    let clause_end = chars[max..]
+        .iter()
+        .position(|&(_, c)| CLAUSE_ENDS.contains(&c))
+        .map_or(chars.len(), |p| max + p + 1);
     let breaks: Vec<(usize, usize)> = chars[..max]
         .iter()
         .enumerate()
@@ -143,7 +142,8 @@ fn word_cut(phonemes: &str, max: usize) -> usize {
     breaks
         .iter()
         .rev()
-        .find(|&&(n, _)| tail(n) >= MIN_TAIL)
+        // The symbols after the break at `n`: clause_end - n - 1.
+        .find(|&&(n, _)| clause_end - n > MIN_TAIL)
         .or(breaks.last())
         .map_or(at_max, |&(_, i)| i)
 }
