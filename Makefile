@@ -46,14 +46,15 @@ clippy: deps-test
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 ## Format check, lints (code, Dockerfiles, Kubernetes manifests), assets, and every test
-## (unit, CLI and server integration, ASR, then the page in real browsers), all of them even
-## when one fails; then what each cost: seconds, real-model audio, ear calls
+## (unit, CLI and server integration, ASR, the page in real browsers), all of them even
+## when one fails, as many binaries at once as there are cores (TTSD_TEST_JOBS=1: one at a
+## time); then what each cost: seconds, CPU, real-model audio, ear calls
 ## (scripts/tests.py; the table is also in target/test-report/).
 test: deps-test fmt-check clippy lint-deploy assets
 	@rm -f target/test-report/results.jsonl
-	@CARGO=$(CARGO) ./scripts/tests.py cargo --release --all-targets; cargo=$$?; \
-	  ./scripts/tests.py time web-test $(MAKE) web-test; web=$$?; \
-	  ./scripts/tests.py report; exit $$((cargo || web))
+	@CARGO=$(CARGO) ./scripts/tests.py cargo --also "web-test=$(MAKE) web-test" \
+	  --release --all-targets; tests=$$?; \
+	  ./scripts/tests.py report; exit $$((tests))
 
 ## hadolint on the Dockerfiles, kubernetes-validate on deploy/kubernetes (tools from PyPI).
 lint-deploy: deps-test

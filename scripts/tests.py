@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Runs the test suite and says what each test cost (`make test` calls it).
 
-    scripts/tests.py cargo [CARGO_TEST_ARGS...] [-- TEST_ARGS...]
+    scripts/tests.py cargo [--jobs N] [--also NAME=COMMAND] [CARGO_TEST_ARGS...] [-- TEST_ARGS...]
         builds the test binaries (`cargo test --no-run`, the same build `cargo test` makes),
         then runs each as `cargo test` would (library, binary, tests, benches; from the
-        repository's root), all of them even when one fails, and records each test's time
+        repository's root), all of them even when one fails, N at a time (default: the
+        machine's cores, or TTSD_TEST_JOBS), and records each test's time; --also runs a shell
+        COMMAND as one more job of the same pool (the page's tests: `make web-test`)
     scripts/tests.py time NAME COMMAND...
-        runs a command (the page's tests: `make web-test`) and records its time as one row
+        runs a command alone and records its time as one row
     scripts/tests.py report
         prints the table of what was recorded (target/test-report/), then the closing line
         "N passed, N failed"
@@ -18,6 +20,12 @@ never for the compiler (build scripts that probe for nightly features would buil
 Why not cargo-nextest: it runs every test in a process of its own, so a binary's tests could
 not share one real-model server, nor take turns through `common::serial()`.
 
+Why binaries side by side: a third of the suite's time is waiting, not computing (audio played
+in real time to the browsers and clients, servers starting, soak's clock): one binary at a
+time left a core idle for that third. Each binary runs whole in its own process, with its own
+servers on their own ports (`127.0.0.1:0`); its output is printed in one block when it ends.
+The longest start first (`LONGEST`), so the last to end is a short one.
+
 What a test spent besides time, the tests write themselves (tests/common `ledger`): seconds
 of audio the real model made for it, and the calls of the ears (asr-check, the multilingual
 ear) with the files they heard, as JSON lines in the file named by TTSD_TEST_LEDGER, which
@@ -25,10 +33,13 @@ this script sets per binary.
 """
 
 import collections
+import concurrent.futures
 import json
 import os
+import shlex
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,16 +49,48 @@ RESULTS = OUT / "results.jsonl"
 # Cargo's order: the library's unit tests, the binary's, the integration tests, the benches.
 ORDER = {"lib": 0, "bin": 1, "test": 2, "bench": 3}
 NOTHING = {"waited": 0.0, "audio": 0.0, "ears": 0, "heard": 0}
+# The binaries that took longest in the last measured runs (CONTRIBUTING.md's table), started
+# first; the rest follow in cargo's order. A name missing here only starts later.
+LONGEST = ["quality", "web-test", "clients", "cli", "soak", "formats", "server", "bench pipeline",
+           "piper", "lib ttsd", "hardening"]
+# The set-up that tests make on first use (idempotent, but not made to run twice at once):
+# made here once, before binaries run side by side. asr-check installs itself on first use
+# and then finds nothing to check.
+SET_UP = [["scripts/clients-venv.sh"], ["scripts/piper-peer-venv.sh"],
+          ["scripts/multilingual-ear.sh", "--install"],
+          ["../shared/tools/asr-check", "--manifest", "/dev/null"]]
+LOCK = threading.Lock()
 
 
 def record(row):
-    OUT.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as f:
-        f.write(json.dumps(row) + "\n")
+    with LOCK:
+        OUT.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a") as f:
+            f.write(json.dumps(row) + "\n")
 
 
 def say(line):
-    print(line, flush=True)
+    with LOCK:
+        print(line, flush=True)
+
+
+def run_child(command, env=None, merge=True):
+    """Runs a command to its end; returns its exit code and its stdout lines (stderr too when
+    `merge`, else stderr goes straight on)."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT if merge else None, text=True,
+                               errors="replace")
+    lines = process.stdout.readlines()
+    return process.wait(), lines
+
+
+def cpu_times():
+    """The machine's CPU time so far (/proc/stat, all cores, in ticks): (work at nice 0 or
+    less, work at a positive nice, idle)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq = fields[:7]
+    return user + system + irq + softirq, nice, idle + iowait
 
 
 def tail(text, lines=40):
@@ -97,30 +140,32 @@ def ledger(path):
 
 
 def run_libtest(binary, path, test_args, ledger_path):
-    """Runs one libtest binary with JSON events; prints a line per test; records each."""
+    """Runs one libtest binary with JSON events; prints a line per test when it ends; records
+    each."""
     env = dict(os.environ, RUSTC_BOOTSTRAP="1", TTSD_TEST_LEDGER=str(ledger_path))
     command = [path, "-Z", "unstable-options", "--format", "json", "--report-time", *test_args]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    # Its stderr (servers' logs, panics) goes straight on: only stdout is JSON.
+    code, lines = run_child(command, env, merge=False)
+    wall = time.monotonic() - started
+    shown = [f"     Running {binary} ({os.path.relpath(path, ROOT)})"]
     tests = []
-    for line in process.stdout:
+    for line in lines:
         try:
             event = json.loads(line)
         except ValueError:
-            sys.stdout.write(line)
+            shown.append(line.rstrip("\n"))
             continue
         # "timeout" is libtest's note that a test has run for a minute; it goes on.
         if event.get("type") != "test" or event.get("event") in ("started", "timeout"):
             continue
         outcome = event["event"]
         seconds = float(event.get("exec_time", 0.0))
-        say(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s from its start)")
+        shown.append(f"test {binary} {event['name']} ... {outcome} ({seconds:.1f} s from its start)")
         output = event.get("stdout") or ""
         if outcome == "failed" and output:
-            say(output.rstrip())
+            shown.append(output.rstrip())
         tests.append((event["name"], outcome, seconds, output if outcome == "failed" else ""))
-    code = process.wait()
-    wall = time.monotonic() - started
     spent = ledger(ledger_path)
     for name, outcome, seconds, output in tests:
         s = spent.pop(name, NOTHING)
@@ -135,34 +180,27 @@ def run_libtest(binary, path, test_args, ledger_path):
     record({"binary": binary, "test": None, "outcome": "crashed" if crashed else "ok",
             "seconds": wall, **rest})
     if crashed:
-        say(f"test binary {binary} exited with {code} and no failed test: counted as a failure")
+        shown.append(f"test binary {binary} exited with {code} and no failed test: counted as a failure")
+    shown.append(f"     Ended {binary} ({wall:.1f} s)")
+    say("\n".join(shown))
     return code == 0
 
 
-def passing_through(command, env=None):
-    """Runs a command whose output goes on to ours as it comes; returns its exit code and the
-    last lines of what it printed (stdout and stderr together), for the report's failures."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, errors="replace")
-    last = collections.deque(maxlen=40)
-    for line in process.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        last.append(line.rstrip("\n"))
-    return process.wait(), "\n".join(last)
-
-
-def run_plain(binary, path, ledger_path):
-    """A binary with its own main (a bench, `harness = false`): one row."""
-    env = dict(os.environ, TTSD_TEST_LEDGER=str(ledger_path))
+def run_plain(binary, command, ledger_path=None, test="(main)"):
+    """A command with its own main (a bench, `harness = false`; the page's tests): one row."""
+    env = dict(os.environ)
+    if ledger_path:
+        env["TTSD_TEST_LEDGER"] = str(ledger_path)
     started = time.monotonic()
-    code, output = passing_through([path], env)
+    code, lines = run_child(command, env)
     seconds = time.monotonic() - started
     outcome = "ok" if code == 0 else "failed"
-    say(f"test {binary} (main) ... {outcome} ({seconds:.1f} s)")
-    spent = ledger(ledger_path)
+    output = "\n".join(line.rstrip("\n") for line in lines[-40:])
+    say("".join(lines) + f"test {binary} {test} ... {outcome} ({seconds:.1f} s)")
+    spent = ledger(ledger_path) if ledger_path else {}
     total = {k: sum(s[k] for s in spent.values()) for k in ("audio", "ears", "heard")}
-    record({"binary": binary, "test": "(main)", "outcome": outcome, "seconds": seconds, **total,
+    total = {"audio": 0.0, "ears": 0, "heard": 0, **total}
+    record({"binary": binary, "test": test, "outcome": outcome, "seconds": seconds, **total,
             "output": output if code else ""})
     record({"binary": binary, "test": None, "outcome": "ok", "seconds": seconds,
             "audio": 0.0, "ears": 0, "heard": 0})
@@ -171,6 +209,17 @@ def run_plain(binary, path, ledger_path):
 
 def cargo_tests(args):
     cargo = os.environ.get("CARGO", "cargo")
+    jobs = int(os.environ.get("TTSD_TEST_JOBS") or os.cpu_count() or 1)
+    also = []
+    while args and args[0] in ("--jobs", "--also"):
+        if len(args) < 2:
+            sys.exit(__doc__)
+        if args[0] == "--jobs":
+            jobs = int(args[1])
+        else:
+            name, _, command = args[1].partition("=")
+            also.append((name, shlex.split(command)))
+        args = args[2:]
     if "--" in args:
         cut = args.index("--")
         cargo_args, test_args = args[:cut], args[cut + 1:]
@@ -179,29 +228,38 @@ def cargo_tests(args):
     binaries = build(cargo, cargo_args)
     ledgers = OUT / "ledger"
     ledgers.mkdir(parents=True, exist_ok=True)
-    ok = True
+    if jobs > 1:
+        for command in SET_UP:
+            subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    work = []
     for kind, name, path in binaries:
         binary = f"{kind} {name}" if kind in ("lib", "bin", "bench") else name
         ledger_path = ledgers / f"{kind}-{name}.jsonl"
         ledger_path.unlink(missing_ok=True)
-        say(f"     Running {binary} ({os.path.relpath(path, ROOT)})")
         if kind == "bench":
-            ok &= run_plain(binary, path, ledger_path)
+            work.append((binary, lambda b=binary, p=path, l=ledger_path: run_plain(b, [p], l)))
         else:
-            ok &= run_libtest(binary, path, test_args, ledger_path)
-    return 0 if ok else 1
+            work.append((binary, lambda b=binary, p=path, l=ledger_path:
+                         run_libtest(b, p, test_args, l)))
+    for name, command in also:
+        work.append((name, lambda n=name, c=command: run_plain(n, c, test="(whole)")))
+    first = {name: i for i, name in enumerate(LONGEST)}
+    work.sort(key=lambda w: first.get(w[0], len(LONGEST)))  # stable: cargo's order after
+    say(f"     Running {len(work)} test binaries, {jobs} at a time")
+    started, before = time.monotonic(), cpu_times()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda w: w[1](), work))
+    busy, niced, idle = (b - a for a, b in zip(before, cpu_times()))
+    total = max(1, busy + niced + idle)
+    record({"binary": None, "test": None, "outcome": "ok", "seconds": 0.0, **NOTHING,
+            "elapsed": time.monotonic() - started, "jobs": jobs, "busy": busy / total,
+            "niced": niced / total, "idle": idle / total})
+    return 0 if all(results) else 1
 
 
 def time_command(name, command):
-    started = time.monotonic()
-    code, output = passing_through(command)
-    seconds = time.monotonic() - started
-    outcome = "ok" if code == 0 else "failed"
-    record({"binary": name, "test": "(whole)", "outcome": outcome, "seconds": seconds,
-            "audio": 0.0, "ears": 0, "heard": 0, "output": output if code else ""})
-    record({"binary": name, "test": None, "outcome": "ok", "seconds": seconds,
-            "audio": 0.0, "ears": 0, "heard": 0})
-    return code
+    return 0 if run_plain(name, command, test="(whole)") else 1
 
 
 def report():
@@ -209,7 +267,8 @@ def report():
     say = lines.append
     rows = [json.loads(l) for l in RESULTS.read_text().splitlines()] if RESULTS.exists() else []
     tests = [r for r in rows if r["test"] is not None]
-    walls = [r for r in rows if r["test"] is None]
+    walls = [r for r in rows if r["test"] is None and r["binary"]]
+    elapsed = [r for r in rows if "elapsed" in r]
 
     def ears(r):
         return f"{r['ears']} ({r['heard']})" if r["ears"] else ""
@@ -219,8 +278,9 @@ def report():
 
     say("\n## Test cost\n")
     say("Seconds: a binary's from start to exit; a test's own, from its start less its wait")
-    say("for another's turn (`common::serial()`). Audio: seconds of speech the real model made")
-    say("for it. Ears: calls of asr-check or the multilingual ear (files heard).\n")
+    say("for another's turn (`common::serial()`); binaries run side by side, so a binary's")
+    say("seconds include sharing the cores. Audio: seconds of speech the real model made for it.")
+    say("Ears: calls of asr-check or the multilingual ear (files heard).\n")
     say("| binary | wall s | audio s | ears |")
     say("| --- | ---: | ---: | ---: |")
     for w in sorted(walls, key=lambda r: -r["seconds"]):
@@ -231,6 +291,10 @@ def report():
     say(f"| **all** | **{sum(w['seconds'] for w in walls):.1f}** | "
         f"{sum(t['audio'] for t in rows):.0f} | {sum(t['ears'] for t in rows)} "
         f"({sum(t['heard'] for t in rows)}) |")
+    for r in elapsed:
+        say(f"\nThe binaries took {r['elapsed']:.1f} s from the first's start to the last's end, "
+            f"{r['jobs']} at a time; the machine's cores meanwhile: {r['busy']:.0%} busy, "
+            f"{r['niced']:.0%} at a positive nice (in CI: the background fuzz build), {r['idle']:.0%} idle.")
     say("\n| binary | test | s | audio s | ears |")
     say("| --- | --- | ---: | ---: | ---: |")
     shown = [t for t in tests if t["seconds"] >= 1.0 or t["audio"] or t["ears"]]
