@@ -13,6 +13,7 @@ RUN ./scripts/deps.sh run && rm -rf /var/lib/apt/lists/*
 # in this image).
 ENV PATH=/src/target/tools/node/bin:$PATH
 COPY Cargo.toml Cargo.lock build.rs ./
+COPY .cargo .cargo
 COPY src src
 # The page is embedded in the binary at compile time.
 COPY web web

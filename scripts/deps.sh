@@ -65,6 +65,7 @@ p_certs() { [[ $kernel == Darwin || -s /etc/ssl/certs/ca-certificates.crt ]]; }
 # ffmpeg-next 7.1 binds FFmpeg 4 to 7.1 (libavcodec 58 to 61).
 p_ffmpeg() { pc libavcodec libavformat libavutil && pkg-config --max-version=61.999 libavcodec; }
 p_opus() { pc opus; }
+p_zstd() { pc libzstd; }
 # The library and its data (espeak_Initialize reads the compiled-in data directory).
 p_espeak() {
   pc espeak-ng || return 1
@@ -125,6 +126,10 @@ need ffmpeg p_ffmpeg "FFmpeg 4 to 7.1 (libavcodec, libavformat, libavutil) for A
 # libclang-dev, whose static libraries bindgen does not use: 200 MB less on disk (README).
 need libclang p_libclang "libclang and its headers (bindgen, for FFmpeg's bindings)" @libclang clang-devel clang llvm
 need opus p_opus "libopus" libopus-dev opus-devel opus opus
+# jieba's dictionary is zstd-compressed (include-flate): the system's libzstd, rather than
+# zstd-sys compiling its own C three times (the build's, a proc macro's, the fuzz build's):
+# .cargo/config.toml sets ZSTD_SYS_USE_PKG_CONFIG.
+need zstd p_zstd "libzstd" libzstd-dev libzstd-devel zstd zstd
 need espeak p_espeak "espeak-ng and its data" "libespeak-ng-dev espeak-ng-data" espeak-ng-devel espeak-ng espeak-ng
 need unzip p_unzip "unzip (make assets)" unzip unzip unzip -
 need pip p_pip "python3 -m pip (make assets)" python3-pip python3-pip python-pip python
@@ -140,7 +145,7 @@ all_ids=("${ids[@]}")
 
 # Packages for the Docker image's last stage: what the ttsd binary built on Debian 12 loads.
 # fresh-check.sh checks this against the binary's NEEDED entries.
-RUNTIME_DEBIAN=(libavcodec59 libavutil57 libopus0 libespeak-ng1 espeak-ng-data)
+RUNTIME_DEBIAN=(libavcodec59 libavutil57 libopus0 libespeak-ng1 espeak-ng-data libzstd1)
 
 # --- Which system, and how it installs ---------------------------------------------------------
 os_family() {
