@@ -244,6 +244,9 @@ async fn letters_a_language_cannot_read_are_refused_by_name() {
         ("猫 🐱 が好き。", "j", "'🐱' (U+1F431)"),
         ("〄 日本", "j", "'〄' (U+3004)"),
         ("我的 🐱 很好。", "z", "'🐱' (U+1F431)"),
+        // A symbol that is not an emoji, where the language has no name for it.
+        ("El ⠓⠑ gato se sentó.", "e", "'⠓' (U+2813)"),
+        ("El ½ gato.", "e", "'½' (U+00BD)"),
     ] {
         let r = send(
             &service,
