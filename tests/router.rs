@@ -1307,3 +1307,72 @@ async fn dev_phonemize_reads_with_the_named_voices_engine() {
         }
     }
 }
+
+/// The `/dev` bodies are ttsd's own: a field one does not take is refused by name, never
+/// ignored (`lang_code` for `language` read English in silence); and a type error says what
+/// to send in JSON's words, never a Rust type's name.
+#[tokio::test]
+async fn dev_bodies_refuse_what_they_do_not_take_and_errors_name_no_rust_type() {
+    let service = tone::service(4);
+    let phonemes = |extra: Value| {
+        let mut body = json!({"phonemes": "hˈI", "voice": "af_heart"});
+        body.as_object_mut()
+            .expect("an object")
+            .extend(extra.as_object().expect("an object").clone());
+        body
+    };
+    for (path, body, named) in [
+        (
+            "/dev/phonemize",
+            json!({"text": "hi", "lang_code": "j"}),
+            "lang_code",
+        ),
+        (
+            "/dev/generate_from_phonemes",
+            phonemes(json!({"stream": false})),
+            "stream",
+        ),
+        (
+            "/dev/generate_from_phonemes",
+            phonemes(json!({"lang_code": "a"})),
+            "lang_code",
+        ),
+        (
+            "/dev/captioned_speech",
+            json!({"input": "hi", "stream_format": "sse"}),
+            "stream_format",
+        ),
+        (
+            "/dev/dialogue",
+            json!({"turns": [{"voice": "af_heart", "text": "hi", "speed": 2}]}),
+            "speed",
+        ),
+        (
+            "/v1/audio/speech",
+            json!({"input": "hi", "voice": 5}),
+            "a voice name or blend",
+        ),
+        ("/v1/audio/speech", json!(["hi"]), "a JSON object"),
+        (
+            "/v1/audio/speech",
+            json!({"input": "hi", "speed": "fast"}),
+            "expected a number",
+        ),
+    ] {
+        let r = send(&service, &[], post_json(path, body.clone())).await;
+        assert_eq!(r.status, 400, "{path} {body}: {}", r.text());
+        let message = r.error();
+        assert!(message.contains(named), "{path} {body}: {message}");
+        for rust in ["VoiceParam", "SpeechParams", "untagged", "f32", "struct"] {
+            assert!(!message.contains(rust), "{path} {body}: {message}");
+        }
+    }
+    // What they take still works.
+    let r = send(
+        &service,
+        &[],
+        post_json("/dev/phonemize", json!({"text": "hi", "language": "a"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

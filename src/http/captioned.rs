@@ -156,6 +156,18 @@ pub async fn captioned_speech(
 ) -> Result<Response, ApiError> {
     let synth = state.service.synth()?;
     // Word times are what this endpoint is for; SSE is the speech endpoint's.
+    if params
+        .stream_format
+        .as_deref()
+        .is_some_and(|f| f != "audio")
+    {
+        return Err(Error::invalid(
+            "stream_format",
+            "/dev/captioned_speech streams lines of JSON, each with its words; for events \
+             use POST /v1/audio/speech with stream_format sse",
+        )
+        .into());
+    }
     params.timestamps = Some(true);
     params.return_timestamps = None;
     params.stream_format = None;
