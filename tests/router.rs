@@ -1376,3 +1376,28 @@ async fn dev_bodies_refuse_what_they_do_not_take_and_errors_name_no_rust_type() 
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+/// Words written in compatibility forms side by side (`ﬁne Ⓗⓔⓛⓛⓞ`) are a caption entry
+/// each, as every written word is.
+#[tokio::test]
+async fn folded_words_side_by_side_are_an_entry_each() {
+    let service = tone::service(4);
+    let text = "The ｃａｔ and ﬁne Ⓗⓔⓛⓛⓞ cat.";
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/captioned_speech",
+            json!({"input": text, "stream": false, "response_format": "pcm"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let words: Vec<String> = r.json()["timestamps"]
+        .as_array()
+        .expect("timestamps")
+        .iter()
+        .map(|w| w["word"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+}

@@ -9,7 +9,7 @@
 //! punctuation) and espeak-ng reads their numbers.
 
 mod address;
-mod compat;
+pub(crate) mod compat;
 mod currency;
 mod fractions;
 mod markdown;
