@@ -1401,3 +1401,27 @@ async fn folded_words_side_by_side_are_an_entry_each() {
         .collect();
     assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
 }
+
+/// A whole response refused for its length frees its admission slot before the refusal
+/// goes out: the client that asks again at once (as the error says, with a stream or a
+/// shorter text) is admitted, not told the server is at capacity for a minute.
+#[tokio::test]
+async fn a_refused_whole_response_frees_its_slot_at_once() {
+    let settings = ttsd::synth::Settings {
+        max_file_audio: Some(std::time::Duration::from_secs(2)),
+        ..ttsd::synth::Settings::default()
+    };
+    // One request at a time.
+    let service = tone::service_with(settings, 1);
+    let long = "One two three four five six seven eight nine ten. ".repeat(4);
+    for path in ["/v1/audio/speech", "/dev/captioned_speech"] {
+        for _ in 0..3 {
+            let whole = json!({"input": long, "response_format": "pcm", "stream": false});
+            let r = send(&service, &[], post_json(path, whole)).await;
+            assert_eq!(r.status, 400, "{path}: {}", r.text());
+            let again = json!({"input": "Hi.", "response_format": "pcm", "stream": false});
+            let r = send(&service, &[], post_json(path, again)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+        }
+    }
+}

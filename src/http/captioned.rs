@@ -182,7 +182,9 @@ pub async fn captioned_speech(
     if !stream {
         let mut json = CaptionedJson::new();
         let limit = synth.settings().max_file_audio;
-        let whole = crate::synth::collect(audio, rate, limit, |bytes| json.audio(bytes)).await?;
+        let whole = crate::synth::collect(audio, rate, limit, |bytes| json.audio(bytes))
+            .await
+            .inspect_err(|_| permit.release())?;
         let body = json.finish(mime, &whole.words, Some(format))?;
         return Ok((headers, body).into_response());
     }
