@@ -209,6 +209,33 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A parser's message in the words of JSON, not of Rust, for every protocol that reads
+/// JSON: serde names the Rust type it wanted ("expected f32", "expected struct
+/// SpeechParams with 19 elements", "untagged enum VoiceParam"). A type can say what to
+/// send itself (`#[serde(expecting = "…")]`); what is left is rewritten here.
+pub fn in_json_words(message: &str) -> String {
+    use crate::text::normalize::rx;
+    static ARRAY_FOR_OBJECT: rx::Lazy =
+        rx::lazy!(r"invalid (?:length \d+|type: sequence), expected (?:struct|a JSON object)\b.*");
+    static STRUCT: rx::Lazy = rx::lazy!(r"\bstruct \w+(?: with \d+ elements?)?");
+    static UNTAGGED: rx::Lazy = rx::lazy!(r"data did not match any variant of untagged enum \w+");
+    static FLOAT: rx::Lazy = rx::lazy!(r"\bexpected f(?:32|64)\b");
+    static INTEGER: rx::Lazy = rx::lazy!(r"\bexpected [iu](?:8|16|32|64|128|size)\b");
+    static BOOL: rx::Lazy = rx::lazy!(r"\bexpected bool\b");
+    static ENUM: rx::Lazy = rx::lazy!(r"\bexpected enum \w+");
+    let t = ARRAY_FOR_OBJECT.replace(message, "expected a JSON object of fields, not an array");
+    let t = STRUCT.replace_all(&t, "an object");
+    let t = UNTAGGED.replace_all(&t, "a value of another type");
+    let t = FLOAT.replace_all(&t, "expected a number");
+    let t = INTEGER.replace_all(&t, "expected a whole number");
+    let t = BOOL.replace_all(&t, "expected true or false");
+    let t = ENUM.replace_all(&t, "expected one of the names it takes");
+    t.replace("invalid type: map", "invalid type: object")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected an object")
+}
+
 /// The most characters of a client's value quoted back in an error message.
 pub const MAX_QUOTED: usize = 64;
 

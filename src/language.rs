@@ -137,11 +137,13 @@ pub enum Normalizer {
     /// Every rule (numbers, currency, times, dates, units, URLs, …) in English words;
     /// numeric dates read day first when `day_first`.
     English { day_first: bool },
-    /// The language-neutral rules (Markdown, emoji, punctuation) and "%" and "&" in the
-    /// language's words; its G2P reads numbers itself.
+    /// The language-neutral rules (Markdown, emoji, punctuation) and "%", "&" and "°" in
+    /// the language's words; its G2P reads numbers itself, and no symbol (another one is
+    /// reported).
     Neutral {
         percent: &'static str,
         and: &'static str,
+        degrees: &'static str,
     },
     /// Only the language-neutral rules: the language's G2P reads numbers, units and
     /// symbols itself.
@@ -199,6 +201,7 @@ pub static LANGUAGES: &[Row] = &[
         normalizer: Normalizer::Neutral {
             percent: "por ciento",
             and: "y",
+            degrees: "grados",
         },
     },
     Row {
@@ -213,6 +216,7 @@ pub static LANGUAGES: &[Row] = &[
         normalizer: Normalizer::Neutral {
             percent: "pour cent",
             and: "et",
+            degrees: "degrés",
         },
     },
     Row {
@@ -226,6 +230,7 @@ pub static LANGUAGES: &[Row] = &[
         normalizer: Normalizer::Neutral {
             percent: "प्रतिशत",
             and: "और",
+            degrees: "डिग्री",
         },
     },
     Row {
@@ -239,6 +244,7 @@ pub static LANGUAGES: &[Row] = &[
         normalizer: Normalizer::Neutral {
             percent: "per cento",
             and: "e",
+            degrees: "gradi",
         },
     },
     Row {
@@ -262,6 +268,7 @@ pub static LANGUAGES: &[Row] = &[
         normalizer: Normalizer::Neutral {
             percent: "por cento",
             and: "e",
+            degrees: "graus",
         },
     },
     Row {

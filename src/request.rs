@@ -22,7 +22,10 @@ pub const STREAM_FORMATS: &[&str] = &["audio", "sse"];
 
 /// A voice as a request names it: a name, alias or blend, or OpenAI's custom-voice object.
 #[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a voice name or blend (a string such as \"af_bella(2)+af_sky(1)\") or {\"id\": \"af_heart\"}"
+)]
 pub enum VoiceParam {
     /// `af_heart`, `alloy`, `af_bella(2)+af_sky(1)`.
     Name(String),

@@ -244,6 +244,9 @@ async fn letters_a_language_cannot_read_are_refused_by_name() {
         ("猫 🐱 が好き。", "j", "'🐱' (U+1F431)"),
         ("〄 日本", "j", "'〄' (U+3004)"),
         ("我的 🐱 很好。", "z", "'🐱' (U+1F431)"),
+        // A symbol that is not an emoji, where the language has no name for it.
+        ("El ⠓⠑ gato se sentó.", "e", "'⠓' (U+2813)"),
+        ("El ½ gato.", "e", "'½' (U+00BD)"),
     ] {
         let r = send(
             &service,
@@ -1301,6 +1304,124 @@ async fn dev_phonemize_reads_with_the_named_voices_engine() {
             }
         } else {
             assert!(!r.json()["tokens"].as_array().unwrap().is_empty(), "{body}");
+        }
+    }
+}
+
+/// The `/dev` bodies are ttsd's own: a field one does not take is refused by name, never
+/// ignored (`lang_code` for `language` read English in silence); and a type error says what
+/// to send in JSON's words, never a Rust type's name.
+#[tokio::test]
+async fn dev_bodies_refuse_what_they_do_not_take_and_errors_name_no_rust_type() {
+    let service = tone::service(4);
+    let phonemes = |extra: Value| {
+        let mut body = json!({"phonemes": "hˈI", "voice": "af_heart"});
+        body.as_object_mut()
+            .expect("an object")
+            .extend(extra.as_object().expect("an object").clone());
+        body
+    };
+    for (path, body, named) in [
+        (
+            "/dev/phonemize",
+            json!({"text": "hi", "lang_code": "j"}),
+            "lang_code",
+        ),
+        (
+            "/dev/generate_from_phonemes",
+            phonemes(json!({"stream": false})),
+            "stream",
+        ),
+        (
+            "/dev/generate_from_phonemes",
+            phonemes(json!({"lang_code": "a"})),
+            "lang_code",
+        ),
+        (
+            "/dev/captioned_speech",
+            json!({"input": "hi", "stream_format": "sse"}),
+            "stream_format",
+        ),
+        (
+            "/dev/dialogue",
+            json!({"turns": [{"voice": "af_heart", "text": "hi", "speed": 2}]}),
+            "speed",
+        ),
+        (
+            "/v1/audio/speech",
+            json!({"input": "hi", "voice": 5}),
+            "a voice name or blend",
+        ),
+        ("/v1/audio/speech", json!(["hi"]), "a JSON object"),
+        (
+            "/v1/audio/speech",
+            json!({"input": "hi", "speed": "fast"}),
+            "expected a number",
+        ),
+    ] {
+        let r = send(&service, &[], post_json(path, body.clone())).await;
+        assert_eq!(r.status, 400, "{path} {body}: {}", r.text());
+        let message = r.error();
+        assert!(message.contains(named), "{path} {body}: {message}");
+        for rust in ["VoiceParam", "SpeechParams", "untagged", "f32", "struct"] {
+            assert!(!message.contains(rust), "{path} {body}: {message}");
+        }
+    }
+    // What they take still works.
+    let r = send(
+        &service,
+        &[],
+        post_json("/dev/phonemize", json!({"text": "hi", "language": "a"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// Words written in compatibility forms side by side (`ﬁne Ⓗⓔⓛⓛⓞ`) are a caption entry
+/// each, as every written word is.
+#[tokio::test]
+async fn folded_words_side_by_side_are_an_entry_each() {
+    let service = tone::service(4);
+    let text = "The ｃａｔ and ﬁne Ⓗⓔⓛⓛⓞ cat.";
+    let r = send(
+        &service,
+        &[],
+        post_json(
+            "/dev/captioned_speech",
+            json!({"input": text, "stream": false, "response_format": "pcm"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let words: Vec<String> = r.json()["timestamps"]
+        .as_array()
+        .expect("timestamps")
+        .iter()
+        .map(|w| w["word"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+}
+
+/// A whole response refused for its length frees its admission slot before the refusal
+/// goes out: the client that asks again at once (as the error says, with a stream or a
+/// shorter text) is admitted, not told the server is at capacity for a minute.
+#[tokio::test]
+async fn a_refused_whole_response_frees_its_slot_at_once() {
+    let settings = ttsd::synth::Settings {
+        max_file_audio: Some(std::time::Duration::from_secs(2)),
+        ..ttsd::synth::Settings::default()
+    };
+    // One request at a time.
+    let service = tone::service_with(settings, 1);
+    let long = "One two three four five six seven eight nine ten. ".repeat(4);
+    for path in ["/v1/audio/speech", "/dev/captioned_speech"] {
+        for _ in 0..3 {
+            let whole = json!({"input": long, "response_format": "pcm", "stream": false});
+            let r = send(&service, &[], post_json(path, whole)).await;
+            assert_eq!(r.status, 400, "{path}: {}", r.text());
+            let again = json!({"input": "Hi.", "response_format": "pcm", "stream": false});
+            let r = send(&service, &[], post_json(path, again)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
         }
     }
 }

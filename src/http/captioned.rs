@@ -156,6 +156,18 @@ pub async fn captioned_speech(
 ) -> Result<Response, ApiError> {
     let synth = state.service.synth()?;
     // Word times are what this endpoint is for; SSE is the speech endpoint's.
+    if params
+        .stream_format
+        .as_deref()
+        .is_some_and(|f| f != "audio")
+    {
+        return Err(Error::invalid(
+            "stream_format",
+            "/dev/captioned_speech streams lines of JSON, each with its words; for events \
+             use POST /v1/audio/speech with stream_format sse",
+        )
+        .into());
+    }
     params.timestamps = Some(true);
     params.return_timestamps = None;
     params.stream_format = None;
@@ -170,7 +182,9 @@ pub async fn captioned_speech(
     if !stream {
         let mut json = CaptionedJson::new();
         let limit = synth.settings().max_file_audio;
-        let whole = crate::synth::collect(audio, rate, limit, |bytes| json.audio(bytes)).await?;
+        let whole = crate::synth::collect(audio, rate, limit, |bytes| json.audio(bytes))
+            .await
+            .inspect_err(|_| permit.release())?;
         let body = json.finish(mime, &whole.words, Some(format))?;
         return Ok((headers, body).into_response());
     }

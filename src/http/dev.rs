@@ -20,8 +20,10 @@ use super::speech::{Delivery, respond};
 use crate::Error;
 use crate::request::{Input, SpeechParams, VoiceParam};
 
-/// `/dev/phonemize`'s request.
+/// `/dev/phonemize`'s request. A field it does not take is refused, not ignored
+/// (`lang_code` for `language` would read in the voice's language in silence).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PhonemizeRequest {
     /// The text to read.
     pub text: String,
@@ -93,8 +95,10 @@ pub async fn phonemize(
     Ok(Json(PhonemizeResponse { phonemes, tokens }))
 }
 
-/// `/dev/generate_from_phonemes`'s request.
+/// `/dev/generate_from_phonemes`'s request. A field it does not take (`stream`,
+/// `lang_code`: phonemes are always streamed and name no language) is refused.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PhonemesRequest {
     /// Phonemes in the model's symbols (as `/dev/phonemize` gives them).
     pub phonemes: String,
@@ -161,6 +165,7 @@ pub async fn generate_from_phonemes(
 
 /// One turn of a dialogue.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Turn {
     /// A voice, alias or blend.
     pub voice: String,

@@ -52,7 +52,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next().map(str::to_owned));
         let param = missing.or((path != "." && path != "?").then_some(path));
-        let detail = shorten(&inner.to_string());
+        let detail = shorten(&crate::error::in_json_words(&inner.to_string()));
         let message = match &param {
             Some(p) => format!("invalid request body at '{p}': {detail}"),
             None => format!("invalid request body: {detail}"),
@@ -90,7 +90,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         let value = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let detail = shorten(&e.into_inner().to_string());
+            let detail = shorten(&crate::error::in_json_words(&e.into_inner().to_string()));
             let param = (path != "." && path != "?").then_some(path);
             let message = match &param {
                 Some(p) => format!("invalid query parameter '{p}': {detail}"),
@@ -135,6 +135,39 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );
+        }
+    }
+
+    /// The message says what to send in JSON's words, never a Rust type's name.
+    #[test]
+    fn type_errors_name_what_to_send() {
+        let message = |body: &str| {
+            parse::<SpeechParams>(body.as_bytes())
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default()
+        };
+        for (body, says) in [
+            (r#"{"input":"hi","voice":5}"#, "a voice name or blend"),
+            (r#"{"input":"hi","voice":[]}"#, "a voice name or blend"),
+            (r#"["hi"]"#, "a JSON object of fields, not an array"),
+            (r#"{"input":"hi","speed":"fast"}"#, "expected a number"),
+            (r#"{"input":{"a":1}}"#, "invalid type: object"),
+            (r#"{"input":"hi","lexicons":"x"}"#, "expected an array"),
+        ] {
+            let m = message(body);
+            assert!(m.contains(says), "{body}: {m}");
+            for rust in [
+                "f32",
+                "struct",
+                "enum",
+                "VoiceParam",
+                "SpeechParams",
+                "sequence",
+                "map",
+            ] {
+                assert!(!m.contains(rust), "{body}: {m}");
+            }
         }
     }
 

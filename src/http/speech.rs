@@ -116,7 +116,10 @@ pub(super) async fn respond(
     let headers = audio_headers(format, sse);
 
     if !stream {
-        let (file, whole) = crate::synth::collect_file(audio, format, rate, limit).await?;
+        // A refusal frees the slot before it goes out: the client may ask again at once.
+        let (file, whole) = crate::synth::collect_file(audio, format, rate, limit)
+            .await
+            .inspect_err(|_| permit.release())?;
         let timing = [(SERVER_TIMING, server_timing(&whole.stats))];
         // A Vec body is sent with its Content-Length.
         return Ok((headers, timing, file).into_response());

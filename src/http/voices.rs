@@ -201,7 +201,10 @@ pub async fn openwebui_models(State(state): State<Arc<AppState>>) -> Json<Value>
 /// `/v1/audio/voices/combine`'s body, as Kokoro-FastAPI takes it: a blend or a list
 /// of voices mixed equally.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a blend (a string such as \"af_bella(2)+af_sky(1)\") or an array of voice names"
+)]
 pub enum CombineRequest {
     /// `"af_bella(2)+af_sky(1)"`, `"af_bella-af_sky(0.3)"`.
     Blend(String),

@@ -193,8 +193,7 @@ pub type Permit = Arc<Admission>;
 #[derive(Debug)]
 pub struct Admission {
     engine: &'static str,
-    _server: OwnedSemaphorePermit,
-    _engine: OwnedSemaphorePermit,
+    slots: std::sync::Mutex<Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>>,
 }
 
 impl Admission {
@@ -205,8 +204,16 @@ impl Admission {
     ) -> Self {
         Admission {
             engine,
-            _server: server,
-            _engine: engine_slot,
+            slots: std::sync::Mutex::new(Some((server, engine_slot))),
+        }
+    }
+
+    /// Gives the slots back now, whoever else holds the admission: a front end that refused
+    /// its response (a whole file over `--max-file-minutes`) frees them before the refusal
+    /// goes out, not when the pipeline next notices that nobody reads it.
+    pub fn release(&self) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.take();
         }
     }
 

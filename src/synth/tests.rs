@@ -282,6 +282,43 @@ async fn lexicons_change_what_is_said_alike_whole_and_in_pieces() {
     );
 }
 
+/// A slow first clause says nothing of the rest's pace: the guess reckons the text left at
+/// the request's own speed, so `[rate:0.25] Oh.` before plain text does not make every id
+/// of it look four times as long (a short text was refused as over --max-file-minutes).
+#[tokio::test]
+async fn a_slow_first_clause_does_not_make_the_rest_look_long() {
+    let synth = tone(SimulatedCost::default(), Settings::DEFAULT);
+    let text = format!(
+        "[rate:0.25] Oh. [rate:1] {}",
+        "The quick brown fox jumps over the lazy dog, and then it sleeps. ".repeat(8)
+    );
+    let mut params = SpeechParams::new(text, "af_heart");
+    params.response_format = Some("pcm".into());
+    params.stream = Some(false);
+    params.allow_voice_tags = Some(true);
+    let request = synth
+        .validate(params, Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut audio = synth.speak(request, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut expected = Vec::new();
+    let total = loop {
+        match next(&mut audio, Duration::from_secs(10)).await {
+            Some(Ok(Event::Audio(chunk))) => expected.push(chunk.expected),
+            Some(Ok(Event::Done(stats))) => break stats.audio.as_secs_f64(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(expected.len() > 2, "{expected:?}");
+    for guess in &expected {
+        let guess = guess.unwrap_or_else(|| panic!("a whole text's guess: {expected:?}"));
+        let ratio = guess.as_secs_f64() / total;
+        assert!(
+            ratio < EXPECTED_MARGIN,
+            "{guess:?} for {total} s: {expected:?}"
+        );
+    }
+}
+
 /// A whole text's chunks say how long its audio will be, from the first one on, close
 /// enough (within the refusal's margin) to refuse a file that could not be held before it
 /// is made; streamed text, which may go on, says nothing.

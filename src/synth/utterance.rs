@@ -62,8 +62,8 @@ pub(super) struct Utterance {
     held: Vec<WordTime>,
     /// Samples sent so far: where the next chunk's audio begins.
     sent: usize,
-    /// Samples of them the model spoke (without pauses and trimmed silence): what its ids
-    /// make, for [`Utterance::expected`].
+    /// Samples of them the model spoke (without pauses and trimmed silence), as if at the
+    /// request's own speed: what its ids make, for [`Utterance::expected`].
     spoken: usize,
     stats: Stats,
     /// Its place in the server's load (the ids it has left).
@@ -420,9 +420,14 @@ impl Utterance {
             self.owed_pause = Some(chunk.boundary);
         }
         apply_gain(&mut pcm, self.request.gain());
+        // The speech its ids would make at the request's own speed: a part a tag made slower
+        // or faster says nothing of the rest's pace.
+        let (lo, hi) = SPEED_RANGE;
+        let base = self.request.speed();
+        let factor = (base * chunk.speed).clamp(lo, hi) / base;
         Ok(Shaped {
             pcm,
-            spoken: own,
+            spoken: (own as f64 * f64::from(factor)) as usize,
             words,
             ready_at,
         })
@@ -471,7 +476,9 @@ impl Utterance {
     /// The utterance's whole audio as it looks now ([`AudioChunk::expected`]); `None` while
     /// text may still come or before any id was spoken. The text left is reckoned at the
     /// speech its ids have made so far, without pauses (a short first clause and its pause
-    /// would make every id look longer): a guess that errs short.
+    /// would make every id look longer) and at the request's own speed (a slow first clause,
+    /// `[rate:0.25] Oh.`, would make every id of a fast rest look long): a guess that errs
+    /// short.
     fn expected(&self) -> Option<Duration> {
         if self.intake.is_open() || self.stats.ids == 0 {
             return None;

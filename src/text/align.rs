@@ -47,8 +47,13 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// A word's letters and digits as the normalizer reads them: letters written in a
+/// compatibility form (`ｃａｔ`, `ﬁne`, `Ⓗⓔⓛⓛⓞ`) are folded first, so each is an anchor
+/// of its own; left as written, two such words side by side were one gap and one caption
+/// entry. The fold of the widest script: a key only has to equal the spoken word's.
 fn key(word: &str) -> String {
-    word.chars()
+    crate::text::normalize::compat::fold(word, crate::language::Script::Japanese)
+        .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
@@ -280,6 +285,24 @@ mod tests {
         // A word read as written stays its own anchor.
         let (_, spans) = align("two 2", "two two");
         assert_eq!(spans, vec![0..3, 4..5]);
+    }
+
+    /// Words written in compatibility forms, side by side, are a caption word each.
+    #[test]
+    fn folded_words_keep_their_own_caption() {
+        for (written, spoken) in [
+            (
+                "The ｃａｔ and ﬁne Ⓗⓔⓛⓛⓞ cat.",
+                "The cat and fine Hello cat.",
+            ),
+            ("ꜱᴍᴀʟʟ 𝐇𝐞𝐥𝐥𝐨 ｗｏｒｌｄ now", "small Hello world now"),
+        ] {
+            let (of_spoken, spans) = align(written, spoken);
+            let texts: Vec<&str> = spans.iter().map(|c| &written[c.clone()]).collect();
+            let want: Vec<&str> = written.split_whitespace().collect();
+            assert_eq!(texts, want, "{written}");
+            assert_eq!(of_spoken, (0..want.len()).map(Some).collect::<Vec<_>>());
+        }
     }
 
     #[test]

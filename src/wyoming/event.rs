@@ -97,32 +97,13 @@ fn typed<T: DeserializeOwned>(kind: &str, data: Map<String, Value>) -> Result<T>
                     _ => format!("{kind}: {path}.{field} is missing"),
                 }
             }
-            None => format!("{kind}: {path}: {}", plain(&inner)),
+            None => format!("{kind}: {path}: {}", crate::error::in_json_words(&inner)),
         };
         Error::InvalidInput {
             message,
             param: None,
         }
     })
-}
-
-/// serde's message with what it expected in JSON's words: "expected struct VoiceChoice" is
-/// "expected an object".
-fn plain(message: &str) -> String {
-    let Some((head, expected)) = message.split_once("expected ") else {
-        return message.to_owned();
-    };
-    let what = match expected.split_whitespace().next().unwrap_or_default() {
-        "struct" | "map" => "an object",
-        "enum" => "one of the names it takes",
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-            "a whole number"
-        }
-        "f32" | "f64" => "a number",
-        "bool" => "true or false",
-        _ => return message.to_owned(),
-    };
-    format!("{head}expected {what}")
 }
 
 /// What the server sends.

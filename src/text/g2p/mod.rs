@@ -108,13 +108,14 @@ impl Phonemize for Phonemizer {
     }
 }
 
-/// A symbol that stands for words (Unicode's "other symbol": "〄", "©", "♻"), not a mark
-/// of punctuation: a reader that has no reading for one reports it as it does a letter
-/// (English says them by name; a reader without names must not drop them in silence).
-/// Emoji are not among them: the normalizer drops those that decorate and reports the rest.
+/// A symbol that stands for words (Unicode's "other symbol" and the numbers that are not
+/// digits: "〄", "©", "♻", "⠓", "½", "²", "Ⅻ"), not a mark of punctuation: a reader that has
+/// no reading for one reports it as it does a letter (English says them by name; a reader
+/// without names must not drop them in silence). Emoji are not among them: the normalizer
+/// drops those that decorate and reports the rest.
 pub(crate) fn is_word_symbol(c: char) -> bool {
     static OTHER_SYMBOL: crate::text::normalize::rx::Lazy =
-        crate::text::normalize::rx::lazy!(r"^\p{So}$");
+        crate::text::normalize::rx::lazy!(r"^[\p{So}\p{No}\p{Nl}]$");
     // Emoji are the normalizer's: dropped as decoration, said, or reported before a reader.
     !c.is_ascii()
         && !crate::text::normalize::is_emoji(c)

@@ -2,7 +2,10 @@
 //! (`ｃａｔ`), circled and parenthesized (`Ⓗⓔⓛⓛⓞ`, `⒜`), mathematical (`𝐇𝐞𝐥𝐥𝐨`), small
 //! capitals (`ꜱᴍᴀʟʟ`), ligatures (`ﬁ`), letterlike (`ℍ`), and the enclosed and squared CJK
 //! forms (`㊀` 一, `㈠` (一), `㌔` キロ). Left as they are, a G2P spells them by code point,
-//! drops them as symbols, or refuses them as a script it does not read.
+//! drops them as symbols, or refuses them as a script it does not read. Roman-numeral
+//! characters (`Ⅻ`, `ⅳ`, `第Ⅲ章`) are numbers whatever the language: a run of them is
+//! written as its value in digits, which every language reads (their letters, "XII", are
+//! read as a number only after the words the English rule knows).
 //!
 //! Unicode's compatibility mapping (what NFKC does to the character alone) for these
 //! classes only, and only when what it maps to is letters or digits the language reads: a
@@ -20,17 +23,74 @@ use crate::language::Script;
 
 /// `text` with its compatibility letters folded for a reader of `script`.
 pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
-    if !text.chars().any(candidate) {
+    if !text
+        .chars()
+        .any(|c| candidate(c) || roman_value(c).is_some())
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
+    let mut numeral = Vec::new();
     for c in text.chars() {
+        if roman_value(c).is_some() {
+            numeral.push(c);
+            continue;
+        }
+        push_numeral(&mut numeral, &mut out);
         match candidate(c).then(|| folded(c, script)).flatten() {
             Some(letters) => out.push_str(&letters),
             None => out.push(c),
         }
     }
+    push_numeral(&mut numeral, &mut out);
     Cow::Owned(out)
+}
+
+/// A run of Roman-numeral characters as digits: the run's value when its letters make one
+/// well-formed numeral (`ⅩⅡ` is XII, 12), else each character's own value.
+fn push_numeral(numeral: &mut Vec<char>, out: &mut String) {
+    if numeral.is_empty() {
+        return;
+    }
+    let mut letters = String::new();
+    for &c in numeral.iter() {
+        decompose_compatible(c, |d| letters.push(d.to_ascii_uppercase()));
+    }
+    let lettered = numeral
+        .iter()
+        .all(|c| ('\u{2160}'..='\u{217f}').contains(c));
+    let whole = (numeral.len() > 1 && lettered)
+        .then(|| super::roman::value(&letters))
+        .flatten();
+    match whole {
+        Some(n) => out.push_str(&n.to_string()),
+        None => {
+            let values: Vec<String> = numeral
+                .iter()
+                .filter_map(|&c| roman_value(c))
+                .map(|n| n.to_string())
+                .collect();
+            out.push_str(&values.join(" "));
+        }
+    }
+    numeral.clear();
+}
+
+/// The value of a Roman-numeral character of Unicode's Number Forms (`Ⅻ` 12, `ⅳ` 4, `ↂ`
+/// 10000); the reversed C (a letter) is not one.
+fn roman_value(c: char) -> Option<u64> {
+    const UNITS: [u64; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 50, 100, 500, 1000];
+    match c {
+        '\u{2160}'..='\u{217f}' => Some(UNITS[(u32::from(c) & 0xf) as usize]),
+        '\u{2180}' => Some(1000),
+        '\u{2181}' => Some(5000),
+        '\u{2182}' => Some(10_000),
+        '\u{2185}' => Some(6),
+        '\u{2186}' => Some(50),
+        '\u{2187}' => Some(50_000),
+        '\u{2188}' => Some(100_000),
+        _ => None,
+    }
 }
 
 /// A character of the classes folded here.
@@ -122,5 +182,16 @@ mod tests {
         assert_eq!(fold("㋐", Script::Han), "㋐");
         // Units squared into one character are letters everywhere.
         assert_eq!(latin("5 ㎏"), "5 kg");
+    }
+
+    #[test]
+    fn roman_numeral_characters_are_numbers_in_every_script() {
+        assert_eq!(latin("Chapter Ⅻ cat."), "Chapter 12 cat.");
+        assert_eq!(latin("I have ⅳ cats."), "I have 4 cats.");
+        // A run is one numeral when its letters make one, else its numbers one by one.
+        assert_eq!(latin("ⅩⅡ and ⅿⅽⅿⅹⅽⅸ"), "12 and 1999");
+        assert_eq!(latin("ⅫⅫ ↂⅩ"), "12 12 10000 10");
+        assert_eq!(fold("第Ⅲ章", Script::Japanese), "第3章");
+        assert_eq!(fold("中国 Ⅻ 中国", Script::Han), "中国 12 中国");
     }
 }

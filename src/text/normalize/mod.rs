@@ -9,7 +9,7 @@
 //! punctuation) and espeak-ng reads their numbers.
 
 mod address;
-mod compat;
+pub(crate) mod compat;
 mod currency;
 mod fractions;
 mod markdown;
@@ -119,7 +119,10 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     let text = clean(text);
     let text = compat::fold(&text, lang.row().script);
     if !options.normalize {
-        return normalize(&markdown::emoji(&text, Emoji::Drop));
+        return normalize(&unnamed_symbols_dropped(
+            &markdown::emoji(&text, Emoji::Drop),
+            lang,
+        ));
     }
     let t = markdown::markdown(&dashes(&text));
     // Emoji in a sentence: English says their names; the other languages have none, so
@@ -132,8 +135,17 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
     let t = markdown::emoji(&t, emoji).into_owned();
     let t = match lang.row().normalizer {
         Normalizer::English { day_first } => english(&t, day_first, options),
-        Normalizer::Neutral { percent, and } => neutral(&t, percent, and),
+        Normalizer::Neutral {
+            percent,
+            and,
+            degrees,
+        } => neutral(&t, percent, and, degrees),
         Normalizer::Own => t,
+    };
+    let t = if options.replace_remaining_symbols {
+        t
+    } else {
+        unnamed_symbols_dropped(&t, lang).into_owned()
     };
     let t = normalize(&markdown::fold_punctuation(&t));
     // Rules leave spaces before punctuation ("cents ,"): misaki would read them as pauses.
@@ -219,25 +231,67 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     t
 }
 
-/// The language-neutral rules for a language whose G2P reads numbers itself: "%" and "&"
-/// in its words.
-fn neutral(text: &str, percent: &str, and: &str) -> String {
+/// The language-neutral rules for a language whose G2P reads numbers itself: "%", "&" and
+/// degrees ("20 °C", "20℃", "20°") in its words. The scales' names are the same words in
+/// these languages.
+fn neutral(text: &str, percent: &str, and: &str, degrees: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let word = |out: &mut String, words: &str| {
+            out.push(' ');
+            out.push_str(words);
+            out.push(' ');
+        };
         match c {
-            '%' => {
-                out.push(' ');
-                out.push_str(percent);
-            }
-            '&' => {
-                out.push(' ');
-                out.push_str(and);
-                out.push(' ');
+            '%' => word(&mut out, percent),
+            '&' => word(&mut out, and),
+            '℃' => word(&mut out, &format!("{degrees} Celsius")),
+            '℉' => word(&mut out, &format!("{degrees} Fahrenheit")),
+            '°' => {
+                let scale = chars.peek().and_then(|&s| match s {
+                    'C' => Some("Celsius"),
+                    'F' => Some("Fahrenheit"),
+                    _ => None,
+                });
+                let mut after = chars.clone();
+                after.next();
+                let alone = !after.peek().is_some_and(|c| c.is_alphanumeric());
+                match scale {
+                    Some(scale) if alone => {
+                        chars.next();
+                        word(&mut out, &format!("{degrees} {scale}"));
+                    }
+                    _ => word(&mut out, degrees),
+                }
             }
             _ => out.push(c),
         }
     }
     out
+}
+
+/// A language with no names for symbols, when symbols are switched off: those it would
+/// report are left out, as its emoji are.
+fn unnamed_symbols_dropped(text: &str, lang: Language) -> std::borrow::Cow<'_, str> {
+    if !names_no_symbols(lang) || !text.chars().any(crate::text::g2p::is_word_symbol) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let dropped = text.chars().map(|c| {
+        if crate::text::g2p::is_word_symbol(c) {
+            ' '
+        } else {
+            c
+        }
+    });
+    std::borrow::Cow::Owned(dropped.collect())
+}
+
+/// A language whose normalizer names no symbol and whose G2P reads only letters and digits
+/// (espeak-ng is fed nothing else): a symbol left in its text would say nothing. English
+/// names every symbol; the Japanese and Mandarin readers report the ones they cannot read.
+fn names_no_symbols(lang: Language) -> bool {
+    matches!(lang.row().normalizer, Normalizer::Neutral { .. })
 }
 
 /// The text with control characters replaced by spaces, runs of whitespace folded into one
@@ -282,21 +336,28 @@ pub const MAX_WORD_CHARS: usize = 40;
 /// leaving them out would speak a text that was not written. So are emoji the normalizer
 /// kept in a sentence for a language with no names for them (English's are named by then;
 /// espeak-ng has names in its languages, but it is fed only letters: symbols have crashed
-/// it). One rule for every language;
+/// it), and so are the other symbols (Braille, "℗", "½", "²") in those languages. One rule
+/// for every language;
 /// the Japanese and Mandarin readers report what they take but cannot read (rare Han,
 /// radicals with no ideograph, symbols) the same way.
 pub fn speakable(text: &str, lang: Language) -> Result<String> {
     let script = lang.row().script;
+    let symbols_unnamed = names_no_symbols(lang);
     let mut out = String::with_capacity(text.len());
     let mut unreadable = Vec::new();
     let mut run = 0;
     for c in text.chars() {
         let foreign = (c.is_alphabetic() || needs_reading(c)) && !script.has(c);
         let emoji = is_emoji(c) && !markdown::is_emoji_modifier(c);
-        if (foreign && needs_reading(c)) || emoji {
+        let symbol = symbols_unnamed && crate::text::g2p::is_word_symbol(c);
+        if (foreign && needs_reading(c)) || emoji || symbol {
             unreadable.push(c);
         }
-        let c = if foreign || is_emoji(c) { ' ' } else { c };
+        let c = if foreign || is_emoji(c) || symbol {
+            ' '
+        } else {
+            c
+        };
         // Scripts written without spaces (Han, kana) are not words of letters.
         let spelled = is_latin(c) || is_devanagari(c) || c.is_ascii_digit() || is_combining_mark(c);
         if !spelled {
@@ -312,7 +373,10 @@ pub fn speakable(text: &str, lang: Language) -> Result<String> {
     }
     if !unreadable.is_empty() {
         let row = lang.row();
-        let hint = if unreadable.iter().all(|&c| is_emoji(c)) {
+        let hint = if unreadable
+            .iter()
+            .all(|&c| is_emoji(c) || crate::text::g2p::is_word_symbol(c))
+        {
             "write it in words or leave it out"
         } else {
             row.script.hint()
@@ -409,6 +473,44 @@ mod tests {
         // Decoration is left out in every language.
         assert_eq!(speak("✅ Listo 🎉", Language::Es)?.trim(), "Listo");
         assert_eq!(speak("✅ 日本 🎉", Language::Ja)?.trim(), "日本");
+        // Roman-numeral characters are numbers in every language.
+        assert_eq!(
+            speak("Chapter Ⅻ cat.", Language::EnUs)?,
+            "Chapter twelve cat."
+        );
+        assert_eq!(
+            speak("I have ⅳ cats.", Language::EnUs)?,
+            "I have four cats."
+        );
+        assert_eq!(speak("El Ⅻ gato.", Language::Es)?, "El 12 gato.");
+        assert_eq!(speak("日本 Ⅻ 日本", Language::Ja)?, "日本 12 日本");
+        // Degrees are said where the language has the word; other symbols are reported
+        // by a language that has no names for them (English says them).
+        assert_eq!(
+            speak("Hace 20 °C, 5℃ o 70°F; gira 90°.", Language::Es)?,
+            "Hace 20 grados Celsius, 5 grados Celsius o 70 grados Fahrenheit; gira 90 grados."
+        );
+        for (text, lang, named) in [
+            ("El ⠓⠑ gato.", Language::Es, "'⠓' (U+2813)"),
+            ("Le ⠓ chat.", Language::Fr, "'⠓' (U+2813)"),
+            ("O ⠓ gato.", Language::PtBr, "'⠓' (U+2813)"),
+            ("El ½ gato.", Language::Es, "'½' (U+00BD)"),
+            ("Il x² gatto.", Language::It, "'²' (U+00B2)"),
+        ] {
+            let Err(e) = speak(text, lang) else {
+                panic!("{text:?} in {lang}: the symbol vanished");
+            };
+            let message = e.to_string();
+            assert!(message.contains(named), "{message}");
+            assert!(message.contains("write it in words"), "{message}");
+        }
+        assert!(speak("The ⠓ cat.", Language::EnUs)?.contains("braille"));
+        // Symbols switched off: left out, as emoji are.
+        let off = NormalizationOptions {
+            replace_remaining_symbols: false,
+            ..Default::default()
+        };
+        assert_eq!(for_speech("El ⠓ gato.", Language::Es, &off), "El gato.");
         Ok(())
     }
 

@@ -19,7 +19,7 @@ const COUNTED: &[&str] = &[
 ];
 
 /// The value of a well-formed roman numeral (I–MMMCMXCIX), or `None`.
-fn value(numeral: &str) -> Option<u64> {
+pub(super) fn value(numeral: &str) -> Option<u64> {
     const DIGITS: [(&str, u64); 13] = [
         ("M", 1000),
         ("CM", 900),
