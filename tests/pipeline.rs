@@ -265,10 +265,19 @@ async fn an_idle_stream_times_out_once_it_has_nothing_left_to_say() {
     let started = std::time::Instant::now();
     let mut last_audio = started;
     let mut chunks = 0;
+    // Pieces with nothing to say: whitespace, invisible characters, a lone combining mark.
+    let nothing = [" ", "\u{200b}", "\u{2060}", "\u{feff}", "\u{ad}", "\u{301}"];
+    let mut nothing = nothing.iter().cycle();
     let error = loop {
-        // Whitespace on its way does not count as text.
-        input.push(" ").unwrap();
-        match tokio::time::timeout(Duration::from_secs(10), audio.recv()).await {
+        // None of them counts as text, sent more often than the idle time, while the
+        // text is spoken and after.
+        input.push(nothing.next().unwrap()).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still open after 10 s: {chunks} chunks"
+        );
+        match tokio::time::timeout(Duration::from_millis(100), audio.recv()).await {
+            Err(_) => {}
             Ok(Some(Ok(Event::Audio(_)))) => {
                 chunks += 1;
                 last_audio = std::time::Instant::now();

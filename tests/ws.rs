@@ -638,11 +638,18 @@ async fn pings_and_empty_text_do_not_keep_a_session_open() {
     )
     .await;
     let started = std::time::Instant::now();
+    // Text with nothing to say (invisible characters) every other message, more often
+    // than the idle time.
+    let nothing = Message::Text(json!({"text": "\u{200b}\u{feff}"}).to_string().into());
     let chatter = [
         Message::Ping(vec![1].into()),
+        nothing.clone(),
         Message::Text(json!({"text": ""}).to_string().into()),
+        nothing.clone(),
         Message::Text(json!({"text": "  "}).to_string().into()),
+        nothing.clone(),
         Message::Text(json!({"flush": true}).to_string().into()),
+        nothing,
     ];
     let mut events = Vec::new();
     let mut code = None;

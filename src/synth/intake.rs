@@ -195,7 +195,10 @@ pub(super) struct Intake {
     /// The flush timer runs from the last piece (or flush).
     last_piece: Instant,
     /// The idle clock runs from the later of the last real text and the moment the
-    /// utterance last had work.
+    /// utterance last had work. Real text has a letter or a digit in it: blanks, invisible
+    /// characters (U+200B, U+FEFF, a soft hyphen), a lone combining mark or punctuation
+    /// alone say nothing, so a client sending only those every few seconds cannot hold
+    /// its stream and its admission slot open (the work they cause still counts).
     last_text: Instant,
     last_work: Instant,
 }
@@ -345,7 +348,7 @@ impl Intake {
         match piece {
             Piece::Text(text, at) => {
                 self.last_piece = at;
-                if !text.trim().is_empty() {
+                if text.chars().any(char::is_alphanumeric) {
                     self.last_text = at;
                 }
                 if let Some(segmenter) = self.segmenter.as_mut() {
