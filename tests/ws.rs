@@ -526,6 +526,17 @@ async fn a_streamed_body_that_stalls_after_its_audio_began_aborts_the_response()
             .closed(listener::CloseReason::BodyTimeout),
         1
     );
+    // The client's stall is counted as a timeout, not as the server's failure.
+    let failures = |reason| {
+        use ttsd::metrics::ReasonLabel;
+        let metrics = server.service.metrics();
+        metrics
+            .failures
+            .get_or_create(&ReasonLabel { reason })
+            .get()
+    };
+    assert_eq!(failures(ttsd::metrics::Failure::timeout), 1);
+    assert_eq!(failures(ttsd::metrics::Failure::internal), 0);
 }
 
 #[tokio::test]

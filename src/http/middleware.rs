@@ -207,8 +207,9 @@ struct Watch {
 }
 
 /// A response body that reports how it ended: sent to the last byte (its duration is
-/// recorded), aborted by an error after the headers (internal), or dropped early because
-/// the client went away (cancelled).
+/// recorded), aborted by an error after the headers (internal, or a timeout when the
+/// stream says so: [`failure_of`]), or dropped early because the client went away
+/// (cancelled).
 struct Observed {
     inner: Body,
     watch: Option<Watch>,
@@ -244,6 +245,23 @@ impl Observed {
     }
 }
 
+/// What a response body that ended with `e` failed of: a timeout when an
+/// `io::ErrorKind::TimedOut` is among its sources (`speech::aborted` makes one for a
+/// streamed request body that stalled), else the server's own failure.
+fn failure_of(e: &axum::Error) -> Failure {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = source {
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return Failure::timeout;
+        }
+        source = error.source();
+    }
+    Failure::internal
+}
+
 impl http_body::Body for Observed {
     type Data = Bytes;
     type Error = axum::Error;
@@ -255,7 +273,10 @@ impl http_body::Body for Observed {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(None) => self.end(None),
-            Poll::Ready(Some(Err(_))) => self.end(Some(Failure::internal)),
+            Poll::Ready(Some(Err(e))) => {
+                let reason = failure_of(e);
+                self.end(Some(reason))
+            }
             _ => {}
         }
         polled

@@ -181,10 +181,16 @@ fn server_timing(stats: &Stats) -> HeaderValue {
     HeaderValue::from_str(&stages.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// An error after the headers: logged once, and the body is aborted with it.
+/// An error after the headers: logged once, and the body is aborted with it. A timeout
+/// (a streamed request body that stalled) is an `ErrorKind::TimedOut`, so the response's
+/// watch (`middleware::Observed`) counts it as the client's timeout, not the server's failure.
 pub(super) fn aborted(e: Error) -> std::io::Error {
     e.log("stream aborted after the headers were sent");
-    std::io::Error::other(e.public_message())
+    let kind = match e.class() {
+        crate::error::Class::Timeout => std::io::ErrorKind::TimedOut,
+        _ => std::io::ErrorKind::Other,
+    };
+    std::io::Error::new(kind, e.public_message())
 }
 
 /// One chunk of audio (in the response format) as OpenAI's `speech.audio.delta` event.

@@ -131,7 +131,7 @@ pub async fn speech_upload(
         match item {
             Ok(Event::Audio(chunk)) => Some(Ok(chunk.bytes)),
             Ok(Event::Done(_)) => None,
-            Err(e) => Some(Err(aborted(e))),
+            Err(e) => Some(Err(super::speech::aborted(e))),
         }
     }));
     Ok((headers, body).into_response())
@@ -143,10 +143,4 @@ fn body_broke(e: &axum::Error) -> Error {
         "the text stopped before its end ({e}); what had not been spoken when it stopped \
          was not"
     ))
-}
-
-/// An error after the headers: logged once, and the body is aborted with it.
-fn aborted(e: Error) -> std::io::Error {
-    e.log("stream aborted after the headers were sent");
-    std::io::Error::other(e.public_message())
 }
