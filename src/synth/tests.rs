@@ -282,6 +282,23 @@ async fn lexicons_change_what_is_said_alike_whole_and_in_pieces() {
     );
 }
 
+/// A whole text's audio chunks: each one's guess of the whole audio, and the audio's
+/// seconds in the end.
+async fn guesses(synth: &Arc<Synthesizer>, params: SpeechParams) -> (Vec<Option<Duration>>, f64) {
+    let request = synth
+        .validate(params, Input::Required)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut audio = synth.speak(request, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut expected = Vec::new();
+    loop {
+        match next(&mut audio, Duration::from_secs(10)).await {
+            Some(Ok(Event::Audio(chunk))) => expected.push(chunk.expected),
+            Some(Ok(Event::Done(stats))) => return (expected, stats.audio.as_secs_f64()),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 /// A slow first clause says nothing of the rest's pace: the guess reckons the text left at
 /// the request's own speed, so `[rate:0.25] Oh.` before plain text does not make every id
 /// of it look four times as long (a short text was refused as over --max-file-minutes).
@@ -296,18 +313,7 @@ async fn a_slow_first_clause_does_not_make_the_rest_look_long() {
     params.response_format = Some("pcm".into());
     params.stream = Some(false);
     params.allow_voice_tags = Some(true);
-    let request = synth
-        .validate(params, Input::Required)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut audio = synth.speak(request, None).unwrap_or_else(|e| panic!("{e}"));
-    let mut expected = Vec::new();
-    let total = loop {
-        match next(&mut audio, Duration::from_secs(10)).await {
-            Some(Ok(Event::Audio(chunk))) => expected.push(chunk.expected),
-            Some(Ok(Event::Done(stats))) => break stats.audio.as_secs_f64(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let (expected, total) = guesses(&synth, params).await;
     assert!(expected.len() > 2, "{expected:?}");
     for guess in &expected {
         let guess = guess.unwrap_or_else(|| panic!("a whole text's guess: {expected:?}"));
@@ -330,18 +336,7 @@ async fn a_whole_texts_chunks_expect_its_length() {
     let mut params = SpeechParams::new(text, "af_heart");
     params.response_format = Some("pcm".into());
     params.stream = Some(false);
-    let request = synth
-        .validate(params, Input::Required)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut audio = synth.speak(request, None).unwrap_or_else(|e| panic!("{e}"));
-    let mut expected = Vec::new();
-    let total = loop {
-        match next(&mut audio, Duration::from_secs(10)).await {
-            Some(Ok(Event::Audio(chunk))) => expected.push(chunk.expected),
-            Some(Ok(Event::Done(stats))) => break stats.audio.as_secs_f64(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let (expected, total) = guesses(&synth, params).await;
     assert!(expected.len() > 2, "{expected:?}");
     for guess in &expected {
         let guess = guess.unwrap_or_else(|| panic!("a whole text's guess: {expected:?}"));
