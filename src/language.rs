@@ -78,12 +78,13 @@ impl Script {
 /// A character that must be read to be spoken: a letter of any script, a CJK radical or
 /// stroke, a private-use character (only its font knows what it is). One a language cannot
 /// read is reported, never dropped; a symbol, punctuation or an emoji is not one of these
-/// (a symbol with no name says nothing). IPA, spacing modifiers, phonetic, letterlike and
-/// super- or subscript letters (ə ʻ ʰ ᵃ ℓ ⁿ Ⅻ) count as symbols: no language's text is
-/// written in them.
+/// (a symbol with no name says nothing). Spacing modifiers, phonetic, letterlike and
+/// super- or subscript letters (ʻ ʰ ᵃ ℓ ⁿ Ⅻ) count as symbols: no language's text is
+/// written in them. IPA's letters (ə ʃ ŋ) are letters: a word written in them has a sound
+/// no G2P here reads from them.
 pub fn needs_reading(c: char) -> bool {
     let symbol_letter = matches!(c,
-        '\u{250}'..='\u{2ff}' | '\u{1d00}'..='\u{1dbf}' | '\u{2070}'..='\u{209f}' | '\u{2100}'..='\u{218f}');
+        '\u{2b0}'..='\u{2ff}' | '\u{1d00}'..='\u{1dbf}' | '\u{2070}'..='\u{209f}' | '\u{2100}'..='\u{218f}');
     (c.is_alphabetic() && !symbol_letter)
         || is_devanagari(c)
         || is_cjk_symbol(c)
@@ -137,13 +138,15 @@ pub enum Normalizer {
     /// Every rule (numbers, currency, times, dates, units, URLs, …) in English words;
     /// numeric dates read day first when `day_first`.
     English { day_first: bool },
-    /// The language-neutral rules (Markdown, emoji, punctuation) and "%", "&" and "°" in
-    /// the language's words; its G2P reads numbers itself, and no symbol (another one is
-    /// reported).
+    /// The language-neutral rules (Markdown, emoji, punctuation) and "%", "&", "°", the
+    /// common math signs and currencies in the language's words; its G2P reads numbers
+    /// itself, and no symbol (another one is reported).
     Neutral {
         percent: &'static str,
         and: &'static str,
         degrees: &'static str,
+        /// Its words for math signs and currencies.
+        signs: &'static crate::text::normalize::signs::Signs,
     },
     /// Only the language-neutral rules: the language's G2P reads numbers, units and
     /// symbols itself.
@@ -202,6 +205,7 @@ pub static LANGUAGES: &[Row] = &[
             percent: "por ciento",
             and: "y",
             degrees: "grados",
+            signs: &crate::text::normalize::signs::SPANISH,
         },
     },
     Row {
@@ -217,6 +221,7 @@ pub static LANGUAGES: &[Row] = &[
             percent: "pour cent",
             and: "et",
             degrees: "degrés",
+            signs: &crate::text::normalize::signs::FRENCH,
         },
     },
     Row {
@@ -231,6 +236,7 @@ pub static LANGUAGES: &[Row] = &[
             percent: "प्रतिशत",
             and: "और",
             degrees: "डिग्री",
+            signs: &crate::text::normalize::signs::HINDI,
         },
     },
     Row {
@@ -245,6 +251,7 @@ pub static LANGUAGES: &[Row] = &[
             percent: "per cento",
             and: "e",
             degrees: "gradi",
+            signs: &crate::text::normalize::signs::ITALIAN,
         },
     },
     Row {
@@ -269,6 +276,7 @@ pub static LANGUAGES: &[Row] = &[
             percent: "por cento",
             and: "e",
             degrees: "graus",
+            signs: &crate::text::normalize::signs::PORTUGUESE,
         },
     },
     Row {

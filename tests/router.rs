@@ -202,7 +202,7 @@ async fn captions_keep_every_written_word_in_its_place() {
     // said "two", then "two"), and letters in compatibility forms (read as letters, shown
     // as written).
     for text in [
-        "The ə cat sat on the mat.",
+        "The ʻ cat sat on the mat.",
         "The 🐱 cat sat on the mat.",
         "I have 2 two cats.",
         "Room 101 one oh one.",
@@ -247,6 +247,11 @@ async fn letters_a_language_cannot_read_are_refused_by_name() {
         // A symbol that is not an emoji, where the language has no name for it.
         ("El ⠓⠑ gato se sentó.", "e", "'⠓' (U+2813)"),
         ("El ½ gato.", "e", "'½' (U+00BD)"),
+        ("El gato ∑ perro.", "e", "'∑' (U+2211)"),
+        // IPA's letters, and a word of letters the reader gives no sound (never a caption
+        // of no length for a word not spoken).
+        ("The ə cat sat on the mat.", "a", "'ə' (U+0259)"),
+        ("The ŋ cat sat on the mat, then Ø.", "a", "'ŋ' (U+014B)"),
     ] {
         let r = send(
             &service,

@@ -146,6 +146,12 @@ mod tests {
             (Language::Zh, "ㄅㄆㄇ 中国"),
             (Language::EnUs, "The Русский cat."),
             (Language::Es, "日本 gato."),
+            // Signs a reader has no word for: math, currency, marks that mean something.
+            (Language::Ja, "猫≤犬"),
+            (Language::Ja, "猫§犬"),
+            (Language::Zh, "猫∑犬"),
+            (Language::Zh, "猫※犬"),
+            (Language::Es, "El ∑ gato."),
         ] {
             let Err(e) = f.phonemes(text, lang) else {
                 panic!("{text:?} was read");
@@ -165,6 +171,30 @@ mod tests {
             greek.len() > f.phonemes("中国", Language::Zh)?.len(),
             "{greek}"
         );
+        Ok(())
+    }
+
+    /// A word of letters the G2P gives no sound for, alone ("Ø", "ŋ"), is reported: never
+    /// spoken as nothing with a caption of no length. Inside a word, the letters are read.
+    #[test]
+    fn a_word_the_reader_gives_no_sound_is_named() -> Result<()> {
+        let f = frontend();
+        for (text, named) in [
+            ("Press Ø to reset.", "'Ø' (U+00D8)"),
+            ("The ŋ cat sat.", "'ŋ' (U+014B)"),
+            ("The cat ð sat.", "'ð' (U+00F0)"),
+        ] {
+            let Err(e) = all_chunks(&f, text) else {
+                panic!("{text:?} was read");
+            };
+            assert!(
+                e.is_client_error() && e.to_string().contains(named),
+                "{text}: {e}"
+            );
+        }
+        for text in ["Søren met Þór in Straße.", "Il a fait œuvre."] {
+            all_chunks(&f, text)?;
+        }
         Ok(())
     }
 

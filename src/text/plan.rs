@@ -442,8 +442,9 @@ fn phonemize(frontend: &TextFrontend, sentence: &Sentence) -> Result<(String, Ve
             Part::Text { text, words } => {
                 let language = sentence.style.language;
                 let said = frontend.phonemes(text, language)?;
-                let of_chars =
-                    phoneme_words(&said, text, words, |w| frontend.phonemes(w, language))?;
+                let of_chars = phoneme_words(&said, text, words, language, |w| {
+                    frontend.phonemes(w, language)
+                })?;
                 (said, of_chars)
             }
             Part::Phonemes { phonemes, word } => {
@@ -478,11 +479,14 @@ fn silent(c: char) -> bool {
 /// nothing), so each word is read alone (`phonemes_of`) to learn how many phoneme words it
 /// gives, and they are handed out by those counts; only when the words read alone do not add
 /// up to the sentence (context joined them) are the phoneme words spread evenly. Spaces and
-/// punctuation go to none.
+/// punctuation go to none. A word of letters that gives no sound alone ("ø", "ŋ" by
+/// themselves) is one the language's G2P cannot read: reported, naming its letters, never
+/// spoken as nothing with a caption of no length.
 fn phoneme_words(
     phonemes: &str,
     text: &str,
     text_words: &[Option<u32>],
+    language: Language,
     phonemes_of: impl Fn(&str) -> Result<String>,
 ) -> Result<Vec<Option<u32>>> {
     let said: Vec<(&str, Option<u32>)> = text
@@ -499,10 +503,21 @@ fn phoneme_words(
         said.iter().map(|(_, c)| *c).collect()
     } else {
         let mut by_count = Vec::with_capacity(sounding);
+        let mut unread = Vec::new();
         for (word, caption) in &said {
             let alone = phonemes_of(word)?;
             let n = alone.split(' ').filter(|g| sounds(g)).count();
+            if n == 0 {
+                unread.extend(word.chars().filter(|&c| crate::language::needs_reading(c)));
+            }
             by_count.extend(std::iter::repeat_n(*caption, n));
+        }
+        if !unread.is_empty() {
+            return Err(crate::text::g2p::unreadable(
+                language.row().name,
+                &unread,
+                "write it in words or leave it out",
+            ));
         }
         if by_count.len() == sounding {
             by_count

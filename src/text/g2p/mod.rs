@@ -109,17 +109,30 @@ impl Phonemize for Phonemizer {
 }
 
 /// A symbol that stands for words (Unicode's "other symbol" and the numbers that are not
-/// digits: "〄", "©", "♻", "⠓", "½", "²", "Ⅻ"), not a mark of punctuation: a reader that has
-/// no reading for one reports it as it does a letter (English says them by name; a reader
-/// without names must not drop them in silence). Emoji are not among them: the normalizer
-/// drops those that decorate and reports the rest.
+/// digits: "〄", "©", "♻", "⠓", "½", "²", "Ⅻ"; a math sign or a currency: "≤", "∑", "₩";
+/// a punctuation mark that means something: "§", "†", "‰", "※"), not a mark that is a
+/// pause or a quote: a reader that has no reading for one reports it as it does a letter
+/// (English says them by name; a reader without names must not drop them in silence).
+/// Emoji are not among them: the normalizer drops those that decorate and reports the rest.
 pub(crate) fn is_word_symbol(c: char) -> bool {
     static OTHER_SYMBOL: crate::text::normalize::rx::Lazy =
-        crate::text::normalize::rx::lazy!(r"^[\p{So}\p{No}\p{Nl}]$");
+        crate::text::normalize::rx::lazy!(r"^[\p{So}\p{No}\p{Nl}\p{Sm}\p{Sc}]$");
+    static MARK: crate::text::normalize::rx::Lazy = crate::text::normalize::rx::lazy!(r"^\p{Po}$");
+    let mut buf = [0; 4];
+    let s: &str = c.encode_utf8(&mut buf);
     // Emoji are the normalizer's: dropped as decoration, said, or reported before a reader.
     !c.is_ascii()
         && !crate::text::normalize::is_emoji(c)
-        && OTHER_SYMBOL.is_match(c.encode_utf8(&mut [0; 4]))
+        && (OTHER_SYMBOL.is_match(s) || (MARK.is_match(s) && !is_pause_mark(c)))
+}
+
+/// Punctuation (Po) that is a pause, a bullet or a sentence's opening, not a word: the
+/// ellipsis, Spanish's inverted marks, the middle dot and bullet, the doubled marks, the
+/// danda, the Japanese middle dot, and the CJK and full-width forms of pauses.
+fn is_pause_mark(c: char) -> bool {
+    matches!(c, '…' | '¡' | '¿' | '·' | '•' | '‧' | '‣' | '‼' | '⁇' | '⁈' | '⁉' | '।' | '॥' | '・' | '･'
+        | '\u{3000}'..='\u{303f}' | '\u{fe10}'..='\u{fe19}' | '\u{fe30}'..='\u{fe6f}' | '\u{ff01}'..='\u{ff0f}'
+        | '\u{ff1a}'..='\u{ff20}' | '\u{ff3b}'..='\u{ff40}' | '\u{ff5b}'..='\u{ff65}')
 }
 
 /// The error for characters a language's reader has no reading for: they are named (the

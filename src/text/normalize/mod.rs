@@ -18,6 +18,7 @@ mod nemo;
 mod numbers;
 mod roman;
 mod serial;
+pub(crate) mod signs;
 mod symbols;
 mod time;
 mod units;
@@ -139,7 +140,13 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
             percent,
             and,
             degrees,
-        } => neutral(&t, percent, and, degrees),
+            signs,
+        } => neutral(
+            &signs::said(&t, signs, options.replace_remaining_symbols),
+            percent,
+            and,
+            degrees,
+        ),
         Normalizer::Own => t,
     };
     let t = if options.replace_remaining_symbols {
@@ -408,13 +415,17 @@ mod tests {
     fn emoji_are_said_or_refused_and_other_scripts_refused_by_name() -> Result<()> {
         // A modifier the normalizer left (a skin tone alone) says nothing.
         assert_eq!(speakable("Il \u{1f3fd} va", Language::It)?, "Il   va");
-        assert_eq!(speakable("5 € & 10%", Language::Fr)?, "5 € & 10%");
+        assert_eq!(speakable("5 & 10%", Language::Fr)?, "5 & 10%");
         assert_eq!(speakable("नमस्ते hello", Language::Hi)?, "नमस्ते hello");
         // Letter-like symbols of no script are left out, as symbols are.
-        assert_eq!(speakable("Hawaiʻi ə", Language::EnUs)?, "Hawai i  ");
+        assert_eq!(speakable("Hawaiʻi", Language::EnUs)?, "Hawai i");
         for (text, lang, named) in [
             ("שלום hello مرحبا", Language::EnUs, "'ש' (U+05E9)"),
             ("The Русский cat.", Language::EnUs, "'Р' (U+0420)"),
+            // IPA's letters are no language's spelling here.
+            ("The ɐʃŋ cat.", Language::EnUs, "'ɐ' (U+0250)"),
+            ("Hawaiʻi ə", Language::EnUs, "'ə' (U+0259)"),
+            ("El ʃ gato.", Language::Es, "'ʃ' (U+0283)"),
             ("日本 gato.", Language::Es, "'日' (U+65E5)"),
             ("नमस्ते hello", Language::Es, "'न' (U+0928)"),
             ("a \u{e000} b", Language::EnGb, "(U+E000)"),
@@ -496,6 +507,12 @@ mod tests {
             ("O ⠓ gato.", Language::PtBr, "'⠓' (U+2813)"),
             ("El ½ gato.", Language::Es, "'½' (U+00BD)"),
             ("Il x² gatto.", Language::It, "'²' (U+00B2)"),
+            // Math signs, currencies and marks with no word in the language.
+            ("El ∑ gato.", Language::Es, "'∑' (U+2211)"),
+            ("Le † chat.", Language::Fr, "'†' (U+2020)"),
+            ("O ¤ gato.", Language::PtBr, "'¤' (U+00A4)"),
+            ("Il ₩ gatto.", Language::It, "'₩' (U+20A9)"),
+            ("बिल्ली ∴ कुत्ता", Language::Hi, "'∴' (U+2234)"),
         ] {
             let Err(e) = speak(text, lang) else {
                 panic!("{text:?} in {lang}: the symbol vanished");
@@ -505,6 +522,21 @@ mod tests {
             assert!(message.contains("write it in words"), "{message}");
         }
         assert!(speak("The ⠓ cat.", Language::EnUs)?.contains("braille"));
+        // The common signs and currencies are said in the language's words.
+        assert_eq!(
+            speak("El gato ≤ perro, 2 + 2 = 4.", Language::Es)?,
+            "El gato menor o igual que perro, 2 más 2 igual a 4."
+        );
+        assert_eq!(
+            speak("Ça coûte 5 € ou $1.", Language::Fr)?,
+            "Ça coûte 5 euros ou 1 dollar."
+        );
+        assert_eq!(speak("Custa R$ 10.", Language::PtBr)?, "Custa 10 reais.");
+        // Pauses, quotes and Spanish's opening marks are not signs.
+        assert_eq!(
+            speak("¿Qué? «Hola» · sí…", Language::Es)?,
+            "¿Qué? «Hola» · sí…"
+        );
         // Symbols switched off: left out, as emoji are.
         let off = NormalizationOptions {
             replace_remaining_symbols: false,

@@ -1,0 +1,258 @@
+//! Signs in the languages espeak-ng reads (Spanish, French, Hindi, Italian, Portuguese):
+//! the math signs and the currencies people write in a reply ("2 + 2 = 4", "x ≤ 5",
+//! "5 €", "$20", "§ 3") said in the language's words. espeak-ng is fed letters and digits
+//! only (symbols have crashed it), so a sign left in the text would say nothing: one with a
+//! name here is said, any other is reported by `speakable`, never dropped in silence.
+//! Written by hand: the names are the language's, a short table per language.
+
+use std::borrow::Cow;
+
+use regex::Captures;
+
+use super::rx;
+
+/// A language's words for the signs and currencies this module says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Signs {
+    /// A sign and what it says between two things ("a ≤ b": "a" + words + "b").
+    pub signs: &'static [(char, &'static str)],
+    /// A currency: its sign, one of it, many of it ("1 €" → "1 euro", "5 €" → "5 euros").
+    pub money: &'static [(&'static str, &'static str, &'static str)],
+}
+
+pub static SPANISH: Signs = Signs {
+    signs: &[
+        ('+', "más"),
+        ('−', "menos"),
+        ('=', "igual a"),
+        ('<', "menor que"),
+        ('>', "mayor que"),
+        ('≤', "menor o igual que"),
+        ('≥', "mayor o igual que"),
+        ('×', "por"),
+        ('÷', "entre"),
+        ('±', "más o menos"),
+        ('≠', "distinto de"),
+        ('≈', "aproximadamente"),
+        ('∞', "infinito"),
+        ('√', "raíz de"),
+        ('§', "sección"),
+        ('¶', "párrafo"),
+        ('‰', "por mil"),
+    ],
+    money: &[
+        ("R$", "real", "reales"),
+        ("$", "dólar", "dólares"),
+        ("€", "euro", "euros"),
+        ("£", "libra", "libras"),
+        ("¥", "yen", "yenes"),
+        ("₹", "rupia", "rupias"),
+        ("¢", "centavo", "centavos"),
+    ],
+};
+
+pub static FRENCH: Signs = Signs {
+    signs: &[
+        ('+', "plus"),
+        ('−', "moins"),
+        ('=', "égale"),
+        ('<', "inférieur à"),
+        ('>', "supérieur à"),
+        ('≤', "inférieur ou égal à"),
+        ('≥', "supérieur ou égal à"),
+        ('×', "fois"),
+        ('÷', "divisé par"),
+        ('±', "plus ou moins"),
+        ('≠', "différent de"),
+        ('≈', "environ"),
+        ('∞', "infini"),
+        ('√', "racine de"),
+        ('§', "paragraphe"),
+        ('¶', "alinéa"),
+        ('‰', "pour mille"),
+    ],
+    money: &[
+        ("R$", "réal", "reais"),
+        ("$", "dollar", "dollars"),
+        ("€", "euro", "euros"),
+        ("£", "livre", "livres"),
+        ("¥", "yen", "yens"),
+        ("₹", "roupie", "roupies"),
+        ("¢", "centime", "centimes"),
+    ],
+};
+
+pub static HINDI: Signs = Signs {
+    signs: &[
+        ('+', "प्लस"),
+        ('−', "माइनस"),
+        ('=', "बराबर"),
+        ('<', "से कम"),
+        ('>', "से अधिक"),
+        ('≤', "से कम या बराबर"),
+        ('≥', "से अधिक या बराबर"),
+        ('×', "गुणा"),
+        ('÷', "भाग"),
+        ('±', "प्लस माइनस"),
+        ('≠', "बराबर नहीं"),
+        ('≈', "लगभग"),
+        ('∞', "अनंत"),
+        ('√', "वर्गमूल"),
+        ('§', "धारा"),
+        ('¶', "अनुच्छेद"),
+        ('‰', "प्रति हज़ार"),
+    ],
+    money: &[
+        ("R$", "रियल", "रियल"),
+        ("$", "डॉलर", "डॉलर"),
+        ("€", "यूरो", "यूरो"),
+        ("£", "पाउंड", "पाउंड"),
+        ("¥", "येन", "येन"),
+        ("₹", "रुपया", "रुपये"),
+        ("¢", "सेंट", "सेंट"),
+    ],
+};
+
+pub static ITALIAN: Signs = Signs {
+    signs: &[
+        ('+', "più"),
+        ('−', "meno"),
+        ('=', "uguale a"),
+        ('<', "minore di"),
+        ('>', "maggiore di"),
+        ('≤', "minore o uguale a"),
+        ('≥', "maggiore o uguale a"),
+        ('×', "per"),
+        ('÷', "diviso"),
+        ('±', "più o meno"),
+        ('≠', "diverso da"),
+        ('≈', "circa"),
+        ('∞', "infinito"),
+        ('√', "radice di"),
+        ('§', "paragrafo"),
+        ('¶', "capoverso"),
+        ('‰', "per mille"),
+    ],
+    money: &[
+        ("R$", "real", "reais"),
+        ("$", "dollaro", "dollari"),
+        ("€", "euro", "euro"),
+        ("£", "sterlina", "sterline"),
+        ("¥", "yen", "yen"),
+        ("₹", "rupia", "rupie"),
+        ("¢", "centesimo", "centesimi"),
+    ],
+};
+
+pub static PORTUGUESE: Signs = Signs {
+    signs: &[
+        ('+', "mais"),
+        ('−', "menos"),
+        ('=', "igual a"),
+        ('<', "menor que"),
+        ('>', "maior que"),
+        ('≤', "menor ou igual a"),
+        ('≥', "maior ou igual a"),
+        ('×', "vezes"),
+        ('÷', "dividido por"),
+        ('±', "mais ou menos"),
+        ('≠', "diferente de"),
+        ('≈', "aproximadamente"),
+        ('∞', "infinito"),
+        ('√', "raiz de"),
+        ('§', "parágrafo"),
+        ('¶', "parágrafo"),
+        ('‰', "por mil"),
+    ],
+    money: &[
+        ("R$", "real", "reais"),
+        ("$", "dólar", "dólares"),
+        ("€", "euro", "euros"),
+        ("£", "libra", "libras"),
+        ("¥", "iene", "ienes"),
+        ("₹", "rupia", "rupias"),
+        ("¢", "centavo", "centavos"),
+    ],
+};
+
+/// `text` with its signs and currencies in `words`: an amount's currency after the amount
+/// ("$20" and "20 $" → "20 dólares", "1 €" → "1 euro"), a currency alone by its name, a
+/// sign by its words (when `signs`: `replace_remaining_symbols` on). A run of one sign
+/// ("===", "++") is decoration and left to drop.
+pub fn said(text: &str, words: &Signs, signs: bool) -> Cow<'static, str> {
+    static BEFORE: rx::Lazy = rx::lazy!(r"(R\$|US\$|[$€£¥₹¢])\s?(\d+(?:[.,]\d+)*)");
+    static AFTER: rx::Lazy = rx::lazy!(r"(\d+(?:[.,]\d+)*)\s?(R\$|US\$|[$€£¥₹¢])");
+    let amount = |number: &str, sign: &str| {
+        let sign = sign.strip_prefix("US").unwrap_or(sign);
+        match words.money.iter().find(|(s, ..)| *s == sign) {
+            Some((_, one, _)) if number == "1" => format!("{number} {one}"),
+            Some((_, _, many)) => format!("{number} {many}"),
+            None => number.to_owned(),
+        }
+    };
+    let t = AFTER.replace_all(text, |c: &Captures| amount(&c[1], &c[2]));
+    let t = BEFORE.replace_all(&t, |c: &Captures| amount(&c[2], &c[1]));
+    if !signs {
+        return Cow::Owned(t.into_owned());
+    }
+    let chars: Vec<char> = t.chars().collect();
+    let mut out = String::with_capacity(t.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let run = i.checked_sub(1).map(|j| chars[j]) == Some(c) || chars.get(i + 1) == Some(&c);
+        let mut buf = [0; 4];
+        let key: &str = c.encode_utf8(&mut buf);
+        let name = words
+            .signs
+            .iter()
+            .find(|(s, _)| *s == c)
+            .map(|(_, w)| *w)
+            .or_else(|| words.money.iter().find(|(s, ..)| *s == key).map(|m| m.1));
+        match name {
+            Some(name) if !run => {
+                out.push(' ');
+                out.push_str(name);
+                out.push(' ');
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn signs_and_money_are_said_in_the_language() {
+        for (text, words, want) in [
+            ("2 + 2 = 4", &SPANISH, "2 más 2 igual a 4"),
+            ("x ≤ y", &SPANISH, "x menor o igual que y"),
+            ("Cuesta $5 o 1 €.", &SPANISH, "Cuesta 5 dólares o 1 euro."),
+            (
+                "Coûte 5€ et 2,50 €.",
+                &FRENCH,
+                "Coûte 5 euros et 2,50 euros.",
+            ),
+            ("Costa 3 €.", &ITALIAN, "Costa 3 euro."),
+            ("Custa R$ 10 × 3.", &PORTUGUESE, "Custa 10 reais vezes 3."),
+            ("Cost US$1.", &SPANISH, "Cost 1 dólar."),
+            ("₹500 दें", &HINDI, "500 रुपये दें"),
+            ("el € es", &SPANISH, "el euro es"),
+            ("§ 3 ± 1", &FRENCH, "paragraphe 3 plus ou moins 1"),
+        ] {
+            assert_eq!(folded(&said(text, words, true)), want, "{text}");
+        }
+        // A run of one sign is decoration, left for the reader to drop.
+        assert_eq!(
+            folded(&said("=== Título ===", &SPANISH, true)),
+            "=== Título ==="
+        );
+        // Symbols off: amounts keep their currency, the signs are left.
+        assert_eq!(folded(&said("$5 + 2", &SPANISH, false)), "5 dólares + 2");
+    }
+}
