@@ -223,6 +223,51 @@ async fn silent_connections_are_closed_and_cannot_lock_others_out() {
     drop(silent);
 }
 
+/// Pings are answered but keep nothing open: connections that only ping (from the start, or
+/// after asking for the voices) are closed at their idle time, and a new client is served.
+#[tokio::test]
+async fn pinging_connections_are_closed_and_cannot_lock_others_out() {
+    let service = tone::service(1);
+    let limits = Limits {
+        max_connections: 2,
+        timeouts: Timeouts {
+            first_event: Duration::from_millis(500),
+            idle: Duration::from_secs(1),
+        },
+        write_timeout: Duration::from_secs(30),
+    };
+    let server = start(service, limits).await;
+    let mut pingers = [
+        Client::connect(server.addr).await,
+        Client::connect(server.addr).await,
+    ];
+    pingers[1].send("describe", json!({})).await;
+    assert_eq!(pingers[1].next().await.unwrap().kind, "info");
+    let mut refused = Client::connect(server.addr).await;
+    assert!(refused.next().await.is_none(), "a third is closed at once");
+    let started = std::time::Instant::now();
+    let mut closed = [None, None];
+    while closed.iter().any(Option::is_none) {
+        let waited = started.elapsed();
+        assert!(waited < Duration::from_secs(5), "pings held {closed:?}");
+        for (pinger, closed) in pingers.iter_mut().zip(&mut closed) {
+            if closed.is_none() {
+                pinger.send("ping", json!({ "text": "still here" })).await;
+                match pinger.next().await {
+                    Some(pong) => assert_eq!(pong.kind, "pong"),
+                    None => *closed = Some(waited),
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // Both were closed (at their first-event and idle times) while pinging every 150 ms:
+    // were pings counted, they would be open at 5 s.
+    let mut client = Client::connect(server.addr).await;
+    client.send("describe", json!({})).await;
+    assert_eq!(client.next().await.unwrap().kind, "info");
+}
+
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     use ttsd::metrics::{WyomingClose, WyomingCloseLabel};

@@ -38,8 +38,10 @@ use crate::{Error, Result};
 pub struct Timeouts {
     /// A new connection must send its first event within this time.
     pub first_event: Duration,
-    /// A connection with no event for this long is closed. (A streamed synthesis has the
-    /// utterance's own idle clock, `--stream-idle-timeout`, which only text resets.)
+    /// A connection with no event but pings for this long, and no utterance in progress,
+    /// is closed: pings keep nothing open (a client that only pings would hold one of the
+    /// connection slots for ever). A streamed synthesis has the utterance's own idle clock,
+    /// `--stream-idle-timeout`, which only text resets.
     pub idle: Duration,
 }
 
@@ -84,13 +86,11 @@ where
     });
     let mut closed_for = None;
     let mut streaming: Option<Streaming> = None;
-    let mut first = true;
+    // Moved on by every event but a ping (or one ignored or malformed), and by the end of an
+    // utterance; not due while one is in progress.
+    let mut deadline = tokio::time::Instant::now() + timeouts.first_event;
+    let mut worked = false;
     loop {
-        let wait = if first {
-            timeouts.first_event
-        } else {
-            timeouts.idle
-        };
         let frame = tokio::select! {
             // A streamed utterance in progress is finished first (its client sends the stop).
             _ = shutdown.cancelled(), if streaming.is_none() => break,
@@ -108,14 +108,15 @@ where
                 }
             }, if streaming.is_some() => {
                 streaming = None;
+                deadline = tokio::time::Instant::now() + timeouts.idle;
                 continue;
             }
-            read = tokio::time::timeout(wait, frames.recv()) => read,
+            read = frames.recv() => Ok(read),
+            _ = tokio::time::sleep_until(deadline), if streaming.is_none() => Err(()),
         };
-        let was_first = std::mem::replace(&mut first, false);
         let frame = match frame {
-            Err(_) => {
-                closed_for = Some(if was_first {
+            Err(()) => {
+                closed_for = Some(if !worked {
                     WyomingClose::first_event_timeout
                 } else {
                     WyomingClose::idle_timeout
@@ -152,6 +153,8 @@ where
                 continue;
             }
         };
+        let work = !matches!(event, ClientEvent::Ping(_));
+        worked |= work;
         match event {
             ClientEvent::Describe => {
                 let _ = out.send(ServerEvent::Info(info(&service))).await;
@@ -214,6 +217,10 @@ where
                 }
                 let _ = out.send(ServerEvent::SynthesizeStopped {}).await;
             }
+        }
+        // From the end of what it asked for (a one-shot utterance is spoken above).
+        if work {
+            deadline = tokio::time::Instant::now() + timeouts.idle;
         }
     }
     if let Some(s) = streaming {
