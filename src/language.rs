@@ -76,7 +76,7 @@ impl Script {
 }
 
 /// A character that must be read to be spoken: a letter of any script, a CJK radical or
-/// stroke, a private-use character (only its font knows what it is). One a language cannot
+/// stroke, a private-use character (only its font knows what it is), an unassigned one. One a language cannot
 /// read is reported, never dropped; a symbol, punctuation or an emoji is not one of these
 /// (a symbol with no name says nothing). Spacing modifiers, phonetic, letterlike and
 /// super- or subscript letters (ʻ ʰ ᵃ ℓ ⁿ Ⅻ) count as symbols: no language's text is
@@ -89,6 +89,15 @@ pub fn needs_reading(c: char) -> bool {
         || is_devanagari(c)
         || is_cjk_symbol(c)
         || is_private_use(c)
+        || is_unassigned(c)
+}
+
+/// A code point Unicode has not assigned (as the regex crate's tables know it): nobody knows
+/// what it says, so it is reported like a private-use character, never dropped.
+fn is_unassigned(c: char) -> bool {
+    static UNASSIGNED: crate::text::normalize::rx::Lazy =
+        crate::text::normalize::rx::lazy!(r"^\p{Cn}$");
+    !c.is_ascii() && UNASSIGNED.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 /// CJK radicals (the supplement and Kangxi), ideographic description characters, strokes.

@@ -55,9 +55,10 @@ pub(crate) mod rx {
 }
 
 /// Per-request switches, with Kokoro-FastAPI's names (`normalization_options`). Missing
-/// fields take their defaults.
+/// fields take their defaults; a name it does not take (a misspelt `normalise`) is refused,
+/// never a switch silently left on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NormalizationOptions {
     /// Off: the text goes to G2P as written (only whitespace, control characters and
     /// letters in compatibility forms folded, emoji left out).
@@ -429,6 +430,7 @@ mod tests {
             ("日本 gato.", Language::Es, "'日' (U+65E5)"),
             ("नमस्ते hello", Language::Es, "'न' (U+0928)"),
             ("a \u{e000} b", Language::EnGb, "(U+E000)"),
+            ("a \u{378} b", Language::EnGb, "(U+0378)"),
             ("한국어 日本", Language::Ja, "'한' (U+D55C)"),
             ("ㄅㄆㄇ 中国", Language::Zh, "'ㄅ' (U+3105)"),
             ("カタカナ 中国", Language::Zh, "'カ' (U+30AB)"),
