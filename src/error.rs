@@ -212,7 +212,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A parser's message in the words of JSON, not of Rust, for every protocol that reads
 /// JSON: serde names the Rust type it wanted ("expected f32", "expected struct
 /// SpeechParams with 19 elements", "untagged enum VoiceParam"). A type can say what to
-/// send itself (`#[serde(expecting = "…")]`); what is left is rewritten here.
+/// send itself (`#[serde(expecting = "…")]`); what is left is rewritten here. A query
+/// string's values are parsed by Rust's own parsers ("invalid float literal"): their
+/// messages say what to send too.
 pub fn in_json_words(message: &str) -> String {
     use crate::text::normalize::rx;
     static ARRAY_FOR_OBJECT: rx::Lazy =
@@ -230,10 +232,28 @@ pub fn in_json_words(message: &str) -> String {
     let t = INTEGER.replace_all(&t, "expected a whole number");
     let t = BOOL.replace_all(&t, "expected true or false");
     let t = ENUM.replace_all(&t, "expected one of the names it takes");
-    t.replace("invalid type: map", "invalid type: object")
-        .replace("invalid type: sequence", "invalid type: array")
-        .replace("expected a sequence", "expected an array")
-        .replace("expected a map", "expected an object")
+    t.replace(
+        "cannot parse float from empty string",
+        "expected a number, got nothing",
+    )
+    .replace("invalid float literal", "expected a number")
+    .replace(
+        "cannot parse integer from empty string",
+        "expected a whole number, got nothing",
+    )
+    .replace("invalid digit found in string", "expected a whole number")
+    .replace(
+        "number too large to fit in target type",
+        "expected a smaller number",
+    )
+    .replace(
+        "provided string was not `true` or `false`",
+        "expected true or false",
+    )
+    .replace("invalid type: map", "invalid type: object")
+    .replace("invalid type: sequence", "invalid type: array")
+    .replace("expected a sequence", "expected an array")
+    .replace("expected a map", "expected an object")
 }
 
 /// The most characters of a client's value quoted back in an error message.

@@ -359,10 +359,15 @@ impl Metrics {
 
     /// Counts an HTTP response's status, and its failure reason if it is one.
     pub fn count_status(&self, status: u16) {
-        self.requests.get_or_create(&StatusLabel { status }).inc();
+        self.count_request(status);
         if let Some(reason) = Failure::of_status(status) {
             self.fail(reason);
         }
+    }
+
+    /// Counts an HTTP response's status only (a probe's answer is no failure).
+    pub fn count_request(&self, status: u16) {
+        self.requests.get_or_create(&StatusLabel { status }).inc();
     }
 
     pub fn fail(&self, reason: Failure) {

@@ -446,6 +446,7 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
     // The streamed body's settings: a bad value or an unknown name is a JSON 400 naming it.
     for (query, param) in [
         ("?speed=abc", "speed"),
+        ("?speed=", "speed"),
         ("?allow_voice_tags=maybe", "allow_voice_tags"),
         ("?ssml=true", "ssml"),
         ("?speeed=1.2", ""),
@@ -456,6 +457,12 @@ async fn errors_name_what_the_client_wrote_and_settings_are_never_ignored() {
         assert_eq!(r.headers["connection"], "close", "{query}");
         let e = &r.json()["error"];
         assert_eq!(e["type"], "invalid_request_error", "{query}: {e}");
+        // What to send, in words, not a parser's ("invalid float literal").
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.contains("literal") && !message.contains("parse"),
+            "{message}"
+        );
         if param.is_empty() {
             assert!(e["message"].as_str().unwrap().contains("speeed"), "{e}");
         } else {
@@ -711,6 +718,20 @@ async fn before_the_model_is_ready_speech_is_503_and_listings_work() {
     assert_eq!(
         send(&loading, &[], get("/v1/audio/voices")).await.status,
         200
+    );
+    // The probe's 503 is its answer, counted as a status but not as a failed request; the
+    // speech request's is one.
+    let metrics = loading.metrics().render();
+    let value = |name| common::metric_value(&metrics, name).unwrap_or(0.0);
+    assert_eq!(
+        value("ttsd_request_failures_total{reason=\"overloaded\"}"),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("ttsd_requests_total{status=\"503\"}"),
+        2.0,
+        "{metrics}"
     );
 }
 
@@ -1081,6 +1102,33 @@ async fn kokoro_fastapi_dev_routes() {
         let r = send(&service, &[], post_json("/dev/dialogue", body.clone())).await;
         assert_eq!(r.status, 400, "{body}");
     }
+    // A misspelt field, at the top or in the switches, is refused by name, never ignored.
+    let turns = json!([{"voice": "af_heart", "text": "Did it land?"}]);
+    for (body, param) in [
+        (
+            json!({"turns": turns, "pause_between_turn": 5}),
+            "pause_between_turn",
+        ),
+        (
+            json!({"turns": turns, "normalization_options": {"normalise": false}}),
+            "normalise",
+        ),
+    ] {
+        let r = send(&service, &[], post_json("/dev/dialogue", body.clone())).await;
+        assert_eq!(r.status, 400, "{body}");
+        let e = &r.json()["error"];
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(message.contains(param), "{e}");
+        // The fields it takes are named whole.
+        assert!(!message.ends_with('…'), "{e}");
+    }
+    let r = send(
+        &service,
+        &[],
+        speech(json!({"input": "Hi.", "normalization_options": {"normalise": false}})),
+    )
+    .await;
+    assert_eq!(r.status, 400);
 }
 
 /// A whole file says where its time went, stage by stage, in `Server-Timing` (a streamed

@@ -181,6 +181,11 @@ pub struct DialogueRequest {
     pub pause_between_turns: Option<f64>,
     #[serde(flatten)]
     pub params: SpeechParams,
+    /// Fields neither takes (a misspelt `pause_between_turn`): refused, never ignored.
+    /// (`deny_unknown_fields` does not work beside `flatten`.)
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 /// The silence between turns when the request names none.
@@ -214,6 +219,17 @@ pub async fn dialogue(
     }
     if request.params.input.is_some() {
         return Err(Error::invalid("input", "a dialogue's text is in its turns, not input").into());
+    }
+    if let Some(name) = request.unknown.keys().next() {
+        let name = crate::error::clip(name, crate::error::MAX_QUOTED).into_owned();
+        let message = format!(
+            "unknown field '{name}': a dialogue takes turns, pause_between_turns and the \
+             fields of /v1/audio/speech"
+        );
+        return Err(ApiError {
+            param: Some(name),
+            ..ApiError::bad_request(message, None).with_code("invalid_json")
+        });
     }
     let pause = request.pause_between_turns.unwrap_or(TURN_PAUSE);
     let most = crate::text::markup::MAX_PAUSE.as_secs_f64();

@@ -60,6 +60,8 @@ pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Nex
         path = %clip(req.uri().path())
     );
     let started = Instant::now();
+    // A probe's 503 ("loading", "at the connection cap") is its answer, not a failed request.
+    let probe = matches!(req.uri().path(), "/health" | "/ready");
     let metrics = state.service.metrics();
     // Counted as cancelled if the client leaves before the response is ready.
     let mut early = HangUp {
@@ -69,7 +71,11 @@ pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Nex
     let response = next.run(req).instrument(span.clone()).await;
     early.metrics = None;
     let status = response.status();
-    metrics.count_status(status.as_u16());
+    if probe {
+        metrics.count_request(status.as_u16());
+    } else {
+        metrics.count_status(status.as_u16());
+    }
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// The most characters of a parser's message returned to the client: serde quotes the
-/// offending value, which may be the whole of a large body.
-const MAX_MESSAGE: usize = 200;
+/// The most characters of a parser's message returned to the client (its quoted values
+/// already cut: [`shorten`]).
+const MAX_MESSAGE: usize = 480;
 
 /// A JSON body: exactly one JSON value (whitespace around it aside). Malformed JSON, wrong
 /// types and trailing data are 400s in OpenAI's shape, naming the field. The content type is
@@ -105,10 +105,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A message cut to [`MAX_MESSAGE`] characters.
+/// A message with each value it quotes cut to [`crate::error::MAX_QUOTED`] characters (serde
+/// quotes what the client sent, which may be the whole of a large body), then to
+/// [`MAX_MESSAGE`]: the names it lists (the fields a type takes) stay whole.
 fn shorten(message: &str) -> String {
+    use crate::text::normalize::rx;
+    static QUOTED: rx::Lazy = rx::lazy!(r#""[^"]{65,}"|`[^`]{65,}`"#);
+    let message = QUOTED.replace_all(message, |c: &regex::Captures| {
+        let quoted = &c[0];
+        let mark = &quoted[..1];
+        let inner = &quoted[1..quoted.len() - 1];
+        format!(
+            "{mark}{}{mark}",
+            crate::error::clip(inner, crate::error::MAX_QUOTED)
+        )
+    });
     if message.chars().count() <= MAX_MESSAGE {
-        return message.to_owned();
+        return message.into_owned();
     }
     let cut: String = message.chars().take(MAX_MESSAGE).collect();
     format!("{cut}…")
