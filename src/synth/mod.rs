@@ -518,6 +518,7 @@ impl Synthesizer {
         let mut phonemes = String::new();
         for sentence in frontend.sentences(text, language, &options) {
             let said = frontend.phonemes(&sentence, language)?;
+            crate::text::plan::check_sounds(frontend, &said, &sentence, language)?;
             if said.trim().is_empty() {
                 continue;
             }

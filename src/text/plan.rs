@@ -502,22 +502,11 @@ fn phoneme_words(
     let captions: Vec<Option<u32>> = if sounding == said.len() {
         said.iter().map(|(_, c)| *c).collect()
     } else {
+        let words: Vec<&str> = said.iter().map(|(w, _)| *w).collect();
+        let counts = sounds_alone(&words, language, phonemes_of)?;
         let mut by_count = Vec::with_capacity(sounding);
-        let mut unread = Vec::new();
-        for (word, caption) in &said {
-            let alone = phonemes_of(word)?;
-            let n = alone.split(' ').filter(|g| sounds(g)).count();
-            if n == 0 {
-                unread.extend(word.chars().filter(|&c| crate::language::needs_reading(c)));
-            }
+        for ((_, caption), n) in said.iter().zip(counts) {
             by_count.extend(std::iter::repeat_n(*caption, n));
-        }
-        if !unread.is_empty() {
-            return Err(crate::text::g2p::unreadable(
-                language.row().name,
-                &unread,
-                "write it in words or leave it out",
-            ));
         }
         if by_count.len() == sounding {
             by_count
@@ -546,6 +535,60 @@ fn phoneme_words(
         );
     }
     Ok(out)
+}
+
+/// How many phoneme words with a sound each word gives read alone (`phonemes_of`); an error
+/// naming the letters of a word that gives none ("ø", "ŋ" by themselves): the language's
+/// G2P cannot read it.
+fn sounds_alone(
+    words: &[&str],
+    language: Language,
+    phonemes_of: impl Fn(&str) -> Result<String>,
+) -> Result<Vec<usize>> {
+    let mut counts = Vec::with_capacity(words.len());
+    let mut unread = Vec::new();
+    for word in words {
+        let alone = phonemes_of(word)?;
+        let n = alone
+            .split(' ')
+            .filter(|g| g.chars().any(|c| !silent(c)))
+            .count();
+        if n == 0 {
+            unread.extend(word.chars().filter(|&c| crate::language::needs_reading(c)));
+        }
+        counts.push(n);
+    }
+    if !unread.is_empty() {
+        return Err(crate::text::g2p::unreadable(
+            language.row().name,
+            &unread,
+            "write it in words or leave it out",
+        ));
+    }
+    Ok(counts)
+}
+
+/// A sentence's phonemes (`said`) checked for words of `sentence` the G2P gave no sound: as
+/// speech is ([`phoneme_words`]), for what reads a text without speaking it
+/// (`/dev/phonemize`).
+pub fn check_sounds(
+    frontend: &TextFrontend,
+    said: &str,
+    sentence: &str,
+    language: Language,
+) -> Result<()> {
+    let words: Vec<&str> = sentence
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let sounding = said
+        .split(' ')
+        .filter(|g| g.chars().any(|c| !silent(c)))
+        .count();
+    if sounding != words.len() {
+        sounds_alone(&words, language, |w| frontend.phonemes(w, language))?;
+    }
+    Ok(())
 }
 
 /// Every chunk of a whole text, in order, without a cap: what a response would take.
