@@ -362,8 +362,10 @@ fn soak_mixed_load_with_hangups_and_bad_requests() {
     assert!(tally.hostile.load(Ordering::Relaxed) > 0);
     assert!(tally.early_hangups.load(Ordering::Relaxed) > 0);
     assert!(tally.slow_bytes.load(Ordering::Relaxed) > 0);
+    // A hang is a stream that stops, not a slow model call: beside quality's server and its
+    // ear in `make test` on 2 cores (load 7), one clause took 11.4 s between two chunks.
     assert!(
-        tally.worst_gap_ms.load(Ordering::Relaxed) < 10_000,
+        tally.worst_gap_ms.load(Ordering::Relaxed) < 30_000,
         "a stream hung"
     );
     assert!(growth < 0.10, "peak RSS grew {:.1}%", growth * 100.0);
