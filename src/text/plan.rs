@@ -468,6 +468,16 @@ fn phonemize(frontend: &TextFrontend, sentence: &Sentence) -> Result<(String, Ve
     Ok((phonemes, words))
 }
 
+/// Whether a phoneme word has a sound (not only pauses).
+fn sounds(group: &str) -> bool {
+    group.chars().any(|c| !silent(c))
+}
+
+/// How many phoneme words of `phonemes` have a sound.
+fn sounding(phonemes: &str) -> usize {
+    phonemes.split(' ').filter(|g| sounds(g)).count()
+}
+
 /// Symbols of a phoneme string that are pauses, not sounds of a word.
 fn silent(c: char) -> bool {
     c == ' ' || c.is_ascii_punctuation() || matches!(c, '—' | '…' | '“' | '”')
@@ -495,9 +505,8 @@ fn phoneme_words(
         .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
         .map(|(w, c)| (w, *c))
         .collect();
-    let sounds = |g: &str| g.chars().any(|c| !silent(c));
     let groups: Vec<&str> = phonemes.split(' ').collect();
-    let sounding = groups.iter().filter(|g| sounds(g)).count();
+    let sounding = sounding(phonemes);
     // The caption of each sounding phoneme word, in order.
     let captions: Vec<Option<u32>> = if sounding == said.len() {
         said.iter().map(|(_, c)| *c).collect()
@@ -548,11 +557,7 @@ fn sounds_alone(
     let mut counts = Vec::with_capacity(words.len());
     let mut unread = Vec::new();
     for word in words {
-        let alone = phonemes_of(word)?;
-        let n = alone
-            .split(' ')
-            .filter(|g| g.chars().any(|c| !silent(c)))
-            .count();
+        let n = sounding(&phonemes_of(word)?);
         if n == 0 {
             unread.extend(word.chars().filter(|&c| crate::language::needs_reading(c)));
         }
@@ -581,11 +586,7 @@ pub fn check_sounds(
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .collect();
-    let sounding = said
-        .split(' ')
-        .filter(|g| g.chars().any(|c| !silent(c)))
-        .count();
-    if sounding != words.len() {
+    if sounding(said) != words.len() {
         sounds_alone(&words, language, |w| frontend.phonemes(w, language))?;
     }
     Ok(())

@@ -5,8 +5,6 @@
 //! name here is said, any other is reported by `speakable`, never dropped in silence.
 //! Written by hand: the names are the language's, a short table per language.
 
-use std::borrow::Cow;
-
 use regex::Captures;
 
 use super::rx;
@@ -179,7 +177,7 @@ pub static PORTUGUESE: Signs = Signs {
 /// ("$20" and "20 $" → "20 dólares", "1 €" → "1 euro"), a currency alone by its name, a
 /// sign by its words (when `signs`: `replace_remaining_symbols` on). A run of one sign
 /// ("===", "++") is decoration and left to drop.
-pub fn said(text: &str, words: &Signs, signs: bool) -> Cow<'static, str> {
+pub fn said(text: &str, words: &Signs, signs: bool) -> String {
     static BEFORE: rx::Lazy = rx::lazy!(r"(R\$|US\$|[$€£¥₹¢])\s?(\d+(?:[.,]\d+)*)");
     static AFTER: rx::Lazy = rx::lazy!(r"(\d+(?:[.,]\d+)*)\s?(R\$|US\$|[$€£¥₹¢])");
     let amount = |number: &str, sign: &str| {
@@ -193,7 +191,7 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> Cow<'static, str> {
     let t = AFTER.replace_all(text, |c: &Captures| amount(&c[1], &c[2]));
     let t = BEFORE.replace_all(&t, |c: &Captures| amount(&c[2], &c[1]));
     if !signs {
-        return Cow::Owned(t.into_owned());
+        return t.into_owned();
     }
     let chars: Vec<char> = t.chars().collect();
     let mut out = String::with_capacity(t.len());
@@ -216,7 +214,7 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> Cow<'static, str> {
             _ => out.push(c),
         }
     }
-    Cow::Owned(out)
+    out
 }
 
 #[cfg(test)]
