@@ -81,6 +81,15 @@ fn limits() -> Limits {
     Limits::for_streams(4)
 }
 
+/// Two connections at most, with these first-event and idle times.
+fn two_connections(first_event: Duration, idle: Duration) -> Limits {
+    Limits {
+        max_connections: 2,
+        timeouts: Timeouts { first_event, idle },
+        ..limits()
+    }
+}
+
 #[tokio::test]
 async fn describe_lists_the_voices_that_speak_at_the_engines_rate() {
     let service = tone::service(4);
@@ -198,14 +207,7 @@ async fn a_streamed_synthesis_in_flight_completes_across_shutdown() {
 #[tokio::test]
 async fn silent_connections_are_closed_and_cannot_lock_others_out() {
     let service = tone::service(1);
-    let limits = Limits {
-        max_connections: 2,
-        timeouts: Timeouts {
-            first_event: Duration::from_millis(300),
-            idle: Duration::from_secs(60),
-        },
-        write_timeout: Duration::from_secs(30),
-    };
+    let limits = two_connections(Duration::from_millis(300), Duration::from_secs(60));
     let server = start(service, limits).await;
     // Two sockets that never send a byte fill the connections...
     let silent: Vec<TcpStream> = vec![
@@ -228,14 +230,7 @@ async fn silent_connections_are_closed_and_cannot_lock_others_out() {
 #[tokio::test]
 async fn pinging_connections_are_closed_and_cannot_lock_others_out() {
     let service = tone::service(1);
-    let limits = Limits {
-        max_connections: 2,
-        timeouts: Timeouts {
-            first_event: Duration::from_millis(500),
-            idle: Duration::from_secs(1),
-        },
-        write_timeout: Duration::from_secs(30),
-    };
+    let limits = two_connections(Duration::from_millis(500), Duration::from_secs(1));
     let server = start(service, limits).await;
     let mut pingers = [
         Client::connect(server.addr).await,
