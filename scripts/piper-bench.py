@@ -25,6 +25,11 @@ binary to measure (an A/B of two builds: run the bench once with each).
 
 Both ttsd servers run without their chunk cache (`--cache-mb 0`): the texts repeat each round.
 
+Each request starts SETTLE seconds after the last one ended, as a voice assistant's do (seconds
+apart): wyoming-piper's ONNX Runtime threads spin for a while after a run (its default; ttsd's
+do not), so a request sent the moment the peer's ended shared the cores with them (the train
+text back to back: ttsd 147 ms, peer 276-281; 0.3 s apart: 113-115 and 248-249).
+
 Prints medians and ratios.
 """
 
@@ -50,6 +55,9 @@ VOICE = "en_US-joe-medium"
 VOICES = ROOT / "voices" / "piper"
 
 # First sentences of 12 or more words, with the clauses people write.
+# Seconds between one request's end and the next one's start (see the docstring).
+SETTLE = 0.3
+
 LONG = [
     "The train to the city leaves from platform four, at half past eight, and it usually arrives "
     "on time. Please remember to bring your ticket.",
@@ -217,6 +225,7 @@ def main():
                         for who, port in (("ttsd", ttsd_wy), ("peer", peer_wy)):
                             first, names, fmt, _ = asyncio.run(
                                 wyoming_ttfa(port, text, mode == "streamed"))
+                            time.sleep(SETTLE)
                             ttfa[(who, kind, mode)].append(first)
                             by_text.setdefault((text, mode, who), []).append(first)
                             events[(who, kind, mode)] = (names, fmt)
