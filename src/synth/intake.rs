@@ -7,10 +7,11 @@
 //! Wyoming, `ttsd say -`):
 //! - text that has waited [`Settings::flush_after`] without a sentence end is spoken up to
 //!   its last whole word (never inside an unclosed `[` tag);
-//! - a streamed utterance that has had no real text (text that is not only whitespace) for
+//! - a streamed utterance that has had no real text (a word written to its end) for
 //!   [`Settings::stream_idle`], while it has nothing left to say, ends with a timeout:
-//!   pings, empty pieces and other protocol chatter never reach the utterance, so they
-//!   cannot keep its admission slot;
+//!   pings, empty pieces and other protocol chatter never reach the utterance, and blanks,
+//!   marks, letters that say nothing alone and a word that never ends do not count, so
+//!   none of them can keep its admission slot;
 //! - text held uncut whose markup cannot be read (`<speak>…` on a stream, a `[pause:` never
 //!   closed) fails the utterance with the markup's error as soon as nothing can mend it: at
 //!   the flush timer for a written element, at the idle clock or the end for an open tag;
@@ -195,12 +196,52 @@ pub(super) struct Intake {
     /// The flush timer runs from the last piece (or flush).
     last_piece: Instant,
     /// The idle clock runs from the later of the last real text and the moment the
-    /// utterance last had work. Real text has a letter or a digit in it: blanks, invisible
-    /// characters (U+200B, U+FEFF, a soft hyphen), a lone combining mark or punctuation
-    /// alone say nothing, so a client sending only those every few seconds cannot hold
-    /// its stream and its admission slot open (the work they cause still counts).
+    /// utterance last had work. Real text is a word written to its end ([`Words`]):
+    /// blanks, invisible characters, punctuation, letters that say nothing alone and a
+    /// word that never ends do not count, so a client sending only those every few
+    /// seconds cannot hold its stream and its admission slot open (the work they cause
+    /// still counts).
     last_text: Instant,
     last_work: Instant,
+    words: Words,
+}
+
+/// Where the words of streamed text end, for the idle clock: a word is real when it has a
+/// letter or a digit that can say something and something ends it (a space, a mark, the
+/// next ideograph). A letter that only modifies or fills (ʼ ˈ ː ª º, a combining Latin
+/// letter, a Hangul filler) makes no word by itself, and a word that never ends (a letter
+/// at a time, never a space) is not yet said. Han and kana are written without spaces:
+/// each is a word.
+#[derive(Default)]
+struct Words {
+    /// The word being written has a letter or digit that says something.
+    open: bool,
+}
+
+impl Words {
+    /// Reads a piece; whether it ended a real word.
+    fn ended(&mut self, text: &str) -> bool {
+        use crate::text::normalize::rx::{Lazy, lazy};
+        // Letters and digits, less those that only modify, fill or mark an ordinal.
+        static SAYS: Lazy = lazy!(r"^[\p{L}\p{N}&&[^\p{Lm}ªº\x{115F}\x{1160}\x{3164}\x{FFA0}]]$");
+        static PART: Lazy = lazy!(r"^[\p{M}\p{Lm}\p{L}\p{N}]$");
+        static WRITTEN_WHOLE: Lazy = lazy!(r"^[\p{Han}\p{Hiragana}\p{Katakana}]$");
+        let mut ended = false;
+        let mut buf = [0; 4];
+        for c in text.chars() {
+            let c: &str = c.encode_utf8(&mut buf);
+            if WRITTEN_WHOLE.is_match(c) {
+                ended = true;
+                self.open = false;
+            } else if SAYS.is_match(c) {
+                self.open = true;
+            } else if !PART.is_match(c) {
+                ended |= self.open;
+                self.open = false;
+            }
+        }
+        ended
+    }
 }
 
 impl Intake {
@@ -263,6 +304,7 @@ impl Intake {
             last_piece: now,
             last_text: now,
             last_work: now,
+            words: Words::default(),
         }
     }
 
@@ -348,7 +390,7 @@ impl Intake {
         match piece {
             Piece::Text(text, at) => {
                 self.last_piece = at;
-                if text.chars().any(char::is_alphanumeric) {
+                if self.words.ended(&text) {
                     self.last_text = at;
                 }
                 if let Some(segmenter) = self.segmenter.as_mut() {

@@ -105,6 +105,69 @@ async fn a_stream_that_never_gets_text_times_out() {
     assert_eq!(synth.metrics().active_streams.get(), 0);
 }
 
+/// Pieces that never make a word said — a letter at a time of a word that never ends,
+/// letters that only modify or fill (ʼ ˈ ː ª, a combining Latin letter, a Hangul filler),
+/// blanks — sent faster than the flush timer do not hold the stream: it ends at its idle
+/// time as if nothing came. A word written to its end does hold it.
+#[tokio::test]
+async fn text_that_never_becomes_speech_does_not_hold_a_stream() {
+    let settings = Settings {
+        stream_idle: Some(Duration::from_millis(300)),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let cases: [&[&str]; 5] = [
+        &["a"],
+        &["ʼ ", "ˈː ", "ª "],
+        &["\u{363} ", "\u{3164} ", "\u{FFA0} "],
+        &[" ", "\u{200B}", "... "],
+        &["Hello"],
+    ];
+    for pieces in cases {
+        let (mut input, mut audio) = synth
+            .start(streamed(&synth), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        let mut ended = None;
+        for piece in pieces.iter().cycle().take(40) {
+            if input.push(piece).is_err() {
+                break;
+            }
+            if let Some(event) = next(&mut audio, Duration::from_millis(50)).await {
+                ended = Some(event);
+                break;
+            }
+        }
+        let event = match ended {
+            Some(event) => Some(event),
+            None => next(&mut audio, Duration::from_secs(5)).await,
+        };
+        assert!(
+            matches!(&event, Some(Err(Error::Timeout(_)))),
+            "{pieces:?}: {event:?}"
+        );
+        // It ended at its idle time, while the pieces still came (40 of them take 2 s).
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{pieces:?}"
+        );
+    }
+    // Words written to their end are text: the stream outlives its idle time.
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..12 {
+        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
+        let event = next(&mut audio, Duration::from_millis(50)).await;
+        assert!(event.is_none(), "{event:?}");
+    }
+    input.finish();
+    assert!(matches!(
+        failure(&mut audio, Duration::from_secs(5)).await,
+        Some(Ok(Event::Done(_)))
+    ));
+}
+
 /// The first event that is not audio within `within`.
 async fn failure(audio: &mut AudioStream, within: Duration) -> Option<Result<Event>> {
     loop {
