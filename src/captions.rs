@@ -140,10 +140,10 @@ impl Timeline {
     }
 }
 
-/// Whether a caption word is one the G2P could have read (letters or digits): punctuation
-/// standing alone (after a `<sub>`, say) is no word, sound or not.
+/// Whether a caption word is one the G2P could have read (letters, digits, radicals):
+/// punctuation standing alone (after a `<sub>`, say) is no word, sound or not.
 fn readable(word: &str) -> bool {
-    word.chars().any(char::is_alphanumeric)
+    word.chars().any(crate::language::is_word_char)
 }
 
 /// The most words in one caption cue, and the longest a cue stays up.

@@ -100,6 +100,13 @@ fn is_unassigned(c: char) -> bool {
     !c.is_ascii() && UNASSIGNED.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
+/// A character a word is written in: a letter, a digit, or a CJK radical (Kangxi's are
+/// read as the ideographs they stand for; symbols to Unicode, words to a reader). A word
+/// with one has a caption entry, whatever the G2P made of it.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_cjk_symbol(c)
+}
+
 /// CJK radicals (the supplement and Kangxi), ideographic description characters, strokes.
 pub fn is_cjk_symbol(c: char) -> bool {
     matches!(c, '\u{2e80}'..='\u{2fff}' | '\u{31c0}'..='\u{31ef}')

@@ -192,17 +192,38 @@ fn captions(body: Value, format: &str) -> Request<Body> {
         .expect("a request")
 }
 
+/// Kangxi radicals are read as the ideographs they stand for, and shown as written: a
+/// caption entry each, like any word (they are symbols to Unicode, not letters).
+#[tokio::test]
+async fn radicals_read_as_ideographs_keep_their_captions() {
+    let service = tone::service(4);
+    for (text, lang) in [("⼀⼆ 中国。", "z"), ("⼀⼆ 日本。", "j")] {
+        let r = send(
+            &service,
+            &[],
+            captions(json!({"input": text, "lang_code": lang}), "vtt"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{text}");
+        let file = String::from_utf8(r.body).unwrap();
+        assert_eq!(
+            vtt_words(&file),
+            text.split(' ').collect::<Vec<_>>(),
+            "{file}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn captions_keep_every_written_word_in_its_place() {
     let service = tone::service(4);
-    // A written word that gives no sound (a letter-like symbol of no script) keeps its place:
-    // the words after it keep theirs, the last one included. So does an emoji whose name
-    // ends in the word after it ("cat face", then "cat").
-    // So does a number or abbreviation whose reading ends in the next written word ("2"
-    // said "two", then "two"), and letters in compatibility forms (read as letters, shown
-    // as written).
+    // An emoji whose name ends in the word after it ("cat face", then "cat") keeps its place:
+    // the words after it keep theirs, the last one included. So does a number or
+    // abbreviation whose reading ends in the next written word ("2" said "two", then "two"),
+    // and letters in compatibility forms (read as letters, shown as written). (A word that
+    // gives no sound at all, "ʻ" alone, is refused by name: see
+    // `letters_a_language_cannot_read_are_refused_by_name`.)
     for text in [
-        "The ʻ cat sat on the mat.",
         "The 🐱 cat sat on the mat.",
         "I have 2 two cats.",
         "Room 101 one oh one.",
@@ -252,6 +273,11 @@ async fn letters_a_language_cannot_read_are_refused_by_name() {
         // of no length for a word not spoken).
         ("The ə cat sat on the mat.", "a", "'ə' (U+0259)"),
         ("The ŋ cat sat on the mat, then Ø.", "a", "'ŋ' (U+014B)"),
+        // Beside a word read as two, the counts agree by chance: still named.
+        ("Press Ø for the PhD menu.", "a", "'Ø' (U+00D8)"),
+        // Letters counted as symbols elsewhere, alone.
+        ("The ᴥ cat sat.", "a", "'ᴥ' (U+1D25)"),
+        ("The ʻ cat sat.", "a", "'ʻ' (U+02BB)"),
     ] {
         let r = send(
             &service,

@@ -54,7 +54,7 @@ pub fn words(text: &str) -> Vec<Word> {
 fn key(word: &str) -> String {
     crate::text::normalize::compat::fold(word, crate::language::Script::Japanese)
         .chars()
-        .filter(|c| c.is_alphanumeric())
+        .filter(|&c| crate::language::is_word_char(c))
         .flat_map(char::to_lowercase)
         .collect()
 }

@@ -152,6 +152,13 @@ mod tests {
             (Language::Zh, "猫∑犬"),
             (Language::Zh, "猫※犬"),
             (Language::Es, "El ∑ gato."),
+            // ASCII's signs where they mean something and the reader has no word.
+            (Language::Ja, "1/x"),
+            (Language::Ja, "猫#1"),
+            (Language::Ja, "x^2"),
+            (Language::Zh, "猫/犬"),
+            (Language::Zh, "猫@犬"),
+            (Language::Zh, "x^2"),
         ] {
             let Err(e) = f.phonemes(text, lang) else {
                 panic!("{text:?} was read");
@@ -165,6 +172,11 @@ mod tests {
         assert_eq!(
             f.phonemes("⼀⼆", Language::Zh)?,
             f.phonemes("一二", Language::Zh)?
+        );
+        // Mandarin says the math signs.
+        assert_eq!(
+            f.phonemes("2+3=5", Language::Zh)?,
+            f.phonemes("二加三等于五", Language::Zh)?
         );
         let greek = f.phonemes("α 中国", Language::Zh)?;
         assert!(
@@ -183,6 +195,8 @@ mod tests {
             ("Press Ø to reset.", "'Ø' (U+00D8)"),
             ("The ŋ cat sat.", "'ŋ' (U+014B)"),
             ("The cat ð sat.", "'ð' (U+00F0)"),
+            ("Press Ø for the PhD menu.", "'Ø' (U+00D8)"),
+            ("The ℵ cat sat.", "'ℵ' (U+2135)"),
         ] {
             let Err(e) = all_chunks(&f, text) else {
                 panic!("{text:?} was read");

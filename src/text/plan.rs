@@ -502,17 +502,18 @@ fn phoneme_words(
     let said: Vec<(&str, Option<u32>)> = text
         .split_whitespace()
         .zip(text_words)
-        .filter(|(w, _)| w.chars().any(char::is_alphanumeric))
+        .filter(|(w, _)| w.chars().any(crate::language::is_word_char))
         .map(|(w, c)| (w, *c))
         .collect();
     let groups: Vec<&str> = phonemes.split(' ').collect();
     let sounding = sounding(phonemes);
     // The caption of each sounding phoneme word, in order.
     let captions: Vec<Option<u32>> = if sounding == said.len() {
+        check_doubtful(said.iter().map(|(w, _)| *w), language, &phonemes_of)?;
         said.iter().map(|(_, c)| *c).collect()
     } else {
         let words: Vec<&str> = said.iter().map(|(w, _)| *w).collect();
-        let counts = sounds_alone(&words, language, phonemes_of)?;
+        let counts = sounds_alone(&words, language, &phonemes_of)?;
         let mut by_count = Vec::with_capacity(sounding);
         for ((_, caption), n) in said.iter().zip(counts) {
             by_count.extend(std::iter::repeat_n(*caption, n));
@@ -546,9 +547,34 @@ fn phoneme_words(
     Ok(out)
 }
 
+/// When a sentence's phoneme words are as many as its words, they agree by count, which a
+/// silent word beside one read as two can fake ("Press Ø for the PhD menu."): the words
+/// that may be silent are read alone too, and one that gives no sound is an error
+/// ([`sounds_alone`]). Those are the words with no ASCII letter outside the scripts whose
+/// every letter is read (Devanagari, kana, Han): "Ø", "ŋ", "ª", but also "à" or "él", read
+/// alone at the cost of one more G2P call each.
+fn check_doubtful<'a>(
+    words: impl Iterator<Item = &'a str>,
+    language: Language,
+    phonemes_of: impl Fn(&str) -> Result<String>,
+) -> Result<()> {
+    use crate::language::{is_devanagari, is_han, is_kana};
+    let doubtful: Vec<&str> = words
+        .filter(|w| {
+            let mut letters = w.chars().filter(|c| c.is_alphabetic()).peekable();
+            letters.peek().is_some()
+                && letters.all(|c| !c.is_ascii() && !is_devanagari(c) && !is_kana(c) && !is_han(c))
+        })
+        .collect();
+    if !doubtful.is_empty() {
+        sounds_alone(&doubtful, language, phonemes_of)?;
+    }
+    Ok(())
+}
+
 /// How many phoneme words with a sound each word gives read alone (`phonemes_of`); an error
-/// naming the letters of a word that gives none ("ø", "ŋ" by themselves): the language's
-/// G2P cannot read it.
+/// naming the letters of a word that gives none ("ø", "ŋ", "ᴥ" by themselves): the
+/// language's G2P cannot read it.
 fn sounds_alone(
     words: &[&str],
     language: Language,
@@ -559,7 +585,11 @@ fn sounds_alone(
     for word in words {
         let n = sounding(&phonemes_of(word)?);
         if n == 0 {
-            unread.extend(word.chars().filter(|&c| crate::language::needs_reading(c)));
+            // Its letters, of every kind: those counted as symbols elsewhere (ᴥ ℵ ʻ) too.
+            unread.extend(
+                word.chars()
+                    .filter(|&c| c.is_alphabetic() || crate::language::needs_reading(c)),
+            );
         }
         counts.push(n);
     }
@@ -584,10 +614,13 @@ pub fn check_sounds(
 ) -> Result<()> {
     let words: Vec<&str> = sentence
         .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .filter(|w| w.chars().any(crate::language::is_word_char))
         .collect();
+    let phonemes_of = |w: &str| frontend.phonemes(w, language);
     if sounding(said) != words.len() {
-        sounds_alone(&words, language, |w| frontend.phonemes(w, language))?;
+        sounds_alone(&words, language, phonemes_of)?;
+    } else {
+        check_doubtful(words.into_iter(), language, phonemes_of)?;
     }
     Ok(())
 }
