@@ -184,11 +184,9 @@ impl Japanese {
             if reading.is_empty() {
                 // Punctuation says nothing; letters (kanji, kana), radicals and symbols with
                 // no reading cannot be read.
-                unreadable.extend(
-                    node.get_string()
-                        .chars()
-                        .filter(|&c| needs_reading(c) || super::is_word_symbol(c)),
-                );
+                unreadable.extend(node.get_string().chars().filter(|&c| {
+                    needs_reading(c) || super::is_word_symbol(c) || super::is_ascii_sign(c)
+                }));
                 units.push(None);
                 continue;
             }

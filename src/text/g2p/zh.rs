@@ -86,7 +86,7 @@ impl Mandarin {
                 out.word(latin(&rest[..len])?.trim());
                 len
             } else {
-                if needs_reading(c) || super::is_word_symbol(c) {
+                if needs_reading(c) || super::is_word_symbol(c) || super::is_ascii_sign(c) {
                     // A letter or symbol no rule named, a radical with no ideograph: not
                     // punctuation.
                     unreadable.push(c);

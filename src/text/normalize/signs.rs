@@ -16,6 +16,10 @@ pub struct Signs {
     pub signs: &'static [(char, &'static str)],
     /// A currency: its sign, one of it, many of it ("1 €" → "1 euro", "5 €" → "5 euros").
     pub money: &'static [(&'static str, &'static str, &'static str)],
+    /// ASCII's signs where they mean something (`said`): "x^2", "#1", "ana@correo".
+    pub power: &'static str,
+    pub number: &'static str,
+    pub at: &'static str,
 }
 
 pub static SPANISH: Signs = Signs {
@@ -47,6 +51,9 @@ pub static SPANISH: Signs = Signs {
         ("₹", "rupia", "rupias"),
         ("¢", "centavo", "centavos"),
     ],
+    power: "elevado a",
+    number: "número",
+    at: "arroba",
 };
 
 pub static FRENCH: Signs = Signs {
@@ -78,6 +85,9 @@ pub static FRENCH: Signs = Signs {
         ("₹", "roupie", "roupies"),
         ("¢", "centime", "centimes"),
     ],
+    power: "puissance",
+    number: "numéro",
+    at: "arobase",
 };
 
 pub static HINDI: Signs = Signs {
@@ -109,6 +119,9 @@ pub static HINDI: Signs = Signs {
         ("₹", "रुपया", "रुपये"),
         ("¢", "सेंट", "सेंट"),
     ],
+    power: "की घात",
+    number: "नंबर",
+    at: "ऐट",
 };
 
 pub static ITALIAN: Signs = Signs {
@@ -140,6 +153,9 @@ pub static ITALIAN: Signs = Signs {
         ("₹", "rupia", "rupie"),
         ("¢", "centesimo", "centesimi"),
     ],
+    power: "elevato a",
+    number: "numero",
+    at: "chiocciola",
 };
 
 pub static PORTUGUESE: Signs = Signs {
@@ -171,12 +187,17 @@ pub static PORTUGUESE: Signs = Signs {
         ("₹", "rupia", "rupias"),
         ("¢", "centavo", "centavos"),
     ],
+    power: "elevado a",
+    number: "número",
+    at: "arroba",
 };
 
 /// `text` with its signs and currencies in `words`: an amount's currency after the amount
 /// ("$20" and "20 $" → "20 dólares", "1 €" → "1 euro"), a currency alone by its name, a
 /// sign by its words (when `signs`: `replace_remaining_symbols` on). A run of one sign
-/// ("===", "++") is decoration and left to drop.
+/// ("===", "+++") is decoration and left to drop, but "==" between two things is "=" and
+/// "C++" says its two pluses. ASCII's signs that also mean other things are said where they
+/// are math or a label ([`ascii`]).
 pub fn said(text: &str, words: &Signs, signs: bool) -> String {
     static BEFORE: rx::Lazy = rx::lazy!(r"(R\$|US\$|[$€£¥₹¢])\s?(\d+(?:[.,]\d+)*)");
     static AFTER: rx::Lazy = rx::lazy!(r"(\d+(?:[.,]\d+)*)\s?(R\$|US\$|[$€£¥₹¢])");
@@ -193,6 +214,7 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
     if !signs {
         return t.into_owned();
     }
+    let t = ascii(&t, words);
     let chars: Vec<char> = t.chars().collect();
     let mut out = String::with_capacity(t.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -215,6 +237,59 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
         }
     }
     out
+}
+
+/// ASCII's signs where they are math or a label, in the signs' words: a negative number's
+/// minus ("-5", "(-3", "= -2"; not a range's "5-10" or a word's hyphen), `*` and `/`
+/// between numbers ("5 * 3", "10/2"; not "km/h" or a date's "1/2/2025"), `^` between
+/// things ("x^2"), `~` before a number (about it), `#` before one (its number), `@` inside
+/// or before a word ("ana@correo", "@ana"), "==" between two things and "C++".
+fn ascii(text: &str, words: &Signs) -> String {
+    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>])-(\d)");
+    static TIMES: rx::Lazy = rx::lazy!(r"(\d) ?\* ?(\d)");
+    static OVER: rx::Lazy =
+        rx::lazy!(r"(^|[^\d/])(\d+(?:[.,]\d+)?) ?/ ?(\d+(?:[.,]\d+)?)($|[^\d/])");
+    static POWER: rx::Lazy = rx::lazy!(r"([\p{L}\d)]) ?\^ ?([\p{L}\d(-])");
+    static ABOUT: rx::Lazy = rx::lazy!(r"(^|[^\p{L}\d])~ ?(\d)");
+    static NUMBER: rx::Lazy = rx::lazy!(r"(^|[^\p{L}\d&])# ?(\d)");
+    static AT: rx::Lazy = rx::lazy!(r"(^|[\p{L}\d\s])@([\p{L}\d])");
+    static EQUALS: rx::Lazy = rx::lazy!(r"([\p{L}\d)]) ?== ?([\p{L}\d(-])");
+    static PLUSES: rx::Lazy = rx::lazy!(r"(\p{L})\+\+($|[^+])");
+    let sign = |c: char| {
+        words
+            .signs
+            .iter()
+            .find(|(s, _)| *s == c)
+            .map_or("", |(_, w)| *w)
+    };
+    let t = EQUALS.replace_all(text, |c: &Captures| {
+        format!("{} {} {}", &c[1], sign('='), &c[2])
+    });
+    let t = PLUSES.replace_all(&t, |c: &Captures| {
+        format!("{} {} {} {}", &c[1], sign('+'), sign('+'), &c[2])
+    });
+    let t = NEGATIVE.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], sign('−'), &c[2])
+    });
+    let t = TIMES.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], sign('×'), &c[2])
+    });
+    let t = OVER.replace_all(&t, |c: &Captures| {
+        format!("{}{} {} {}{}", &c[1], &c[2], sign('÷'), &c[3], &c[4])
+    });
+    let t = POWER.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], words.power, &c[2])
+    });
+    let t = ABOUT.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], sign('≈'), &c[2])
+    });
+    let t = NUMBER.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], words.number, &c[2])
+    });
+    AT.replace_all(&t, |c: &Captures| {
+        format!("{} {} {}", &c[1], words.at, &c[2])
+    })
+    .into_owned()
 }
 
 #[cfg(test)]
@@ -250,6 +325,33 @@ mod tests {
             folded(&said("=== Título ===", &SPANISH, true)),
             "=== Título ==="
         );
+        // ASCII's signs where they are math or a label; elsewhere they are left.
+        for (text, words, want) in [
+            ("5 * 3 = 15", &SPANISH, "5 por 3 igual a 15"),
+            ("10/2 y 10 / 2", &SPANISH, "10 entre 2 y 10 entre 2"),
+            ("x^2 + 1", &SPANISH, "x elevado a 2 más 1"),
+            ("~5 km y #1", &SPANISH, "aproximadamente 5 km y número 1"),
+            (
+                "ana@correo y @ana",
+                &PORTUGUESE,
+                "ana arroba correo y arroba ana",
+            ),
+            ("a == b, C++", &ITALIAN, "a uguale a b, C più più"),
+            (
+                "Fait -5 degrés (-3) et = -2",
+                &FRENCH,
+                "Fait moins 5 degrés ( moins 3) et égale moins 2",
+            ),
+            ("तापमान -5 है", &HINDI, "तापमान माइनस 5 है"),
+            // A range, a hyphen, a date, a unit's slash: not math.
+            (
+                "5-10 e-mail 1/2/2025 km/h",
+                &SPANISH,
+                "5-10 e-mail 1/2/2025 km/h",
+            ),
+        ] {
+            assert_eq!(folded(&said(text, words, true)), want, "{text}");
+        }
         // Symbols off: amounts keep their currency, the signs are left.
         assert_eq!(folded(&said("$5 + 2", &SPANISH, false)), "5 dólares + 2");
     }

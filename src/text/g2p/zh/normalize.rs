@@ -253,9 +253,16 @@ impl Verbalizer {
         })
     }
 
-    /// Writes out every number of `text` in characters; symbols read as words.
+    /// Writes out every number of `text` in characters; symbols read as words, and the math
+    /// signs left between them.
     pub fn verbalize(&self, text: &str) -> String {
-        let mut s = symbols(text);
+        math(&self.numbers(&symbols(text)))
+    }
+
+    /// Every number of `text` in characters: after [`symbols`], before [`math`] (the rules
+    /// read `-`, `/` and `~` next to digits as a negative, a fraction, a range).
+    fn numbers(&self, text: &str) -> String {
+        let mut s = text.to_owned();
         if !s.bytes().any(|b| b.is_ascii_digit()) {
             return s;
         }
@@ -526,6 +533,48 @@ fn rewrite(re: &Regex, text: &str, f: impl Fn(&Captures, &str, &str) -> Option<S
     out
 }
 
+/// The math signs in words: `2+3=5` 二加三等于五, `x≤y` x小于等于y. A run of one sign
+/// ("===") is decoration, left for the reader to drop.
+fn math(text: &str) -> String {
+    const SIGNS: [(char, &str); 13] = [
+        ('+', "加"),
+        ('−', "减"),
+        ('*', "乘"),
+        ('×', "乘"),
+        ('÷', "除以"),
+        ('=', "等于"),
+        ('<', "小于"),
+        ('>', "大于"),
+        ('≤', "小于等于"),
+        ('≥', "大于等于"),
+        ('≠', "不等于"),
+        ('±', "正负"),
+        ('≈', "约等于"),
+    ];
+    if !text.chars().any(|c| SIGNS.iter().any(|(s, _)| *s == c)) {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = |k: usize| i.checked_sub(k).map(|j| chars[j]);
+        let run = before(1) == Some(c) || chars.get(i + 1) == Some(&c);
+        // "C++" says both (a letter, two pluses, no third).
+        let pluses = |first: usize| {
+            first >= 1
+                && chars[first - 1].is_ascii_alphabetic()
+                && chars.get(first + 1) == Some(&'+')
+                && chars.get(first + 2) != Some(&'+')
+        };
+        let run = run && !(c == '+' && (pluses(i) || (before(1) == Some('+') && pluses(i - 1))));
+        match SIGNS.iter().find(|(s, _)| *s == c) {
+            Some((_, word)) if !run => out.push_str(word),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Symbols read as words: circled numbers, Greek letters, &.
 fn symbols(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -593,6 +642,10 @@ mod tests {
         assert_eq!(v("23.5元"), "二十三点五元");
         assert_eq!(v("$5"), "五美元");
         assert_eq!(v("15%"), "百分之十五");
+        assert_eq!(v("2+3=5"), "二加三等于五");
+        assert_eq!(v("5*3 ≤ 16"), "五乘三 小于等于 十六");
+        assert_eq!(v("猫>狗 ==="), "猫大于狗 ===");
+        assert_eq!(v("C++ +++"), "C加加 +++");
         assert_eq!(v("-3.5%"), "负百分之三点五");
         assert_eq!(v("-3°C"), "零下三度");
         assert_eq!(v("3/4"), "四分之三");
