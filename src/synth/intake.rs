@@ -6,12 +6,16 @@
 //! what they become lives here, once for every front end (WebSocket, streamed body,
 //! Wyoming, `ttsd say -`):
 //! - text that has waited [`Settings::flush_after`] without a sentence end is spoken up to
-//!   its last whole word (never inside an unclosed `[` tag);
+//!   its last whole word (never inside an unclosed `[` tag), and so is text held for
+//!   [`MAX_HOLD_FLUSHES`] times that however fast more comes (a writer that never pauses
+//!   and never ends a sentence is still heard, at least once per idle time);
 //! - a streamed utterance that has had no real text (a word written to its end) for
 //!   [`Settings::stream_idle`], while it has nothing left to say, ends with a timeout:
 //!   pings, empty pieces and other protocol chatter never reach the utterance, and blanks,
 //!   marks, letters that say nothing alone and a word that never ends do not count, so
-//!   none of them can keep its admission slot;
+//!   none of them can keep its admission slot; and text that says nothing (markup alone,
+//!   `<b>`, `[pause:0ms]`) holds it at most twice the idle time: from the first word after
+//!   the last audio, the utterance must speak within that or it ends as idle;
 //! - text held uncut whose markup cannot be read (`<speak>…` on a stream, a `[pause:` never
 //!   closed) fails the utterance with the markup's error as soon as nothing can mend it: at
 //!   the flush timer for a written element, at the idle clock or the end for an open tag;
@@ -30,6 +34,10 @@ use crate::request::{Limits, check_length};
 use crate::text::markup::{self, Item, MarkupOptions};
 use crate::text::segment::{FirstPhrase, Segment, Segmenter};
 use crate::{Error, Result};
+
+/// How many flush times ([`Settings::flush_after`]) text may wait for its sentence's end
+/// while more keeps coming (but never longer than the idle time).
+pub(super) const MAX_HOLD_FLUSHES: u32 = 4;
 
 /// What a [`TextInput`] sends its utterance, with when it arrived.
 #[derive(Debug)]
@@ -195,6 +203,12 @@ pub(super) struct Intake {
     idle: Option<Duration>,
     /// The flush timer runs from the last piece (or flush).
     last_piece: Instant,
+    /// When the text the segmenter holds began to wait (`None`: it holds none); held
+    /// longer than [`Intake::hold`], it is spoken even while more keeps coming.
+    held_since: Option<Instant>,
+    /// The first real text since the utterance last made audio: text that has not become
+    /// speech within twice the idle time ends it.
+    unspoken_since: Option<Instant>,
     /// The idle clock runs from the later of the last real text and the moment the
     /// utterance last had work. Real text is a word written to its end ([`Words`]):
     /// blanks, invisible characters, punctuation, letters that say nothing alone and a
@@ -302,6 +316,8 @@ impl Intake {
             flush_after: settings.flush_after,
             idle: settings.stream_idle,
             last_piece: now,
+            held_since: None,
+            unspoken_since: None,
             last_text: now,
             last_work: now,
             words: Words::default(),
@@ -320,18 +336,21 @@ impl Intake {
         !self.ready.is_empty() || self.pieces.is_some()
     }
 
-    /// The utterance has just had work (a chunk made): its idle clock starts again.
+    /// The utterance has just made audio: its idle clock starts again.
     pub(super) fn worked(&mut self) {
         self.last_work = Instant::now();
+        self.unspoken_since = None;
     }
 
     /// Waits until something arrives (or the flush timer cuts what waits); an error when
     /// the idle clock runs out first. Call when nothing is ready and the input is open.
     pub(super) async fn wait(&mut self) -> Result<()> {
         let flush_at = self.flush_deadline();
-        let idle_at = self
-            .idle
-            .map(|idle| self.last_text.max(self.last_work) + idle);
+        let idle_at = self.idle.map(|idle| {
+            let idle_at = self.last_text.max(self.last_work) + idle;
+            self.unspoken_since
+                .map_or(idle_at, |since| idle_at.min(since + 2 * idle))
+        });
         let Some(pieces) = self.pieces.as_mut() else {
             return Ok(());
         };
@@ -378,7 +397,21 @@ impl Intake {
     /// waits).
     fn flush_deadline(&self) -> Option<Instant> {
         let segmenter = self.segmenter.as_ref()?;
-        (!segmenter.pending().trim().is_empty()).then(|| self.last_piece + self.flush_after)
+        if segmenter.pending().trim().is_empty() {
+            return None;
+        }
+        let paused = self.last_piece + self.flush_after;
+        Some(match self.held_since {
+            Some(since) => paused.min(since + self.hold()),
+            None => paused,
+        })
+    }
+
+    /// The longest text waits for its sentence's end while more keeps coming: a few flush
+    /// times, and never longer than the idle time (within which text must become speech).
+    fn hold(&self) -> Duration {
+        let hold = self.flush_after * MAX_HOLD_FLUSHES;
+        self.idle.map_or(hold, |idle| hold.min(idle))
     }
 
     fn take(&mut self, piece: Option<Piece>) {
@@ -390,8 +423,10 @@ impl Intake {
         match piece {
             Piece::Text(text, at) => {
                 self.last_piece = at;
+                self.held_since.get_or_insert(at);
                 if self.words.ended(&text) {
                     self.last_text = at;
+                    self.unspoken_since.get_or_insert(at);
                 }
                 if let Some(segmenter) = self.segmenter.as_mut() {
                     let cut = segmenter.push(&text);
@@ -426,7 +461,9 @@ impl Intake {
     /// on a stream): more text cannot mend an element already written, so the error is
     /// reported now rather than after the idle clock.
     fn flush_words(&mut self) {
-        let at = self.last_piece + self.flush_after;
+        let at = self
+            .flush_deadline()
+            .map_or_else(Instant::now, |at| at.min(Instant::now()));
         self.last_piece = Instant::now();
         let Some(segmenter) = self.segmenter.as_mut() else {
             return;
@@ -467,6 +504,18 @@ impl Intake {
     /// Cut segments, their markup read (streamed text) into segments and marks. Markup
     /// that cannot be read ends the utterance with the error.
     fn segments(&mut self, cut: impl IntoIterator<Item = Segment>, at: Instant) {
+        let mut cut = cut.into_iter().peekable();
+        // What is still held began to wait no earlier than this cut.
+        if cut.peek().is_some() {
+            self.held_since = Some(at);
+        }
+        if self
+            .segmenter
+            .as_ref()
+            .is_none_or(|s| s.pending().trim().is_empty())
+        {
+            self.held_since = None;
+        }
         for segment in cut {
             let Some(options) = self.markup else {
                 self.ready.push_back(Text::Segment(segment, at));

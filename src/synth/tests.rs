@@ -142,25 +142,75 @@ async fn text_that_never_becomes_speech_does_not_hold_a_stream() {
             Some(event) => Some(event),
             None => next(&mut audio, Duration::from_secs(5)).await,
         };
-        assert!(
-            matches!(&event, Some(Err(Error::Timeout(_)))),
-            "{pieces:?}: {event:?}"
-        );
-        // It ended at its idle time, while the pieces still came (40 of them take 2 s).
+        // It ended (as idle, or refused once the held text was read), within twice its
+        // idle time, while the pieces still came (40 of them take 2 s).
+        assert!(matches!(&event, Some(Err(_))), "{pieces:?}: {event:?}");
         assert!(
             started.elapsed() < Duration::from_millis(1500),
             "{pieces:?}"
         );
     }
-    // Words written to their end are text: the stream outlives its idle time.
+    // Markup that says nothing ends it too, at the latest twice the idle time after it began.
+    for piece in ["<b> ", "[pause:0ms] ", "[](a) "] {
+        let (mut input, mut audio) = synth
+            .start(streamed(&synth), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        let mut event = None;
+        for _ in 0..40 {
+            if input.push(piece).is_err() {
+                break;
+            }
+            event = failure(&mut audio, Duration::from_millis(50)).await;
+            if event.is_some() {
+                break;
+            }
+        }
+        assert!(matches!(&event, Some(Err(_))), "{piece:?}: {event:?}");
+        assert!(started.elapsed() < Duration::from_millis(1500), "{piece:?}");
+    }
+    // Words written to their end are text: the stream outlives its idle time (speaking them
+    // as they wait).
     let (mut input, mut audio) = synth
         .start(streamed(&synth), None)
         .unwrap_or_else(|e| panic!("{e}"));
     for _ in 0..12 {
         input.push("word ").unwrap_or_else(|e| panic!("{e}"));
-        let event = next(&mut audio, Duration::from_millis(50)).await;
-        assert!(event.is_none(), "{event:?}");
+        if let Some(Err(e)) = next(&mut audio, Duration::from_millis(50)).await {
+            panic!("{e}");
+        }
     }
+    input.finish();
+    assert!(matches!(
+        failure(&mut audio, Duration::from_secs(5)).await,
+        Some(Ok(Event::Done(_)))
+    ));
+}
+
+/// A writer that never pauses and never ends a sentence is still heard: what it holds is
+/// spoken after a few flush times (at most the idle time), so its stream lives on.
+#[tokio::test]
+async fn a_writer_that_never_pauses_is_heard_within_the_idle_time() {
+    let settings = Settings {
+        stream_idle: Some(Duration::from_millis(600)),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut heard = 0;
+    // 3 s of words, one every 50 ms: the flush time (1.5 s of quiet) never comes.
+    for _ in 0..60 {
+        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
+        match next(&mut audio, Duration::from_millis(50)).await {
+            Some(Ok(Event::Audio(chunk))) => heard += chunk.words.len(),
+            None => {}
+            Some(Ok(Event::Done(_))) => panic!("done before the end"),
+            Some(Err(e)) => panic!("{e}"),
+        }
+    }
+    assert!(heard > 0, "nothing was spoken while the words came");
     input.finish();
     assert!(matches!(
         failure(&mut audio, Duration::from_secs(5)).await,

@@ -454,7 +454,10 @@ impl Utterance {
         self.stats.chunks += 1;
         self.stats.audio += audio;
         self.played(audio, ready_at);
-        self.intake.worked();
+        // Only audio is work for the idle clock: markup that made none (`[pause:0ms]`) is not.
+        if samples > 0 {
+            self.intake.worked();
+        }
         // Streamed, a chunk the encoder made no bytes of yet holds its words for the next.
         // A whole file's collector gets it anyway, its words in order: it counts the audio
         // its encoder holds (FLAC's whole file is written at its end), which its bound must

@@ -127,7 +127,7 @@ pub(crate) fn is_word_symbol(c: char) -> bool {
 }
 
 /// ASCII's signs that mean something where they stand alone (`5*3`, `1/x`, `x^2`, `#1`,
-/// `a@b`, `a|b`), in their ASCII or full-width form: a reader that neither reads nor names one
+/// `a@b`, `a|b`, `a_b`), in their ASCII or full-width form: a reader that neither reads nor names one
 /// reports it, never drops it. (The Japanese dictionary reads `+` and `@`; Mandarin says
 /// `+ = < > *` in words; ASCII's other signs are pauses, quotes or brackets.)
 pub(crate) fn is_ascii_sign(c: char) -> bool {
@@ -135,7 +135,7 @@ pub(crate) fn is_ascii_sign(c: char) -> bool {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,
     };
-    matches!(c, '*' | '/' | '^' | '#' | '@' | '|' | '\\')
+    matches!(c, '*' | '/' | '^' | '#' | '@' | '|' | '\\' | '_')
 }
 
 /// Punctuation (Po) that is a pause, a bullet or a sentence's opening, not a word: the

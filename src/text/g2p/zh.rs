@@ -263,7 +263,8 @@ impl Output {
             '：' | ':' => (':', false),
             '；' | ';' => (';', false),
             '…' | '⋯' => ('…', false),
-            '—' | '–' | '―' => ('—', false),
+            // The wave dash and tilde soften or lengthen what comes before: a pause.
+            '—' | '–' | '―' | '~' | '～' | '〜' => ('—', false),
             '（' | '(' => ('(', true),
             '）' | ')' => (')', false),
             '“' | '‘' | '《' | '「' | '『' | '【' | '〔' | '«' => ('“', true),

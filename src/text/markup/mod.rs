@@ -129,13 +129,35 @@ pub fn parse(input: &str, options: MarkupOptions) -> Result<Vec<Item>> {
         }
     }
     let positions = Positions::new(input);
-    native::scan(input, &options, &mut out, &|byte| positions.at(byte), true)?;
+    native::scan(input, &options, &mut out, &|byte| positions.at(byte), true)
+        .map_err(|e| if options.streamed { in_sentence(e) } else { e })?;
     Ok(out.items)
 }
 
+/// The prefix of every markup error ([`fail`]).
+const AT: &str = "markup at character ";
+
 /// An error about the input at a character position (from 1).
 fn fail(at: usize, what: impl std::fmt::Display) -> Error {
-    Error::invalid("input", format!("markup at character {at}: {what}"))
+    Error::invalid("input", format!("{AT}{at}: {what}"))
+}
+
+/// A streamed input's markup is read sentence by sentence as it is cut, so a position is
+/// its sentence's, and the error says so ("markup at character 1 of its sentence").
+fn in_sentence(e: Error) -> Error {
+    match e {
+        Error::InvalidInput { message, param } => {
+            let message = match message
+                .strip_prefix(AT)
+                .and_then(|rest| rest.split_once(':'))
+            {
+                Some((at, rest)) => format!("{AT}{at} of its sentence:{rest}"),
+                None => message,
+            };
+            Error::InvalidInput { message, param }
+        }
+        other => other,
+    }
 }
 
 /// `text` clipped for quoting in a message.

@@ -104,11 +104,28 @@ fn candidate(c: char) -> bool {
         | '\u{3200}'..='\u{33ff}'
         // Latin ligatures.
         | '\u{fb00}'..='\u{fb06}'
-        // Full-width digits and Latin letters.
-        | '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}'
+        // Full-width ASCII: digits, Latin letters, signs and punctuation.
+        | '\u{ff01}'..='\u{ff5e}'
         // Mathematical letters and digits.
         | '\u{1d400}'..='\u{1d7ff}')
         || small_capital(c).is_some()
+        || digit(c).is_some()
+}
+
+/// The value of a decimal digit of any script (`٥` Arabic-Indic, `५` Devanagari, `๕` Thai:
+/// 5), read as the ASCII digit every reader reads. Unicode keeps each script's ten digits
+/// together, 0 to 9 (some blocks of them follow each other: their run is counted in tens).
+fn digit(c: char) -> Option<char> {
+    static DIGIT: super::rx::Lazy = super::rx::lazy!(r"^\p{Nd}$");
+    let is_digit = |c: char| DIGIT.is_match(c.encode_utf8(&mut [0; 4]));
+    if c.is_ascii() || !is_digit(c) {
+        return None;
+    }
+    let mut zero = u32::from(c);
+    while zero > 0 && char::from_u32(zero - 1).is_some_and(is_digit) {
+        zero -= 1;
+    }
+    char::from_digit((u32::from(c) - zero) % 10, 10)
 }
 
 /// What `c` reads as in `script`: its compatibility mapping, when that is letters and
@@ -116,6 +133,18 @@ fn candidate(c: char) -> bool {
 fn folded(c: char, script: Script) -> Option<String> {
     if let Some(letter) = small_capital(c) {
         return Some(letter.to_owned());
+    }
+    if let Some(d) = digit(c) {
+        return Some(d.to_string());
+    }
+    // Full-width signs are ASCII's in a Latin-script text (`50％` is `50%`);
+    // Japanese and Chinese are written with them, and their readers take them as written.
+    // (Their punctuation, `，` `。` `！`, is a pause the later rules read, with its space.)
+    if ('\u{ff01}'..='\u{ff5e}').contains(&c) && !c.is_alphanumeric() {
+        let ascii = char::from_u32(u32::from(c) - 0xfee0)?;
+        let sign = matches!(ascii, '#'..='&' | '*' | '+' | '-' | '/' | '<'..='>' | '@' | '\\' | '^'..='`' | '|' | '~');
+        return (sign && matches!(script, Script::Latin | Script::Devanagari))
+            .then(|| ascii.to_string());
     }
     let mut mapped = String::new();
     decompose_compatible(c, |d| mapped.push(d));
@@ -166,6 +195,12 @@ mod tests {
         assert_eq!(latin("𝐇𝐞𝐥𝐥𝐨 𝑤𝑜𝑟𝑙𝑑 𝟏𝟐"), "Hello world 12");
         assert_eq!(latin("ꜱᴍᴀʟʟ ᴄᴀᴘɪᴛᴀʟꜱ"), "small capitals");
         assert_eq!(latin("ﬁne ﬂour"), "fine flour");
+        assert_eq!(latin("50％ ＊ ３ ／ ana＠correo"), "50% * 3 / ana@correo");
+        assert_eq!(fold("猫！", Script::Han), "猫！");
+        // Decimal digits of every script are digits.
+        assert_eq!(latin("x ٥ y ๑๒"), "x 5 y 12");
+        assert_eq!(fold("तापमान ५ है", Script::Devanagari), "तापमान 5 है");
+        assert_eq!(fold("猫 ٣", Script::Japanese), "猫 3");
         assert_eq!(latin("⒜ ℍ ℓ"), "(a) H l");
         // Nothing else changes.
         let plain = "Café, m² ½ … № 5 ™ ① 😀 ə ʻ";

@@ -16,10 +16,14 @@ pub struct Signs {
     pub signs: &'static [(char, &'static str)],
     /// A currency: its sign, one of it, many of it ("1 €" → "1 euro", "5 €" → "5 euros").
     pub money: &'static [(&'static str, &'static str, &'static str)],
-    /// ASCII's signs where they mean something (`said`): "x^2", "#1", "ana@correo".
+    /// ASCII's signs where they mean something (`said`): "x^2", "#1", "ana@correo", "5-10".
     pub power: &'static str,
     pub number: &'static str,
     pub at: &'static str,
+    pub to: &'static str,
+    /// ASCII's other signs by name, where no rule read them as math or a label ("gato/perro",
+    /// "a | b", "*5"): said as English says them, never dropped.
+    pub named: &'static [(char, &'static str)],
 }
 
 pub static SPANISH: Signs = Signs {
@@ -54,6 +58,18 @@ pub static SPANISH: Signs = Signs {
     power: "elevado a",
     number: "número",
     at: "arroba",
+    to: "a",
+    named: &[
+        ('*', "asterisco"),
+        ('/', "barra"),
+        ('\\', "barra invertida"),
+        ('|', "barra vertical"),
+        ('~', "virgulilla"),
+        ('^', "circunflejo"),
+        ('#', "almohadilla"),
+        ('@', "arroba"),
+        ('_', "guion bajo"),
+    ],
 };
 
 pub static FRENCH: Signs = Signs {
@@ -88,6 +104,18 @@ pub static FRENCH: Signs = Signs {
     power: "puissance",
     number: "numéro",
     at: "arobase",
+    to: "à",
+    named: &[
+        ('*', "astérisque"),
+        ('/', "barre oblique"),
+        ('\\', "barre oblique inversée"),
+        ('|', "barre verticale"),
+        ('~', "tilde"),
+        ('^', "accent circonflexe"),
+        ('#', "dièse"),
+        ('@', "arobase"),
+        ('_', "tiret bas"),
+    ],
 };
 
 pub static HINDI: Signs = Signs {
@@ -122,6 +150,18 @@ pub static HINDI: Signs = Signs {
     power: "की घात",
     number: "नंबर",
     at: "ऐट",
+    to: "से",
+    named: &[
+        ('*', "तारांकन"),
+        ('/', "स्लैश"),
+        ('\\', "बैकस्लैश"),
+        ('|', "पाइप"),
+        ('~', "टिल्ड"),
+        ('^', "कैरेट"),
+        ('#', "हैश"),
+        ('@', "ऐट"),
+        ('_', "अंडरस्कोर"),
+    ],
 };
 
 pub static ITALIAN: Signs = Signs {
@@ -156,6 +196,18 @@ pub static ITALIAN: Signs = Signs {
     power: "elevato a",
     number: "numero",
     at: "chiocciola",
+    to: "a",
+    named: &[
+        ('*', "asterisco"),
+        ('/', "barra"),
+        ('\\', "barra rovesciata"),
+        ('|', "barra verticale"),
+        ('~', "tilde"),
+        ('^', "accento circonflesso"),
+        ('#', "cancelletto"),
+        ('@', "chiocciola"),
+        ('_', "trattino basso"),
+    ],
 };
 
 pub static PORTUGUESE: Signs = Signs {
@@ -190,6 +242,18 @@ pub static PORTUGUESE: Signs = Signs {
     power: "elevado a",
     number: "número",
     at: "arroba",
+    to: "a",
+    named: &[
+        ('*', "asterisco"),
+        ('/', "barra"),
+        ('\\', "barra invertida"),
+        ('|', "barra vertical"),
+        ('~', "til"),
+        ('^', "circunflexo"),
+        ('#', "cerquilha"),
+        ('@', "arroba"),
+        ('_', "sublinhado"),
+    ],
 };
 
 /// `text` with its signs and currencies in `words`: an amount's currency after the amount
@@ -224,6 +288,7 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
         let name = words
             .signs
             .iter()
+            .chain(words.named)
             .find(|(s, _)| *s == c)
             .map(|(_, w)| *w)
             .or_else(|| words.money.iter().find(|(s, ..)| *s == key).map(|m| m.1));
@@ -240,11 +305,16 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
 }
 
 /// ASCII's signs where they are math or a label, in the signs' words: a negative number's
-/// minus ("-5", "(-3", "= -2"; not a range's "5-10" or a word's hyphen), `*` and `/`
+/// minus ("-5", "(-3", "= -2"; not a word's hyphen), a range ("5-10", "5 - 10"; "10-5", one
+/// that falls, is a subtraction, as is one next to "="; not a chain such as a date or a
+/// code; a date's slashes only separate), `*` and `/`
 /// between numbers ("5 * 3", "10/2"; not "km/h" or a date's "1/2/2025"), `^` between
 /// things ("x^2"), `~` before a number (about it), `#` before one (its number), `@` inside
 /// or before a word ("ana@correo", "@ana"), "==" between two things and "C++".
 fn ascii(text: &str, words: &Signs) -> String {
+    static DATE: rx::Lazy = rx::lazy!(r"\b(\d{1,4})/(\d{1,2})/(\d{1,4})\b");
+    static RANGE: rx::Lazy =
+        rx::lazy!(r"(^|[^\d\-.,/])(\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
     static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>])-(\d)");
     static TIMES: rx::Lazy = rx::lazy!(r"(\d) ?\* ?(\d)");
     static OVER: rx::Lazy =
@@ -262,7 +332,19 @@ fn ascii(text: &str, words: &Signs) -> String {
             .find(|(s, _)| *s == c)
             .map_or("", |(_, w)| *w)
     };
-    let t = EQUALS.replace_all(text, |c: &Captures| {
+    // A date's slashes separate its numbers, which the reader says one after the other.
+    let t = DATE.replace_all(text, "$1 $2 $3");
+    let t = RANGE.replace_all(&t, |c: &Captures| {
+        let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
+        let (before, after) = (&c[1], &c[4]);
+        let word = if number(&c[3]) < number(&c[2]) || after == "=" || before == "=" {
+            sign('−')
+        } else {
+            words.to
+        };
+        format!("{before}{} {word} {}{after}", &c[2], &c[3])
+    });
+    let t = EQUALS.replace_all(&t, |c: &Captures| {
         format!("{} {} {}", &c[1], sign('='), &c[2])
     });
     let t = PLUSES.replace_all(&t, |c: &Captures| {
@@ -343,12 +425,27 @@ mod tests {
                 "Fait moins 5 degrés ( moins 3) et égale moins 2",
             ),
             ("तापमान -5 है", &HINDI, "तापमान माइनस 5 है"),
-            // A range, a hyphen, a date, a unit's slash: not math.
+            // A range, and a number that falls: a subtraction.
             (
-                "5-10 e-mail 1/2/2025 km/h",
+                "de 5-10 y 5 - 10, 10-5",
                 &SPANISH,
-                "5-10 e-mail 1/2/2025 km/h",
+                "de 5 a 10 y 5 a 10, 10 menos 5",
             ),
+            ("5-10", &FRENCH, "5 à 10"),
+            // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
+            // no rule read are named.
+            (
+                "e-mail 2025-12-07 1-413-5 25/12/2025 km/h",
+                &SPANISH,
+                "e-mail 2025-12-07 1-413-5 25 12 2025 km barra h",
+            ),
+            (
+                "gato/perro, a | b, *5",
+                &SPANISH,
+                "gato barra perro, a barra vertical b, asterisco 5",
+            ),
+            // Runs are decoration.
+            ("// ## ~~ fin", &SPANISH, "// ## ~~ fin"),
         ] {
             assert_eq!(folded(&said(text, words, true)), want, "{text}");
         }

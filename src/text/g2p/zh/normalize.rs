@@ -533,11 +533,13 @@ fn rewrite(re: &Regex, text: &str, f: impl Fn(&Captures, &str, &str) -> Option<S
     out
 }
 
-/// The math signs in words: `2+3=5` 二加三等于五, `x≤y` x小于等于y. A run of one sign
+/// The math signs in words: `2+3=5` 二加三等于五, `x≤y` x小于等于y, and a percent sign
+/// no number came before (`猫%狗`: after one, the number rules read it). A run of one sign
 /// ("===") is decoration, left for the reader to drop.
 fn math(text: &str) -> String {
-    const SIGNS: [(char, &str); 13] = [
+    const SIGNS: [(char, &str); 14] = [
         ('+', "加"),
+        ('%', "百分号"),
         ('−', "减"),
         ('*', "乘"),
         ('×', "乘"),
@@ -646,6 +648,7 @@ mod tests {
         assert_eq!(v("5*3 ≤ 16"), "五乘三 小于等于 十六");
         assert_eq!(v("猫>狗 ==="), "猫大于狗 ===");
         assert_eq!(v("C++ +++"), "C加加 +++");
+        assert_eq!(v("猫%狗 15%"), "猫百分号狗 百分之十五");
         assert_eq!(v("-3.5%"), "负百分之三点五");
         assert_eq!(v("-3°C"), "零下三度");
         assert_eq!(v("3/4"), "四分之三");
