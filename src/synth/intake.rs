@@ -218,6 +218,9 @@ pub(super) struct Intake {
     last_text: Instant,
     last_work: Instant,
     words: Words,
+    /// Characters of streamed text given to the segmenter: where its pieces start, so a
+    /// markup error gives its position in the whole text.
+    pushed: usize,
 }
 
 /// Where the words of streamed text end, for the idle clock: a word is real when it has a
@@ -321,6 +324,7 @@ impl Intake {
             last_text: now,
             last_work: now,
             words: Words::default(),
+            pushed: 0,
         }
     }
 
@@ -429,6 +433,7 @@ impl Intake {
                     self.unspoken_since.get_or_insert(at);
                 }
                 if let Some(segmenter) = self.segmenter.as_mut() {
+                    self.pushed += text.chars().count();
                     let cut = segmenter.push(&text);
                     self.segments(cut, at);
                 }
@@ -478,13 +483,22 @@ impl Intake {
         // would give (no `[` is open in it: an open tag returned above).
         let held = match (&self.segmenter, self.markup) {
             (Some(segmenter), Some(options)) if !segmenter.pending().trim().is_empty() => {
-                markup::parse(segmenter.pending(), options).err()
+                markup::parse_from(segmenter.pending(), options, self.before_pending()).err()
             }
             _ => None,
         };
         if let Some(e) = held {
             self.fail(e);
         }
+    }
+
+    /// Characters of the streamed text before what the segmenter holds.
+    fn before_pending(&self) -> usize {
+        let held = self
+            .segmenter
+            .as_ref()
+            .map_or(0, |s| s.pending().chars().count());
+        self.pushed.saturating_sub(held)
     }
 
     /// The input has ended: what the segmenter holds is the last segment.
@@ -504,7 +518,17 @@ impl Intake {
     /// Cut segments, their markup read (streamed text) into segments and marks. Markup
     /// that cannot be read ends the utterance with the error.
     fn segments(&mut self, cut: impl IntoIterator<Item = Segment>, at: Instant) {
-        let mut cut = cut.into_iter().peekable();
+        let cut: Vec<Segment> = cut.into_iter().collect();
+        // Where each starts in the whole text: the segments end where what is held begins
+        // (a cut of only whitespace, never returned, can only come before them).
+        let mut starts = Vec::with_capacity(cut.len());
+        let mut end = self.before_pending();
+        for segment in cut.iter().rev() {
+            end -= segment.text.chars().count().min(end);
+            starts.push(end);
+        }
+        starts.reverse();
+        let mut cut = cut.into_iter().zip(starts).peekable();
         // What is still held began to wait no earlier than this cut.
         if cut.peek().is_some() {
             self.held_since = Some(at);
@@ -516,12 +540,12 @@ impl Intake {
         {
             self.held_since = None;
         }
-        for segment in cut {
+        for (segment, start) in cut {
             let Some(options) = self.markup else {
                 self.ready.push_back(Text::Segment(segment, at));
                 continue;
             };
-            let items = match markup::parse(&segment.text, options) {
+            let items = match markup::parse_from(&segment.text, options, start) {
                 Ok(items) => items,
                 Err(e) => return self.fail(e),
             };

@@ -218,6 +218,40 @@ async fn a_writer_that_never_pauses_is_heard_within_the_idle_time() {
     ));
 }
 
+/// A markup error in streamed text gives its position in the whole text, whatever piece
+/// (clause, sentence, flushed words) it was read in.
+#[tokio::test]
+async fn a_streamed_markup_error_gives_its_place_in_the_whole_text() {
+    let synth = tone(SimulatedCost::default(), Settings::DEFAULT);
+    for (pieces, at) in [
+        (&["Hello. [voice:af_sky] Hi there."][..], 8),
+        (
+            &["Hello there my friend, how are [voice:af_sky] you."][..],
+            32,
+        ),
+        (
+            &["Hello there my ", "friend, how are [voi", "ce:af_sky] you."][..],
+            32,
+        ),
+    ] {
+        let (mut input, mut audio) = synth
+            .start(streamed(&synth), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for piece in pieces {
+            input.push(piece).unwrap_or_else(|e| panic!("{e}"));
+        }
+        input.finish();
+        let Some(Err(e)) = failure(&mut audio, Duration::from_secs(5)).await else {
+            panic!("{pieces:?}: no error");
+        };
+        let message = e.to_string();
+        assert!(
+            message.contains(&format!("markup at character {at}: ")),
+            "{pieces:?}: {message}"
+        );
+    }
+}
+
 /// The first event that is not audio within `within`.
 async fn failure(audio: &mut AudioStream, within: Duration) -> Option<Result<Event>> {
     loop {

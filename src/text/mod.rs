@@ -159,6 +159,7 @@ mod tests {
             (Language::Zh, "猫/犬"),
             (Language::Zh, "猫@犬"),
             (Language::Zh, "x^2"),
+            (Language::Ja, "猫_犬"),
         ] {
             let Err(e) = f.phonemes(text, lang) else {
                 panic!("{text:?} was read");
@@ -167,6 +168,8 @@ mod tests {
                 e.is_client_error() && e.to_string().contains("(U+"),
                 "{text}: {e}"
             );
+            // Named as written (the Japanese reader sees ASCII in full width).
+            assert!(!e.to_string().contains("(U+FF"), "{text}: {e}");
         }
         // What they read is read: a Kangxi radical as its ideograph, Greek in Mandarin by name.
         assert_eq!(

@@ -184,9 +184,21 @@ impl Japanese {
             if reading.is_empty() {
                 // Punctuation says nothing; letters (kanji, kana), radicals and symbols with
                 // no reading cannot be read.
-                unreadable.extend(node.get_string().chars().filter(|&c| {
-                    needs_reading(c) || super::is_word_symbol(c) || super::is_ascii_sign(c)
-                }));
+                // Named as written: an ASCII sign the dictionary saw in full width is ASCII.
+                let written = |c: char| match c {
+                    '\u{ff01}'..='\u{ff5e}' if !run.contains(c) => {
+                        char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c)
+                    }
+                    _ => c,
+                };
+                unreadable.extend(
+                    node.get_string()
+                        .chars()
+                        .filter(|&c| {
+                            needs_reading(c) || super::is_word_symbol(c) || super::is_ascii_sign(c)
+                        })
+                        .map(written),
+                );
                 units.push(None);
                 continue;
             }

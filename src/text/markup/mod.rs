@@ -112,6 +112,12 @@ pub const PARAGRAPH_PAUSE: Duration = Duration::from_millis(700);
 
 /// Reads `input`'s markup into items; plain text is one [`Item::Text`].
 pub fn parse(input: &str, options: MarkupOptions) -> Result<Vec<Item>> {
+    parse_from(input, options, 0)
+}
+
+/// [`parse`] for a piece of a longer text that starts after `before` characters of it (a
+/// streamed text is read piece by piece as it is cut): errors give positions in the whole.
+pub fn parse_from(input: &str, options: MarkupOptions, before: usize) -> Result<Vec<Item>> {
     let mut out = Out::default();
     if ssml::is_ssml(input) {
         if options.ssml {
@@ -125,39 +131,23 @@ pub fn parse(input: &str, options: MarkupOptions) -> Result<Vec<Item>> {
             } else {
                 "the input is SSML (a <speak> root); set \"ssml\": true to read it"
             };
-            return Err(fail(1, how));
+            return Err(fail(before + 1, how));
         }
     }
     let positions = Positions::new(input);
-    native::scan(input, &options, &mut out, &|byte| positions.at(byte), true)
-        .map_err(|e| if options.streamed { in_sentence(e) } else { e })?;
+    native::scan(
+        input,
+        &options,
+        &mut out,
+        &|byte| before + positions.at(byte),
+        true,
+    )?;
     Ok(out.items)
 }
 
-/// The prefix of every markup error ([`fail`]).
-const AT: &str = "markup at character ";
-
 /// An error about the input at a character position (from 1).
 fn fail(at: usize, what: impl std::fmt::Display) -> Error {
-    Error::invalid("input", format!("{AT}{at}: {what}"))
-}
-
-/// A streamed input's markup is read sentence by sentence as it is cut, so a position is
-/// its sentence's, and the error says so ("markup at character 1 of its sentence").
-fn in_sentence(e: Error) -> Error {
-    match e {
-        Error::InvalidInput { message, param } => {
-            let message = match message
-                .strip_prefix(AT)
-                .and_then(|rest| rest.split_once(':'))
-            {
-                Some((at, rest)) => format!("{AT}{at} of its sentence:{rest}"),
-                None => message,
-            };
-            Error::InvalidInput { message, param }
-        }
-        other => other,
-    }
+    Error::invalid("input", format!("markup at character {at}: {what}"))
 }
 
 /// `text` clipped for quoting in a message.

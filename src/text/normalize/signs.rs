@@ -307,14 +307,17 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
 /// ASCII's signs where they are math or a label, in the signs' words: a negative number's
 /// minus ("-5", "(-3", "= -2"; not a word's hyphen), a range ("5-10", "5 - 10"; "10-5", one
 /// that falls, is a subtraction, as is one next to "="; not a chain such as a date or a
-/// code; a date's slashes only separate), `*` and `/`
+/// code; a date's slashes only separate, "25/12" and "12/2025" too), `*` and `/`
 /// between numbers ("5 * 3", "10/2"; not "km/h" or a date's "1/2/2025"), `^` between
 /// things ("x^2"), `~` before a number (about it), `#` before one (its number), `@` inside
 /// or before a word ("ana@correo", "@ana"), "==" between two things and "C++".
 fn ascii(text: &str, words: &Signs) -> String {
     static DATE: rx::Lazy = rx::lazy!(r"\b(\d{1,4})/(\d{1,2})/(\d{1,4})\b");
+    // Two numbers and a slash, written together: a month and its year ("12/2025"), a day
+    // and its month ("25/12"), else a division (a fraction: "1/2", "100/4").
+    static PAIR: rx::Lazy = rx::lazy!(r"(^|[^\d/.,])(\d{1,2})/(\d{1,2}|[12]\d{3})($|[^\d/])");
     static RANGE: rx::Lazy =
-        rx::lazy!(r"(^|[^\d\-.,/])(\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
+        rx::lazy!(r"(^|[^\d\-.,/])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
     static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>])-(\d)");
     static TIMES: rx::Lazy = rx::lazy!(r"(\d) ?\* ?(\d)");
     static OVER: rx::Lazy =
@@ -334,6 +337,12 @@ fn ascii(text: &str, words: &Signs) -> String {
     };
     // A date's slashes separate its numbers, which the reader says one after the other.
     let t = DATE.replace_all(text, "$1 $2 $3");
+    let t = PAIR.replace_all(&t, |c: &Captures| {
+        let (a, b): (u32, u32) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+        let date = b >= 1000 || (a <= 31 && (1..=12).contains(&b) && a > b);
+        let sep = if date { " " } else { "/" };
+        format!("{}{}{sep}{}{}", &c[1], &c[2], &c[3], &c[4])
+    });
     let t = RANGE.replace_all(&t, |c: &Captures| {
         let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
         let (before, after) = (&c[1], &c[4]);
@@ -410,7 +419,13 @@ mod tests {
         // ASCII's signs where they are math or a label; elsewhere they are left.
         for (text, words, want) in [
             ("5 * 3 = 15", &SPANISH, "5 por 3 igual a 15"),
-            ("10/2 y 10 / 2", &SPANISH, "10 entre 2 y 10 entre 2"),
+            ("100/4 y 10 / 2", &SPANISH, "100 entre 4 y 10 entre 2"),
+            // A month and year, a day and month: numbers; a fraction: a division.
+            (
+                "vence 12/2025, el 25/12, 1/2",
+                &SPANISH,
+                "vence 12 2025, el 25 12, 1 entre 2",
+            ),
             ("x^2 + 1", &SPANISH, "x elevado a 2 más 1"),
             ("~5 km y #1", &SPANISH, "aproximadamente 5 km y número 1"),
             (
@@ -431,6 +446,7 @@ mod tests {
                 &SPANISH,
                 "de 5 a 10 y 5 a 10, 10 menos 5",
             ),
+            ("-5-10", &SPANISH, "menos 5 a 10"),
             ("5-10", &FRENCH, "5 à 10"),
             // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
             // no rule read are named.
