@@ -314,7 +314,7 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
 fn ascii(text: &str, words: &Signs) -> String {
     static DATE: rx::Lazy = rx::lazy!(r"\b(\d{1,4})/(\d{1,2})/(\d{1,4})\b");
     // Two numbers and a slash, written together: a month and its year ("12/2025"), a day
-    // and its month ("25/12"), else a division (a fraction: "1/2", "100/4").
+    // that cannot be a month and its month ("25/12"), else a division ("10/2", "1/2").
     static PAIR: rx::Lazy = rx::lazy!(r"(^|[^\d/.,])(\d{1,2})/(\d{1,2}|[12]\d{3})($|[^\d/])");
     static RANGE: rx::Lazy =
         rx::lazy!(r"(^|[^\d\-.,/])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
@@ -339,7 +339,8 @@ fn ascii(text: &str, words: &Signs) -> String {
     let t = DATE.replace_all(text, "$1 $2 $3");
     let t = PAIR.replace_all(&t, |c: &Captures| {
         let (a, b): (u32, u32) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
-        let date = b >= 1000 || (a <= 31 && (1..=12).contains(&b) && a > b);
+        let month = |n: u32| (1..=12).contains(&n);
+        let date = (b >= 1000 && month(a)) || ((13..=31).contains(&a) && month(b));
         let sep = if date { " " } else { "/" };
         format!("{}{}{sep}{}{}", &c[1], &c[2], &c[3], &c[4])
     });
@@ -419,7 +420,11 @@ mod tests {
         // ASCII's signs where they are math or a label; elsewhere they are left.
         for (text, words, want) in [
             ("5 * 3 = 15", &SPANISH, "5 por 3 igual a 15"),
-            ("100/4 y 10 / 2", &SPANISH, "100 entre 4 y 10 entre 2"),
+            (
+                "10/2, 4/2, 100/4 y 10 / 2",
+                &SPANISH,
+                "10 entre 2, 4 entre 2, 100 entre 4 y 10 entre 2",
+            ),
             // A month and year, a day and month: numbers; a fraction: a division.
             (
                 "vence 12/2025, el 25/12, 1/2",
