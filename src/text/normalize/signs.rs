@@ -318,7 +318,13 @@ fn ascii(text: &str, words: &Signs) -> String {
     static PAIR: rx::Lazy = rx::lazy!(r"(^|[^\d/.,])(\d{1,2})/(\d{1,2}|[12]\d{3})($|[^\d/])");
     static RANGE: rx::Lazy =
         rx::lazy!(r"(^|[^\d\-.,/])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
-    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>])-(\d)");
+    // A minus before a number at a start, after a space, a bracket or another sign (10/-2,
+    // 5+-10, 2*-3, 5--10).
+    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d)");
+    // A number less a negative one: 5--10, 5 - -10.
+    static LESS_NEGATIVE: rx::Lazy = rx::lazy!(r"(\d) ?- ?-(\d)");
+    // A minus between bracketed terms: (-5)-(-10).
+    static BRACKETS: rx::Lazy = rx::lazy!(r"\) ?- ?\(");
     static TIMES: rx::Lazy = rx::lazy!(r"(\d) ?\* ?(\d)");
     static OVER: rx::Lazy =
         rx::lazy!(r"(^|[^\d/])(\d+(?:[.,]\d+)?) ?/ ?(\d+(?:[.,]\d+)?)($|[^\d/])");
@@ -360,9 +366,13 @@ fn ascii(text: &str, words: &Signs) -> String {
     let t = PLUSES.replace_all(&t, |c: &Captures| {
         format!("{} {} {} {}", &c[1], sign('+'), sign('+'), &c[2])
     });
+    let t = LESS_NEGATIVE.replace_all(&t, |c: &Captures| {
+        format!("{} {} {} {}", &c[1], sign('−'), sign('−'), &c[2])
+    });
     let t = NEGATIVE.replace_all(&t, |c: &Captures| {
         format!("{} {} {}", &c[1], sign('−'), &c[2])
     });
+    let t = BRACKETS.replace_all(&t, |_: &Captures| format!(") {} (", sign('−')));
     let t = TIMES.replace_all(&t, |c: &Captures| {
         format!("{} {} {}", &c[1], sign('×'), &c[2])
     });
@@ -452,6 +462,17 @@ mod tests {
                 "de 5 a 10 y 5 a 10, 10 menos 5",
             ),
             ("-5-10", &SPANISH, "menos 5 a 10"),
+            // A minus after another sign, or between bracketed terms.
+            (
+                "10/-2, 5+-10, 2*-3",
+                &SPANISH,
+                "10 barra menos 2, 5 más menos 10, 2 asterisco menos 3",
+            ),
+            (
+                "5--10 y (-5)-(-10)",
+                &SPANISH,
+                "5 menos menos 10 y ( menos 5) menos ( menos 10)",
+            ),
             ("5-10", &FRENCH, "5 à 10"),
             // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
             // no rule read are named.
