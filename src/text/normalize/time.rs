@@ -303,7 +303,10 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
         // "on the 26th May": the date's own "the" is already there.
         let start = c.get(0).map_or(0, |m| m.start());
         let before = t[..start].trim_end();
-        let has_the = before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case("the");
+        // (`get`: the three bytes before may end inside a character of another script.)
+        let has_the = before
+            .get(before.len().saturating_sub(3)..)
+            .is_some_and(|w| w.eq_ignore_ascii_case("the"));
         match date.strip_prefix("the ") {
             Some(rest) if has_the => rest.to_owned(),
             _ => date,
@@ -340,6 +343,13 @@ pub fn dates(text: &str, british: bool) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A date after a character of another script ends no "the" inside it (proptest found
+    /// the slice that panicked there).
+    #[test]
+    fn a_date_after_another_script_is_read() {
+        assert!(dates("ફb 26 May", false).contains("May"));
+    }
 
     #[test]
     fn twelve_hour_times() {
