@@ -185,11 +185,12 @@ impl Japanese {
                 // Punctuation says nothing; letters (kanji, kana), radicals and symbols with
                 // no reading cannot be read.
                 // Named as written: an ASCII sign the dictionary saw in full width is ASCII.
-                let written = |c: char| match c {
-                    '\u{ff01}'..='\u{ff5e}' if !run.contains(c) => {
-                        char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c)
+                let written = |c: char| {
+                    if run.contains(c) {
+                        c
+                    } else {
+                        crate::text::normalize::compat::half_width(c)
                     }
-                    _ => c,
                 };
                 unreadable.extend(
                     node.get_string()

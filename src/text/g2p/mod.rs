@@ -131,10 +131,7 @@ pub(crate) fn is_word_symbol(c: char) -> bool {
 /// reports it, never drops it. (The Japanese dictionary reads `+` and `@`; Mandarin says
 /// `+ = < > *` in words; ASCII's other signs are pauses, quotes or brackets.)
 pub(crate) fn is_ascii_sign(c: char) -> bool {
-    let c = match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    };
+    let c = crate::text::normalize::compat::half_width(c);
     matches!(c, '*' | '/' | '^' | '#' | '@' | '|' | '\\' | '_')
 }
 

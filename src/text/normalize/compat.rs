@@ -21,6 +21,15 @@ use unicode_normalization::char::decompose_compatible;
 
 use crate::language::Script;
 
+/// The ASCII character a full-width form stands for (`％` → `%`, `ａ` → `a`); any other
+/// character as it is.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// `text` with its compatibility letters folded for a reader of `script`.
 pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
     if !text
@@ -141,7 +150,7 @@ fn folded(c: char, script: Script) -> Option<String> {
     // Japanese and Chinese are written with them, and their readers take them as written.
     // (Their punctuation, `，` `。` `！`, is a pause the later rules read, with its space.)
     if ('\u{ff01}'..='\u{ff5e}').contains(&c) && !c.is_alphanumeric() {
-        let ascii = char::from_u32(u32::from(c) - 0xfee0)?;
+        let ascii = half_width(c);
         let sign = matches!(ascii, '#'..='&' | '*' | '+' | '-' | '/' | '<'..='>' | '@' | '\\' | '^'..='`' | '|' | '~');
         return (sign && matches!(script, Script::Latin | Script::Devanagari))
             .then(|| ascii.to_string());

@@ -22,7 +22,7 @@ pub fn fold(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '，' => c,
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{FF01}'..='\u{FF5E}' => crate::text::normalize::compat::half_width(c),
             '\u{3000}' => ' ',
             '￥' => '¥',
             '\u{2E80}'..='\u{2FDF}' | '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}' => {
