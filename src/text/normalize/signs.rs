@@ -360,38 +360,29 @@ fn ascii(text: &str, words: &Signs) -> String {
         };
         format!("{before}{} {word} {}{after}", &c[2], &c[3])
     });
-    let t = EQUALS.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], sign('='), &c[2])
-    });
+    let t = between(&EQUALS, &t, sign('='));
     let t = PLUSES.replace_all(&t, |c: &Captures| {
         format!("{} {} {} {}", &c[1], sign('+'), sign('+'), &c[2])
     });
     let t = LESS_NEGATIVE.replace_all(&t, |c: &Captures| {
         format!("{} {} {} {}", &c[1], sign('−'), sign('−'), &c[2])
     });
-    let t = NEGATIVE.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], sign('−'), &c[2])
-    });
+    let t = between(&NEGATIVE, &t, sign('−'));
     let t = BRACKETS.replace_all(&t, |_: &Captures| format!(") {} (", sign('−')));
-    let t = TIMES.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], sign('×'), &c[2])
-    });
+    let t = between(&TIMES, &t, sign('×'));
     let t = OVER.replace_all(&t, |c: &Captures| {
         format!("{}{} {} {}{}", &c[1], &c[2], sign('÷'), &c[3], &c[4])
     });
-    let t = POWER.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], words.power, &c[2])
-    });
-    let t = ABOUT.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], sign('≈'), &c[2])
-    });
-    let t = NUMBER.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], words.number, &c[2])
-    });
-    AT.replace_all(&t, |c: &Captures| {
-        format!("{} {} {}", &c[1], words.at, &c[2])
-    })
-    .into_owned()
+    let t = between(&POWER, &t, words.power);
+    let t = between(&ABOUT, &t, sign('≈'));
+    let t = between(&NUMBER, &t, words.number);
+    between(&AT, &t, words.at).into_owned()
+}
+
+/// `text` with each match of `rule` (what stands before the sign, the sign, what follows
+/// it: two groups) as the two groups with `word` between them.
+fn between<'a>(rule: &regex::Regex, text: &'a str, word: &str) -> std::borrow::Cow<'a, str> {
+    rule.replace_all(text, |c: &Captures| format!("{} {word} {}", &c[1], &c[2]))
 }
 
 #[cfg(test)]
