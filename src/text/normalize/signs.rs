@@ -316,11 +316,14 @@ fn ascii(text: &str, words: &Signs) -> String {
     // Two numbers and a slash, written together: a month and its year ("12/2025"), a day
     // that cannot be a month and its month ("25/12"), else a division ("10/2", "1/2").
     static PAIR: rx::Lazy = rx::lazy!(r"(^|[^\d/.,])(\d{1,2})/(\d{1,2}|[12]\d{3})($|[^\d/])");
+    // Two times and a dash: a range of time ("10:30-11:00").
+    static HOURS: rx::Lazy = rx::lazy!(r"\b(\d{1,2}:\d{2}) ?[-–] ?(\d{1,2}:\d{2})\b");
     static RANGE: rx::Lazy =
-        rx::lazy!(r"(^|[^\d\-.,/])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/])");
+        rx::lazy!(r"(^|[^\d\-.,/:])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/:])");
     // A minus before a number at a start, after a space, a bracket or another sign (10/-2,
     // 5+-10, 2*-3, 5--10).
-    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d)");
+    // A lone letter too: -x.
+    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d|[a-z](?:$|[^\p{L}\d]))");
     // A number less a negative one: 5--10, 5 - -10.
     static LESS_NEGATIVE: rx::Lazy = rx::lazy!(r"(\d) ?- ?-(\d)");
     // A minus between bracketed terms: (-5)-(-10).
@@ -341,8 +344,9 @@ fn ascii(text: &str, words: &Signs) -> String {
             .find(|(s, _)| *s == c)
             .map_or("", |(_, w)| *w)
     };
+    let t = math(text, words);
     // A date's slashes separate its numbers, which the reader says one after the other.
-    let t = DATE.replace_all(text, "$1 $2 $3");
+    let t = DATE.replace_all(&t, "$1 $2 $3");
     let t = PAIR.replace_all(&t, |c: &Captures| {
         let (a, b): (u32, u32) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
         let month = |n: u32| (1..=12).contains(&n);
@@ -350,6 +354,7 @@ fn ascii(text: &str, words: &Signs) -> String {
         let sep = if date { " " } else { "/" };
         format!("{}{}{sep}{}{}", &c[1], &c[2], &c[3], &c[4])
     });
+    let t = between(&HOURS, &t, words.to);
     let t = RANGE.replace_all(&t, |c: &Captures| {
         let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
         let (before, after) = (&c[1], &c[4]);
@@ -377,6 +382,120 @@ fn ascii(text: &str, words: &Signs) -> String {
     let t = between(&ABOUT, &t, sign('≈'));
     let t = between(&NUMBER, &t, words.number);
     between(&AT, &t, words.at).into_owned()
+}
+
+/// Runs of math in `text` said as math: terms (a number, a number with its variable as in
+/// "5x", a lone lowercase letter, bracketed or not) joined by `+ - * / ^ = < > ==`, where
+/// the run cannot be anything else: it has one of `= + * ^ < >`, a sign before a term
+/// after its start (10/-2, 5+-10), both a slash and a hyphen (10/2-1, 3/4-1/2), a
+/// variable and a hyphen (x-5, 5x-3), or slashes between three numbers that are not a
+/// date (100/10/2; 25/12/2025 is one). Every sign of such a run is said: a hyphen is a
+/// minus ("x = 10-5-2"), a slash a division ("x = 15/3"). Runs of numbers and one kind of
+/// sign alone are left to the rules for what they also are: dates (2025-12-07, 25/12),
+/// ranges (5-10), codes and scores (1-413-5, 10-5-2).
+fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
+    const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
+    static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
+        rx::compile(&format!(r"[-+]?{TERM}(?: ?(?:==|[-+*/^=<>]) ?{TERM})+"))
+    });
+    let mut out = String::new();
+    let (mut last, mut at) = (0, 0);
+    while let Some(m) = RUN.find_at(text, at) {
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        let apart = before.is_none_or(|c| !(c.is_alphanumeric() || ".,:/-+".contains(c)))
+            && after.is_none_or(|c| !c.is_alphanumeric());
+        match apart.then(|| said_as_math(m.as_str(), words)).flatten() {
+            Some(said) => {
+                out.push_str(&text[last..m.start()]);
+                out.push_str(&said);
+                (last, at) = (m.end(), m.end());
+            }
+            None => at = m.start() + m.as_str().chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// One run that `math` found, said in `words` if it can only be math.
+fn said_as_math(run: &str, words: &Signs) -> Option<String> {
+    let sign = |c: char| {
+        words
+            .signs
+            .iter()
+            .find(|(s, _)| *s == c)
+            .map_or("", |(_, w)| *w)
+    };
+    let mut said: Vec<String> = Vec::new();
+    let (mut terms, mut slashes, mut hyphens, mut strong) = (Vec::new(), 0, 0, false);
+    let (mut signed, mut variable) = (false, false);
+    // Whether the last thing read was a term or a closing bracket: a sign after one is
+    // between two terms, any other is a term's own sign.
+    let mut after_term = false;
+    let mut chars = run.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ' ' => {}
+            '(' | ')' => {
+                said.push(c.to_string());
+                after_term = c == ')';
+            }
+            '-' | '+' if !after_term => {
+                signed |= i > 0;
+                said.push(sign(if c == '-' { '−' } else { '+' }).to_owned());
+            }
+            '-' | '+' | '*' | '/' | '^' | '=' | '<' | '>' => {
+                if c == '=' && chars.peek().is_some_and(|&(_, n)| n == '=') {
+                    chars.next();
+                }
+                slashes += usize::from(c == '/');
+                hyphens += usize::from(c == '-');
+                strong |= "+*^=<>".contains(c);
+                said.push(
+                    match c {
+                        '-' => sign('−'),
+                        '*' => sign('×'),
+                        '/' => sign('÷'),
+                        '^' => words.power,
+                        c => sign(c),
+                    }
+                    .to_owned(),
+                );
+                after_term = false;
+            }
+            _ => {
+                let end = run[i..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == ','))
+                    .map_or(run.len(), |n| i + n);
+                let term = &run[i..end];
+                while chars.peek().is_some_and(|&(j, _)| j < end) {
+                    chars.next();
+                }
+                variable |= term.chars().any(|c| c.is_ascii_lowercase());
+                terms.push(term);
+                said.push(term.to_owned());
+                after_term = true;
+            }
+        }
+    }
+    let numbers = !variable && terms.len() == slashes + 1 && hyphens == 0;
+    let date = |t: &[&str]| match t {
+        [d, m, y] => {
+            (d.len() <= 2 && m.len() <= 2 && (y.len() == 2 || y.len() == 4))
+                || (d.len() == 4 && m.len() <= 2 && y.len() <= 2)
+        }
+        _ => false,
+    };
+    let math = strong
+        || signed
+        || (slashes > 0 && hyphens > 0)
+        || (variable && hyphens > 0)
+        || (numbers && terms.len() >= 3 && !date(&terms));
+    math.then(|| said.join(" "))
 }
 
 /// `text` with each match of `rule` (what stands before the sign, the sign, what follows
@@ -457,12 +576,33 @@ mod tests {
             (
                 "10/-2, 5+-10, 2*-3",
                 &SPANISH,
-                "10 barra menos 2, 5 más menos 10, 2 asterisco menos 3",
+                "10 entre menos 2, 5 más menos 10, 2 por menos 3",
+            ),
+            // Runs that can only be math say every sign: chains, a variable's minus, a
+            // slash after "=", slashes between three numbers that are not a date.
+            (
+                "10/2-1, 3/4-1/2, 10-5-2 = 3, x-5, 5x-3, -x",
+                &SPANISH,
+                "10 entre 2 menos 1, 3 entre 4 menos 1 entre 2, 10 menos 5 menos 2 igual a 3, \
+                 x menos 5, 5x menos 3, menos x",
+            ),
+            (
+                "x = 15/3, 100/10/2, 6/3/2, 5-+10",
+                &SPANISH,
+                "x igual a 15 entre 3, 100 entre 10 entre 2, 6 entre 3 entre 2, 5 menos más 10",
+            ),
+            // A range of time.
+            ("10:30-11:00", &FRENCH, "10:30 à 11:00"),
+            // Not math: a code or a score, dates, words with a hyphen or a slash.
+            (
+                "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray",
+                &SPANISH,
+                "10-5-2, 1 2 25, 2025 12 7, y barra o, x-ray",
             ),
             (
                 "5--10 y (-5)-(-10)",
                 &SPANISH,
-                "5 menos menos 10 y ( menos 5) menos ( menos 10)",
+                "5 menos menos 10 y ( menos 5 ) menos ( menos 10 )",
             ),
             ("5-10", &FRENCH, "5 à 10"),
             // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
