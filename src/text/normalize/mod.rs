@@ -210,6 +210,10 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(o.url_normalization, &web::urls);
     step(o.phone_normalization, &web::phones);
     step(o.url_normalization, &web::ip_addresses);
+    // Before dates and fractions: "x = 10-5-2", "10/2-1" are math, not a date or a range.
+    step(o.replace_remaining_symbols, &|s| {
+        signs::math(s, &signs::ENGLISH)
+    });
     step(true, &|s| time::dates(s, day_first));
     step(true, &time::times);
     step(true, &address::addresses);
@@ -596,6 +600,24 @@ mod tests {
             say("Call (555) 123-4567 or email help@acme.io."),
             "Call five five five, one two three, four five six seven or email help at acme \
              dot io."
+        );
+    }
+
+    #[test]
+    fn a_run_that_can_only_be_math_says_every_sign() {
+        assert_eq!(
+            say("x = 10-5-2, 10/2-1 and 3/4-1/2."),
+            "x equals ten minus five minus two, ten over two minus one and three over four \
+             minus one over two."
+        );
+        assert_eq!(
+            say("5x-3, -x and n-1; 10:30-11:00."),
+            "five times x minus three, minus x and n minus one; ten thirty to eleven o'clock."
+        );
+        // Not math: a vitamin, a compound, a range, a date.
+        assert_eq!(
+            say("b-12, x-ray, 5-10 and 2025-12-07."),
+            "b twelve, x-ray, five to ten and December seventh, twenty twenty five."
         );
     }
 

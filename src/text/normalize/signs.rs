@@ -256,6 +256,26 @@ pub static PORTUGUESE: Signs = Signs {
     ],
 };
 
+/// English's words for a run of math ([`math`]); its other signs are `symbols`' and its
+/// currencies `currency`'s.
+pub static ENGLISH: Signs = Signs {
+    signs: &[
+        ('+', "plus"),
+        ('−', "minus"),
+        ('=', "equals"),
+        ('<', "is less than"),
+        ('>', "is greater than"),
+        ('×', "times"),
+        ('÷', "over"),
+    ],
+    money: &[],
+    power: "to the power of",
+    number: "number",
+    at: "at",
+    to: "to",
+    named: &[],
+};
+
 /// `text` with its signs and currencies in `words`: an amount's currency after the amount
 /// ("$20" and "20 $" → "20 dólares", "1 €" → "1 euro"), a currency alone by its name, a
 /// sign by its words (when `signs`: `replace_remaining_symbols` on). A run of one sign
@@ -322,8 +342,7 @@ fn ascii(text: &str, words: &Signs) -> String {
         rx::lazy!(r"(^|[^\d\-.,/:])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/:])");
     // A minus before a number at a start, after a space, a bracket or another sign (10/-2,
     // 5+-10, 2*-3, 5--10).
-    // A lone letter too: -x.
-    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d|[a-z](?:$|[^\p{L}\d]))");
+    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d)");
     // A number less a negative one: 5--10, 5 - -10.
     static LESS_NEGATIVE: rx::Lazy = rx::lazy!(r"(\d) ?- ?-(\d)");
     // A minus between bracketed terms: (-5)-(-10).
@@ -388,15 +407,18 @@ fn ascii(text: &str, words: &Signs) -> String {
 /// "5x", a lone lowercase letter, bracketed or not) joined by `+ - * / ^ = < > ==`, where
 /// the run cannot be anything else: it has one of `= + * ^ < >`, a sign before a term
 /// after its start (10/-2, 5+-10), both a slash and a hyphen (10/2-1, 3/4-1/2), a
-/// variable and a hyphen (x-5, 5x-3), or slashes between three numbers that are not a
-/// date (100/10/2; 25/12/2025 is one). Every sign of such a run is said: a hyphen is a
-/// minus ("x = 10-5-2"), a slash a division ("x = 15/3"). Runs of numbers and one kind of
-/// sign alone are left to the rules for what they also are: dates (2025-12-07, 25/12),
-/// ranges (5-10), codes and scores (1-413-5, 10-5-2).
-fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
+/// variable (x, y, z or n: "b-12" is a vitamin) and a hyphen (x-5, 5x-3, -x), or slashes
+/// between three numbers that are not a date (100/10/2; 25/12/2025 is one). Every sign of
+/// such a run is said: a hyphen is a minus ("x = 10-5-2"), a slash a division ("x = 15/3"),
+/// "5x" five times x. Runs of
+/// numbers and one kind of sign alone are left to the rules for what they also are: dates
+/// (2025-12-07, 25/12), ranges (5-10), codes and scores (1-413-5, 10-5-2).
+pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
-        rx::compile(&format!(r"[-+]?{TERM}(?: ?(?:==|[-+*/^=<>]) ?{TERM})+"))
+        rx::compile(&format!(
+            r"-[xyzn]|[-+]?{TERM}(?: ?(?:==|[-+*/^=<>]) ?{TERM})+"
+        ))
     });
     let mut out = String::new();
     let (mut last, mut at) = (0, 0);
@@ -430,7 +452,13 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
             .find(|(s, _)| *s == c)
             .map_or("", |(_, w)| *w)
     };
-    let mut said: Vec<String> = Vec::new();
+    let mut said = String::new();
+    let mut say = |word: &str| {
+        if !said.is_empty() {
+            said.push(' ');
+        }
+        said.push_str(word);
+    };
     let (mut terms, mut slashes, mut hyphens, mut strong) = (Vec::new(), 0, 0, false);
     let (mut signed, mut variable) = (false, false);
     // Whether the last thing read was a term or a closing bracket: a sign after one is
@@ -441,12 +469,12 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         match c {
             ' ' => {}
             '(' | ')' => {
-                said.push(c.to_string());
+                say(if c == '(' { "(" } else { ")" });
                 after_term = c == ')';
             }
             '-' | '+' if !after_term => {
                 signed |= i > 0;
-                said.push(sign(if c == '-' { '−' } else { '+' }).to_owned());
+                say(sign(if c == '-' { '−' } else { '+' }));
             }
             '-' | '+' | '*' | '/' | '^' | '=' | '<' | '>' => {
                 if c == '=' && chars.peek().is_some_and(|&(_, n)| n == '=') {
@@ -455,16 +483,13 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                 slashes += usize::from(c == '/');
                 hyphens += usize::from(c == '-');
                 strong |= "+*^=<>".contains(c);
-                said.push(
-                    match c {
-                        '-' => sign('−'),
-                        '*' => sign('×'),
-                        '/' => sign('÷'),
-                        '^' => words.power,
-                        c => sign(c),
-                    }
-                    .to_owned(),
-                );
+                say(match c {
+                    '-' => sign('−'),
+                    '*' => sign('×'),
+                    '/' => sign('÷'),
+                    '^' => words.power,
+                    c => sign(c),
+                });
                 after_term = false;
             }
             _ => {
@@ -475,14 +500,26 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                 while chars.peek().is_some_and(|&(j, _)| j < end) {
                     chars.next();
                 }
-                variable |= term.chars().any(|c| c.is_ascii_lowercase());
+                // "5x": the number times its variable.
+                let letter = term.find(|c: char| c.is_ascii_lowercase());
+                variable |= letter.is_some_and(|at| "xyzn".contains(&term[at..]));
+                match letter {
+                    Some(at) if at > 0 => {
+                        say(&term[..at]);
+                        say(sign('×'));
+                        say(&term[at..]);
+                    }
+                    _ => say(term),
+                }
                 terms.push(term);
-                said.push(term.to_owned());
                 after_term = true;
             }
         }
     }
-    let numbers = !variable && terms.len() == slashes + 1 && hyphens == 0;
+    let letters = terms
+        .iter()
+        .any(|t| t.contains(|c: char| c.is_ascii_lowercase()));
+    let numbers = !letters && terms.len() == slashes + 1 && hyphens == 0;
     let date = |t: &[&str]| match t {
         [d, m, y] => {
             (d.len() <= 2 && m.len() <= 2 && (y.len() == 2 || y.len() == 4))
@@ -490,12 +527,13 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         }
         _ => false,
     };
+    let lone = terms.len() == 1 && run.starts_with('-');
     let math = strong
         || signed
         || (slashes > 0 && hyphens > 0)
-        || (variable && hyphens > 0)
+        || (variable && (hyphens > 0 || lone))
         || (numbers && terms.len() >= 3 && !date(&terms));
-    math.then(|| said.join(" "))
+    math.then_some(said)
 }
 
 /// `text` with each match of `rule` (what stands before the sign, the sign, what follows
@@ -584,7 +622,7 @@ mod tests {
                 "10/2-1, 3/4-1/2, 10-5-2 = 3, x-5, 5x-3, -x",
                 &SPANISH,
                 "10 entre 2 menos 1, 3 entre 4 menos 1 entre 2, 10 menos 5 menos 2 igual a 3, \
-                 x menos 5, 5x menos 3, menos x",
+                 x menos 5, 5 por x menos 3, menos x",
             ),
             (
                 "x = 15/3, 100/10/2, 6/3/2, 5-+10",
@@ -595,9 +633,9 @@ mod tests {
             ("10:30-11:00", &FRENCH, "10:30 à 11:00"),
             // Not math: a code or a score, dates, words with a hyphen or a slash.
             (
-                "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray",
+                "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray, b-12",
                 &SPANISH,
-                "10-5-2, 1 2 25, 2025 12 7, y barra o, x-ray",
+                "10-5-2, 1 2 25, 2025 12 7, y barra o, x-ray, b-12",
             ),
             (
                 "5--10 y (-5)-(-10)",

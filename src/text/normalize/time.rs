@@ -129,6 +129,9 @@ pub fn times(text: &str) -> Cow<'_, str> {
         out.push_str(next);
         out
     });
+    // A range of clock times: "10:30-11:00".
+    static CLOCKS: rx::Lazy = rx::lazy!(r"\b(\d{1,2}:\d{2}) ?[-–] ?(\d{1,2}:\d{2})\b");
+    let text = CLOCKS.replace_all(&text, "$1 to $2");
     let out = CLOCK.replace_all(&text, |c: &Captures| {
         let (h, m) = (number(c, 1), number(c, 2));
         let limit = if c.get(3).is_some() { 99 } else { 24 };
@@ -430,6 +433,7 @@ mod tests {
         assert_eq!(times("1:59 p.m. e.s.t"), "one fifty nine PM EST");
         assert_eq!(times("1.59 p.m."), "one fifty nine PM.");
         assert_eq!(times("2pm-5pm"), "two PM to five PM");
+        assert_eq!(times("10:30-11:00"), "ten thirty to eleven o'clock");
         assert_eq!(times("4:00 am - 8:12 pm"), "four AM to eight twelve PM");
         assert_eq!(
             times("14:10:30"),
