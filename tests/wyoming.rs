@@ -317,6 +317,38 @@ async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     );
 }
 
+/// An utterance's slot is free by the time its `audio-stop` arrives, one-shot or streamed:
+/// a client that asks HTTP for the next one at once is not refused (a 429 in the lexicons
+/// test, under load, with a capacity of one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_is_free_when_audio_stop_arrives() {
+    let service = tone::service(1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let voice = service
+        .catalogue()
+        .resolve(ttsd::engine::tone::VOICES[0].0)
+        .unwrap();
+    let mut client = Client::connect(server.addr).await;
+    for round in 0..200 {
+        if round % 2 == 0 {
+            speaks(&mut client).await;
+        } else {
+            client.send("synthesize-start", json!({})).await;
+            client
+                .send("synthesize-chunk", json!({"text": "Hi."}))
+                .await;
+            client.send("synthesize-stop", json!({})).await;
+            client.until("audio-stop").await;
+        }
+        let admitted = service.admit(&voice);
+        assert!(admitted.is_ok(), "round {round}: {:?}", admitted.err());
+        drop(admitted);
+        if round % 2 == 1 {
+            client.until("synthesize-stopped").await;
+        }
+    }
+}
+
 /// Phonemes the model does not know are refused, one-shot or streamed, as HTTP refuses
 /// them: an error event with the same code and message, no audio.
 #[tokio::test]

@@ -173,10 +173,7 @@ where
                     None,
                 ) {
                     // Spoken before the next event is read: a one-shot client waits for it.
-                    Ok(stream) => {
-                        stream.input.finish();
-                        let _ = stream.speaker.await;
-                    }
+                    Ok(stream) => stream.finish().await,
                     Err(e) => report(&out, &e).await,
                 }
             }
@@ -212,8 +209,7 @@ where
                 // that already ended (its error was sent) is stopped at once: the client
                 // waits for this answer either way.
                 if let Some(s) = streaming.take() {
-                    s.input.finish();
-                    let _ = s.speaker.await;
+                    s.finish().await;
                 }
                 let _ = out.send(ServerEvent::SynthesizeStopped {}).await;
             }
@@ -245,6 +241,15 @@ struct Streaming {
 }
 
 impl Streaming {
+    /// Ends the text and waits until its audio and `audio-stop` are sent. The slot is the
+    /// pipeline's alone from here, and the pipeline gives it back before its end reaches
+    /// the speaker, so a client that asks again on `audio-stop` finds it free.
+    async fn finish(self) {
+        drop(self.permit);
+        self.input.finish();
+        let _ = self.speaker.await;
+    }
+
     /// Stops the utterance (its audio, then its pipeline at its next step); its slot, for
     /// the utterance that replaces it.
     async fn abandon(self) -> Permit {
