@@ -614,6 +614,10 @@ mod tests {
             say("5x-3, -x and n-1; 10:30-11:00."),
             "five times x minus three, minus x and n minus one; ten thirty to eleven o'clock."
         );
+        assert_eq!(
+            say("10-20% off, -5% and +3%."),
+            "ten to twenty percent off, minus five percent and plus three percent."
+        );
         // Not math: a vitamin, a compound, a range, a date.
         assert_eq!(
             say("b-12, x-ray, 5-10 and 2025-12-07."),

@@ -213,11 +213,16 @@ pub(super) fn scale_word(s: &str) -> Option<&'static str> {
     }
 }
 
-/// "15%" → "fifteen percent", "-3.5 %" → "minus three point five percent".
+/// "15%" → "fifteen percent", "-3.5 %" → "minus three point five percent"; after a number
+/// the hyphen is a range's ("10-20%" → "10 to twenty percent").
 pub fn percent(text: &str) -> Cow<'_, str> {
     static RE: rx::Lazy = rx::lazy!(r"(-|\+)?\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?%");
     RE.replace_all(text, |c: &Captures| {
+        let start = c.get(0).map_or(0, |m| m.start());
+        let before = text[..start].chars().next_back();
         let sign = match c.get(1).map(|m| m.as_str()) {
+            Some("-") if before.is_some_and(|c| c.is_ascii_digit()) => " to ",
+            Some(sign) if before.is_some_and(char::is_alphanumeric) => sign,
             Some("-") => "minus ",
             Some("+") => "plus ",
             _ => "",
