@@ -618,6 +618,10 @@ mod tests {
             say("10-20% off, -5% and +3%."),
             "ten to twenty percent off, minus five percent and plus three percent."
         );
+        assert_eq!(
+            say("If a != b and x <= 5, 10 - 5 - 2."),
+            "If a is not equal to b and x is less than or equal to five, ten minus five minus two."
+        );
         // Not math: a vitamin, a compound, a range, a date.
         assert_eq!(
             say("b-12, x-ray, 5-10 and 2025-12-07."),

@@ -21,6 +21,8 @@ pub struct Signs {
     pub number: &'static str,
     pub at: &'static str,
     pub to: &'static str,
+    /// A time on the hour: "12:00" → "12" and this ("en punto"), not "doce cero cero".
+    pub oclock: &'static str,
     /// ASCII's other signs by name, where no rule read them as math or a label ("gato/perro",
     /// "a | b", "*5"): said as English says them, never dropped.
     pub named: &'static [(char, &'static str)],
@@ -59,6 +61,7 @@ pub static SPANISH: Signs = Signs {
     number: "número",
     at: "arroba",
     to: "a",
+    oclock: "en punto",
     named: &[
         ('*', "asterisco"),
         ('/', "barra"),
@@ -105,6 +108,7 @@ pub static FRENCH: Signs = Signs {
     number: "numéro",
     at: "arobase",
     to: "à",
+    oclock: "heures",
     named: &[
         ('*', "astérisque"),
         ('/', "barre oblique"),
@@ -151,6 +155,7 @@ pub static HINDI: Signs = Signs {
     number: "नंबर",
     at: "ऐट",
     to: "से",
+    oclock: "बजे",
     named: &[
         ('*', "तारांकन"),
         ('/', "स्लैश"),
@@ -197,6 +202,7 @@ pub static ITALIAN: Signs = Signs {
     number: "numero",
     at: "chiocciola",
     to: "a",
+    oclock: "in punto",
     named: &[
         ('*', "asterisco"),
         ('/', "barra"),
@@ -243,6 +249,7 @@ pub static PORTUGUESE: Signs = Signs {
     number: "número",
     at: "arroba",
     to: "a",
+    oclock: "em ponto",
     named: &[
         ('*', "asterisco"),
         ('/', "barra"),
@@ -267,12 +274,16 @@ pub static ENGLISH: Signs = Signs {
         ('>', "is greater than"),
         ('×', "times"),
         ('÷', "over"),
+        ('≠', "is not equal to"),
+        ('≤', "is less than or equal to"),
+        ('≥', "is greater than or equal to"),
     ],
     money: &[],
     power: "to the power of",
     number: "number",
     at: "at",
     to: "to",
+    oclock: "o'clock",
     named: &[],
 };
 
@@ -293,7 +304,14 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
             None => number.to_owned(),
         }
     };
-    let t = AFTER.replace_all(text, |c: &Captures| amount(&c[1], &c[2]));
+    // Past 16 digits a number is read digit by digit, as in English: espeak-ng would group
+    // the digits with "punto" between them in Spanish and Portuguese.
+    static LONG: rx::Lazy = rx::lazy!(r"\d{17,}");
+    let t = LONG.replace_all(text, |c: &Captures| {
+        let digits: Vec<String> = c[0].chars().map(String::from).collect();
+        digits.join(" ")
+    });
+    let t = AFTER.replace_all(&t, |c: &Captures| amount(&c[1], &c[2]));
     let t = BEFORE.replace_all(&t, |c: &Captures| amount(&c[2], &c[1]));
     if !signs {
         return t.into_owned();
@@ -336,13 +354,18 @@ fn ascii(text: &str, words: &Signs) -> String {
     // Two numbers and a slash, written together: a month and its year ("12/2025"), a day
     // that cannot be a month and its month ("25/12"), else a division ("10/2", "1/2").
     static PAIR: rx::Lazy = rx::lazy!(r"(^|[^\d/.,])(\d{1,2})/(\d{1,2}|[12]\d{3})($|[^\d/])");
+    // A time on the hour, not followed by seconds: "12:00".
+    static HOUR: rx::Lazy = rx::lazy!(r"\b(\d{1,2}):00($|[^:\d])");
+    // A chain of three numbers or more joined by hyphens that no rule read as math: a code, a
+    // score or a date, its numbers said apart ("1-413-5"; French would read "1 413" as one).
+    static CHAIN: rx::Lazy = rx::lazy!(r"\b\d+(?:-\d+){2,}\b");
     // Two times and a dash: a range of time ("10:30-11:00").
     static HOURS: rx::Lazy = rx::lazy!(r"\b(\d{1,2}:\d{2}) ?[-–] ?(\d{1,2}:\d{2})\b");
     static RANGE: rx::Lazy =
         rx::lazy!(r"(^|[^\d\-.,/:])(-?\d+(?:[.,]\d+)?) ?[-–] ?(\d+(?:[.,]\d+)?)($|[^\d\-/:])");
-    // A minus before a number at a start, after a space, a bracket or another sign (10/-2,
-    // 5+-10, 2*-3, 5--10).
-    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\d)");
+    // A minus before a number, bracketed or not, at a start, after a space, a bracket or
+    // another sign (10/-2, 5+-10, 2*-3, 5--10, -(5)).
+    static NEGATIVE: rx::Lazy = rx::lazy!(r"(^|[\s(\[=:<>/*+^\-])-(\(*\d)");
     // A number less a negative one: 5--10, 5 - -10.
     static LESS_NEGATIVE: rx::Lazy = rx::lazy!(r"(\d) ?- ?-(\d)");
     // A minus between bracketed terms: (-5)-(-10).
@@ -374,6 +397,10 @@ fn ascii(text: &str, words: &Signs) -> String {
         format!("{}{}{sep}{}{}", &c[1], &c[2], &c[3], &c[4])
     });
     let t = between(&HOURS, &t, words.to);
+    let t = HOUR.replace_all(&t, |c: &Captures| {
+        format!("{} {}{}", &c[1], words.oclock, &c[2])
+    });
+    let t = CHAIN.replace_all(&t, |c: &Captures| c[0].replace('-', ", "));
     let t = RANGE.replace_all(&t, |c: &Captures| {
         let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
         let (before, after) = (&c[1], &c[4]);
@@ -405,7 +432,8 @@ fn ascii(text: &str, words: &Signs) -> String {
 
 /// Runs of math in `text` said as math: terms (a number, a number with its variable as in
 /// "5x", a lone lowercase letter, bracketed or not) joined by `+ - * / ^ = < > ==`, where
-/// the run cannot be anything else: it has one of `= + * ^ < >`, a sign before a term
+/// the run cannot be anything else: it has one of `= + * ^ < > != <= >=`, two hyphens
+/// with spaces around one ("10 - 5 - 2": a code is not spaced), a sign before a term
 /// after its start (10/-2, 5+-10), both a slash and a hyphen (10/2-1, 3/4-1/2), a
 /// variable (x, y, z or n: "b-12" is a vitamin) and a hyphen (x-5, 5x-3, -x), or slashes
 /// between three numbers that are not a date (100/10/2; 25/12/2025 is one). Every sign of
@@ -417,7 +445,7 @@ pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
         rx::compile(&format!(
-            r"-[xyzn]|[-+]?{TERM}(?: ?(?:==|[-+*/^=<>]) ?{TERM})+"
+            r"-[xyzn]|[-+]?{TERM}(?: ?(?:[=!<>]=|[-+*/^=<>]) ?{TERM})+"
         ))
     });
     let mut out = String::new();
@@ -460,7 +488,7 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         said.push_str(word);
     };
     let (mut terms, mut slashes, mut hyphens, mut strong) = (Vec::new(), 0, 0, false);
-    let (mut signed, mut variable) = (false, false);
+    let (mut signed, mut variable, mut spaced) = (false, false, false);
     // Whether the last thing read was a term or a closing bracket: a sign after one is
     // between two terms, any other is a term's own sign.
     let mut after_term = false;
@@ -476,13 +504,20 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                 signed |= i > 0;
                 say(sign(if c == '-' { '−' } else { '+' }));
             }
-            '-' | '+' | '*' | '/' | '^' | '=' | '<' | '>' => {
-                if c == '=' && chars.peek().is_some_and(|&(_, n)| n == '=') {
-                    chars.next();
-                }
+            '-' | '+' | '*' | '/' | '^' | '=' | '<' | '>' | '!' => {
+                // "==" is "=", "!=" "≠", "<=" "≤", ">=" "≥".
+                let c = match (c, chars.next_if(|&(_, n)| n == '=')) {
+                    ('!', _) => '≠',
+                    ('<', Some(_)) => '≤',
+                    ('>', Some(_)) => '≥',
+                    (c, _) => c,
+                };
                 slashes += usize::from(c == '/');
-                hyphens += usize::from(c == '-');
-                strong |= "+*^=<>".contains(c);
+                if c == '-' {
+                    hyphens += 1;
+                    spaced |= run[..i].ends_with(' ');
+                }
+                strong |= "+*^=<>≠≤≥".contains(c);
                 say(match c {
                     '-' => sign('−'),
                     '*' => sign('×'),
@@ -531,6 +566,7 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
     let math = strong
         || signed
         || (slashes > 0 && hyphens > 0)
+        || (hyphens > 1 && spaced)
         || (variable && (hyphens > 0 || lone))
         || (numbers && terms.len() >= 3 && !date(&terms));
     math.then_some(said)
@@ -630,12 +666,31 @@ mod tests {
                 "x igual a 15 entre 3, 100 entre 10 entre 2, 6 entre 3 entre 2, 5 menos más 10",
             ),
             // A range of time.
-            ("10:30-11:00", &FRENCH, "10:30 à 11:00"),
+            ("10:30-11:00", &FRENCH, "10:30 à 11 heures"),
+            (
+                "a las 12:00, 12:00:30",
+                &SPANISH,
+                "a las 12 en punto, 12:00:30",
+            ),
+            // Not equal, at most, at least; a spaced chain is math, a minus before a bracket.
+            (
+                "a != b, x <= 5, y >= 2, 10 - 5 - 2, -(5)",
+                &SPANISH,
+                "a distinto de b, x menor o igual que 5, y mayor o igual que 2, \
+                 10 menos 5 menos 2, menos (5)",
+            ),
+            // A code's numbers apart; a number past 16 digits, digit by digit.
+            ("1-413-5", &FRENCH, "1, 413, 5"),
+            (
+                "12345678901234567",
+                &SPANISH,
+                "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7",
+            ),
             // Not math: a code or a score, dates, words with a hyphen or a slash.
             (
                 "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray, b-12",
                 &SPANISH,
-                "10-5-2, 1 2 25, 2025 12 7, y barra o, x-ray, b-12",
+                "10, 5, 2, 1 2 25, 2025 12 7, y barra o, x-ray, b-12",
             ),
             (
                 "5--10 y (-5)-(-10)",
@@ -648,7 +703,7 @@ mod tests {
             (
                 "e-mail 2025-12-07 1-413-5 25/12/2025 km/h",
                 &SPANISH,
-                "e-mail 2025-12-07 1-413-5 25 12 2025 km barra h",
+                "e-mail 2025, 12, 07 1, 413, 5 25 12 2025 km barra h",
             ),
             (
                 "gato/perro, a | b, *5",
