@@ -148,7 +148,9 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
             and,
             degrees,
         ),
-        Normalizer::Own => t,
+        // ASCII's two-letter signs as the one sign they are, before the sentences are cut
+        // at "!": "a!=b" is 不等于, not "a!" and 等于.
+        Normalizer::Own => t.replace("!=", "≠").replace("<=", "≤").replace(">=", "≥"),
     };
     let t = if options.replace_remaining_symbols {
         t
@@ -619,9 +621,12 @@ mod tests {
             "ten to twenty percent off, minus five percent and plus three percent."
         );
         assert_eq!(
-            say("If a != b and x <= 5, 10 - 5 - 2."),
-            "If a is not equal to b and x is less than or equal to five, ten minus five minus two."
+            say("If a != b and x <= 5, 10 - 5 - 2 and -(5)."),
+            "If a is not equal to b and x is less than or equal to five, ten minus five minus two \
+             and minus (five)."
         );
+        let zh = for_speech("a!=b, x<=1, y>=2", Language::Zh, &Default::default());
+        assert_eq!(zh, "a≠b, x≤1, y≥2");
         // Not math: a vitamin, a compound, a range, a date.
         assert_eq!(
             say("b-12, x-ray, 5-10 and 2025-12-07."),

@@ -436,7 +436,8 @@ fn ascii(text: &str, words: &Signs) -> String {
 /// with spaces around one ("10 - 5 - 2": a code is not spaced), a sign before a term
 /// after its start (10/-2, 5+-10), both a slash and a hyphen (10/2-1, 3/4-1/2), a
 /// variable (x, y, z or n: "b-12" is a vitamin) and a hyphen (x-5, 5x-3, -x), or slashes
-/// between three numbers that are not a date (100/10/2; 25/12/2025 is one). Every sign of
+/// between three numbers that are not a date (100/10/2; 25/12/2025 is one); and a minus
+/// before a bracketed number, -(5). Every sign of
 /// such a run is said: a hyphen is a minus ("x = 10-5-2"), a slash a division ("x = 15/3"),
 /// "5x" five times x. Runs of
 /// numbers and one kind of sign alone are left to the rules for what they also are: dates
@@ -445,7 +446,7 @@ pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
         rx::compile(&format!(
-            r"-[xyzn]|[-+]?{TERM}(?: ?(?:[=!<>]=|[-+*/^=<>]) ?{TERM})+"
+            r"-[xyzn]|-\(+\d+(?:[.,]\d+)?\)+|[-+]?{TERM}(?: ?(?:[=!<>]=|[-+*/^=<>]) ?{TERM})+"
         ))
     });
     let mut out = String::new();
@@ -482,7 +483,7 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
     };
     let mut said = String::new();
     let mut say = |word: &str| {
-        if !said.is_empty() {
+        if !said.is_empty() && !said.ends_with('(') && word != ")" {
             said.push(' ');
         }
         said.push_str(word);
@@ -563,11 +564,13 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         _ => false,
     };
     let lone = terms.len() == 1 && run.starts_with('-');
+    let bracketed = lone && run.starts_with("-(");
     let math = strong
         || signed
         || (slashes > 0 && hyphens > 0)
         || (hyphens > 1 && spaced)
         || (variable && (hyphens > 0 || lone))
+        || bracketed
         || (numbers && terms.len() >= 3 && !date(&terms));
     math.then_some(said)
 }
@@ -695,7 +698,7 @@ mod tests {
             (
                 "5--10 y (-5)-(-10)",
                 &SPANISH,
-                "5 menos menos 10 y ( menos 5 ) menos ( menos 10 )",
+                "5 menos menos 10 y (menos 5) menos (menos 10)",
             ),
             ("5-10", &FRENCH, "5 à 10"),
             // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
