@@ -362,7 +362,8 @@ pub struct ServeArgs {
     /// Seconds for a request body to arrive in full; then 408.
     #[arg(long, env = "TTSD_BODY_TIMEOUT", default_value_t = listener::BODY_TIMEOUT.as_secs())]
     pub body_timeout: u64,
-    /// Seconds a kept-alive connection may wait for its next request.
+    /// Seconds a kept-alive connection may wait for its next request; also a Wyoming
+    /// connection outside an utterance (its client connects per request).
     #[arg(long, env = "TTSD_KEEPALIVE_TIMEOUT", default_value_t = listener::IDLE_TIMEOUT.as_secs())]
     pub keepalive_timeout: u64,
     /// Seconds a client may accept no byte of a response (HTTP or Wyoming) before its
@@ -411,6 +412,16 @@ pub struct ServeConfig {
     pub lexicon_dir: PathBuf,
     /// The lexicons of a request that names none (`--lexicons`), in order.
     pub default_lexicons: Vec<String>,
+}
+
+impl ServeConfig {
+    /// The Wyoming server's limits: a connection for each utterance admitted and as many
+    /// idle ones, HTTP's keep-alive and write timeouts.
+    pub fn wyoming_limits(&self) -> crate::wyoming::ConnectionLimits {
+        crate::wyoming::ConnectionLimits::for_streams(self.max_concurrent_requests)
+            .with_idle_timeout(self.conn.idle_timeout)
+            .with_write_timeout(self.conn.write_timeout)
+    }
 }
 
 impl ServeArgs {

@@ -90,7 +90,6 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         tracker: tokio_util::task::TaskTracker::new(),
     };
     let app = http::router(Arc::clone(&service), &options);
-    let write_timeout = config.conn.write_timeout;
     let limits = http::listener::ConnLimits {
         // From the file limit as raised above, unless given.
         max_connections: config
@@ -113,8 +112,7 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     ));
     if let Some((listener, addr)) = wyoming_listener {
         tracing::info!(%addr, "wyoming listening");
-        let limits = wyoming::ConnectionLimits::for_streams(config.max_concurrent_requests)
-            .with_write_timeout(write_timeout);
+        let limits = config.wyoming_limits();
         let service = Arc::clone(&service);
         let shutdown = shutdown.clone();
         front_ends.spawn(async move {

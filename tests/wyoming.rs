@@ -263,6 +263,43 @@ async fn pinging_connections_are_closed_and_cannot_lock_others_out() {
     assert_eq!(client.next().await.unwrap().kind, "info");
 }
 
+/// The server's own limits, from its arguments: a connection outside an utterance is
+/// closed after `--keepalive-timeout` (Home Assistant connects per request), so two that
+/// ask for the voices and then say nothing lock the others out no longer than that.
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_keepalive_timeout() {
+    use clap::Parser;
+    let args = ["ttsd", "serve", "--keepalive-timeout", "1"];
+    let cli = ttsd::config::Cli::try_parse_from(args).unwrap();
+    let ttsd::config::Command::Serve(serve) = cli.command else {
+        panic!("parsed as serve")
+    };
+    let limits = Limits {
+        max_connections: 2,
+        ..serve.config().unwrap().wyoming_limits()
+    };
+    let server = start(tone::service(1), limits).await;
+    let mut idle = [
+        Client::connect(server.addr).await,
+        Client::connect(server.addr).await,
+    ];
+    for client in &mut idle {
+        client.send("describe", json!({})).await;
+        assert_eq!(client.next().await.unwrap().kind, "info");
+    }
+    let started = std::time::Instant::now();
+    let mut refused = Client::connect(server.addr).await;
+    assert!(refused.next().await.is_none(), "a third is closed at once");
+    for client in &mut idle {
+        let closed = tokio::time::timeout(Duration::from_secs(5), client.reader.next()).await;
+        assert!(matches!(closed, Ok(None)), "open after 5 s: {closed:?}");
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let mut client = Client::connect(server.addr).await;
+    client.send("describe", json!({})).await;
+    assert_eq!(client.next().await.unwrap().kind, "info");
+}
+
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
     use ttsd::metrics::{WyomingClose, WyomingCloseLabel};

@@ -38,8 +38,8 @@ use crate::{Error, Result};
 pub struct Timeouts {
     /// A new connection must send its first event within this time.
     pub first_event: Duration,
-    /// A connection with no event but pings for this long, and no utterance in progress,
-    /// is closed: pings keep nothing open (a client that only pings would hold one of the
+    /// A connection with no event but pings for this long (`--keepalive-timeout`), and no
+    /// utterance in progress, is closed: pings keep nothing open (a client that only pings would hold one of the
     /// connection slots for ever). A streamed synthesis has the utterance's own idle clock,
     /// `--stream-idle-timeout`, which only text resets.
     pub idle: Duration,

@@ -29,18 +29,25 @@ pub struct ConnectionLimits {
 
 impl ConnectionLimits {
     /// Room for every utterance the server admits to have its connection, and as many
-    /// more idle ones (Home Assistant keeps a connection per pipeline) — a few sockets that
-    /// never speak cannot lock the others out, since they are closed after
-    /// `first_event`.
+    /// more idle ones — a few sockets that never speak cannot lock the others out, since
+    /// they are closed after `first_event`, and one that asked for the voices and fell
+    /// silent after `idle`: HTTP's keep-alive time, as Home Assistant connects per request.
     pub fn for_streams(max_streams: usize) -> Self {
         ConnectionLimits {
             max_connections: max_streams.max(1) * 2,
             timeouts: Timeouts {
                 first_event: Duration::from_secs(10),
-                idle: Duration::from_secs(300),
+                idle: crate::http::listener::IDLE_TIMEOUT,
             },
             write_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// The same limits with the server's keep-alive time (`--keepalive-timeout`) as the
+    /// time a connection outside an utterance may stay silent.
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.timeouts.idle = idle;
+        self
     }
 
     /// The same limits with the server's write timeout (`--write-timeout`).
