@@ -346,6 +346,18 @@ impl Ssml<'_> {
                 out.boundary(paragraph);
                 Frame::Block { paragraph }
             }
+            // XML names are case-sensitive: <Break> is no <break>, but saying so helps more
+            // than calling it unsupported.
+            _ if SUPPORTED.split(", ").any(|s| s == name.to_lowercase()) => {
+                return Err(fail(
+                    p,
+                    format!(
+                        "<{}>: SSML element names are lower case: <{}>",
+                        quote(&name),
+                        name.to_lowercase()
+                    ),
+                ));
+            }
             _ => {
                 return Err(fail(
                     p,

@@ -278,6 +278,17 @@ fn ssml_is_refused_where_it_is_off() {
         );
         assert!(!upper.contains("needs the whole input"), "{upper}");
     }
+    // Inside <speak> too: <Break> and <SUB> are named in lower case, not unsupported.
+    for (input, name) in [
+        ("<speak>Hi <Break time=\"1s\"/> there</speak>", "<break>"),
+        ("<speak><SUB alias=\"x\">y</SUB></speak>", "<sub>"),
+    ] {
+        let upper = error(input, SSML);
+        assert!(
+            upper.contains("lower case") && upper.contains(name),
+            "{upper}"
+        );
+    }
 }
 
 #[test]
