@@ -32,18 +32,21 @@
 //!
 //! Every step is linear in the input: the analyser's lattice is linear in its input, and runs
 //! longer than [`MAX_RUN`] characters are cut before analysis (NJD's rules, written for
-//! sentences, are not all linear). Emoji, symbols and stray combining marks say nothing; a
-//! kanji the dictionary has no reading for (a rare one, the extension blocks) is an error
-//! naming it, never skipped in silence. Numbers longer than [`normalize::MAX_NUMBER_DIGITS`]
+//! sentences, are not all linear). Emoji, symbols and stray combining marks say nothing. A
+//! compound the dictionary lacks (予熱, 担々麺) is read by its longest known pieces, a kanji
+//! with no word of its own as the two-kanji words it is in read it (予定 less 定: 予 ヨ), 々
+//! as the kanji before; a kanji with no reading anywhere (a rare one, the extension blocks) is
+//! an error naming it, never skipped in silence. Numbers longer than [`normalize::MAX_NUMBER_DIGITS`]
 //! digits are read one digit at a time.
 
 mod kana;
 mod normalize;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::Mutex;
 
 use jpreprocess_core::pronunciation::MoraEnum;
 use jpreprocess_core::word_entry::WordEntry;
@@ -70,6 +73,11 @@ pub struct Japanese {
     word_list: HashSet<String>,
     /// The longest listed word, in characters.
     longest_word: usize,
+    /// Kanji the dictionary has as words of one character, with their readings (katakana):
+    /// what the reading of a kanji it lacks is derived from.
+    singles: Vec<(char, String)>,
+    /// Readings derived for kanji the dictionary lacks (None: none), as they are met.
+    derived: Mutex<HashMap<char, Option<String>>>,
 }
 
 impl Japanese {
@@ -106,11 +114,22 @@ impl Japanese {
             .map(|w| w.chars().count())
             .max()
             .unwrap_or(0);
+        let tokenizer = vibrato::Tokenizer::new(dict);
+        let mut worker = tokenizer.new_worker();
+        let singles = ('\u{4E00}'..='\u{9FFF}')
+            .filter_map(|c| {
+                let feature = lookup(&mut worker, c.encode_utf8(&mut [0; 4]))?;
+                Some((c, reading_of(&feature)?.to_owned()))
+            })
+            .collect();
+        drop(worker);
         Ok(Self {
-            tokenizer: vibrato::Tokenizer::new(dict),
+            tokenizer,
             rules: normalize::Rules::new(),
             word_list,
             longest_word,
+            singles,
+            derived: Mutex::new(HashMap::new()),
         })
     }
 
@@ -122,6 +141,7 @@ impl Japanese {
         let mut words = Words::default();
         let mut unreadable = Vec::new();
         let mut worker = self.tokenizer.new_worker();
+        let mut budget = MAX_DERIVED_PER_TEXT;
         for piece in pieces(&text) {
             match piece {
                 Piece::Latin(s) => words.word(latin(s)?.trim()),
@@ -129,7 +149,7 @@ impl Japanese {
                 Piece::Break => {}
                 Piece::Japanese(s) => {
                     for run in runs(s) {
-                        self.analyse(&mut worker, run, &mut words, &mut unreadable);
+                        self.analyse(&mut worker, run, &mut words, &mut unreadable, &mut budget);
                     }
                 }
             }
@@ -152,14 +172,32 @@ impl Japanese {
         run: &str,
         words: &mut Words,
         unreadable: &mut Vec<char>,
+        budget: &mut usize,
     ) {
         // The dictionary spells digits and symbols in full width, as OpenJTalk feeds it.
         let wide: String = run.chars().map(full_width).collect();
         worker.reset_sentence(&wide);
         worker.tokenize();
-        let tokens = worker
+        let analysed: Vec<(String, String, bool)> = worker
             .token_iter()
-            .map(|t| (t.surface().to_owned(), entry(t.feature())));
+            .map(|t| {
+                let unknown = t.lex_type() == vibrato::dictionary::LexType::Unknown;
+                (t.surface().to_owned(), t.feature().to_owned(), unknown)
+            })
+            .collect();
+        let mut tokens = Vec::with_capacity(analysed.len());
+        let mut prev_kanji = None;
+        for (surface, feature, unknown) in analysed {
+            // A compound the dictionary lacks is one unknown token with no reading, and a 々
+            // on its own reads as nothing: both are read by their known pieces instead.
+            let is_kanji = |c: char| script(c) == 2;
+            if (unknown || surface.starts_with('々')) && surface.chars().all(is_kanji) {
+                self.pieces_of(worker, &surface, prev_kanji, &mut tokens, budget);
+            } else {
+                tokens.push((surface.clone(), entry(&feature)));
+            }
+            prev_kanji = surface.chars().last().filter(|&c| is_kanji(c) && c != '々');
+        }
         // (String, WordEntry) tokens cannot fail to give their entry.
         let Ok(mut njd) = NJD::from_tokens(tokens) else {
             return;
@@ -222,6 +260,124 @@ impl Japanese {
         self.group(units, words);
     }
 
+    /// The tokens of a run of kanji the dictionary has no word for (an unknown token, or a
+    /// 々 after `prev`): the longest pieces it knows, left to right, a 々 read as the kanji
+    /// before it; a kanji with no reading at all stays a token without one, to be named.
+    fn pieces_of(
+        &self,
+        worker: &mut vibrato::tokenizer::worker::Worker<'_>,
+        surface: &str,
+        prev: Option<char>,
+        tokens: &mut Vec<(String, WordEntry)>,
+        budget: &mut usize,
+    ) {
+        let written: Vec<char> = surface.chars().collect();
+        // What is looked up: each 々 as the kanji it repeats.
+        let mut looked_up = Vec::with_capacity(written.len());
+        for &c in &written {
+            let repeated = if c == '々' {
+                looked_up.last().copied().or(prev)
+            } else {
+                None
+            };
+            looked_up.push(repeated.unwrap_or(c));
+        }
+        let mut i = 0;
+        while i < written.len() {
+            let longest = (i + 1..=written.len().min(i + MAX_PIECE))
+                .rev()
+                .find_map(|j| Some((j, self.known(worker, &looked_up[i..j], budget)?)));
+            let (end, feature) = match longest {
+                Some(found) => found,
+                None => (i + 1, UNKNOWN_KANJI.to_owned()),
+            };
+            tokens.push((written[i..end].iter().collect(), entry(&feature)));
+            i = end;
+        }
+    }
+
+    /// The features of `chars` as one word the dictionary knows with a reading: a word of
+    /// its own, or a single kanji read as the words it starts or ends read it.
+    fn known(
+        &self,
+        worker: &mut vibrato::tokenizer::worker::Worker<'_>,
+        chars: &[char],
+        budget: &mut usize,
+    ) -> Option<String> {
+        let word: String = chars.iter().collect();
+        if let Some(feature) = lookup(worker, &word) {
+            return Some(feature);
+        }
+        match chars {
+            // 々 has no reading of its own (人々 less 人 is no reading of it).
+            [c] if *c != '々' => self.kanji_reading(worker, *c, budget),
+            _ => None,
+        }
+    }
+
+    /// A kanji the dictionary has no entry of its own for, read as it is read in the
+    /// two-kanji words it has (予定 ヨテイ less 定 テイ: 予 ヨ): the reading most of them
+    /// agree on. Found once per kanji (a few milliseconds) and kept; `budget` bounds how
+    /// many one text may look for, past which a kanji is named as having no reading.
+    fn kanji_reading(
+        &self,
+        worker: &mut vibrato::tokenizer::worker::Worker<'_>,
+        kanji: char,
+        budget: &mut usize,
+    ) -> Option<String> {
+        if let Some(known) = self.derived.lock().ok()?.get(&kanji) {
+            return known.clone();
+        }
+        *budget = budget.checked_sub(1)?;
+        let mut votes: Vec<(String, usize)> = Vec::new();
+        let mut vote = |reading: &str| {
+            // A piece cut before a glottal stop or lengthening (読解 ドッカイ) is no reading.
+            if reading.is_empty() || reading.ends_with(['ッ', 'ー']) {
+                return;
+            }
+            match votes.iter_mut().find(|(r, _)| r == reading) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((reading.to_owned(), 1)),
+            }
+        };
+        for (other, other_reading) in &self.singles {
+            for (word, before) in [
+                (format!("{kanji}{other}"), true),
+                (format!("{other}{kanji}"), false),
+            ] {
+                let Some(feature) = lookup(worker, &word) else {
+                    continue;
+                };
+                let Some(reading) = reading_of(&feature) else {
+                    continue;
+                };
+                let rest = if before {
+                    reading.strip_suffix(other_reading.as_str())
+                } else {
+                    reading.strip_prefix(other_reading.as_str())
+                };
+                if let Some(rest) = rest {
+                    vote(rest);
+                }
+            }
+        }
+        // The most agreed on; a tie goes to the shorter reading, then the first in order.
+        votes.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(a.0.len().cmp(&b.0.len()))
+                .then(a.0.cmp(&b.0))
+        });
+        let found = votes
+            .first()
+            .map(|(r, _)| format!("名詞,一般,*,*,*,*,{r},{r}"));
+        let mut cache = self.derived.lock().ok()?;
+        if cache.len() >= MAX_DERIVED {
+            cache.clear();
+        }
+        cache.insert(kanji, found.clone());
+        found
+    }
+
     /// Morphemes → words: misaki joins consecutive morphemes that spell a word of its list
     /// (`Cutlet._romaji_tokens`: the longest such run from each morpheme, まし|た → ました).
     fn group(&self, units: Vec<Option<Unit>>, words: &mut Words) {
@@ -255,6 +411,43 @@ impl Japanese {
             i = end;
         }
     }
+}
+
+/// Longest piece (in characters) of an unknown run of kanji looked up as one word.
+const MAX_PIECE: usize = 6;
+
+/// Kanji readings derived from the words they are in, kept at most (a bound on memory).
+const MAX_DERIVED: usize = 4096;
+
+/// Kanji readings one text may derive (each takes a few milliseconds): text made of
+/// thousands of rare kanji costs no more than a sentence of them.
+const MAX_DERIVED_PER_TEXT: usize = 32;
+
+/// The features of a kanji with no reading anywhere: unknown.def's layout, reading `*`.
+const UNKNOWN_KANJI: &str = "名詞,一般,*,*,*,*,*,*";
+
+/// The features of `word` when the dictionary knows it as one word with a reading.
+fn lookup(worker: &mut vibrato::tokenizer::worker::Worker<'_>, word: &str) -> Option<String> {
+    worker.reset_sentence(word);
+    worker.tokenize();
+    if worker.num_tokens() != 1 {
+        return None;
+    }
+    let token = worker.token(0);
+    if token.lex_type() != vibrato::dictionary::LexType::System {
+        return None;
+    }
+    let feature = token.feature();
+    reading_of(feature)?;
+    Some(feature.to_owned())
+}
+
+/// The reading (katakana) of features, if they have one.
+fn reading_of(feature: &str) -> Option<&str> {
+    feature
+        .split(',')
+        .nth(6)
+        .filter(|r| !r.is_empty() && r.chars().all(|c| ('\u{30A1}'..='\u{30FC}').contains(&c)))
 }
 
 /// A morpheme (or a whole number) and its reading in hiragana.
@@ -748,6 +941,30 @@ mod tests {
         let long = ph(&format!("1{}", "0".repeat(400)));
         assert!(long.starts_with("iʨi ʣeɾo"), "{}", &long[..40]);
         assert!(!long.contains("seŋkaɴ"));
+    }
+
+    #[test]
+    fn compounds_the_dictionary_lacks_are_read_by_their_kanji() {
+        // Each was one unknown word, and all its kanji were named as having no reading.
+        assert_eq!(ph("予熱"), "joneʦɨ");
+        assert_eq!(ph("担々麺"), ph("担担麺"));
+        for text in [
+            "オーブンを200度に予熱します。",
+            "既読がつかない。",
+            "担担麺を食べた。",
+            "爆砕",
+            "担々麺",
+        ] {
+            assert!(!ph(text).is_empty(), "{text}");
+        }
+        // A kanji with no reading anywhere is still named (U+3400 has no word in the
+        // dictionary; 𠮷 is outside the blocks it has).
+        for rare in ["\u{3400}", "予熱\u{3400}", "𠮷野家で"] {
+            let Err(e) = japanese().phonemize(rare, &|s| Ok(s.to_owned())) else {
+                panic!("{rare} was read");
+            };
+            assert!(e.to_string().contains("no reading"), "{rare}: {e}");
+        }
     }
 
     #[test]
