@@ -1389,6 +1389,30 @@ async fn dev_phonemize_reads_with_the_named_voices_engine() {
     }
 }
 
+/// A circled number (①, ⑳, ❶) is read as its number in every language, as ㉑ was: it was
+/// an emoji, refused in Mandarin and Japanese and dropped in silence at a line's start.
+#[tokio::test]
+async fn enclosed_numbers_are_read_as_numbers_in_every_language() {
+    let service = tone::service(4);
+    for (language, circled, digits) in [
+        ("z", "步骤①完成。", "步骤1完成。"),
+        ("j", "手順①を見る。", "手順1を見る。"),
+        ("j", "① 日本。", "1 日本。"),
+        ("a", "⑳ is my number.", "20 is my number."),
+        ("a", "② ⑩ ⑳ ㉑ ㊿ ❶", "2 10 20 21 50 1"),
+        ("e", "① paso.", "1 paso."),
+    ] {
+        let mut read = Vec::new();
+        for text in [circled, digits] {
+            let body = json!({"text": text, "language": language});
+            let r = send(&service, &[], post_json("/dev/phonemize", body.clone())).await;
+            assert_eq!(r.status, 200, "{body}: {}", r.json());
+            read.push(r.json()["phonemes"].clone());
+        }
+        assert_eq!(read[0], read[1], "{language}: {circled}");
+    }
+}
+
 /// The `/dev` bodies are ttsd's own: a field one does not take is refused by name, never
 /// ignored (`lang_code` for `language` read English in silence); and a type error says what
 /// to send in JSON's words, never a Rust type's name.

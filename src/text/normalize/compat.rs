@@ -34,7 +34,7 @@ pub fn half_width(c: char) -> char {
 pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
     if !text
         .chars()
-        .any(|c| candidate(c) || roman_value(c).is_some())
+        .any(|c| candidate(c) || roman_value(c).is_some() || enclosed_number(c).is_some())
     {
         return Cow::Borrowed(text);
     }
@@ -46,6 +46,16 @@ pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
             continue;
         }
         push_numeral(&mut numeral, &mut out);
+        if let Some((before, value, after)) = enclosed_number(c) {
+            // ①② is one and two, not twelve.
+            if out.ends_with(|p: char| p.is_ascii_digit()) {
+                out.push(' ');
+            }
+            out.push_str(before);
+            out.push_str(&value.to_string());
+            out.push_str(after);
+            continue;
+        }
         match candidate(c).then(|| folded(c, script)).flatten() {
             Some(letters) => out.push_str(&letters),
             None => out.push(c),
@@ -98,6 +108,26 @@ fn roman_value(c: char) -> Option<u64> {
         '\u{2186}' => Some(50),
         '\u{2187}' => Some(50_000),
         '\u{2188}' => Some(100_000),
+        _ => None,
+    }
+}
+
+/// The number an enclosed one stands for (① ⓫ ⓵ ⓪ ❶ ➀ ➊, and ⑴ ⒈), with what stands around
+/// it as written (the parentheses of ⑴, the period of ⒈): numbers whatever the language, as
+/// every reader reads digits. Left as they are, they were emoji, dropped or refused.
+fn enclosed_number(c: char) -> Option<(&'static str, u32, &'static str)> {
+    let n = u32::from(c);
+    let from = |first: u32, start: u32| Some(("", n - first + start, ""));
+    match c {
+        '\u{2460}'..='\u{2473}' => from(0x2460, 1),
+        '\u{2474}'..='\u{2487}' => Some(("(", n - 0x2474 + 1, ")")),
+        '\u{2488}'..='\u{249b}' => Some(("", n - 0x2488 + 1, ".")),
+        '\u{24ea}' | '\u{24ff}' => Some(("", 0, "")),
+        '\u{24eb}'..='\u{24f4}' => from(0x24eb, 11),
+        '\u{24f5}'..='\u{24fe}' => from(0x24f5, 1),
+        '\u{2776}'..='\u{277f}' => from(0x2776, 1),
+        '\u{2780}'..='\u{2789}' => from(0x2780, 1),
+        '\u{278a}'..='\u{2793}' => from(0x278a, 1),
         _ => None,
     }
 }
@@ -212,8 +242,17 @@ mod tests {
         assert_eq!(fold("猫 ٣", Script::Japanese), "猫 3");
         assert_eq!(latin("⒜ ℍ ℓ"), "(a) H l");
         // Nothing else changes.
-        let plain = "Café, m² ½ … № 5 ™ ① 😀 ə ʻ";
+        let plain = "Café, m² ½ … № 5 ™ 😀 ə ʻ";
         assert_eq!(latin(plain), plain);
+    }
+
+    #[test]
+    fn enclosed_numbers_are_numbers_in_every_script() {
+        assert_eq!(latin("② ⑩ ⑳ ㉑ ㊿"), "2 10 20 21 50");
+        assert_eq!(latin("⓪⓫⓴⓵⓾⓿"), "0 11 20 1 10 0");
+        assert_eq!(latin("❶ ➀ ➓ ⑴ ⒛"), "1 1 10 (1) 20.");
+        assert_eq!(fold("步骤①完成。", Script::Han), "步骤1完成。");
+        assert_eq!(fold("手順①②", Script::Japanese), "手順1 2");
     }
 
     #[test]
