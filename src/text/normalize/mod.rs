@@ -613,8 +613,9 @@ mod tests {
              minus one over two."
         );
         assert_eq!(
-            say("5x-3, -x and n-1; 10:30-11:00."),
-            "five times x minus three, minus x and n minus one; ten thirty to eleven o'clock."
+            say("5x-3, -x and n-1 = 0; 10:30-11:00."),
+            "five times x minus three, minus x and n minus one equals zero; ten thirty to eleven \
+             o'clock."
         );
         assert_eq!(
             say("10-20% off, -5% and +3%."),
@@ -627,7 +628,11 @@ mod tests {
         );
         let zh = for_speech("a!=b, x<=1, y>=2", Language::Zh, &Default::default());
         assert_eq!(zh, "a≠b, x≤1, y≥2");
-        // Not math: a vitamin, a compound, a range, a date.
+        // Not math: labels, a compound, a range, a date.
+        assert_eq!(
+            say("a-z, the p-n junction, omega n-3, an x-y plot"),
+            "a-z, the p-n junction, omega n three, an x-y plot"
+        );
         assert_eq!(
             say("b-12, x-ray, 5-10 and 2025-12-07."),
             "b twelve, x-ray, five to ten and December seventh, twenty twenty five."

@@ -304,9 +304,9 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
             None => number.to_owned(),
         }
     };
-    // Past 16 digits a number is read digit by digit, as in English: espeak-ng would group
-    // the digits with "punto" between them in Spanish and Portuguese.
-    static LONG: rx::Lazy = rx::lazy!(r"\d{17,}");
+    // Past 14 digits a number is read digit by digit: espeak-ng reads up to 14 (hundreds of
+    // billions) and groups longer ones with "punto" between them in Spanish and Portuguese.
+    static LONG: rx::Lazy = rx::lazy!(r"\d{15,}");
     let t = LONG.replace_all(text, |c: &Captures| {
         let digits: Vec<String> = c[0].chars().map(String::from).collect();
         digits.join(" ")
@@ -404,6 +404,16 @@ fn ascii(text: &str, words: &Signs) -> String {
     let t = RANGE.replace_all(&t, |c: &Captures| {
         let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
         let (before, after) = (&c[1], &c[4]);
+        // A number after the hyphen with a leading zero, or three digits and four, is a code
+        // or a phone number (555-0199, 555-1234): its numbers said apart.
+        let (a, b) = (&c[2], &c[3]);
+        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        if digits(a)
+            && digits(b)
+            && ((b.len() > 1 && b.starts_with('0')) || (a.len() == 3 && b.len() == 4))
+        {
+            return format!("{before}{a}, {b}{after}");
+        }
         let word = if number(&c[3]) < number(&c[2]) || after == "=" || before == "=" {
             sign('−')
         } else {
@@ -435,13 +445,13 @@ fn ascii(text: &str, words: &Signs) -> String {
 /// the run cannot be anything else: it has one of `= + * ^ < > != <= >=`, two hyphens
 /// with spaces around one ("10 - 5 - 2": a code is not spaced), a sign before a term
 /// after its start (10/-2, 5+-10), both a slash and a hyphen (10/2-1, 3/4-1/2), a
-/// variable (x, y, z or n: "b-12" is a vitamin) and a hyphen (x-5, 5x-3, -x), or slashes
-/// between three numbers that are not a date (100/10/2; 25/12/2025 is one); and a minus
-/// before a bracketed number, -(5). Every sign of
-/// such a run is said: a hyphen is a minus ("x = 10-5-2"), a slash a division ("x = 15/3"),
-/// "5x" five times x. Runs of
+/// number times its variable and a hyphen (5x-3), or slashes between three numbers that are
+/// not a date (100/10/2; 25/12/2025 is one); and a minus before a lone variable (x, y, z or
+/// n: -x) or a bracketed number (-(5)). Every sign of such a run is said: a hyphen is a
+/// minus ("x = 10-5-2"), a slash a division ("x = 15/3"), "5x" five times x. Runs of
 /// numbers and one kind of sign alone are left to the rules for what they also are: dates
-/// (2025-12-07, 25/12), ranges (5-10), codes and scores (1-413-5, 10-5-2).
+/// (2025-12-07, 25/12), ranges (5-10), codes and scores (1-413-5, 10-5-2); and a letter, a
+/// hyphen and a number or a letter alone are a label (x-5 as F-16, a-z, n-3, x-y, b-12).
 pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
@@ -489,7 +499,7 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         said.push_str(word);
     };
     let (mut terms, mut slashes, mut hyphens, mut strong) = (Vec::new(), 0, 0, false);
-    let (mut signed, mut variable, mut spaced) = (false, false, false);
+    let (mut signed, mut variable, mut spaced, mut product) = (false, false, false, false);
     // Whether the last thing read was a term or a closing bracket: a sign after one is
     // between two terms, any other is a term's own sign.
     let mut after_term = false;
@@ -538,7 +548,10 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                 }
                 // "5x": the number times its variable.
                 let letter = term.find(|c: char| c.is_ascii_lowercase());
-                variable |= letter.is_some_and(|at| "xyzn".contains(&term[at..]));
+                // Only x, y, z and n are variables: "1960s" is a decade.
+                let letter = letter.filter(|&at| "xyzn".contains(&term[at..]));
+                variable |= letter.is_some();
+                product |= letter.is_some_and(|at| at > 0);
                 match letter {
                     Some(at) if at > 0 => {
                         say(&term[..at]);
@@ -569,7 +582,8 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
         || signed
         || (slashes > 0 && hyphens > 0)
         || (hyphens > 1 && spaced)
-        || (variable && (hyphens > 0 || lone))
+        || (product && hyphens > 0)
+        || (variable && lone)
         || bracketed
         || (numbers && terms.len() >= 3 && !date(&terms));
     math.then_some(said)
@@ -658,10 +672,10 @@ mod tests {
             // Runs that can only be math say every sign: chains, a variable's minus, a
             // slash after "=", slashes between three numbers that are not a date.
             (
-                "10/2-1, 3/4-1/2, 10-5-2 = 3, x-5, 5x-3, -x",
+                "10/2-1, 3/4-1/2, 10-5-2 = 3, x-5 = 0, 5x-3, -x",
                 &SPANISH,
                 "10 entre 2 menos 1, 3 entre 4 menos 1 entre 2, 10 menos 5 menos 2 igual a 3, \
-                 x menos 5, 5 por x menos 3, menos x",
+                 x menos 5 igual a 0, 5 por x menos 3, menos x",
             ),
             (
                 "x = 15/3, 100/10/2, 6/3/2, 5-+10",
@@ -684,16 +698,13 @@ mod tests {
             ),
             // A code's numbers apart; a number past 16 digits, digit by digit.
             ("1-413-5", &FRENCH, "1, 413, 5"),
-            (
-                "12345678901234567",
-                &SPANISH,
-                "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7",
-            ),
+            ("123456789012345", &SPANISH, "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5"),
+            ("12345678901234", &SPANISH, "12345678901234"),
             // Not math: a code or a score, dates, words with a hyphen or a slash.
             (
-                "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray, b-12",
+                "10-5-2, 1/2/25, 2025/12/7, y/o, x-ray, b-12, a-z, n-3, x-y",
                 &SPANISH,
-                "10, 5, 2, 1 2 25, 2025 12 7, y barra o, x-ray, b-12",
+                "10, 5, 2, 1 2 25, 2025 12 7, y barra o, x-ray, b-12, a-z, n-3, x-y",
             ),
             (
                 "5--10 y (-5)-(-10)",
@@ -701,6 +712,7 @@ mod tests {
                 "5 menos menos 10 y (menos 5) menos (menos 10)",
             ),
             ("5-10", &FRENCH, "5 à 10"),
+            ("555-0199, 555-1234", &SPANISH, "555, 0199, 555, 1234"),
             // A hyphen, a chain (a date, a code), a unit's slash: not math, but the signs
             // no rule read are named.
             (
