@@ -81,11 +81,7 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
             head: config.conn.header_timeout,
-            idle: config
-                .core
-                .settings
-                .stream_idle
-                .unwrap_or(crate::synth::Settings::STREAM_IDLE),
+            idle: config.conn.stream_idle,
         },
         tracker: tokio_util::task::TaskTracker::new(),
     };
