@@ -28,6 +28,16 @@ pub struct Signs {
     pub named: &'static [(char, &'static str)],
 }
 
+impl Signs {
+    /// What `c` says between two things, or nothing if the language has no word for it.
+    fn sign(&self, c: char) -> &'static str {
+        self.signs
+            .iter()
+            .find(|(s, _)| *s == c)
+            .map_or("", |(_, w)| *w)
+    }
+}
+
 pub static SPANISH: Signs = Signs {
     signs: &[
         ('+', "más"),
@@ -379,13 +389,7 @@ fn ascii(text: &str, words: &Signs) -> String {
     static AT: rx::Lazy = rx::lazy!(r"(^|[\p{L}\d\s])@([\p{L}\d])");
     static EQUALS: rx::Lazy = rx::lazy!(r"([\p{L}\d)]) ?== ?([\p{L}\d(-])");
     static PLUSES: rx::Lazy = rx::lazy!(r"(\p{L})\+\+($|[^+])");
-    let sign = |c: char| {
-        words
-            .signs
-            .iter()
-            .find(|(s, _)| *s == c)
-            .map_or("", |(_, w)| *w)
-    };
+    let sign = |c: char| words.sign(c);
     let t = math(text, words);
     // A date's slashes separate its numbers, which the reader says one after the other.
     let t = DATE.replace_all(&t, "$1 $2 $3");
@@ -484,13 +488,7 @@ pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
 
 /// One run that `math` found, said in `words` if it can only be math.
 fn said_as_math(run: &str, words: &Signs) -> Option<String> {
-    let sign = |c: char| {
-        words
-            .signs
-            .iter()
-            .find(|(s, _)| *s == c)
-            .map_or("", |(_, w)| *w)
-    };
+    let sign = |c: char| words.sign(c);
     let mut said = String::new();
     let mut say = |word: &str| {
         if !said.is_empty() && !said.ends_with('(') && word != ")" {
@@ -696,7 +694,7 @@ mod tests {
                 "a distinto de b, x menor o igual que 5, y mayor o igual que 2, \
                  10 menos 5 menos 2, menos (5)",
             ),
-            // A code's numbers apart; a number past 16 digits, digit by digit.
+            // A code's numbers apart; a number past 14 digits, digit by digit.
             ("1-413-5", &FRENCH, "1, 413, 5"),
             ("123456789012345", &SPANISH, "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5"),
             ("12345678901234", &SPANISH, "12345678901234"),
