@@ -507,7 +507,6 @@ impl ServeArgs {
                 body_timeout: Duration::from_secs(self.body_timeout),
                 idle_timeout: Duration::from_secs(self.keepalive_timeout),
                 write_timeout: Duration::from_secs(self.write_timeout),
-                stream_idle,
                 // The cap is set at start, from the file limit once raised, unless given.
                 ..ConnLimits::default()
             },
@@ -630,7 +629,6 @@ mod tests {
         assert_eq!(c.conn.body_timeout, Duration::from_secs(30));
         assert_eq!(c.conn.idle_timeout, Duration::from_secs(75));
         assert_eq!(c.conn.write_timeout, Duration::from_secs(30));
-        assert_eq!(c.conn.stream_idle, Duration::from_secs(60));
         assert_eq!(c.max_connections, None);
         assert_eq!(c.core.settings.stream_idle, Some(Duration::from_secs(60)));
         assert_eq!(c.core.settings.flush_after, Duration::from_millis(1500));

@@ -81,7 +81,11 @@ pub async fn run(config: ServeConfig) -> Result<()> {
         api_keys: config.api_keys.clone(),
         ws: http::WsLimits {
             head: config.conn.header_timeout,
-            idle: config.conn.stream_idle,
+            idle: config
+                .core
+                .settings
+                .stream_idle
+                .unwrap_or(crate::synth::Settings::STREAM_IDLE),
         },
         tracker: tokio_util::task::TaskTracker::new(),
     };

@@ -491,52 +491,95 @@ async fn the_key_is_taken_from_the_header_or_the_query() {
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
 }
 
-#[tokio::test]
-async fn a_streamed_body_that_stalls_after_its_audio_began_aborts_the_response() {
+/// Writes a chunked POST to the streamed-body route with `text` as its first piece, then
+/// nothing more (the socket stays open); what the server sends until it closes, and when.
+async fn stalled_body(server: &Running, text: &str) -> (Vec<u8>, Duration) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let conn = listener::ConnLimits {
-        stream_idle: Duration::from_secs(1),
-        ..Default::default()
-    };
-    let server = start_with(tone::service(4), &[], conn).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stream
         .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
         .await
         .unwrap();
-    let head = "Well then, here is the plan. We leave at dawn, and";
     stream
-        .write_all(format!("{:x}\r\n{head}\r\n", head.len()).as_bytes())
+        .write_all(format!("{:x}\r\n{text}\r\n", text.len()).as_bytes())
         .await
         .unwrap();
-    // Then nothing more: the writer stalled mid-sentence, its socket still open.
+    let started = std::time::Instant::now();
     let mut reply = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply))
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut reply))
         .await
         .expect("the server ends the response")
         .ok();
+    (reply, started.elapsed())
+}
+
+/// How many utterances failed for `reason`.
+fn failures(server: &Running, reason: ttsd::metrics::Failure) -> u64 {
+    use ttsd::metrics::ReasonLabel;
+    server
+        .service
+        .metrics()
+        .failures
+        .get_or_create(&ReasonLabel { reason })
+        .get()
+}
+
+#[tokio::test]
+async fn a_streamed_body_that_stalls_after_its_audio_began_aborts_the_response() {
+    let server = start_idle(Duration::from_secs(1)).await;
+    // The writer stalled mid-sentence, its socket still open.
+    let (reply, _) = stalled_body(
+        &server,
+        "Well then, here is the plan. We leave at dawn, and",
+    )
+    .await;
     let text = String::from_utf8_lossy(&reply);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     // Audio came, but the chunked body has no last chunk: the client can tell it is cut.
     assert!(reply.len() > 1000, "{} bytes", reply.len());
     assert!(!reply.ends_with(b"0\r\n\r\n"), "a clean end after a stall");
+    // The stream's idle time ended it, not the connection's body deadline.
     assert_eq!(
         server
             .connections
             .closed(listener::CloseReason::BodyTimeout),
-        1
+        0
     );
     // The client's stall is counted as a timeout, not as the server's failure.
-    let failures = |reason| {
-        use ttsd::metrics::ReasonLabel;
-        let metrics = server.service.metrics();
-        metrics
-            .failures
-            .get_or_create(&ReasonLabel { reason })
-            .get()
+    assert_eq!(failures(&server, ttsd::metrics::Failure::timeout), 1);
+    assert_eq!(failures(&server, ttsd::metrics::Failure::internal), 0);
+}
+
+/// The idle clock does not run while the stream still has text to speak: a first model
+/// call longer than the idle time delivers its audio, and only then may the stream go
+/// idle (as on the WebSocket), however long the call.
+#[tokio::test]
+async fn a_model_call_longer_than_the_idle_time_still_delivers_a_streamed_bodys_audio() {
+    let idle = Duration::from_secs(1);
+    let cost = ttsd::engine::tone::SimulatedCost {
+        per_call: 3 * idle,
+        per_id: Duration::ZERO,
     };
-    assert_eq!(failures(ttsd::metrics::Failure::timeout), 1);
-    assert_eq!(failures(ttsd::metrics::Failure::internal), 0);
+    let settings = Settings {
+        stream_idle: Some(idle),
+        ..Settings::default()
+    };
+    let service = Arc::new(Service::ready(tone::synth(cost, settings), 4));
+    let server = start_with(service, &[], listener::ConnLimits::default()).await;
+    let (reply, took) = stalled_body(&server, "Hello there. ").await;
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(reply.len() > 1000, "{} bytes", reply.len());
+    // Then the stall after the audio: aborted, and after the call and the idle time.
+    assert!(!reply.ends_with(b"0\r\n\r\n"), "a clean end after a stall");
+    assert!(took >= 4 * idle, "{took:?}");
+    assert_eq!(
+        server
+            .connections
+            .closed(listener::CloseReason::BodyTimeout),
+        0
+    );
+    assert_eq!(failures(&server, ttsd::metrics::Failure::timeout), 1);
 }
 
 #[tokio::test]

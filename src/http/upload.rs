@@ -89,17 +89,24 @@ pub async fn speech_upload(
     let (input, mut audio) = synth.start(request, Some(Arc::clone(&permit)))?;
 
     // The body's bytes, as text pieces, into the utterance (in a task of its own: the
-    // response goes out while the body still arrives).
+    // response goes out while the body still arrives). The connection layer gives this body
+    // no deadline: the utterance's idle clock (as a WebSocket's) ends a stream that goes
+    // quiet with nothing left to say, and the reading stops when the utterance ends.
     let (pieces_tx, pieces_rx) = tokio::sync::mpsc::channel::<Result<String>>(16);
     tokio::spawn(async move {
         let mut text = Utf8Pieces::default();
         let mut frames = body.into_data_stream();
-        while let Some(frame) = frames.next().await {
+        loop {
+            let frame = tokio::select! {
+                frame = frames.next() => frame,
+                () = pieces_tx.closed() => return,
+            };
+            let Some(frame) = frame else { break };
             let bytes = match frame {
                 Ok(bytes) => bytes,
-                // A body that stalls (no piece for --stream-idle-timeout) or breaks off
-                // fails the utterance: before the first audio a 408, after it an aborted
-                // response, so the client can tell the rest of its text was never spoken.
+                // A body that breaks off fails the utterance: before the first audio an
+                // error, after it an aborted response, so the client can tell the rest of
+                // its text was never spoken.
                 Err(e) => {
                     let _ = pieces_tx.send(Err(body_broke(&e))).await;
                     return;

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -210,23 +209,18 @@ async fn serve_request(
         peer,
         shared: Arc::clone(&shared),
     });
-    // A body that is itself a stream (text as it is written) may take as long as it
-    // likes, as long as it does not go quiet for longer than `stream_idle`.
+    // A body that is itself a stream (text as it is written) has no deadline here: its
+    // handler's utterance owns the idle clock, which does not run while the stream still
+    // has text to speak (a slow first call is not the client's stall).
     let streamed = shared.limits.streamed_bodies.contains(&req.uri().path());
-    let (limit, per_frame) = if streamed {
-        (shared.limits.stream_idle, true)
-    } else {
-        (shared.limits.body_timeout, false)
-    };
+    let limit = shared.limits.body_timeout;
     let body_state = body;
     let req = req.map(|body| {
-        if http_body::Body::is_end_stream(&body) {
+        if streamed || http_body::Body::is_end_stream(&body) {
             Body::new(body)
         } else {
             Body::new(BodyDeadline {
                 inner: body,
-                limit,
-                per_frame,
                 sleep: Box::pin(tokio::time::sleep(limit)),
                 state: Arc::clone(&body_state),
             })
@@ -247,8 +241,7 @@ async fn serve_request(
 
 /// Where a request stands between its body's deadline and its answer: whichever comes
 /// second counts a body timeout, so it is counted (and logged) once, before the response
-/// (which then says 408) or after it began (a streamed body that stalls mid-stream; the
-/// response is aborted by its handler).
+/// (which then says 408) or after it began (a handler that reads its body after answering).
 struct BodyState {
     stage: AtomicU8,
     peer: SocketAddr,
@@ -300,12 +293,9 @@ impl std::error::Error for BodyTimedOut {}
 
 /// A request body that fails once `sleep` (the time since the head arrived) runs out,
 /// however steadily it trickles: a per-frame timeout would let one byte every few seconds
-/// hold the connection for ever. A streamed body (`per_frame`) is the exception: its clock
-/// restarts at each frame, so it may last as long as its writer keeps writing.
+/// hold the connection for ever.
 struct BodyDeadline {
     inner: Incoming,
-    limit: Duration,
-    per_frame: bool,
     sleep: Pin<Box<Sleep>>,
     state: Arc<BodyState>,
 }
@@ -322,13 +312,7 @@ impl http_body::Body for BodyDeadline {
             return Poll::Ready(Some(Err(Box::new(BodyTimedOut))));
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(frame) => {
-                if self.per_frame {
-                    let next = tokio::time::Instant::now() + self.limit;
-                    self.sleep.as_mut().reset(next);
-                }
-                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
-            }
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
             Poll::Pending => {
                 if self.sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;

@@ -5,7 +5,7 @@
 //! | limit (`ConnLimits`) | default | what a client sees when it triggers |
 //! |---|---|---|
 //! | `header_timeout` | 20 s | a new connection, or a request head once its first byte has arrived, not complete in time: the connection is closed, no response |
-//! | `body_timeout` | 30 s | the request body not complete 30 s after its head: `408` (OpenAI error JSON, `code: body_timeout`) and the connection closes; a response already started is left to its handler (a streamed body's aborts it), and counted all the same |
+//! | `body_timeout` | 30 s | the request body not complete 30 s after its head: `408` (OpenAI error JSON, `code: body_timeout`) and the connection closes; a response already started is left to its handler, and counted all the same. Not for `streamed_bodies` (text as it is written): their handler's stream idle clock ends them |
 //! | `idle_timeout` | 75 s | a kept-alive connection with no new request: closed (as any HTTP/1.1 server may) |
 //! | `write_timeout` | 30 s | the client accepted no byte of the response for 30 s: the connection is reset, the response (and its synthesis) is cancelled, its slot freed |
 //! | `max_header_bytes` | 32 KiB | request line and headers larger: `431` and the connection closes (hyper's answer; a client still sending may see a reset instead) |
@@ -77,10 +77,9 @@ pub struct ConnLimits {
     /// at least 8 KiB of buffer, so its read buffer is never made smaller than that.
     pub max_header_bytes: usize,
     /// Paths whose request bodies are streams (text sent as it is written): no
-    /// `body_timeout`, only `stream_idle` between two pieces.
+    /// `body_timeout`; their handler ends a stream that goes idle (`--stream-idle-timeout`,
+    /// which only runs while the stream has nothing left to say: this layer cannot know).
     pub streamed_bodies: Vec<&'static str>,
-    /// Time a streamed body may go without a piece.
-    pub stream_idle: Duration,
 }
 
 /// The default of [`ConnLimits::header_timeout`] (`--header-timeout`).
@@ -104,7 +103,6 @@ impl Default for ConnLimits {
             max_connections: default_max_connections(fd_limit().0),
             max_header_bytes: 32 * 1024,
             streamed_bodies: Vec::new(),
-            stream_idle: crate::synth::Settings::STREAM_IDLE,
         }
     }
 }

@@ -107,7 +107,6 @@ fn limits() -> ConnLimits {
         max_connections: 64,
         max_header_bytes: 16 * 1024,
         streamed_bodies: vec!["/streamed"],
-        stream_idle: Duration::from_millis(300),
     }
 }
 
@@ -321,19 +320,22 @@ async fn a_trickled_body_still_ends_at_the_body_timeout() {
     assert_eq!(server.metrics.closed(CloseReason::BodyTimeout), 1);
 }
 
+/// A streamed body has no deadline here: its handler's stream idle clock, which knows
+/// whether the stream still has text to speak, decides when it has gone quiet too long.
 #[tokio::test]
-async fn a_streamed_body_may_last_while_it_keeps_coming_but_not_go_quiet() {
+async fn a_streamed_body_may_last_and_go_quiet_past_the_body_timeout() {
     let server = start(limits()).await;
     let mut client = connect(server.addr).await;
     client
         .write_all(b"POST /streamed HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n")
         .await
         .expect("write");
-    // Twice the body timeout in all, a piece every 100 ms (under the 300 ms idle limit).
+    // Twice the body timeout in all, a piece every 100 ms; then quiet for twice it again.
     for _ in 0..6 {
         client.write_all(b"1\r\nx\r\n").await.expect("write");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    tokio::time::sleep(Duration::from_millis(600)).await;
     client.write_all(b"0\r\n\r\n").await.expect("write");
     let text = read_response(&mut client).await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
@@ -341,20 +343,7 @@ async fn a_streamed_body_may_last_while_it_keeps_coming_but_not_go_quiet() {
         text.ends_with("\r\n\r\n6") || text.contains("\r\n\r\n6"),
         "{text}"
     );
-    // A streamed body that goes quiet for longer than its idle limit is cut.
-    let mut client = connect(server.addr).await;
-    client
-        .write_all(
-            b"POST /streamed HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n1\r\nx\r\n",
-        )
-        .await
-        .expect("write");
-    let got = read_to_close(&mut client).await.expect("closed");
-    assert!(
-        got.starts_with(b"HTTP/1.1 408"),
-        "{}",
-        String::from_utf8_lossy(&got)
-    );
+    assert_eq!(server.metrics.closed(CloseReason::BodyTimeout), 0);
 }
 
 #[tokio::test]
