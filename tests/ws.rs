@@ -550,6 +550,25 @@ async fn a_streamed_body_that_stalls_after_its_audio_began_aborts_the_response()
     assert_eq!(failures(&server, ttsd::metrics::Failure::internal), 0);
 }
 
+/// A streamed body with nothing to say is answered by its stream's idle time (a 408 that
+/// says so, not the connection's body timeout), and its connection closes: the body's
+/// reader stops with the utterance, whatever the client still holds open.
+#[tokio::test]
+async fn a_streamed_body_without_text_gets_the_stream_timeout_and_is_closed() {
+    let server = start_idle(Duration::from_secs(1)).await;
+    let (reply, took) = stalled_body(&server, " ").await;
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"timeout\""), "{text}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(
+        server
+            .connections
+            .closed(listener::CloseReason::BodyTimeout),
+        0
+    );
+}
+
 /// The idle clock does not run while the stream still has text to speak: a first model
 /// call longer than the idle time delivers its audio, and only then may the stream go
 /// idle (as on the WebSocket), however long the call.
