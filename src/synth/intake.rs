@@ -368,6 +368,17 @@ impl Intake {
             piece = pieces.recv() => self.take(piece),
             () = sleep(flush_at) => self.flush_words(),
             () = sleep(idle_at) => {
+                // Text the flush timer releases now is still to be said (both clocks start
+                // with the piece that brought it, and which of two timers due together
+                // is seen first is chance): it is spoken, and the clock runs again from
+                // its audio.
+                let waiting = self.ready.len();
+                if self.flush_deadline().is_some_and(|at| at <= Instant::now()) {
+                    self.flush_words();
+                }
+                if self.ready.len() > waiting {
+                    return Ok(());
+                }
                 // Text held uncut (an open tag, a last word) cannot complete now: when its
                 // markup cannot be read, that is what the client is told, not "no text".
                 self.close();
@@ -375,8 +386,8 @@ impl Intake {
                     return Ok(());
                 }
                 return Err(Error::Timeout(format!(
-                    "no text for {} s: the stream was closed as idle",
-                    self.idle.unwrap_or_default().as_secs()
+                    "no text for {:?}: the stream was closed as idle",
+                    self.idle.unwrap_or_default()
                 )));
             }
         }
@@ -470,6 +481,10 @@ impl Intake {
             .flush_deadline()
             .map_or_else(Instant::now, |at| at.min(Instant::now()));
         self.last_piece = Instant::now();
+        // Until more comes, what stays held is not held "too long" again at once: the next
+        // try is a flush time away (a half tag or the word still being written, released
+        // by nothing, would otherwise be tried again and again until the idle clock).
+        self.held_since = None;
         let Some(segmenter) = self.segmenter.as_mut() else {
             return;
         };

@@ -218,6 +218,44 @@ async fn a_writer_that_never_pauses_is_heard_within_the_idle_time() {
     ));
 }
 
+/// Text held for the flush timer is still to be said when the idle clock runs out at the
+/// same moment (both start with the piece that brought it: here the flush timer is the idle
+/// time): it is spoken, and only then may the stream time out. Twenty streams, since which
+/// of two timers due together is seen first is a coin toss.
+#[tokio::test]
+async fn text_held_for_the_flush_timer_is_spoken_before_the_idle_clock_ends_the_stream() {
+    let idle = Duration::from_millis(300);
+    let settings = Settings {
+        flush_after: idle,
+        stream_idle: Some(idle),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let mut streams = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let synth = Arc::clone(&synth);
+        streams.spawn(async move {
+            let (mut input, mut audio) = synth
+                .start(streamed(&synth), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            // A sentence the segmenter holds (what follows its end is not known yet).
+            input.push("Hello there.").unwrap_or_else(|e| panic!("{e}"));
+            let first = next(&mut audio, Duration::from_secs(5)).await;
+            assert!(
+                matches!(first, Some(Ok(Event::Audio(_)))),
+                "its audio first, not {first:?}"
+            );
+            // Then nothing more comes: the stall is a timeout.
+            let end = failure(&mut audio, Duration::from_secs(5)).await;
+            assert!(matches!(end, Some(Err(Error::Timeout(_)))), "{end:?}");
+            drop(input);
+        });
+    }
+    while let Some(done) = streams.join_next().await {
+        done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    }
+}
+
 /// A markup error in streamed text gives its position in the whole text, whatever piece
 /// (clause, sentence, flushed words) it was read in.
 #[tokio::test]
