@@ -601,6 +601,52 @@ async fn a_model_call_longer_than_the_idle_time_still_delivers_a_streamed_bodys_
     assert_eq!(failures(&server, ttsd::metrics::Failure::timeout), 1);
 }
 
+/// A streamed body that cannot be read on (a chunk whose size is not a number) after its
+/// audio began aborts the response as a stall does, and is counted as the client's bad
+/// request, not as a timeout nor as the server's failure.
+#[tokio::test]
+async fn a_streamed_body_that_breaks_after_its_audio_began_is_a_bad_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start_idle(Duration::from_secs(30)).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let text = "Well then, here is the plan. We leave at dawn. ";
+    stream
+        .write_all(format!("{:x}\r\n{text}\r\n", text.len()).as_bytes())
+        .await
+        .unwrap();
+    let mut first = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut first))
+        .await
+        .expect("audio before the body ended")
+        .unwrap();
+    assert!(first[..n].starts_with(b"HTTP/1.1 200"));
+    stream.write_all(b"zz\r\nbroken\r\n").await.unwrap();
+    let mut reply = first[..n].to_vec();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut reply))
+        .await
+        .expect("the server ends the response")
+        .ok();
+    assert!(
+        !reply.ends_with(b"0\r\n\r\n"),
+        "a clean end after a broken body"
+    );
+    // The middleware counts the failure when the aborted body ends: wait for it.
+    let counted = async {
+        while failures(&server, ttsd::metrics::Failure::bad_request) == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), counted)
+        .await
+        .expect("counted as a bad request");
+    assert_eq!(failures(&server, ttsd::metrics::Failure::timeout), 0);
+    assert_eq!(failures(&server, ttsd::metrics::Failure::internal), 0);
+}
+
 #[tokio::test]
 async fn a_streamed_request_body_is_spoken_while_it_arrives() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -251,17 +251,20 @@ impl Observed {
     }
 }
 
-/// What a response body that ended with `e` failed of: a timeout when an
-/// `io::ErrorKind::TimedOut` is among its sources (`speech::aborted` makes one for a
-/// streamed request body that stalled), else the server's own failure.
+/// What a response body that ended with `e` failed of, from the `io::ErrorKind` among its
+/// sources (`speech::aborted` makes one from the error that ended the stream): a timeout
+/// (a streamed text that went idle), the client's bad input (a streamed request body that
+/// broke off), else the server's own failure.
 fn failure_of(e: &axum::Error) -> Failure {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(error) = source {
-        if error
+        match error
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            .map(std::io::Error::kind)
         {
-            return Failure::timeout;
+            Some(std::io::ErrorKind::TimedOut) => return Failure::timeout,
+            Some(std::io::ErrorKind::InvalidData) => return Failure::bad_request,
+            _ => {}
         }
         source = error.source();
     }

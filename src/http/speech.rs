@@ -188,6 +188,7 @@ pub(super) fn aborted(e: Error) -> std::io::Error {
     e.log("stream aborted after the headers were sent");
     let kind = match e.class() {
         crate::error::Class::Timeout => std::io::ErrorKind::TimedOut,
+        crate::error::Class::Invalid => std::io::ErrorKind::InvalidData,
         _ => std::io::ErrorKind::Other,
     };
     std::io::Error::new(kind, e.public_message())

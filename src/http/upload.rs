@@ -146,8 +146,13 @@ pub async fn speech_upload(
 
 /// What the utterance fails with when its request body breaks off before its end.
 fn body_broke(e: &axum::Error) -> Error {
-    Error::Timeout(format!(
-        "the text stopped before its end ({e}); what had not been spoken when it stopped \
-         was not"
-    ))
+    // The client's own fault (a chunk that cannot be read, a body cut off before its last
+    // chunk), not a slow client's: a 400 before the audio, and counted as a bad request.
+    Error::InvalidInput {
+        message: format!(
+            "the text stopped before its end ({e}); what had not been spoken when it stopped \
+             was not"
+        ),
+        param: None,
+    }
 }
