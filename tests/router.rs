@@ -307,6 +307,20 @@ async fn captions_show_what_is_written_where_an_alias_is_said() {
     .await;
     let file = String::from_utf8(r.body).unwrap();
     assert_eq!(vtt_words(&file), ["The", "W3C", "met."], "{file}");
+    // A mark written right after an element ends the caption word the element made.
+    let ssml = "<speak><s>It is <sub alias=\"here\">h</sub>.</s> <phoneme ph=\"təmˈɑːtoʊ\">tomato</phoneme>, <say-as interpret-as=\"characters\">ttsd</say-as>!</speak>";
+    let r = send(
+        &service,
+        &[],
+        captions(json!({"input": ssml, "ssml": true}), "vtt"),
+    )
+    .await;
+    let file = String::from_utf8(r.body).unwrap();
+    assert_eq!(
+        vtt_words(&file),
+        ["It", "is", "h.", "tomato,", "ttsd!"],
+        "{file}"
+    );
 }
 
 #[tokio::test]

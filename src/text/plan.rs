@@ -151,6 +151,9 @@ pub struct ChunkPlan {
     style: Style,
     /// The utterance's words as written, in order: what captions show.
     captions: Vec<String>,
+    /// The last caption word was made by markup (an alias, given phonemes): marks written
+    /// right after it end it.
+    markup_word_last: bool,
     last_ids: Option<usize>,
     normalization: NormalizationOptions,
     limit: CallLimit,
@@ -178,6 +181,7 @@ impl ChunkPlan {
             pause: Duration::ZERO,
             style,
             captions: Vec::new(),
+            markup_word_last: false,
             last_ids: None,
             normalization,
             limit: limit.into(),
@@ -223,9 +227,21 @@ impl ChunkPlan {
         let language = self.style.language;
         let spoken = frontend.normalized(&segment.text, language, &self.normalization);
         let (of_spoken, spans) = align::align(&segment.text, &spoken);
-        let base = self.captions.len();
-        self.captions
-            .extend(spans.into_iter().map(|s| segment.text[s].to_owned()));
+        // Marks written right after a word that markup made (`<sub alias="here">h</sub>.`)
+        // come as a segment of their own: they end the caption word before them, as they
+        // would had it been plain text, rather than make a caption word of their own.
+        let text = segment.text.as_str();
+        let glue = std::mem::take(&mut self.markup_word_last)
+            && spans.first().is_some_and(|s| {
+                s.start == 0 && !text[s.clone()].chars().any(crate::language::is_word_char)
+            });
+        // The caption index of the first span: the word before when it is glued there.
+        let base = self.captions.len() - usize::from(glue);
+        let mut spans = spans.into_iter();
+        if glue && let (Some(span), Some(before)) = (spans.next(), self.captions.last_mut()) {
+            before.push_str(&text[span]);
+        }
+        self.captions.extend(spans.map(|s| text[s].to_owned()));
         let mut words = of_spoken
             .into_iter()
             .map(|c| c.and_then(|c| u32::try_from(base + c).ok()));
@@ -279,6 +295,7 @@ impl ChunkPlan {
     fn new_caption(&mut self, written: &str) -> Option<u32> {
         let word = u32::try_from(self.captions.len()).ok();
         self.captions.push(written.to_owned());
+        self.markup_word_last = true;
         word
     }
 
