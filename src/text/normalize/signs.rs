@@ -353,12 +353,13 @@ pub fn said(text: &str, words: &Signs, signs: bool) -> String {
 }
 
 /// ASCII's signs where they are math or a label, in the signs' words: a negative number's
-/// minus ("-5", "(-3", "= -2"; not a word's hyphen), a range ("5-10", "5 - 10"; "10-5", one
-/// that falls, is a subtraction, as is one next to "="; not a chain such as a date or a
-/// code; a date's slashes only separate, "25/12" and "12/2025" too), `*` and `/`
-/// between numbers ("5 * 3", "10/2"; not "km/h" or a date's "1/2/2025"), `^` between
-/// things ("x^2"), `~` before a number (about it), `#` before one (its number), `@` inside
-/// or before a word ("ana@correo", "@ana"), "==" between two things and "C++".
+/// minus ("-5", "(-3", "= -2"; not a word's hyphen), a range or a score ("5-10", "5 - 10",
+/// "ganó 3-1": a pair that falls is a score, not a subtraction; one next to "=" is; not a
+/// chain such as a date or a code; a date's slashes only separate, "25/12" and "12/2025"
+/// too), `*` and `/` between numbers ("5 * 3", "10/2"; not "km/h" or a date's
+/// "1/2/2025"), `^` between things ("x^2"), `~` before a number (about it), `#` before one
+/// (its number), `@` inside or before a word ("ana@correo", "@ana"), "==" between two
+/// things and "C++".
 fn ascii(text: &str, words: &Signs) -> String {
     static DATE: rx::Lazy = rx::lazy!(r"\b(\d{1,4})/(\d{1,2})/(\d{1,4})\b");
     // Two numbers and a slash, written together: a month and its year ("12/2025"), a day
@@ -406,7 +407,6 @@ fn ascii(text: &str, words: &Signs) -> String {
     });
     let t = CHAIN.replace_all(&t, |c: &Captures| c[0].replace('-', ", "));
     let t = RANGE.replace_all(&t, |c: &Captures| {
-        let number = |s: &str| s.replace(',', ".").parse::<f64>().unwrap_or(0.0);
         let (before, after) = (&c[1], &c[4]);
         // A number after the hyphen with a leading zero, or three digits and four, is a code
         // or a phone number (555-0199, 555-1234): its numbers said apart.
@@ -418,7 +418,9 @@ fn ascii(text: &str, words: &Signs) -> String {
         {
             return format!("{before}{a}, {b}{after}");
         }
-        let word = if number(&c[3]) < number(&c[2]) || after == "=" || before == "=" {
+        // Falling or rising, a pair is a range or a score ("ganó 3-1": "3 a 1"); beside "="
+        // it is a subtraction (a longer run of math is `math`'s).
+        let word = if after == "=" || before == "=" {
             sign('−')
         } else {
             words.to
@@ -454,8 +456,9 @@ fn ascii(text: &str, words: &Signs) -> String {
 /// n: -x) or a bracketed number (-(5)). Every sign of such a run is said: a hyphen is a
 /// minus ("x = 10-5-2"), a slash a division ("x = 15/3"), "5x" five times x. Runs of
 /// numbers and one kind of sign alone are left to the rules for what they also are: dates
-/// (2025-12-07, 25/12), ranges (5-10), codes and scores (1-413-5, 10-5-2); and a letter, a
-/// hyphen and a number or a letter alone are a label (x-5 as F-16, a-z, n-3, x-y, b-12).
+/// (2025-12-07, 25/12), ranges and scores (5-10, 3-1), codes (1-413-5, 10-5-2); and a
+/// letter, a hyphen and a number or a letter alone are a label (x-5 as F-16, a-z, n-3, x-y,
+/// b-12).
 pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
@@ -654,12 +657,16 @@ mod tests {
                 "Fait moins 5 degrés ( moins 3) et égale moins 2",
             ),
             ("तापमान -5 है", &HINDI, "तापमान माइनस 5 है"),
-            // A range, and a number that falls: a subtraction.
+            // A range, and a pair that falls: a score, not a subtraction.
             (
-                "de 5-10 y 5 - 10, 10-5",
+                "de 5-10 y 5 - 10, ganó 3-1",
                 &SPANISH,
-                "de 5 a 10 y 5 a 10, 10 menos 5",
+                "de 5 a 10 y 5 a 10, ganó 3 a 1",
             ),
+            ("a gagné 3-1", &FRENCH, "a gagné 3 à 1"),
+            ("vinse 3-1", &ITALIAN, "vinse 3 a 1"),
+            ("ganhou 3-1", &PORTUGUESE, "ganhou 3 a 1"),
+            ("10-5 = 5", &SPANISH, "10 menos 5 igual a 5"),
             ("-5-10", &SPANISH, "menos 5 a 10"),
             // A minus after another sign, or between bracketed terms.
             (
