@@ -166,7 +166,11 @@ pub enum Normalizer {
     },
     /// Only the language-neutral rules: the language's G2P reads numbers, units and
     /// symbols itself.
-    Own,
+    Own {
+        /// Its words for a run of math (`signs::math`), said before the G2P's rules read a
+        /// hyphen between numbers as a range and before one as a negative number.
+        math: Option<&'static crate::text::normalize::signs::Signs>,
+    },
 }
 
 /// One language's facts.
@@ -278,7 +282,7 @@ pub static LANGUAGES: &[Row] = &[
         aliases: &["ja-jp", "japanese"],
         g2p: G2pRoute::Japanese,
         script: Script::Japanese,
-        normalizer: Normalizer::Own,
+        normalizer: Normalizer::Own { math: None },
     },
     Row {
         language: Language::PtBr,
@@ -303,7 +307,9 @@ pub static LANGUAGES: &[Row] = &[
         aliases: &["zh", "cmn", "zh-hans", "mandarin", "chinese"],
         g2p: G2pRoute::Mandarin,
         script: Script::Han,
-        normalizer: Normalizer::Own,
+        normalizer: Normalizer::Own {
+            math: Some(&crate::text::normalize::signs::MANDARIN),
+        },
     },
 ];
 

@@ -148,9 +148,16 @@ pub fn for_speech(text: &str, lang: Language, options: &NormalizationOptions) ->
             and,
             degrees,
         ),
-        // ASCII's two-letter signs as the one sign they are, before the sentences are cut
-        // at "!": "a!=b" is 不等于, not "a!" and 等于.
-        Normalizer::Own => t.replace("!=", "≠").replace("<=", "≤").replace(">=", "≥"),
+        // A run of math first, while its hyphens are still signs ("10 - 5 - 2" is not yet a
+        // dash); then ASCII's two-letter signs as the one sign they are, before the
+        // sentences are cut at "!": "a!=b" is 不等于, not "a!" and 等于.
+        Normalizer::Own { math } => {
+            let t = match math {
+                Some(words) => signs::math(&t, words),
+                None => std::borrow::Cow::Borrowed(t.as_str()),
+            };
+            t.replace("!=", "≠").replace("<=", "≤").replace(">=", "≥")
+        }
     };
     let t = if options.replace_remaining_symbols {
         t
@@ -627,7 +634,10 @@ mod tests {
              and minus (five)."
         );
         let zh = for_speech("a!=b, x<=1, y>=2", Language::Zh, &Default::default());
-        assert_eq!(zh, "a≠b, x≤1, y≥2");
+        assert_eq!(zh, "a 不等于 b, x 小于等于 1, y 大于等于 2");
+        // Outside a run of math, the sign is folded before the sentence is cut at "!".
+        let zh = for_speech("猫!=狗", Language::Zh, &Default::default());
+        assert_eq!(zh, "猫≠狗");
         // Not math: labels, a compound, a range, a date.
         assert_eq!(
             say("a-z, the p-n junction, omega n-3, an x-y plot"),

@@ -16,8 +16,14 @@ pub struct Signs {
     pub signs: &'static [(char, &'static str)],
     /// A currency: its sign, one of it, many of it ("1 €" → "1 euro", "5 €" → "5 euros").
     pub money: &'static [(&'static str, &'static str, &'static str)],
+    /// A number's own minus ("-5", "-x", "5--10"): Mandarin says 负 there and 减 between two
+    /// terms; the other languages say the same word for both.
+    pub negative: &'static str,
     /// ASCII's signs where they mean something (`said`): "x^2", "#1", "ana@correo", "5-10".
     pub power: &'static str,
+    /// What closes an exponent in a run of math, where the language says one after it
+    /// (Mandarin: "x 的 2 次方"); empty in the others.
+    pub power_end: &'static str,
     pub number: &'static str,
     pub at: &'static str,
     pub to: &'static str,
@@ -29,12 +35,14 @@ pub struct Signs {
 }
 
 impl Signs {
+    /// What `c` says between two things, if the language has a word for it.
+    pub fn word(&self, c: char) -> Option<&'static str> {
+        self.signs.iter().find(|(s, _)| *s == c).map(|(_, w)| *w)
+    }
+
     /// What `c` says between two things, or nothing if the language has no word for it.
     fn sign(&self, c: char) -> &'static str {
-        self.signs
-            .iter()
-            .find(|(s, _)| *s == c)
-            .map_or("", |(_, w)| *w)
+        self.word(c).unwrap_or("")
     }
 }
 
@@ -67,7 +75,9 @@ pub static SPANISH: Signs = Signs {
         ("₹", "rupia", "rupias"),
         ("¢", "centavo", "centavos"),
     ],
+    negative: "menos",
     power: "elevado a",
+    power_end: "",
     number: "número",
     at: "arroba",
     to: "a",
@@ -114,7 +124,9 @@ pub static FRENCH: Signs = Signs {
         ("₹", "roupie", "roupies"),
         ("¢", "centime", "centimes"),
     ],
+    negative: "moins",
     power: "puissance",
+    power_end: "",
     number: "numéro",
     at: "arobase",
     to: "à",
@@ -161,7 +173,9 @@ pub static HINDI: Signs = Signs {
         ("₹", "रुपया", "रुपये"),
         ("¢", "सेंट", "सेंट"),
     ],
+    negative: "माइनस",
     power: "की घात",
+    power_end: "",
     number: "नंबर",
     at: "ऐट",
     to: "से",
@@ -208,7 +222,9 @@ pub static ITALIAN: Signs = Signs {
         ("₹", "rupia", "rupie"),
         ("¢", "centesimo", "centesimi"),
     ],
+    negative: "meno",
     power: "elevato a",
+    power_end: "",
     number: "numero",
     at: "chiocciola",
     to: "a",
@@ -255,7 +271,9 @@ pub static PORTUGUESE: Signs = Signs {
         ("₹", "rupia", "rupias"),
         ("¢", "centavo", "centavos"),
     ],
+    negative: "menos",
     power: "elevado a",
+    power_end: "",
     number: "número",
     at: "arroba",
     to: "a",
@@ -289,11 +307,42 @@ pub static ENGLISH: Signs = Signs {
         ('≥', "is greater than or equal to"),
     ],
     money: &[],
+    negative: "minus",
     power: "to the power of",
+    power_end: "",
     number: "number",
     at: "at",
     to: "to",
     oclock: "o'clock",
+    named: &[],
+};
+
+/// Mandarin's words for a run of math ([`math`]) and for the signs its own normalizer says
+/// (`g2p::zh`): a subtraction's minus is 减, a number's own minus 负 ("5--10" 5 减 负 10).
+/// Its numbers, currencies and other signs are the Mandarin normalizer's.
+pub static MANDARIN: Signs = Signs {
+    signs: &[
+        ('+', "加"),
+        ('−', "减"),
+        ('=', "等于"),
+        ('<', "小于"),
+        ('>', "大于"),
+        ('≤', "小于等于"),
+        ('≥', "大于等于"),
+        ('×', "乘"),
+        ('÷', "除以"),
+        ('±', "正负"),
+        ('≠', "不等于"),
+        ('≈', "约等于"),
+    ],
+    money: &[],
+    negative: "负",
+    power: "的",
+    power_end: "次方",
+    number: "号",
+    at: "艾特",
+    to: "到",
+    oclock: "点",
     named: &[],
 };
 
@@ -432,9 +481,9 @@ fn ascii(text: &str, words: &Signs) -> String {
         format!("{} {} {} {}", &c[1], sign('+'), sign('+'), &c[2])
     });
     let t = LESS_NEGATIVE.replace_all(&t, |c: &Captures| {
-        format!("{} {} {} {}", &c[1], sign('−'), sign('−'), &c[2])
+        format!("{} {} {} {}", &c[1], sign('−'), words.negative, &c[2])
     });
-    let t = between(&NEGATIVE, &t, sign('−'));
+    let t = between(&NEGATIVE, &t, words.negative);
     let t = BRACKETS.replace_all(&t, |_: &Captures| format!(") {} (", sign('−')));
     let t = between(&TIMES, &t, sign('×'));
     let t = OVER.replace_all(&t, |c: &Captures| {
@@ -454,11 +503,11 @@ fn ascii(text: &str, words: &Signs) -> String {
 /// number times its variable and a hyphen (5x-3), or slashes between three numbers that are
 /// not a date (100/10/2; 25/12/2025 is one); and a minus before a lone variable (x, y, z or
 /// n: -x) or a bracketed number (-(5)). Every sign of such a run is said: a hyphen is a
-/// minus ("x = 10-5-2"), a slash a division ("x = 15/3"), "5x" five times x. Runs of
-/// numbers and one kind of sign alone are left to the rules for what they also are: dates
-/// (2025-12-07, 25/12), ranges and scores (5-10, 3-1), codes (1-413-5, 10-5-2); and a
-/// letter, a hyphen and a number or a letter alone are a label (x-5 as F-16, a-z, n-3, x-y,
-/// b-12).
+/// minus ("x = 10-5-2"; a term's own minus is `negative`: 5 减 负 10), a slash a division
+/// ("x = 15/3"), "5x" five times x. Runs of numbers and one kind of sign alone are left to
+/// the rules for what they also are: dates (2025-12-07, 25/12), ranges and scores (5-10,
+/// 3-1), codes (1-413-5, 10-5-2); and a letter, a hyphen and a number or a letter alone
+/// are a label (x-5 as F-16, a-z, n-3, x-y, b-12).
 pub fn math<'a>(text: &'a str, words: &Signs) -> std::borrow::Cow<'a, str> {
     const TERM: &str = r"\(*[-+]?\(*(?:\d+(?:[.,]\d+)?[a-z]?|[a-z])\)*";
     static RUN: rx::Lazy = std::sync::LazyLock::new(|| {
@@ -504,17 +553,30 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
     // Whether the last thing read was a term or a closing bracket: a sign after one is
     // between two terms, any other is a term's own sign.
     let mut after_term = false;
+    // Brackets open, and how many were open at a "^" whose exponent is being read: its
+    // `power_end` is said when a term or a bracket ends there (x^(n+1) "x 的 (n 加 1) 次方").
+    let (mut depth, mut exponent) = (0usize, None);
     let mut chars = run.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
             ' ' => {}
-            '(' | ')' => {
-                say(if c == '(' { "(" } else { ")" });
-                after_term = c == ')';
+            '(' => {
+                say("(");
+                depth += 1;
+                after_term = false;
+            }
+            ')' => {
+                say(")");
+                depth = depth.saturating_sub(1);
+                if exponent == Some(depth) {
+                    say(words.power_end);
+                    exponent = None;
+                }
+                after_term = true;
             }
             '-' | '+' if !after_term => {
                 signed |= i > 0;
-                say(sign(if c == '-' { '−' } else { '+' }));
+                say(if c == '-' { words.negative } else { sign('+') });
             }
             '-' | '+' | '*' | '/' | '^' | '=' | '<' | '>' | '!' => {
                 // "==" is "=", "!=" "≠", "<=" "≤", ">=" "≥".
@@ -537,6 +599,9 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                     '^' => words.power,
                     c => sign(c),
                 });
+                if c == '^' && !words.power_end.is_empty() {
+                    exponent = Some(depth);
+                }
                 after_term = false;
             }
             _ => {
@@ -560,6 +625,10 @@ fn said_as_math(run: &str, words: &Signs) -> Option<String> {
                         say(&term[at..]);
                     }
                     _ => say(term),
+                }
+                if exponent == Some(depth) {
+                    say(words.power_end);
+                    exponent = None;
                 }
                 terms.push(term);
                 after_term = true;

@@ -11,6 +11,7 @@
 
 use regex::{Captures, Regex};
 
+use crate::text::normalize::signs::MANDARIN;
 use crate::{Error, Result};
 
 /// Folds full-width ASCII forms (but the Chinese comma, which is punctuation here, not a
@@ -533,27 +534,16 @@ fn rewrite(re: &Regex, text: &str, f: impl Fn(&Captures, &str, &str) -> Option<S
     out
 }
 
-/// The math signs in words: `2+3=5` 二加三等于五, `x≤y` x小于等于y, and a percent sign
-/// no number came before (`猫%狗`: after one, the number rules read it). A run of one sign
-/// ("===") is decoration, left for the reader to drop.
+/// The math signs in words (`signs::MANDARIN`'s, `*` as `×`): `2+3=5` 二加三等于五, `x≤y`
+/// x小于等于y, and a percent sign no number came before (`猫%狗`: after one, the number
+/// rules read it). A run of one sign ("===") is decoration, left for the reader to drop.
 fn math(text: &str) -> String {
-    const SIGNS: [(char, &str); 14] = [
-        ('+', "加"),
-        ('%', "百分号"),
-        ('−', "减"),
-        ('*', "乘"),
-        ('×', "乘"),
-        ('÷', "除以"),
-        ('=', "等于"),
-        ('<', "小于"),
-        ('>', "大于"),
-        ('≤', "小于等于"),
-        ('≥', "大于等于"),
-        ('≠', "不等于"),
-        ('±', "正负"),
-        ('≈', "约等于"),
-    ];
-    if !text.chars().any(|c| SIGNS.iter().any(|(s, _)| *s == c)) {
+    let word = |c: char| match c {
+        '%' => Some("百分号"),
+        '*' => MANDARIN.word('×'),
+        c => MANDARIN.word(c),
+    };
+    if !text.chars().any(|c| word(c).is_some()) {
         return text.to_owned();
     }
     let chars: Vec<char> = text.chars().collect();
@@ -569,8 +559,8 @@ fn math(text: &str) -> String {
                 && chars.get(first + 2) != Some(&'+')
         };
         let run = run && !(c == '+' && (pluses(i) || (before(1) == Some('+') && pluses(i - 1))));
-        match SIGNS.iter().find(|(s, _)| *s == c) {
-            Some((_, word)) if !run => out.push_str(word),
+        match word(c) {
+            Some(word) if !run => out.push_str(word),
             _ => out.push(c),
         }
     }
@@ -664,6 +654,41 @@ mod tests {
         assert_eq!(v("2h"), "两小时");
         assert_eq!(v("5G网络"), "五G网络");
         assert_eq!(v("GPT-4"), "GPT-四");
+    }
+
+    /// `text` as the server reads it: the normalizer's language-neutral rules and math run
+    /// (`for_speech`), then this module's.
+    fn said(text: &str) -> String {
+        let t = crate::text::normalize::for_speech(
+            text,
+            crate::language::Language::Zh,
+            &Default::default(),
+        );
+        v(&t)
+    }
+
+    #[test]
+    fn a_run_of_math_says_every_sign() {
+        for (text, want) in [
+            // A subtraction's minus is 减, a number's own minus 负.
+            ("10 - 5 - 2", "十 减 五 减 二"),
+            ("10-5-2 = 3", "十 减 五 减 二 等于 三"),
+            ("x-5 = 0", "x 减 五 等于 零"),
+            ("5--10, 5+-10", "五 减 负 十, 五 加 负 十"),
+            ("5x-3", "五 乘 x 减 三"),
+            ("-x, -(5)", "负 x, 负 (五)"),
+            ("(-5)-(-10)", "(负 五) 减 (负 十)"),
+            ("10/2-1, x = 15/3", "十 除以 二 减 一, x 等于 十五 除以 三"),
+            ("x-5 != 0", "x 减 五 不等于 零"),
+            ("x^2+1, 2^(n+1)", "x 的 二 次方 加 一, 二 的 (n 加 一) 次方"),
+            // Not math: a date, a phone number, a negative number, a label.
+            ("2024-01-05", "二零二四年一月五日"),
+            ("010-12345678", "零幺零，幺二三四，五六七八"),
+            ("-5度, -5, 温度-5", "零下五度, 负五, 温度负五"),
+            ("a-z, GPT-4", "a-z, GPT-四"),
+        ] {
+            assert_eq!(said(text), want, "{text}");
+        }
     }
 
     #[test]
