@@ -212,6 +212,7 @@ pub struct Verbalizer {
     money: Regex,
     mobile: Regex,
     landline: Regex,
+    chain: Regex,
     code: Regex,
     leading_zero: Regex,
     range: Regex,
@@ -246,6 +247,7 @@ impl Verbalizer {
             money: compile(r"([¥$€£])\s?(\d+)(?:\.(\d+))?")?,
             mobile: compile(r"(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})")?,
             landline: compile(r"(0\d{2,3}|400)-(\d{3,4})-?(\d{4})")?,
+            chain: compile(r"\d+(?:-\d+){2,}")?,
             code: compile(&format!(r"({CODE_WORDS})(号)?([是为:\s]*)([A-Za-z]*)(\d+)"))?,
             leading_zero: compile(r"0\d+")?,
             range: compile(r"(\d+)(?:\.(\d+))?\s?[-~]\s?(\d+)(?:\.(\d+))?")?,
@@ -412,6 +414,23 @@ impl Verbalizer {
                 )
             })
         });
+        // Three numbers or more joined by hyphens that no rule read as a date or a phone
+        // number, and no run of math: a code or scores, its numbers said apart (10-5-2
+        // 十，五，二), not a range and a negative number.
+        s = rewrite(&self.chain, &s, |c, before, after| {
+            (!ends_digit(before) && !before.ends_with(['-', '.']) && !after.starts_with('.')).then(
+                || {
+                    let part = |p: &str| {
+                        if p.starts_with('0') {
+                            digits(p, true)
+                        } else {
+                            cardinal(p)
+                        }
+                    };
+                    c[0].split('-').map(part).collect::<Vec<_>>().join("，")
+                },
+            )
+        });
         s = rewrite(&self.code, &s, |c, _, after| {
             (!after.starts_with(['.', ':'])).then(|| {
                 // Letters stay apart from the digits (CA 幺二三四): they go to the Latin reader.
@@ -436,7 +455,15 @@ impl Verbalizer {
             }
             let from = number(&c[1], c.get(2).map(|m| m.as_str()));
             let to = number(&c[3], c.get(4).map(|m| m.as_str()));
-            Some(format!("{from}到{to}"))
+            // Whole numbers and a hyphen that fall are a score (赢了3-1 三比一), as are any
+            // after 比分; a year and its last digits (1990-95) stay a range.
+            let whole = c.get(2).is_none() && c.get(4).is_none();
+            let small = c[1].len() <= 3 && c[3].len() <= 3;
+            let scored = before
+                .trim_end_matches([' ', ':', '是', '为'])
+                .ends_with("比分");
+            let score = whole && small && c[0].contains('-') && (int(&c[3]) < int(&c[1]) || scored);
+            Some(format!("{from}{}{to}", if score { "比" } else { "到" }))
         });
         s = rewrite(&self.negative, &s, |c, before, _| {
             (!ends_digit(before) && !ends_latin(before))
@@ -668,7 +695,7 @@ mod tests {
     }
 
     #[test]
-    fn a_run_of_math_says_every_sign() {
+    fn a_run_of_math_says_every_sign_and_a_score_is_a_score() {
         for (text, want) in [
             // A subtraction's minus is 减, a number's own minus 负.
             ("10 - 5 - 2", "十 减 五 减 二"),
@@ -681,11 +708,16 @@ mod tests {
             ("10/2-1, x = 15/3", "十 除以 二 减 一, x 等于 十五 除以 三"),
             ("x-5 != 0", "x 减 五 不等于 零"),
             ("x^2+1, 2^(n+1)", "x 的 二 次方 加 一, 二 的 (n 加 一) 次方"),
-            // Not math: a date, a phone number, a negative number, a label.
+            // Not math: a chain of numbers said apart, a date, a range, a phone number, a
+            // negative number, a label.
+            ("10-5-2, 1-413-5", "十，五，二, 一，四百一十三，五"),
             ("2024-01-05", "二零二四年一月五日"),
+            ("3-5天, 1990-95", "三到五天, 一千九百九十到九十五"),
             ("010-12345678", "零幺零，幺二三四，五六七八"),
             ("-5度, -5, 温度-5", "零下五度, 负五, 温度负五"),
             ("a-z, GPT-4", "a-z, GPT-四"),
+            // A pair that falls, or any after 比分: a score.
+            ("赢了3-1, 比分是1-3", "赢了三比一, 比分是一比三"),
         ] {
             assert_eq!(said(text), want, "{text}");
         }
