@@ -477,27 +477,38 @@ impl Intake {
     /// on a stream): more text cannot mend an element already written, so the error is
     /// reported now rather than after the idle clock.
     fn flush_words(&mut self) {
-        let at = self
-            .flush_deadline()
-            .map_or_else(Instant::now, |at| at.min(Instant::now()));
-        self.last_piece = Instant::now();
-        // Until more comes, what stays held is not held "too long" again at once: the next
-        // try is a flush time away (a half tag or the word still being written, released
-        // by nothing, would otherwise be tried again and again until the idle clock).
-        self.held_since = None;
+        let now = Instant::now();
+        let at = self.flush_deadline().map_or(now, |at| at.min(now));
+        // Held past the hold time while more kept coming: spoken whatever it holds.
+        let overdue = self
+            .held_since
+            .is_some_and(|since| since + self.hold() <= now);
+        self.last_piece = now;
+        let tags = self.markup.is_some_and(|m| m.tags);
         let Some(segmenter) = self.segmenter.as_mut() else {
             return;
         };
         let pending = segmenter.pending();
-        if self.markup.is_some_and(|m| m.tags) && pending.rfind('[') > pending.rfind(']') {
+        // A `[` not closed yet may be a tag being written: the text from it waits for the
+        // `]`, until it is overdue; then it is text like any other ("the list [ a, b" is
+        // read on, not held until the idle clock), or, if it was a tag, the tag's error.
+        if tags && !overdue && open_bracket(pending) {
             return;
         }
         let cut = segmenter.flush_words();
+        // What stays held is tried again a flush time from now, not at once: the word still
+        // being written is released by nothing until more comes.
+        if cut.is_none() {
+            self.held_since = None;
+        }
         self.segments(cut, at);
         // The held word starts the next segment, so its error is the one that segment
-        // would give (no `[` is open in it: an open tag returned above).
+        // would give; a `[` open in it may still become a tag.
         let held = match (&self.segmenter, self.markup) {
-            (Some(segmenter), Some(options)) if !segmenter.pending().trim().is_empty() => {
+            (Some(segmenter), Some(options))
+                if !(segmenter.pending().trim().is_empty()
+                    || tags && open_bracket(segmenter.pending())) =>
+            {
                 markup::parse_from(segmenter.pending(), options, self.before_pending()).err()
             }
             _ => None,
@@ -578,6 +589,11 @@ impl Intake {
             }
         }
     }
+}
+
+/// Whether `text` has a `[` that no `]` after it closes.
+fn open_bracket(text: &str) -> bool {
+    text.rfind('[') > text.rfind(']')
 }
 
 /// The cutter of an utterance's text: its first clause first when the settings say so, and

@@ -256,6 +256,45 @@ async fn text_held_for_the_flush_timer_is_spoken_before_the_idle_clock_ends_the_
     }
 }
 
+/// A `[` that no `]` closes holds the text from it only for the hold time (a tag being
+/// written is finished within it): a writer that goes on is heard, not held until the idle
+/// clock ends its stream.
+#[tokio::test]
+async fn a_bracket_never_closed_does_not_hold_the_text_after_it() {
+    let settings = Settings {
+        flush_after: Duration::from_millis(100),
+        stream_idle: Some(Duration::from_secs(2)),
+        ..Settings::DEFAULT
+    };
+    let synth = tone(SimulatedCost::default(), settings);
+    let (mut input, mut audio) = synth
+        .start(streamed(&synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .push("Hello there. The list [ ")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut heard = Vec::new();
+    // 1.5 s of words, one every 50 ms: the flush time never comes, the hold (400 ms) does.
+    for _ in 0..30 {
+        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
+        match next(&mut audio, Duration::from_millis(50)).await {
+            Some(Ok(Event::Audio(chunk))) => heard.extend(chunk.words.into_iter().map(|w| w.word)),
+            None => {}
+            Some(Ok(Event::Done(_))) => panic!("done before the end"),
+            Some(Err(e)) => panic!("{e}"),
+        }
+    }
+    assert!(
+        heard.iter().any(|w| w == "word"),
+        "nothing after the bracket while the words came: {heard:?}"
+    );
+    input.finish();
+    assert!(matches!(
+        failure(&mut audio, Duration::from_secs(5)).await,
+        Some(Ok(Event::Done(_)))
+    ));
+}
+
 /// A markup error in streamed text gives its position in the whole text, whatever piece
 /// (clause, sentence, flushed words) it was read in.
 #[tokio::test]
