@@ -38,7 +38,7 @@ pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
     {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = Folded::default();
     let mut numeral = Vec::new();
     for c in text.chars() {
         if roman_value(c).is_some() {
@@ -47,27 +47,67 @@ pub fn fold(text: &str, script: Script) -> Cow<'_, str> {
         }
         push_numeral(&mut numeral, &mut out);
         if let Some((before, value, after)) = enclosed_number(c) {
-            // ①② is one and two, not twelve.
-            if out.ends_with(|p: char| p.is_ascii_digit()) {
-                out.push(' ');
-            }
-            out.push_str(before);
-            out.push_str(&value.to_string());
-            out.push_str(after);
+            out.number(&format!("{before}{value}{after}"));
             continue;
         }
         match candidate(c).then(|| folded(c, script)).flatten() {
-            Some(letters) => out.push_str(&letters),
-            None => out.push(c),
+            Some(letters) => out.text(&letters),
+            None => out.text(c.encode_utf8(&mut [0; 4])),
         }
     }
     push_numeral(&mut numeral, &mut out);
-    Cow::Owned(out)
+    Cow::Owned(out.out)
+}
+
+/// The folded text, which keeps each number the fold writes apart from the digits beside
+/// it: ①② is one and two, not twelve, and ①0 and 1① are one and zero, one and one, not ten
+/// and eleven.
+#[derive(Default)]
+struct Folded {
+    out: String,
+    /// Where the last number the fold wrote ends in `out`.
+    number_end: Option<usize>,
+}
+
+impl Folded {
+    /// Text as it is, or letters and digits folded from it.
+    fn text(&mut self, s: &str) {
+        if self.number_end == Some(self.out.len()) && starts_with_digit(s) {
+            // After a number's period or parenthesis (`⒈5`, `⑴5`), a space.
+            let sep = if self.after_digit() { ", " } else { " " };
+            self.out.push_str(sep);
+        }
+        self.out.push_str(s);
+    }
+
+    /// A number the fold wrote (`1`, `(1)`, `1.`): after digits, a space between two numbers
+    /// the fold wrote (①② is read as a list, 1 2), else a comma, as a space alone may still
+    /// join it to the digits of the text (French reads "1 000" as a thousand).
+    fn number(&mut self, number: &str) {
+        if starts_with_digit(number) && self.after_digit() {
+            let sep = if self.number_end == Some(self.out.len()) {
+                " "
+            } else {
+                ", "
+            };
+            self.out.push_str(sep);
+        }
+        self.out.push_str(number);
+        self.number_end = Some(self.out.len());
+    }
+
+    fn after_digit(&self) -> bool {
+        self.out.ends_with(|c: char| c.is_ascii_digit())
+    }
+}
+
+fn starts_with_digit(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// A run of Roman-numeral characters as digits: the run's value when its letters make one
 /// well-formed numeral (`ⅩⅡ` is XII, 12), else each character's own value.
-fn push_numeral(numeral: &mut Vec<char>, out: &mut String) {
+fn push_numeral(numeral: &mut Vec<char>, out: &mut Folded) {
     if numeral.is_empty() {
         return;
     }
@@ -82,14 +122,11 @@ fn push_numeral(numeral: &mut Vec<char>, out: &mut String) {
         .then(|| super::roman::value(&letters))
         .flatten();
     match whole {
-        Some(n) => out.push_str(&n.to_string()),
+        Some(n) => out.number(&n.to_string()),
         None => {
-            let values: Vec<String> = numeral
-                .iter()
-                .filter_map(|&c| roman_value(c))
-                .map(|n| n.to_string())
-                .collect();
-            out.push_str(&values.join(" "));
+            for n in numeral.iter().filter_map(|&c| roman_value(c)) {
+                out.number(&n.to_string());
+            }
         }
     }
     numeral.clear();
@@ -112,9 +149,10 @@ fn roman_value(c: char) -> Option<u64> {
     }
 }
 
-/// The number an enclosed one stands for (① ⓫ ⓵ ⓪ ❶ ➀ ➊, and ⑴ ⒈), with what stands around
-/// it as written (the parentheses of ⑴, the period of ⒈): numbers whatever the language, as
-/// every reader reads digits. Left as they are, they were emoji, dropped or refused.
+/// The number an enclosed one stands for (① ⓫ ⓵ ⓪ ❶ ➀ ➊ ㉑ ㊿, and ⑴ ⒈), with what stands
+/// around it as written (the parentheses of ⑴, the period of ⒈): numbers whatever the
+/// language, as every reader reads digits. Left as they are, they were emoji, dropped or
+/// refused.
 fn enclosed_number(c: char) -> Option<(&'static str, u32, &'static str)> {
     let n = u32::from(c);
     let from = |first: u32, start: u32| Some(("", n - first + start, ""));
@@ -128,6 +166,8 @@ fn enclosed_number(c: char) -> Option<(&'static str, u32, &'static str)> {
         '\u{2776}'..='\u{277f}' => from(0x2776, 1),
         '\u{2780}'..='\u{2789}' => from(0x2780, 1),
         '\u{278a}'..='\u{2793}' => from(0x278a, 1),
+        '\u{3251}'..='\u{325f}' => from(0x3251, 21),
+        '\u{32b1}'..='\u{32bf}' => from(0x32b1, 36),
         _ => None,
     }
 }
@@ -253,6 +293,21 @@ mod tests {
         assert_eq!(latin("❶ ➀ ➓ ⑴ ⒛"), "1 1 10 (1) 20.");
         assert_eq!(fold("步骤①完成。", Script::Han), "步骤1完成。");
         assert_eq!(fold("手順①②", Script::Japanese), "手順1 2");
+    }
+
+    #[test]
+    fn enclosed_numbers_stay_apart_from_digits_beside_them() {
+        // ①0 is one and zero, not ten; 1① one and one, not eleven. A comma, not a space: a
+        // space may join digits still (French reads "1 000" as a thousand).
+        assert_eq!(latin("①0 1① ①000"), "1, 0 1, 1 1, 000");
+        assert_eq!(latin("⑩1 ㉑0 ①０ 𝟏① ⓪٥"), "10, 1 21, 0 1, 0 1, 1 0, 5");
+        assert_eq!(fold("①0番", Script::Japanese), "1, 0番");
+        assert_eq!(fold("第1①", Script::Han), "第1, 1");
+        // After a number's period or parenthesis, a space; Roman numerals too.
+        assert_eq!(latin("⒈5 ⑴5 5⑴ Ⅻ0 1Ⅻ"), "1. 5 (1) 5 5(1) 12, 0 1, 12");
+        // Numbers beside each other are a list, as before; digits of the text stay one.
+        assert_eq!(latin("①② ⅫⅫ １２ 𝟏𝟐"), "1 2 12 12 12 12");
+        assert_eq!(latin("a① ①a"), "a1 1a");
     }
 
     #[test]
