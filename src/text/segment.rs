@@ -42,6 +42,8 @@ const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
 /// Sentence ends of Chinese and Japanese, which no space follows.
 const WIDE_SENTENCE_ENDS: &[char] = &['。', '！', '？'];
 const CLAUSE_ENDS: &[char] = &[',', ';', ':', '—'];
+/// Markdown's inline marks, which may come before a sentence's first word.
+const MARKDOWN_MARKS: &[char] = &['*', '_', '`', '~'];
 const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '»', '」', '』', '）'];
 const OPENERS: &[char] = &[
     '"', '\'', '“', '‘', '(', '[', '«', '「', '『', '（', '¿', '¡',
@@ -329,7 +331,7 @@ fn sentence_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
     let after_marks = skip(chars, i, |c| SENTENCE_ENDS.contains(&c));
     let after_closers = skip(chars, after_marks, |c| CLOSERS.contains(&c));
     let next = skip(chars, after_closers, char::is_whitespace);
-    let Some(&(start, first)) = chars.get(next) else {
+    let Some(&(start, _)) = chars.get(next) else {
         return Decision::Undecided;
     };
     if next == after_closers {
@@ -338,7 +340,18 @@ fn sentence_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
     }
     let full_stop_only = chars[i..after_marks].iter().all(|&(_, c)| c == '.');
     if full_stop_only {
-        let begins = first.is_uppercase()
+        // Markdown's marks before a sentence's first word (`**Bold`, `_So_`, `` `code` ``)
+        // are not that word: the letter after them tells, and a code fence (```) begins a
+        // block whatever follows.
+        let word = skip(chars, next, |c| MARKDOWN_MARKS.contains(&c));
+        let fence = word - next >= 3 && chars[next..word].iter().all(|&(_, c)| c == '`');
+        let first = match chars.get(word) {
+            Some(&(_, c)) => c,
+            None if fence => ' ',
+            None => return Decision::Undecided,
+        };
+        let begins = fence
+            || first.is_uppercase()
             || first.is_ascii_digit()
             || OPENERS.contains(&first)
             || (first.is_alphabetic() && !first.is_lowercase());
@@ -506,6 +519,25 @@ mod tests {
 
     fn texts(segments: &[Segment]) -> Vec<&str> {
         segments.iter().map(|s| s.text.trim()).collect()
+    }
+
+    /// A sentence whose first word has Markdown's marks before it still begins one: the
+    /// sentence before is cut as soon as the word is seen, not held for the flush timer.
+    #[test]
+    fn markdown_marks_before_a_sentence_do_not_hide_its_start() {
+        for (text, first) in [
+            ("Hello there. **Bold", "Hello there."),
+            ("Hello there. _So_ it", "Hello there."),
+            ("Hello there. `Code` it", "Hello there."),
+            ("Hello there. ```", "Hello there."),
+        ] {
+            let mut s = Segmenter::new(false);
+            let cut = s.push(text);
+            assert_eq!(texts(&cut), [first], "{text}");
+        }
+        // A lower-case word after the marks is no sentence start, as without them.
+        let mut s = Segmenter::new(false);
+        assert!(s.push("e.g. **bold** words").is_empty());
     }
 
     #[test]
