@@ -166,11 +166,17 @@ fn read_stdin() -> mpsc::Receiver<ttsd::Result<String>> {
                 }
             };
             let piece = text.push(&buf[..n]);
-            if !piece.is_empty() && tx.blocking_send(Ok(piece)).is_err() {
+            let failed = piece.is_err();
+            if piece.as_ref().is_ok_and(String::is_empty) {
+                continue;
+            }
+            if tx.blocking_send(piece).is_err() || failed {
                 return;
             }
         }
-        let _ = tx.blocking_send(Ok(text.finish()));
+        if let Err(e) = text.finish() {
+            let _ = tx.blocking_send(Err(e));
+        }
     });
     rx
 }

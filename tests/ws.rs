@@ -647,6 +647,67 @@ async fn a_streamed_body_that_breaks_after_its_audio_began_is_a_bad_request() {
     assert_eq!(failures(&server, ttsd::metrics::Failure::internal), 0);
 }
 
+/// A streamed body is UTF-8 text: bytes that are not UTF-8 are refused (not read as
+/// "replacement character"), and so are a JSON body and another charset, with 415.
+#[tokio::test]
+async fn a_streamed_body_must_be_utf8_text() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start_idle(Duration::from_secs(30)).await;
+    let cases: [(&str, &[u8], &str, &str); 4] = [
+        (
+            "text/plain",
+            b"Hello \xff\xfe you.",
+            "400",
+            "not UTF-8 (byte 0xFF at byte 6",
+        ),
+        (
+            "text/plain; charset=iso-8859-1",
+            b"Caf\xe9 ol\xe9.",
+            "415",
+            "charset iso-8859-1",
+        ),
+        (
+            "application/json",
+            b"{\"input\": \"Hi.\"}",
+            "415",
+            "POST /v1/audio/speech",
+        ),
+        // A character split between two chunks is whole once its rest comes.
+        (
+            "text/plain; charset=UTF-8",
+            "Caf\u{e9} ol\u{e9}.".as_bytes(),
+            "200",
+            "",
+        ),
+    ];
+    for (content_type, text, status, says) in cases {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let (a, b) = text.split_at(4);
+        let head = format!(
+            "POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        let mut request = head.into_bytes();
+        for piece in [a, b] {
+            request.extend(format!("{:x}\r\n", piece.len()).as_bytes());
+            request.extend(piece);
+            request.extend(b"\r\n");
+        }
+        request.extend(b"0\r\n\r\n");
+        stream.write_all(&request).await.unwrap();
+        let mut reply = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut reply))
+            .await
+            .expect("an answer")
+            .ok();
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(
+            reply.starts_with(&format!("HTTP/1.1 {status}")),
+            "{content_type}: {reply}"
+        );
+        assert!(reply.contains(says), "{content_type}: {reply}");
+    }
+}
+
 #[tokio::test]
 async fn a_streamed_request_body_is_spoken_while_it_arrives() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

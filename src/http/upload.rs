@@ -54,6 +54,7 @@ pub struct StreamQuery {
         (status = 200, response = inline(super::openapi::Audio)),
         (status = 400, description = "Invalid settings or input", body = super::error::ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+        (status = 415, description = "A JSON body, or a charset other than UTF-8", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),
     tag = "speech"
@@ -61,8 +62,10 @@ pub struct StreamQuery {
 pub async fn speech_upload(
     State(state): State<Arc<AppState>>,
     ApiQuery(query): ApiQuery<StreamQuery>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    check_content_type(&headers)?;
     let synth = state.service.synth()?;
     let params = SpeechParams {
         model: query.model,
@@ -113,11 +116,17 @@ pub async fn speech_upload(
                 }
             };
             let piece = text.push(&bytes);
-            if !piece.is_empty() && pieces_tx.send(Ok(piece)).await.is_err() {
+            let failed = piece.is_err();
+            if piece.as_ref().is_ok_and(String::is_empty) {
+                continue;
+            }
+            if pieces_tx.send(piece).await.is_err() || failed {
                 return;
             }
         }
-        let _ = pieces_tx.send(Ok(text.finish())).await;
+        if let Err(e) = text.finish() {
+            let _ = pieces_tx.send(Err(e)).await;
+        }
     });
     let feeder = tokio::spawn(input.feed(ReceiverStream::new(pieces_rx)));
 
@@ -145,6 +154,36 @@ pub async fn speech_upload(
 }
 
 /// What the utterance fails with when its request body breaks off before its end.
+/// The body is the text itself, in UTF-8. A JSON body (its text a field of it) or another
+/// charset would be read as noise, so both are refused with 415; any other type (none,
+/// `text/plain`, curl's form type for `--data-binary`) is read as UTF-8 text. (Two checks
+/// on one header: a media-type parser crate would not say more.)
+fn check_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let value = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(name, _)| name.trim() == "charset")
+        .map(|(_, v)| v.trim().trim_matches('"'));
+    let refused = if essence == "application/json" || essence.ends_with("+json") {
+        format!(
+            "Content-Type {essence}: this endpoint's body is the text itself (text/plain); \
+             a JSON request goes to POST /v1/audio/speech"
+        )
+    } else if let Some(charset) = charset.filter(|c| !matches!(*c, "utf-8" | "utf8" | "us-ascii")) {
+        format!("charset {charset}: the text must be UTF-8 (text/plain; charset=utf-8)")
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::bad_request(refused, Some("content-type"))
+        .with_code("unsupported_media_type")
+        .with_status(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE))
+}
+
 fn body_broke(e: &axum::Error) -> Error {
     // The client's own fault (a chunk that cannot be read, a body cut off before its last
     // chunk), not a slow client's: a 400 before the audio, and counted as a bad request.

@@ -603,33 +603,49 @@ fn segmenter(settings: &Settings, phrase: Option<FirstPhrase>) -> Segmenter {
 }
 
 /// Bytes that arrive in pieces, as text: a character split between two pieces waits for
-/// its rest; bytes that are not UTF-8 become U+FFFD.
+/// its rest. Bytes that are not UTF-8 are an error, never read as U+FFFD ("replacement
+/// character" is no word the writer wrote; a Latin-1 or UTF-16 text would be read as noise).
 #[derive(Debug, Default)]
 pub struct Utf8Pieces {
     carry: Vec<u8>,
+    /// Bytes taken before `carry`: where a bad byte is, for the error.
+    taken: usize,
 }
 
 impl Utf8Pieces {
     /// The text completed by `bytes`.
-    pub fn push(&mut self, bytes: &[u8]) -> String {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<String> {
         self.carry.extend_from_slice(bytes);
         let valid = match std::str::from_utf8(&self.carry) {
             Ok(s) => s.len(),
             // An incomplete character at the end waits.
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(_) => {
-                let text = String::from_utf8_lossy(&self.carry).into_owned();
-                self.carry.clear();
-                return text;
-            }
+            Err(e) => return Err(self.not_utf8(e.valid_up_to())),
         };
         let rest = self.carry.split_off(valid);
         let text = std::mem::replace(&mut self.carry, rest);
-        String::from_utf8(text).unwrap_or_default()
+        self.taken += text.len();
+        String::from_utf8(text).map_err(|e| self.not_utf8(e.utf8_error().valid_up_to()))
     }
 
-    /// What is left at the end (an incomplete character becomes U+FFFD).
-    pub fn finish(self) -> String {
-        String::from_utf8_lossy(&self.carry).into_owned()
+    /// The end of the text: an error when it ends inside a character.
+    pub fn finish(self) -> Result<()> {
+        if self.carry.is_empty() {
+            Ok(())
+        } else {
+            Err(self.not_utf8(0))
+        }
+    }
+
+    /// The error for the byte at `at` of what is carried.
+    fn not_utf8(&self, at: usize) -> Error {
+        let byte = self.carry.get(at).copied().unwrap_or_default();
+        Error::InvalidInput {
+            message: format!(
+                "the text is not UTF-8 (byte 0x{byte:02X} at byte {} of it); send UTF-8",
+                self.taken + at
+            ),
+            param: None,
+        }
     }
 }
