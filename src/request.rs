@@ -274,7 +274,7 @@ impl SpeechParams {
         if !gain.is_finite() {
             return Err(Error::invalid(
                 "volume_multiplier",
-                format!("volume_multiplier {gain} is not a number"),
+                format!("volume_multiplier {gain} is not a finite number"),
             ));
         }
         if let Some(name) = &self.download_format

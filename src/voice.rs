@@ -491,14 +491,16 @@ pub fn parse_blend(name: &str) -> Result<Vec<(&str, f32)>> {
                 let w = rest
                     .strip_suffix(')')
                     .ok_or_else(|| bad(format!("'{part}' lacks its closing ')'")))?;
-                let w: f32 = w
-                    .trim()
+                let w = w.trim();
+                let weight: f32 = w
                     .parse()
                     .map_err(|_| bad(format!("'{w}' is not a number")))?;
-                (voice.trim(), w)
+                (voice.trim(), (w, weight))
             }
-            None => (part, 1.0),
+            None => (part, ("1", 1.0)),
         };
+        // As written: a weight too large for a float (1e308) is not "inf" to its writer.
+        let (written, weight) = weight;
         if voice.is_empty()
             || !voice
                 .chars()
@@ -510,7 +512,7 @@ pub fn parse_blend(name: &str) -> Result<Vec<(&str, f32)>> {
         }
         if !(weight.is_finite() && weight > 0.0 && weight <= MAX_WEIGHT) {
             return Err(bad(format!(
-                "weight {weight} must be a positive number up to {MAX_WEIGHT}"
+                "weight {written} must be a positive number up to {MAX_WEIGHT}"
             )));
         }
         parts.push((voice, sign * weight));
@@ -755,6 +757,12 @@ mod tests {
         ] {
             assert!(parse_blend(bad).is_err(), "{bad:?} should be rejected");
         }
+        // A weight is named as written, not as the float it overflowed to.
+        let message = parse_blend("af_bella(1e308)")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("weight 1e308 must be"), "{message}");
         let nine = ["af_bella"; MAX_BLEND + 1].join("+");
         assert!(parse_blend(&nine).is_err());
         // Taking away more than a third of what is added leaves no voice.
