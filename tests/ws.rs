@@ -242,7 +242,17 @@ async fn bad_messages_get_an_error_event_and_a_fitting_close() {
             "text before settings",
             vec![Message::Text(json!({"text": "hi"}).to_string().into())],
             CloseCode::Policy,
-            "text before settings",
+            "the first message is the settings alone",
+        ),
+        (
+            "text with the settings",
+            vec![Message::Text(
+                json!({"voice": "af_heart", "text": "hi"})
+                    .to_string()
+                    .into(),
+            )],
+            CloseCode::Policy,
+            "text, flush and close come in the messages after it",
         ),
         (
             "settings twice",

@@ -196,7 +196,8 @@ async fn run(
         .any(|k| fields.contains_key(*k))
     {
         return Err(Close::bad(
-            "text before settings: send the settings (voice, response_format, …) first",
+            "the first message is the settings alone (voice, response_format, …, or {} for \
+             the defaults); text, flush and close come in the messages after it",
         ));
     }
     let params: SpeechParams =
