@@ -219,6 +219,8 @@ fn english(text: &str, day_first: bool, o: &NormalizationOptions) -> String {
     step(o.url_normalization, &web::urls);
     step(o.phone_normalization, &web::phones);
     step(o.url_normalization, &web::ip_addresses);
+    // Before math, which would read "f(x+1)" from its bracket on: "f of x plus one".
+    step(true, &symbols::functions);
     // Before dates and fractions: "x = 10-5-2", "10/2-1" are math, not a date or a range.
     step(o.replace_remaining_symbols, &|s| {
         signs::math(s, &signs::ENGLISH)
@@ -647,6 +649,35 @@ mod tests {
             say("b-12, x-ray, 5-10 and 2025-12-07."),
             "b twelve, x-ray, five to ten and December seventh, twenty twenty five."
         );
+    }
+
+    /// A name against its bracket is said apart from its argument; asides, plurals,
+    /// numbers and links keep their readings.
+    #[test]
+    fn function_notation_is_said_apart() -> crate::Result<()> {
+        for (text, want) in [
+            ("log(n) and len(x)", "log n and len x"),
+            (
+                "the O(n) algorithm, O(n log n)",
+                "the O of n algorithm, O of n log n",
+            ),
+            ("f(x) = 2x+1", "f of x equals two times x plus one"),
+            ("sin(x+1), max(a, b)", "sin x plus one, max a, b"),
+            ("print(x); sin(x-y)", "print x; sin x-y"),
+            ("the cat(a tabby) sat", "the cat (a tabby) sat"),
+            // As before.
+            ("the cat (a tabby) sat", "the cat (a tabby) sat"),
+            ("the book(s), a(n) apple", "the books, a(n) apple"),
+            ("f() and -(5)", "f() and minus (five)"),
+            ("[see](https://acme.io) and Ltd.(UK)", "see and Limited(UK)"),
+        ] {
+            assert_eq!(say(text), want, "{text}");
+        }
+        let p = crate::text::Phonemizer::default();
+        let ph = |t: &str| p.phonemize(&say(t), Language::EnUs);
+        assert_eq!(ph("log(n)")?, ph("log n")?);
+        assert_eq!(ph("sin(x)")?, ph("sin x")?);
+        Ok(())
     }
 
     #[test]

@@ -228,6 +228,30 @@ pub fn optional_plurals(text: &str) -> Cow<'_, str> {
     RE.replace_all(text, "${1}s")
 }
 
+/// A name written against its bracket, as in function notation, said apart from what is
+/// in the bracket: misaki drops a bracket inside a word and reads the rest as one ("log(n)"
+/// was "lon", "sin(x)" "sinks"). A letter's argument is read with "of" ("f(x)" "f of x",
+/// "O(n log n)" "O of n log n"); a longer name's arguments follow it ("log(n)" "log n",
+/// "max(a, b)" "max a, b"), unless they are words with spaces, an aside ("cat(a tabby)"
+/// "cat (a tabby)"). Left as written: "a(n)" (the article's "a or an"), a word's "(s)" (a
+/// plural: "book(s)"), empty and nested brackets.
+pub fn functions(text: &str) -> Cow<'_, str> {
+    static RE: rx::Lazy = rx::lazy!(r"\b(\p{L}[\p{L}\d_]*)\(([^()]+)\)");
+    RE.replace_all(text, |c: &Captures| {
+        let (name, args) = (&c[1], c[2].trim());
+        let letter = name.chars().nth(1).is_none();
+        if args.is_empty() || name == "a" || (!letter && args == "s") {
+            c[0].to_owned()
+        } else if letter {
+            format!("{name} of {args}")
+        } else if args.replace(", ", ",").contains(char::is_whitespace) {
+            format!("{name} ({args})")
+        } else {
+            format!("{name} {args}")
+        }
+    })
+}
+
 /// "&" → "and", always: it is never silent.
 pub fn ampersand(text: &str) -> Cow<'_, str> {
     static RE: rx::Lazy = rx::lazy!(r"\s*&\s*");
