@@ -269,7 +269,7 @@ pub fn clip(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -307,6 +307,11 @@ mod tests {
     }
 
     fn logged_at(level: tracing::Level, error: &Error) -> String {
+        logs_of(level, || error.log("request failed"))
+    }
+
+    /// What `f` logs at `level` and above (on this thread).
+    pub(crate) fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
         let out = Captured::default();
         let writer = out.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -314,7 +319,7 @@ mod tests {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        tracing::subscriber::with_default(subscriber, || error.log("request failed"));
+        tracing::subscriber::with_default(subscriber, f);
         let bytes = out.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
         String::from_utf8_lossy(&bytes).into_owned()
     }

@@ -42,7 +42,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    const ALL: [Failure; 6] = [
+    pub const ALL: [Failure; 6] = [
         Failure::bad_request,
         Failure::unauthorized,
         Failure::overloaded,
@@ -60,6 +60,21 @@ impl Failure {
             400..=499 => Some(Failure::bad_request),
             500..=599 => Some(Failure::internal),
             _ => None,
+        }
+    }
+}
+
+impl From<crate::error::Class> for Failure {
+    /// The failure an error of this class is, for a protocol without HTTP's statuses
+    /// (Wyoming). HTTP's status for the class stands for the same one (a test in
+    /// `http::error` holds them together).
+    fn from(class: crate::error::Class) -> Self {
+        use crate::error::Class;
+        match class {
+            Class::Invalid => Failure::bad_request,
+            Class::Busy | Class::Unavailable => Failure::overloaded,
+            Class::Timeout => Failure::timeout,
+            Class::Server => Failure::internal,
         }
     }
 }

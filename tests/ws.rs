@@ -323,6 +323,7 @@ async fn bad_messages_get_an_error_event_and_a_fitting_close() {
             "limit",
         ),
     ];
+    let sessions = cases.len() as u64;
     for (name, messages, code, message) in cases {
         let mut ws = connect(server.addr, "").await;
         for m in messages {
@@ -342,6 +343,12 @@ async fn bad_messages_get_an_error_event_and_a_fitting_close() {
         );
         assert_eq!(got, Some(code), "{name}: {events:?}");
     }
+    // Each is counted once, as the client's bad request (before its error event was sent).
+    assert_eq!(
+        failures(&server, ttsd::metrics::Failure::bad_request),
+        sessions
+    );
+    assert_eq!(failures(&server, ttsd::metrics::Failure::internal), 0);
     // Every session ended freed its slot.
     let started = std::time::Instant::now();
     while server.service.metrics().active_streams.get() != 0 {
@@ -532,6 +539,50 @@ fn failures(server: &Running, reason: ttsd::metrics::Failure) -> u64 {
         .failures
         .get_or_create(&ReasonLabel { reason })
         .get()
+}
+
+/// A failure a session reports is counted once, under its reason, as HTTP's are (the
+/// upgrade's 101 counts none): a refused voice and a message that is not JSON are the
+/// client's bad requests, a session with nothing more to say a timeout.
+#[tokio::test]
+async fn every_failure_a_session_reports_is_counted_once_by_its_reason() {
+    use ttsd::metrics::Failure;
+    let server = start_idle(Duration::from_secs(1)).await;
+    let all = || Failure::ALL.map(|reason| failures(&server, reason));
+    let text = |value: Value| Message::Text(value.to_string().into());
+    let cases = [
+        (
+            text(json!({"voice": "zz_nobody"})),
+            "unknown_voice",
+            Failure::bad_request,
+        ),
+        (
+            Message::Text("notjson".into()),
+            "invalid_message",
+            Failure::bad_request,
+        ),
+        (
+            text(json!({"response_format": "pcm", "input": "Hi."})),
+            "timeout",
+            Failure::timeout,
+        ),
+    ];
+    for (message, code, reason) in cases {
+        let mut expected = all();
+        for (count, r) in expected.iter_mut().zip(Failure::ALL) {
+            *count += u64::from(r == reason);
+        }
+        let mut ws = connect(server.addr, "").await;
+        ws.send(message).await.expect("send");
+        let (_, events, _) = drain(&mut ws).await;
+        let error = events.iter().find(|e| e["type"] == "error");
+        assert_eq!(
+            error.map(|e| e["error"]["code"].clone()),
+            Some(json!(code)),
+            "{events:?}"
+        );
+        assert_eq!(all(), expected, "{code}");
+    }
 }
 
 #[tokio::test]

@@ -135,3 +135,33 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Failure;
+
+    /// A failure counts under one reason whichever protocol reports it: HTTP by the status
+    /// its class maps to, Wyoming by the class itself.
+    #[test]
+    fn a_class_and_its_status_are_the_same_failure() {
+        let errors = [
+            Error::invalid("speed", "too fast"),
+            Error::Overloaded {
+                retry_after: Duration::from_secs(1),
+            },
+            Error::NotReady,
+            Error::Timeout("late".into()),
+            Error::Internal("bug".into()),
+        ];
+        for e in errors {
+            let class = e.class();
+            let status = ApiError::from(e).status.as_u16();
+            assert_eq!(
+                Failure::of_status(status),
+                Some(Failure::from(class)),
+                "{class:?}"
+            );
+        }
+    }
+}

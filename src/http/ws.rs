@@ -7,15 +7,16 @@
 //! server sends each encoded chunk as a binary message the moment it exists (with
 //! `"timestamps": true` in the settings, then `{"type": "audio.timestamps", "words": [...]}`
 //! with the words it completed), then `{"type": "audio.done", "usage": {...}}` and a normal
-//! close. Errors are
-//! `{"type": "error", "error": {...}}` (OpenAI's error object) and a close with a code that
-//! fits. The connection holds one admission permit, like an HTTP stream, from its settings
-//! to its end. Until its settings arrive it is like an HTTP connection whose head has not:
-//! it holds a connection slot, and is closed when they are not there within the head's
-//! time limit from the upgrade (pings do not extend it). Once they are in, one that sends no
-//! text (pings and `{"text": ""}` are not text) for `--stream-idle-timeout` while nothing is
-//! left to say is closed with a timeout error. A client that leaves (a Close frame, or the
-//! connection dropped) stops its work at once: nothing more can reach it.
+//! close. Errors are `{"type": "error", "error": {...}}` (OpenAI's error object) and a close
+//! with a code that fits; each is logged once and counted once in the failures, by the
+//! reason its status stands for on HTTP. The connection holds one admission permit, like an
+//! HTTP stream, from its settings to its end. Until its settings arrive it is like an HTTP
+//! connection whose head has not: it holds a connection slot, and is closed when they are
+//! not there within the head's time limit from the upgrade (pings do not extend it). Once
+//! they are in, one that sends no text (pings and `{"text": ""}` are not text) for
+//! `--stream-idle-timeout` while nothing is left to say is closed with a timeout error. A
+//! client that leaves (a Close frame, or the connection dropped) stops its work at once:
+//! nothing more can reach it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::speech::usage;
 use crate::Error;
+use crate::metrics::Failure;
 use crate::request::{Input, SpeechParams};
 use crate::synth::{AudioStream, Event, TextInput};
 
@@ -88,7 +90,16 @@ struct Close {
 }
 
 impl Close {
+    /// A failure found here, not by the core (an [`Error`] is logged where it becomes an
+    /// [`ApiError`]): logged once, as [`Error::log`] logs the client's mistakes (its message,
+    /// which may quote the client, only at debug).
     fn error(code: u16, error: ApiError) -> Self {
+        tracing::info!(
+            code = error.code,
+            param = error.param.as_deref(),
+            "websocket: session failed"
+        );
+        tracing::debug!(error = %error.message, "websocket: session failed: the message");
         Close {
             code,
             error: Some(error),
@@ -111,7 +122,11 @@ impl From<Error> for Close {
             crate::error::Class::Timeout => close_code::POLICY,
             crate::error::Class::Server => close_code::ERROR,
         };
-        Close::error(code, e.into())
+        // The conversion logs it.
+        Close {
+            code,
+            error: Some(e.into()),
+        }
     }
 }
 
@@ -128,6 +143,11 @@ async fn session(socket: WebSocket, state: Arc<AppState>, limits: WsLimits) {
         Err(close) => close,
     };
     if let Some(error) = &end.error {
+        // Counted once, here, by what its status stands for (the upgrade's 101 counted no
+        // failure); before it is sent, so a client that reads it finds it counted.
+        if let Some(reason) = Failure::of_status(error.status.as_u16()) {
+            state.service.metrics().fail(reason);
+        }
         let body = serde_json::to_value(error.body()).unwrap_or_default();
         let event = json!({"type": "error", "error": body["error"]});
         let _ = tx.send(Message::Text(event.to_string().into())).await;
@@ -338,5 +358,21 @@ fn read(message: Option<Result<Message, axum::Error>>) -> Result<Incoming, Close
                 Ok(Incoming::Gone)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure the session finds itself (no [`Error`], which logs itself) is logged once,
+    /// by its code; its message, which may quote the client, only at debug.
+    #[test]
+    fn a_failure_found_here_is_logged() {
+        let log = crate::error::tests::logs_of(tracing::Level::INFO, || {
+            let _ = Close::bad("text after close");
+        });
+        assert!(log.contains("invalid_message"), "{log}");
+        assert!(!log.contains("text after close"), "{log}");
     }
 }
