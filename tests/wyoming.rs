@@ -614,3 +614,79 @@ async fn wrong_data_is_named_and_a_second_start_replaces_the_first() {
     assert_eq!(count("audio-start"), count("audio-stop"), "{kinds:?}");
     assert_eq!(utterances.last(), Some(&pcm_of(&service, "Hello.").await));
 }
+
+/// Every `error` event is counted once in the failures, under its class's reason, as HTTP
+/// counts its failures: a busy server is overloaded, a stream with nothing more to say a
+/// timeout, a refused voice, an event out of place and a malformed one the client's bad
+/// requests.
+#[tokio::test]
+async fn every_error_event_is_counted_once_by_its_reason() {
+    use ttsd::metrics::{Failure, ReasonLabel};
+    let settings = Settings {
+        stream_idle: Some(Duration::from_secs(1)),
+        ..Settings::default()
+    };
+    let service = tone::service_with(settings, 1);
+    let server = start(Arc::clone(&service), limits()).await;
+    let all = || {
+        Failure::ALL.map(|reason| {
+            service
+                .metrics()
+                .failures
+                .get_or_create(&ReasonLabel { reason })
+                .get()
+        })
+    };
+    // Every reason's count, one more under `reason` each time.
+    let mut expected = all();
+    let mut one_more = |reason: Failure| {
+        for (count, r) in expected.iter_mut().zip(Failure::ALL) {
+            *count += u64::from(r == reason);
+        }
+        expected
+    };
+    let code = |frame: Option<ttsd::wyoming::Frame>| {
+        let frame = frame.expect("an error event");
+        assert_eq!(frame.kind, "error", "{frame:?}");
+        frame.data["code"].clone()
+    };
+    // The one slot is taken once the stream's audio has begun.
+    let mut streaming = Client::connect(server.addr).await;
+    streaming.send("synthesize-start", json!({})).await;
+    streaming
+        .send("synthesize-chunk", json!({"text": "Hello there."}))
+        .await;
+    assert_eq!(streaming.next().await.unwrap().kind, "audio-start");
+    let mut client = Client::connect(server.addr).await;
+    client.send("synthesize", json!({"text": "Hi."})).await;
+    assert_eq!(code(client.next().await), "rate_limit_exceeded");
+    assert_eq!(all(), one_more(Failure::overloaded));
+    let heard = streaming.until("error").await;
+    assert_eq!(heard.kinds.last().map(String::as_str), Some("error"));
+    assert_eq!(all(), one_more(Failure::timeout));
+    client
+        .send(
+            "synthesize",
+            json!({"text": "Hi.", "voice": {"name": "zz_nobody"}}),
+        )
+        .await;
+    assert_eq!(code(client.next().await), "unknown_voice");
+    assert_eq!(all(), one_more(Failure::bad_request));
+    client
+        .send("synthesize-chunk", json!({"text": "Hi."}))
+        .await;
+    assert_eq!(code(client.next().await), "invalid_value");
+    assert_eq!(all(), one_more(Failure::bad_request));
+    client
+        .writer
+        .get_mut()
+        .write_all(b"notjson\n")
+        .await
+        .unwrap();
+    assert_eq!(code(client.next().await), "bad_event");
+    assert_eq!(all(), one_more(Failure::bad_request));
+    assert!(
+        client.next().await.is_none(),
+        "closed after a malformed event"
+    );
+}

@@ -26,7 +26,7 @@ use super::event::{
 };
 use crate::audio::Format;
 use crate::language::Language;
-use crate::metrics::WyomingClose;
+use crate::metrics::{Failure, Metrics, WyomingClose};
 use crate::net::is_write_stall;
 use crate::request::{Input, SpeechParams, VoiceParam};
 use crate::service::Service;
@@ -84,6 +84,7 @@ where
         }
         false
     });
+    let metrics: &Metrics = service.metrics();
     let mut closed_for = None;
     let mut streaming: Option<Streaming> = None;
     // Moved on by every event but a ping (or one ignored or malformed), and by the end of an
@@ -131,10 +132,14 @@ where
                     message: e.to_string(),
                     param: None,
                 };
-                e.log("wyoming: malformed event; closing");
-                let _ = out
-                    .send(ServerEvent::error(e.public_message(), "bad_event"))
-                    .await;
+                report_as(
+                    &out,
+                    metrics,
+                    &e,
+                    "bad_event",
+                    "wyoming: malformed event; closing",
+                )
+                .await;
                 closed_for = Some(WyomingClose::bad_event);
                 break;
             }
@@ -149,7 +154,7 @@ where
             }
             // A well-framed event with data of the wrong shape: the connection goes on.
             Err(e) => {
-                report(&out, &e).await;
+                report(&out, metrics, &e).await;
                 continue;
             }
         };
@@ -174,7 +179,7 @@ where
                 ) {
                     // Spoken before the next event is read: a one-shot client waits for it.
                     Ok(stream) => stream.finish().await,
-                    Err(e) => report(&out, &e).await,
+                    Err(e) => report(&out, metrics, &e).await,
                 }
             }
             ClientEvent::SynthesizeStart(start_event) => {
@@ -186,7 +191,7 @@ where
                 };
                 match start(&service, start_event.voice, None, &out, slot) {
                     Ok(stream) => streaming = Some(stream),
-                    Err(e) => report(&out, &e).await,
+                    Err(e) => report(&out, metrics, &e).await,
                 }
             }
             ClientEvent::SynthesizeChunk(chunk) => {
@@ -196,11 +201,11 @@ where
                             .into(),
                         param: None,
                     };
-                    report(&out, &e).await;
+                    report(&out, metrics, &e).await;
                     continue;
                 };
                 if let Err(e) = s.input.push(&chunk.text) {
-                    report(&out, &e).await;
+                    report(&out, metrics, &e).await;
                     break;
                 }
             }
@@ -260,12 +265,23 @@ impl Streaming {
     }
 }
 
-/// Logs an error once and tells the client.
-async fn report(out: &mpsc::Sender<ServerEvent>, e: &Error) {
-    e.log("wyoming: request failed");
-    let _ = out
-        .send(ServerEvent::error(e.public_message(), e.code()))
-        .await;
+/// Logs an error once, counts it once in the failures by its class, and tells the client.
+async fn report(out: &mpsc::Sender<ServerEvent>, metrics: &Metrics, e: &Error) {
+    report_as(out, metrics, e, e.code(), "wyoming: request failed").await;
+}
+
+/// [`report`], with the protocol's own `code` and log `context`. Counted before it is sent,
+/// so a client that reads it finds it counted.
+async fn report_as(
+    out: &mpsc::Sender<ServerEvent>,
+    metrics: &Metrics,
+    e: &Error,
+    code: &str,
+    context: &'static str,
+) {
+    e.log(context);
+    metrics.fail(Failure::from(e.class()));
+    let _ = out.send(ServerEvent::error(e.public_message(), code)).await;
 }
 
 /// Starts an utterance: validates the voice, takes a permit (or the slot of the utterance it
@@ -302,7 +318,13 @@ fn start(
         channels: 1,
     };
     let stop = CancellationToken::new();
-    let speaker = tokio::spawn(speak(audio, format, out.clone(), stop.clone()));
+    let speaker = tokio::spawn(speak(
+        audio,
+        format,
+        out.clone(),
+        Arc::clone(service.metrics()),
+        stop.clone(),
+    ));
     Ok(Streaming {
         input,
         speaker,
@@ -319,6 +341,7 @@ async fn speak(
     mut audio: AudioStream,
     format: AudioFormat,
     out: mpsc::Sender<ServerEvent>,
+    metrics: Arc<Metrics>,
     stop: CancellationToken,
 ) {
     let rate = u64::from(format.rate);
@@ -373,7 +396,7 @@ async fn speak(
                 return;
             }
             Err(e) => {
-                report(&out, &e).await;
+                report(&out, &metrics, &e).await;
                 return;
             }
         }
