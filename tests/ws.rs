@@ -714,7 +714,20 @@ async fn a_streamed_body_that_breaks_after_its_audio_began_is_a_bad_request() {
 async fn a_streamed_body_must_be_utf8_text() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = start_idle(Duration::from_secs(30)).await;
-    let cases: [(&str, &[u8], &str, &str); 4] = [
+    let cases: [(&str, &[u8], &str, &str); 7] = [
+        (
+            "multipart/form-data; boundary=x",
+            b"--x\r\n\r\nHi.\r\n--x--",
+            "415",
+            "the text itself, plain",
+        ),
+        ("text/html", b"<p>Hi.</p>", "415", "the text itself, plain"),
+        (
+            "application/x-www-form-urlencoded",
+            b"Hello there.",
+            "200",
+            "",
+        ),
         (
             "text/plain",
             b"Hello \xff\xfe you.",

@@ -54,7 +54,7 @@ pub struct StreamQuery {
         (status = 200, response = inline(super::openapi::Audio)),
         (status = 400, description = "Invalid settings or input", body = super::error::ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
-        (status = 415, description = "A JSON body, or a charset other than UTF-8", body = super::error::ErrorBody),
+        (status = 415, description = "A body that is not plain text (JSON, a form, HTML), or a charset other than UTF-8", body = super::error::ErrorBody),
         (status = 429, description = "At capacity; see Retry-After", body = super::error::ErrorBody),
     ),
     tag = "speech"
@@ -154,11 +154,17 @@ pub async fn speech_upload(
 }
 
 /// What the utterance fails with when its request body breaks off before its end.
-/// The body is the text itself, in UTF-8. A JSON body (its text a field of it) or another
-/// charset would be read as noise, so both are refused with 415; any other type (none,
-/// `text/plain`, curl's form type for `--data-binary`) is read as UTF-8 text. (Two checks
-/// on one header: a media-type parser crate would not say more.)
+/// The body is the text itself, in UTF-8: plain text (`text/plain`, or no type; curl's
+/// `-T` sends none, `--data-binary` its form type, `application/octet-stream` is bytes as
+/// they are). Any other type is an envelope or markup (JSON, a multipart form, HTML, XML)
+/// that would be read aloud, and another charset would be read as noise: both are a 415.
+/// (Two checks on one header: a media-type parser crate would not say more.)
 fn check_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    const PLAIN: [&str; 3] = [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+    ];
     let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -169,10 +175,16 @@ fn check_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
         .filter_map(|p| p.split_once('='))
         .find(|(name, _)| name.trim() == "charset")
         .map(|(_, v)| v.trim().trim_matches('"'));
-    let refused = if essence == "application/json" || essence.ends_with("+json") {
+    let refused = if !PLAIN.contains(&essence) {
+        let json = essence.ends_with("json");
         format!(
-            "Content-Type {essence}: this endpoint's body is the text itself (text/plain); \
-             a JSON request goes to POST /v1/audio/speech"
+            "Content-Type {essence}: this endpoint's body is the text itself, plain \
+             (text/plain){}",
+            if json {
+                "; a JSON request goes to POST /v1/audio/speech"
+            } else {
+                ""
+            }
         )
     } else if let Some(charset) = charset.filter(|c| !matches!(*c, "utf-8" | "utf8" | "us-ascii")) {
         format!("charset {charset}: the text must be UTF-8 (text/plain; charset=utf-8)")
