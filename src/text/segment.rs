@@ -43,7 +43,7 @@ const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
 const WIDE_SENTENCE_ENDS: &[char] = &['。', '！', '？'];
 const CLAUSE_ENDS: &[char] = &[',', ';', ':', '—'];
 /// Markdown's inline marks, which may come before a sentence's first word.
-const MARKDOWN_MARKS: &[char] = &['*', '_', '`', '~'];
+const MARKDOWN_MARKS: &[char] = &['*', '_', '`', '~', '>', '#'];
 const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '»', '」', '』', '）'];
 const OPENERS: &[char] = &[
     '"', '\'', '“', '‘', '(', '[', '«', '「', '『', '（', '¿', '¡',
@@ -340,11 +340,24 @@ fn sentence_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
     }
     let full_stop_only = chars[i..after_marks].iter().all(|&(_, c)| c == '.');
     if full_stop_only {
-        // Markdown's marks before a sentence's first word (`**Bold`, `_So_`, `` `code` ``)
-        // are not that word: the letter after them tells, and a code fence (```) begins a
-        // block whatever follows.
-        let word = skip(chars, next, |c| MARKDOWN_MARKS.contains(&c));
-        let fence = word - next >= 3 && chars[next..word].iter().all(|&(_, c)| c == '`');
+        // Markdown's marks and HTML's inline tags before a sentence's first word (`**Bold`,
+        // `_So_`, `` `code` ``, `> Quote`, `<b> Bold`) are not that word: the letter after
+        // them tells, and a code fence (```) begins a block whatever follows.
+        let fence = skip(chars, next, |c| c == '`') - next >= 3;
+        let mut word = next;
+        loop {
+            word = skip(chars, word, |c| {
+                MARKDOWN_MARKS.contains(&c) || c.is_whitespace()
+            });
+            let name_end = skip(chars, word + 1, |c| c.is_ascii_alphabetic() || c == '/');
+            let tag = chars.get(word).is_some_and(|&(_, c)| c == '<')
+                && name_end > word + 1
+                && chars.get(name_end).is_some_and(|&(_, c)| c == '>');
+            if !tag {
+                break;
+            }
+            word = name_end + 1;
+        }
         let first = match chars.get(word) {
             Some(&(_, c)) => c,
             None if fence => ' ',
@@ -530,6 +543,9 @@ mod tests {
             ("Hello there. _So_ it", "Hello there."),
             ("Hello there. `Code` it", "Hello there."),
             ("Hello there. ```", "Hello there."),
+            ("Hello there. > Quote", "Hello there."),
+            ("Hello there. <b> Bold", "Hello there."),
+            ("Hello there. </i><b>Bold", "Hello there."),
         ] {
             let mut s = Segmenter::new(false);
             let cut = s.push(text);
@@ -538,6 +554,8 @@ mod tests {
         // A lower-case word after the marks is no sentence start, as without them.
         let mut s = Segmenter::new(false);
         assert!(s.push("e.g. **bold** words").is_empty());
+        let mut s = Segmenter::new(false);
+        assert!(s.push("e.g. <b>bold</b> words").is_empty());
     }
 
     #[test]
