@@ -371,6 +371,28 @@ fn signal(server: &Server, signal: rustix::process::Signal) {
     rustix::process::kill_process(pid, signal).expect("signal the server");
 }
 
+/// Waits (at most 5 s) until every thread of the server is stopped (state `T` or `t` in
+/// `/proc/PID/task/*/stat`).
+fn stopped(server: &Server) {
+    let tasks = format!("/proc/{}/task", server.pid());
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let all = std::fs::read_dir(&tasks)
+            .expect("the server's threads")
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+            .all(|stat| {
+                // The state follows the command name's closing parenthesis.
+                stat.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with(['T', 't']))
+            });
+        if all {
+            return;
+        }
+        std::thread::yield_now();
+    }
+    panic!("the server did not stop");
+}
+
 /// `ttsd serve` on the test engine, its lexicons in `data`: these tests are about the
 /// store, and each start of the model would cost seconds.
 fn start(data: &Path) -> Server {
@@ -460,6 +482,9 @@ fn a_kill_in_the_middle_of_writing_an_upload_leaves_the_old_lexicon() {
                 // Frozen where it is, then killed: what is on disk now is what a crash
                 // at this point leaves.
                 signal(&server, rustix::process::Signal::STOP);
+                // SIGSTOP is delivered asynchronously: a thread on the other core may still
+                // rename the file before it stops, so the files are counted once it has.
+                stopped(&server);
                 mid_write = temporary_files(&lexicons) > 0;
                 break;
             }
