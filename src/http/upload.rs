@@ -153,7 +153,6 @@ pub async fn speech_upload(
     Ok((headers, body).into_response())
 }
 
-/// What the utterance fails with when its request body breaks off before its end.
 /// The body is the text itself, in UTF-8: plain text (`text/plain`, or no type; curl's
 /// `-T` sends none, `--data-binary` its form type, `application/octet-stream` is bytes as
 /// they are). Any other type is an envelope or markup (JSON, a multipart form, HTML, XML)
@@ -196,6 +195,7 @@ fn check_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
         .with_status(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE))
 }
 
+/// What the utterance fails with when its request body breaks off before its end.
 fn body_broke(e: &axum::Error) -> Error {
     // The client's own fault (a chunk that cannot be read, a body cut off before its last
     // chunk), not a slow client's: a 400 before the audio, and counted as a bad request.

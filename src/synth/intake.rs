@@ -373,9 +373,7 @@ impl Intake {
                 // is seen first is chance): it is spoken, and the clock runs again from
                 // its audio.
                 let waiting = self.ready.len();
-                if self.flush_deadline().is_some_and(|at| at <= Instant::now()) {
-                    self.flush_words();
-                }
+                self.flush_if_due();
                 if self.ready.len() > waiting {
                     return Ok(());
                 }
@@ -403,6 +401,11 @@ impl Intake {
                 Err(TryRecvError::Disconnected) => self.take(None),
             }
         }
+        self.flush_if_due();
+    }
+
+    /// Speaks what has waited without a sentence end for its flush time.
+    fn flush_if_due(&mut self) {
         if self.flush_deadline().is_some_and(|at| at <= Instant::now()) {
             self.flush_words();
         }

@@ -314,6 +314,26 @@ fn skip(chars: &[(usize, char)], from: usize, skip: impl Fn(char) -> bool) -> us
     i
 }
 
+/// The index of the first char from `from` on past Markdown's marks, HTML's inline tags
+/// and the spaces between them: what comes before a sentence's first word and is not it
+/// (`**Bold`, `_So_`, `` `code` ``, `> Quote`, `<b> Bold`).
+fn skip_marks(chars: &[(usize, char)], from: usize) -> usize {
+    let mut i = from;
+    loop {
+        i = skip(chars, i, |c| {
+            MARKDOWN_MARKS.contains(&c) || c.is_whitespace()
+        });
+        let name_end = skip(chars, i + 1, |c| c.is_ascii_alphabetic() || c == '/');
+        let tag = chars.get(i).is_some_and(|&(_, c)| c == '<')
+            && name_end > i + 1
+            && chars.get(name_end).is_some_and(|&(_, c)| c == '>');
+        if !tag {
+            return i;
+        }
+        i = name_end + 1;
+    }
+}
+
 /// After `。`, `！`, `？` (and closers): the next character starts a sentence.
 fn wide_sentence_cut(chars: &[(usize, char)], i: usize) -> Decision {
     let end = skip(chars, i + 1, |c| {
@@ -340,34 +360,19 @@ fn sentence_cut(text: &str, chars: &[(usize, char)], i: usize) -> Decision {
     }
     let full_stop_only = chars[i..after_marks].iter().all(|&(_, c)| c == '.');
     if full_stop_only {
-        // Markdown's marks and HTML's inline tags before a sentence's first word (`**Bold`,
-        // `_So_`, `` `code` ``, `> Quote`, `<b> Bold`) are not that word: the letter after
-        // them tells, and a code fence (```) begins a block whatever follows.
+        // A code fence (```) begins a block whatever follows; otherwise the first letter
+        // past Markdown's marks and HTML's inline tags tells.
         let fence = skip(chars, next, |c| c == '`') - next >= 3;
-        let mut word = next;
-        loop {
-            word = skip(chars, word, |c| {
-                MARKDOWN_MARKS.contains(&c) || c.is_whitespace()
-            });
-            let name_end = skip(chars, word + 1, |c| c.is_ascii_alphabetic() || c == '/');
-            let tag = chars.get(word).is_some_and(|&(_, c)| c == '<')
-                && name_end > word + 1
-                && chars.get(name_end).is_some_and(|&(_, c)| c == '>');
-            if !tag {
-                break;
-            }
-            word = name_end + 1;
-        }
-        let first = match chars.get(word) {
-            Some(&(_, c)) => c,
-            None if fence => ' ',
-            None => return Decision::Undecided,
-        };
         let begins = fence
-            || first.is_uppercase()
-            || first.is_ascii_digit()
-            || OPENERS.contains(&first)
-            || (first.is_alphabetic() && !first.is_lowercase());
+            || match chars.get(skip_marks(chars, next)) {
+                Some(&(_, first)) => {
+                    first.is_uppercase()
+                        || first.is_ascii_digit()
+                        || OPENERS.contains(&first)
+                        || (first.is_alphabetic() && !first.is_lowercase())
+                }
+                None => return Decision::Undecided,
+            };
         if !begins || ends_with_abbreviation(&text[..chars[after_marks - 1].0 + 1]) {
             return Decision::No;
         }
