@@ -511,7 +511,21 @@ async fn the_key_is_taken_from_the_header_or_the_query() {
 /// Writes a chunked POST to the streamed-body route with `text` as its first piece, then
 /// nothing more (the socket stays open); what the server sends until it closes, and when.
 async fn stalled_body(server: &Running, text: &str) -> (Vec<u8>, Duration) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
+    let mut stream = open_body(server, text).await;
+    let started = std::time::Instant::now();
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut reply))
+        .await
+        .expect("the server ends the response")
+        .ok();
+    (reply, started.elapsed())
+}
+
+/// A chunked POST to the streamed-body route (PCM) with `text` as its first piece, the body
+/// left open.
+async fn open_body(server: &Running, text: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stream
         .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
@@ -521,13 +535,7 @@ async fn stalled_body(server: &Running, text: &str) -> (Vec<u8>, Duration) {
         .write_all(format!("{:x}\r\n{text}\r\n", text.len()).as_bytes())
         .await
         .unwrap();
-    let started = std::time::Instant::now();
-    let mut reply = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut reply))
-        .await
-        .expect("the server ends the response")
-        .ok();
-    (reply, started.elapsed())
+    stream
 }
 
 /// How many utterances failed for `reason`.
@@ -669,16 +677,7 @@ async fn a_model_call_longer_than_the_idle_time_still_delivers_a_streamed_bodys_
 async fn a_streamed_body_that_breaks_after_its_audio_began_is_a_bad_request() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = start_idle(Duration::from_secs(30)).await;
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"POST /v1/audio/speech/stream?response_format=pcm HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
-        .await
-        .unwrap();
-    let text = "Well then, here is the plan. We leave at dawn. ";
-    stream
-        .write_all(format!("{:x}\r\n{text}\r\n", text.len()).as_bytes())
-        .await
-        .unwrap();
+    let mut stream = open_body(&server, "Well then, here is the plan. We leave at dawn. ").await;
     let mut first = vec![0u8; 4096];
     let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut first))
         .await

@@ -187,6 +187,22 @@ async fn text_that_never_becomes_speech_does_not_hold_a_stream() {
     ));
 }
 
+/// Writes "word " `times` times, one every 50 ms, as a writer that never pauses: the words
+/// heard meanwhile.
+async fn write_words(input: &mut TextInput, audio: &mut AudioStream, times: usize) -> Vec<String> {
+    let mut heard = Vec::new();
+    for _ in 0..times {
+        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
+        match next(audio, Duration::from_millis(50)).await {
+            Some(Ok(Event::Audio(chunk))) => heard.extend(chunk.words.into_iter().map(|w| w.word)),
+            None => {}
+            Some(Ok(Event::Done(_))) => panic!("done before the end"),
+            Some(Err(e)) => panic!("{e}"),
+        }
+    }
+    heard
+}
+
 /// A writer that never pauses and never ends a sentence is still heard: what it holds is
 /// spoken after a few flush times (at most the idle time), so its stream lives on.
 #[tokio::test]
@@ -199,18 +215,9 @@ async fn a_writer_that_never_pauses_is_heard_within_the_idle_time() {
     let (mut input, mut audio) = synth
         .start(streamed(&synth), None)
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut heard = 0;
-    // 3 s of words, one every 50 ms: the flush time (1.5 s of quiet) never comes.
-    for _ in 0..60 {
-        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
-        match next(&mut audio, Duration::from_millis(50)).await {
-            Some(Ok(Event::Audio(chunk))) => heard += chunk.words.len(),
-            None => {}
-            Some(Ok(Event::Done(_))) => panic!("done before the end"),
-            Some(Err(e)) => panic!("{e}"),
-        }
-    }
-    assert!(heard > 0, "nothing was spoken while the words came");
+    // 3 s of words: the flush time (1.5 s of quiet) never comes.
+    let heard = write_words(&mut input, &mut audio, 60).await;
+    assert!(!heard.is_empty(), "nothing was spoken while the words came");
     input.finish();
     assert!(matches!(
         failure(&mut audio, Duration::from_secs(5)).await,
@@ -273,17 +280,8 @@ async fn a_bracket_never_closed_does_not_hold_the_text_after_it() {
     input
         .push("Hello there. The list [ ")
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut heard = Vec::new();
-    // 1.5 s of words, one every 50 ms: the flush time never comes, the hold (400 ms) does.
-    for _ in 0..30 {
-        input.push("word ").unwrap_or_else(|e| panic!("{e}"));
-        match next(&mut audio, Duration::from_millis(50)).await {
-            Some(Ok(Event::Audio(chunk))) => heard.extend(chunk.words.into_iter().map(|w| w.word)),
-            None => {}
-            Some(Ok(Event::Done(_))) => panic!("done before the end"),
-            Some(Err(e)) => panic!("{e}"),
-        }
-    }
+    // 1.5 s of words: the flush time never comes, the hold (400 ms) does.
+    let heard = write_words(&mut input, &mut audio, 30).await;
     assert!(
         heard.iter().any(|w| w == "word"),
         "nothing after the bracket while the words came: {heard:?}"
