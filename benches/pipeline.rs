@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ttsd::audio::Format;
-use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory};
+use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Part};
 use ttsd::language::Language;
 use ttsd::lexicon::{Lexicon, Lexicons};
 use ttsd::metrics::Metrics;
@@ -288,6 +288,7 @@ fn overhead(_c: &mut Criterion) {
                 voice: voice.clone(),
                 speed: 1.0,
                 deadline: Instant::now(),
+                part: Part::Whole,
             };
             scheduler.infer_blocking(job).expect("infer");
         }

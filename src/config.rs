@@ -151,6 +151,13 @@ pub struct EngineArgs {
         default_value_t = Settings::DEFAULT.flush_after.as_millis() as u64
     )]
     pub flush_after_ms: u64,
+    /// Milliseconds of audio the first model work of a response makes before the rest: its
+    /// first chunk is decoded a window of frames at a time (Kokoro's model cut at its
+    /// decoder, which `make assets` makes), the first window this long and the later ones
+    /// longer, so the first audio comes after one short window instead of a whole clause.
+    /// 0 decodes whole chunks.
+    #[arg(long, env = "TTSD_WINDOW", default_value_t = 0)]
+    pub window: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -236,6 +243,7 @@ impl EngineArgs {
                 // Spin only when no two threads share a core.
                 spinning: self.spinning(),
                 device: self.device,
+                split: self.split(),
             }),
             EngineKind::Piper => EngineConfig::Piper(PiperConfig {
                 voices: self.assets.piper_voices_dir.clone(),
@@ -245,6 +253,23 @@ impl EngineArgs {
             }),
             EngineKind::Tone => EngineConfig::Tone(SimulatedCost::default()),
         }
+    }
+
+    /// Kokoro's model cut at its decoder, for `--window`: beside the model, as `make assets`
+    /// makes it. Without the files (a model of the user's own) chunks are decoded whole.
+    fn split(&self) -> Option<kokoro::Split> {
+        if self.window == 0 {
+            return None;
+        }
+        let split = kokoro::Split::beside(&self.assets.model);
+        if split.is_none() {
+            tracing::warn!(
+                model = %self.assets.model.display(),
+                "--window needs the model cut at its decoder beside it (`make assets` makes \
+                 *.encoder.onnx and *.decoder.onnx from *.durations.onnx); whole chunks"
+            );
+        }
+        split
     }
 
     /// The core's configuration: these flags, with this input limit, at most
@@ -262,6 +287,7 @@ impl EngineArgs {
                 limits: Limits { max_input_chars },
                 first_clause: self.first_chunk == FirstChunk::Clause,
                 flush_after: Duration::from_millis(self.flush_after_ms.max(1)),
+                window: (self.window > 0).then(|| Duration::from_millis(self.window)),
                 ..Settings::DEFAULT
             },
         }

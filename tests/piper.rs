@@ -168,7 +168,6 @@ fn quiet_run(pcm: impl Iterator<Item = i16>) -> usize {
 /// as the text, and the join between the first two chunks is no longer than a short pause.
 #[test]
 fn a_long_first_clause_is_cut_at_a_phrase_and_heard_whole() {
-    use base64::Engine as _;
     let _turn = common::serial();
     let server = server();
     let rt = common::rt();
@@ -182,22 +181,7 @@ fn a_long_first_clause_is_cut_at_a_phrase_and_heard_whole() {
     });
     let resp = rt.block_on(common::post(&client, &server, body));
     assert_eq!(resp.status, 200);
-    let text = String::from_utf8(resp.body()).unwrap();
-    let deltas: Vec<Vec<i16>> = text
-        .split_terminator("\n\n")
-        .filter_map(|block| block.strip_prefix("data: "))
-        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-        .filter(|event| event["type"] == "speech.audio.delta")
-        .map(|event| {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(event["audio"].as_str().unwrap())
-                .unwrap();
-            bytes
-                .chunks_exact(2)
-                .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                .collect()
-        })
-        .collect();
+    let deltas = common::sse_pcm(&resp.body());
     assert!(deltas.len() >= 3, "{} chunks", deltas.len());
     let join = quiet_run(deltas[0].iter().rev().copied()) + quiet_run(deltas[1].iter().copied());
     let join_ms = join as f64 * 1000.0 / f64::from(RATE);
@@ -226,17 +210,11 @@ fn a_long_first_clause_is_cut_at_a_phrase_and_heard_whole() {
 }
 
 fn wav_of(path: &std::path::Path, pcm: &[u8]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for b in pcm.chunks_exact(2) {
-        w.write_sample(i16::from_le_bytes([b[0], b[1]])).unwrap();
-    }
-    w.finalize().unwrap();
+    let samples: Vec<i16> = pcm
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    common::write_wav(path, &samples, RATE);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{repo, serial};
 use ttsd::engine::tone::{SimulatedCost, ToneFactory};
-use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Scheduler};
+use ttsd::engine::{EngineFactory, Job, KokoroConfig, KokoroFactory, Part, Scheduler};
 use ttsd::language::Language;
 use ttsd::metrics::Metrics;
 use ttsd::text::TextFrontend;
@@ -72,6 +72,7 @@ fn job(frontend: &TextFrontend, voices: &Voices, text: &str, deadline: Instant) 
         voice: voices.resolve("af_heart").expect("voice"),
         speed: 1.0,
         deadline,
+        part: Part::Whole,
     }
 }
 

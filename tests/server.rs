@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    Server, THREE_SENTENCES, asr_check, decode, metric_value, post, rt, scrape, seconds, serial,
-    tempdir,
+    Server, THREE_SENTENCES, asr_check, asr_wer, decode, metric_value, post, rt, scrape, seconds,
+    serial, sse_pcm, tempdir, write_wav,
 };
 use serde_json::{Value, json};
 
@@ -53,6 +53,47 @@ fn streams_the_first_sentence_long_before_the_last_and_it_is_speech() {
         std::fs::write(&path, r.body()).expect("write");
         asr_check(&[(THREE_SENTENCES, &path)], 0.15);
     });
+}
+
+/// With `--window`, a streamed response's first clause is decoded a window at a time: it
+/// comes in more pieces than the whole decode's, they make audio of the same length, and
+/// the ear hears the words asked for as well as in the whole decode.
+#[test]
+fn windows_stream_the_first_clause_in_pieces_and_it_is_speech() {
+    let _serial = serial();
+    let text = "The museum opens at nine every morning and the cafe closes early on Sundays.";
+    let dir = tempdir();
+    let client = reqwest::Client::new();
+    let mut heard = Vec::new();
+    for args in [&["--window", "250"][..], &[]] {
+        let server = Server::shared(args);
+        let body = json!({"input": text, "voice": "af_heart", "response_format": "pcm",
+            "stream_format": "sse"});
+        let r = rt().block_on(post(&client, &server, body));
+        assert_eq!(r.status, 200, "{args:?}");
+        let deltas = sse_pcm(&r.body());
+        let path = dir.path().join(format!("window{}.wav", args.len()));
+        write_wav(&path, &deltas.concat(), 24_000);
+        heard.push((deltas.len(), deltas.concat().len(), path));
+    }
+    let (windowed, whole) = (&heard[0], &heard[1]);
+    assert_eq!(whole.0, 1, "one clause, one chunk");
+    assert!(windowed.0 >= 2, "windowed in {} pieces", windowed.0);
+    // Trimmed by the same rule, the two differ only by where quiet samples cross the line.
+    assert!(
+        windowed.1.abs_diff(whole.1) < 24_000 / 20,
+        "{} samples windowed, {} whole",
+        windowed.1,
+        whole.1
+    );
+    let wer = asr_wer(&[(text, &windowed.2), (text, &whole.2)]);
+    assert!(
+        wer[0] <= wer[1] + 0.01,
+        "WER windowed {} against whole {}",
+        wer[0],
+        wer[1]
+    );
+    assert!(wer[1] <= 0.1, "the whole decode is heard: WER {}", wer[1]);
 }
 
 #[test]

@@ -13,11 +13,11 @@ pub fn silence(length: std::time::Duration, edges: usize, rate: u32) -> Vec<f32>
 }
 
 /// Below this amplitude a sample counts as silence when trimming.
-const SILENCE: f32 = 0.003;
+pub(crate) const SILENCE: f32 = 0.003;
 /// Silence kept before the first and after the last sound of a chunk.
-const MARGIN_MS: u32 = 40;
+pub(crate) const MARGIN_MS: u32 = 40;
 /// Fade length at each edge.
-const FADE_MS: u32 = 4;
+pub(crate) const FADE_MS: u32 = 4;
 /// Pause after a sentence.
 const SENTENCE_PAUSE_MS: u32 = 300;
 /// Pause after a clause (comma, semicolon, colon, dash).
@@ -25,7 +25,7 @@ const CLAUSE_PAUSE_MS: u32 = 150;
 /// Pause after a cut between words (a clause too long for one model call).
 const WORD_PAUSE_MS: u32 = 20;
 
-fn samples(ms: u32, rate: u32) -> usize {
+pub(crate) fn samples(ms: u32, rate: u32) -> usize {
     (u64::from(rate) * u64::from(ms) / 1000) as usize
 }
 

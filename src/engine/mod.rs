@@ -6,6 +6,11 @@
 //! aliases, how two are mixed), and, when its phonemes are not Kokoro's, its own
 //! phonemizer.
 //!
+//! An engine may also make a call in two steps ([`Engine::encode`], then [`Engine::decode`]
+//! a [`Window`] of its frames at a time), so that a long chunk's first audio comes after one
+//! short window of the model rather than the whole call (`--window`); Kokoro does, from its
+//! model cut at its decoder, when `make assets` has made the two files.
+//!
 //! Engines are built by the factory on each inference worker's own thread (a session is
 //! never shared); the spec and the voices are known before any engine exists, so the server
 //! can list voices and answer `/health` while the model loads. [`kokoro`] is the real
@@ -24,15 +29,15 @@ pub mod tone;
 use std::sync::Arc;
 
 pub use kokoro::{Device, KokoroConfig, KokoroFactory};
-pub use scheduler::{Inferred, Job, Scheduler};
+pub use scheduler::{Inferred, Job, Part, Scheduler};
 pub use tone::ToneFactory;
 
-use crate::Result;
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::text::g2p::{G2pConfig, Phonemize, Phonemizer};
 use crate::text::segment::FirstPhrase;
 use crate::voice::{EngineVoices, VoiceBank, VoiceData, Voices};
+use crate::{Error, Result};
 
 /// What the rest of ttsd may know about a model.
 #[derive(Debug, Clone)]
@@ -86,11 +91,74 @@ pub struct Speech {
     pub durations: Option<Vec<u32>>,
 }
 
+/// A chunk encoded for decoding a window at a time ([`Engine::encode`]): how long its audio
+/// is, where each input position ends, and the engine's own data the windows are made from.
+pub struct Encoded {
+    /// Frames of audio it makes, each [`Encoded::frame_samples`] long: windows are cut in
+    /// them.
+    pub frames: usize,
+    pub frame_samples: usize,
+    /// The frame at which each input position (the leading pad, each id, the trailing pad)
+    /// ends: where words meet, so seams can fall between them.
+    pub ends: Vec<usize>,
+    /// What [`Speech::durations`] would be for the whole call.
+    pub durations: Option<Vec<u32>>,
+    /// The engine's own data (for Kokoro: the aligned features, pitch and energy, and each
+    /// harmonic's phase as far as it has been decoded); only the engine that made it reads
+    /// it.
+    pub state: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoded")
+            .field("frames", &self.frames)
+            .field("frame_samples", &self.frame_samples)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A run of an encoded chunk's frames to decode: `start..end` is the audio wanted, and
+/// `before` and `after` frames of context either side (cut to the chunk) are decoded with it
+/// so that its edges sound as they do in the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: usize,
+    pub end: usize,
+    pub before: usize,
+    pub after: usize,
+}
+
+impl Window {
+    /// The frames decoded: the window with its context, within `frames`.
+    pub fn span(&self, frames: usize) -> std::ops::Range<usize> {
+        self.start.saturating_sub(self.before)..(self.end + self.after).min(frames)
+    }
+}
+
 /// One loaded model, owned by one worker thread.
 pub trait Engine: Send {
     /// Speech for `ids` (at most the spec's `max_ids`) in a voice of this engine's
     /// ([`VoiceBank::voice`] made its data) at `speed` (1.0 = normal).
     fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech>;
+
+    /// The first half of [`Engine::infer`], for an engine that can decode a window of frames
+    /// at a time ([`EngineFactory::windows`]): what the audio will be made of, and how long
+    /// it is, before any of it is made.
+    fn encode(&mut self, _ids: &[i64], _voice: &VoiceData, _speed: f32) -> Result<Encoded> {
+        Err(Error::Internal(
+            "this engine decodes whole calls only".into(),
+        ))
+    }
+
+    /// The samples of a window's frames with their context ([`Window::span`]). The windows
+    /// of one chunk are decoded in order (each carries on from the last: Kokoro's harmonic
+    /// phase), and their samples, joined at the windows' edges, are the whole call's.
+    fn decode(&mut self, _encoded: &Encoded, _window: Window) -> Result<Vec<f32>> {
+        Err(Error::Internal(
+            "this engine decodes whole calls only".into(),
+        ))
+    }
 
     /// A handle that stops this engine's call under way from another thread, so a worker
     /// whose client has left is free in milliseconds instead of at the call's end; `None`
@@ -121,6 +189,12 @@ pub trait EngineFactory: Send + Sync {
     }
     /// A new engine for one worker, built on that worker's thread.
     fn create(&self) -> Result<Box<dyn Engine>>;
+
+    /// Whether its engines can decode a call a window of frames at a time
+    /// ([`Engine::encode`], [`Engine::decode`]).
+    fn windows(&self) -> bool {
+        false
+    }
 
     /// How a long first clause is cut for an early first audio, when the engine's first call
     /// costs about what its words cost (a fast engine: a few words come much sooner than a

@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 
 use super::cache::{ChunkCache, Key};
 use super::cost::{Cost, CostModel};
-use super::{Engine, EngineFactory, Interrupt, Speech};
+use super::{Encoded, Engine, EngineFactory, Interrupt, Speech, Window};
 use crate::audio::shape;
 use crate::metrics::{Metrics, Outcome, OutcomeLabel};
 use crate::voice::Voice;
@@ -38,12 +38,44 @@ pub struct Job {
     /// When the requester will run out of audio: the job with the least slack (deadline
     /// less expected cost) runs first.
     pub deadline: Instant,
+    /// The whole call, or a part of it (an engine that decodes in windows).
+    pub part: Part,
+}
+
+/// What of a call a job makes.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// The whole call: its speech and durations ([`Engine::infer`]).
+    Whole,
+    /// Its encoding, before any audio ([`Engine::encode`]; `Inferred::encoded`).
+    Encode,
+    /// A window of an encoded call's frames ([`Engine::decode`]; the job's ids are the
+    /// call's, for what the window is expected to cost).
+    Decode(Arc<Encoded>, Window),
+}
+
+impl Job {
+    /// The ids whose cost the job is expected to take: a window takes its share of its
+    /// call's, an encoding next to nothing (the cost model's fixed part).
+    fn cost_ids(&self) -> usize {
+        match &self.part {
+            Part::Whole => self.ids.len(),
+            Part::Encode => 0,
+            Part::Decode(encoded, window) => {
+                let frames = encoded.frames.max(1);
+                (self.ids.len() * window.span(frames).len()).div_ceil(frames)
+            }
+        }
+    }
 }
 
 /// What a finished job returns.
 #[derive(Debug)]
 pub struct Inferred {
+    /// The speech (a window's: its samples only); empty for an encoding.
     pub speech: Speech,
+    /// An encoding's result ([`Part::Encode`]).
+    pub encoded: Option<Arc<Encoded>>,
     /// Time the worker spent in the model.
     pub compute: Duration,
     /// Time the job waited in the queue.
@@ -272,19 +304,23 @@ impl Scheduler {
     }
 
     fn submit(&self, job: Job) -> Result<Submitted> {
-        let cache_key = Key::new(&job.ids, &job.voice.name, job.speed);
+        let cache_key = match job.part {
+            Part::Whole => Key::new(&job.ids, &job.voice.name, job.speed),
+            Part::Encode | Part::Decode(..) => None,
+        };
         if let Some(key) = &cache_key {
             if let Some(speech) = self.shared.cache.get(key) {
                 self.shared.metrics.cache_hits.inc();
                 return Ok(Submitted::Cached(Inferred {
                     speech: Speech::clone(&speech),
+                    encoded: None,
                     compute: Duration::ZERO,
                     queued: Duration::ZERO,
                 }));
             }
             self.shared.metrics.cache_misses.inc();
         }
-        let start_by = start_by(job.deadline, self.shared.cost.cost(), job.ids.len());
+        let start_by = start_by(job.deadline, self.shared.cost.cost(), job.cost_ids());
         let (reply, rx) = oneshot::channel();
         let seq = {
             let mut queue = self.shared.lock();
@@ -371,15 +407,14 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared, worker: usize) {
         let queued = pending.submitted.elapsed();
         let started = Instant::now();
         let job = &pending.job;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            engine.infer(&job.ids, &job.voice.data, job.speed)
-        }))
-        .unwrap_or_else(|_| Err(Error::Inference("the model call panicked".into())))
-        .map(|speech| Inferred {
-            speech,
-            compute: started.elapsed(),
-            queued,
-        });
+        let result = catch_unwind(AssertUnwindSafe(|| run(engine.as_mut(), job)))
+            .unwrap_or_else(|_| Err(Error::Inference("the model call panicked".into())))
+            .map(|(speech, encoded)| Inferred {
+                speech,
+                encoded,
+                compute: started.elapsed(),
+                queued,
+            });
         if finish(shared, worker) {
             // Nobody waits for it, and a call cut short says nothing of what calls cost.
             tracing::debug!(
@@ -390,8 +425,9 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared, worker: usize) {
             shared.counted(Outcome::interrupted);
             continue;
         }
-        // A failure is reported (and logged) by whoever receives it.
-        if let Ok(done) = &result {
+        // A failure is reported (and logged) by whoever receives it. What a call costs is
+        // learnt from whole calls (a window's cost is its share of one).
+        if let (Ok(done), Part::Whole) = (&result, &job.part) {
             // The audio the call made is what trimming keeps of it (a short input comes
             // back padded with a second of silence).
             let kept = shape::kept(&done.speech.samples, shared.sample_rate).len();
@@ -412,6 +448,26 @@ fn work(mut engine: Box<dyn Engine>, shared: &Shared, worker: usize) {
         }
         shared.counted(Outcome::completed);
         let _ = pending.reply.send(result);
+    }
+}
+
+/// Has the engine make what the job asks for.
+fn run(engine: &mut dyn Engine, job: &Job) -> Result<(Speech, Option<Arc<Encoded>>)> {
+    let voice = &job.voice.data;
+    match &job.part {
+        Part::Whole => Ok((engine.infer(&job.ids, voice, job.speed)?, None)),
+        Part::Encode => {
+            let encoded = engine.encode(&job.ids, voice, job.speed)?;
+            Ok((Speech::default(), Some(Arc::new(encoded))))
+        }
+        Part::Decode(encoded, window) => {
+            let samples = engine.decode(encoded, *window)?;
+            let speech = Speech {
+                samples,
+                durations: None,
+            };
+            Ok((speech, None))
+        }
     }
 }
 
@@ -470,6 +526,7 @@ mod tests {
             voice: voice.unwrap_or_else(|| panic!("a test voice")),
             speed: 1.0,
             deadline: Instant::now(),
+            part: Part::Whole,
         }
     }
 

@@ -10,14 +10,17 @@
 //! a model's compute in scheduling tests; like the real engine's, it can be interrupted
 //! from another thread.
 //!
+//! It decodes in windows ([`Engine::encode`], [`Engine::decode`]) exactly: a window's samples
+//! are the whole call's, so joined windows show any seam, trim or pause out of place.
+//!
 //! [`ToneFactory::piper_like`] is a second one of Piper's shape, to serve beside the first
 //! in one server: 22,050 Hz, voice names with `-`, voices that cannot be blended, no
-//! durations (so no word times).
+//! durations (so no word times), whole calls only.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use super::{Attribution, Engine, EngineFactory, Interrupt, ModelSpec, Speech};
+use super::{Attribution, Encoded, Engine, EngineFactory, Interrupt, ModelSpec, Speech, Window};
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::voice::{Gender, Voice, VoiceBank, VoiceData, VoiceInfo};
@@ -66,6 +69,9 @@ pub struct SimulatedCost {
 pub struct ToneFactory {
     spec: ModelSpec,
     cost: SimulatedCost,
+    /// Whether its engines decode in windows (the first does; the Piper-like one, as Piper,
+    /// does not).
+    windows: bool,
     voices: Arc<ToneVoices>,
 }
 
@@ -89,6 +95,7 @@ impl ToneFactory {
                 word_times: true,
             },
             cost,
+            windows: true,
             voices: Arc::new(ToneVoices {
                 engine: "tone",
                 voices: VOICES,
@@ -110,6 +117,7 @@ impl ToneFactory {
         spec.sample_rate = PIPER_LIKE_RATE;
         spec.languages = vec![Language::EnUs, Language::Es];
         spec.word_times = false;
+        factory.windows = false;
         factory.voices = Arc::new(ToneVoices {
             engine: "beep",
             voices: PIPER_LIKE_VOICES,
@@ -129,12 +137,17 @@ impl EngineFactory for ToneFactory {
         Arc::clone(&self.voices) as Arc<dyn VoiceBank>
     }
 
+    fn windows(&self) -> bool {
+        self.windows
+    }
+
     fn create(&self) -> Result<Box<dyn Engine>> {
         Ok(Box::new(Tone {
             vocab: Arc::clone(&self.spec.vocab),
             cost: self.cost,
             sample_rate: self.spec.sample_rate,
             durations: self.spec.word_times,
+            windows: self.windows,
             stop: Arc::default(),
         }))
     }
@@ -221,7 +234,15 @@ pub struct Tone {
     sample_rate: u32,
     /// Whether it reports durations.
     durations: bool,
+    /// Whether it decodes in windows.
+    windows: bool,
     stop: Arc<Stop>,
+}
+
+/// A windowed call's samples ([`Encoded::state`]), and how many ids made them.
+struct Sampled {
+    samples: Vec<f32>,
+    ids: usize,
 }
 
 /// The stop flag its simulated compute waits on.
@@ -258,8 +279,9 @@ impl Interrupt for Stop {
     }
 }
 
-impl Engine for Tone {
-    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
+impl Tone {
+    /// The samples and durations of a call (no cost spent).
+    fn speak(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
         if ids.len() > MAX_IDS {
             return Err(Error::Internal(format!(
                 "{} ids exceed the test engine's limit of {MAX_IDS}",
@@ -270,12 +292,6 @@ impl Engine for Tone {
             return Err(Error::Inference(format!("speed {speed} is not positive")));
         }
         let level = level(voice)?.abs().clamp(0.1, 1.0);
-        if self
-            .stop
-            .wait(self.cost.per_call + self.cost.per_id * ids.len() as u32)
-        {
-            return Err(Error::Inference("the call was interrupted".into()));
-        }
         let rate = self.sample_rate;
         let (id_samples, edge) = (id_samples(rate), edge_samples(rate));
         let per_id = ((id_samples as f32 / speed).round() as usize).max(1);
@@ -303,6 +319,72 @@ impl Engine for Tone {
             samples,
             durations: self.durations.then_some(durations),
         })
+    }
+
+    /// Spends `time` as a model would, unless stopped.
+    fn spend(&self, time: Duration) -> Result<()> {
+        if self.stop.wait(time) {
+            return Err(Error::Inference("the call was interrupted".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Samples per frame of a windowed call: 25 ms, as Kokoro's.
+const fn frame_samples(rate: u32) -> usize {
+    rate as usize / 40
+}
+
+impl Engine for Tone {
+    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
+        let speech = self.speak(ids, voice, speed)?;
+        self.spend(self.cost.per_call + self.cost.per_id * ids.len() as u32)?;
+        Ok(speech)
+    }
+
+    /// The call's samples, made now (they are cheap); the windows give them out.
+    fn encode(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Encoded> {
+        if !self.windows {
+            return Err(Error::Internal(
+                "this test engine decodes whole calls only".into(),
+            ));
+        }
+        let speech = self.speak(ids, voice, speed)?;
+        self.spend(self.cost.per_call)?;
+        let frame = frame_samples(self.sample_rate);
+        let ends = speech.durations.as_ref().map_or_else(Vec::new, |d| {
+            d.iter()
+                .scan(0, |end, &n| {
+                    *end += n as usize;
+                    Some(end.div_ceil(frame))
+                })
+                .collect()
+        });
+        Ok(Encoded {
+            frames: speech.samples.len().div_ceil(frame),
+            frame_samples: frame,
+            ends,
+            durations: speech.durations,
+            state: Box::new(Sampled {
+                samples: speech.samples,
+                ids: ids.len(),
+            }),
+        })
+    }
+
+    /// A window's samples, context and all (the last window's end where the call's audio
+    /// ends), with its share of the call's simulated cost.
+    fn decode(&mut self, encoded: &Encoded, window: Window) -> Result<Vec<f32>> {
+        let Sampled { samples, ids } = encoded
+            .state
+            .downcast_ref::<Sampled>()
+            .ok_or_else(|| Error::Internal("a window of another engine's call".into()))?;
+        let span = window.span(encoded.frames);
+        let frame = encoded.frame_samples;
+        let range = (span.start * frame).min(samples.len())..(span.end * frame).min(samples.len());
+        let share = (ids * span.len()).div_ceil(encoded.frames.max(1));
+        self.spend(self.cost.per_id * share as u32)?;
+        Ok(samples[range].to_vec())
     }
 
     fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {

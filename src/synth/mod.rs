@@ -23,6 +23,7 @@ mod intake;
 mod load;
 mod marks;
 mod utterance;
+mod windows;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -77,6 +78,10 @@ pub struct Settings {
     /// ([`collect`]) before it is taken; `None`, any (the command line's file). Streamed
     /// responses hold one chunk at a time and have no such bound.
     pub max_file_audio: Option<Duration>,
+    /// How much audio an utterance's first model call makes before any of the rest, when its
+    /// engine can decode a window of frames at a time (`--window`): the first chunk is
+    /// decoded in windows, this long first and longer after; `None`: whole chunks.
+    pub window: Option<Duration>,
 }
 
 impl Settings {
@@ -98,6 +103,7 @@ impl Settings {
         flush_after: Duration::from_millis(1500),
         stream_idle: Some(Settings::STREAM_IDLE),
         max_file_audio: Some(Settings::MAX_FILE_AUDIO),
+        window: None,
     };
 }
 
@@ -159,6 +165,8 @@ pub struct EngineCore {
     frontend: TextFrontend,
     scheduler: Scheduler,
     load: load::Load,
+    /// Whether its engines decode a call a window at a time ([`EngineFactory::windows`]).
+    windows: bool,
 }
 
 impl EngineCore {
@@ -374,6 +382,7 @@ impl Synthesizer {
                 cores.push(Arc::new(EngineCore {
                     spec: engine.spec().clone(),
                     first_phrase: engine.first_phrase(),
+                    windows: engine.windows(),
                     frontend,
                     scheduler: scheduler?,
                     load: load::Load::default(),

@@ -578,3 +578,67 @@ async fn a_whole_texts_chunks_expect_its_length() {
     };
     assert_eq!(chunk.expected, None, "more text may come");
 }
+
+/// What a streamed utterance sent: its audio events, their PCM, its words.
+struct Heard {
+    events: usize,
+    pcm: Vec<u8>,
+    words: Vec<(String, f64, f64)>,
+}
+
+async fn hear(synth: &Arc<Synthesizer>, text: &str) -> Heard {
+    let (mut input, mut audio) = synth
+        .start(streamed(synth), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    input.push(text).unwrap_or_else(|e| panic!("{e}"));
+    input.finish();
+    let mut heard = Heard {
+        events: 0,
+        pcm: Vec::new(),
+        words: Vec::new(),
+    };
+    loop {
+        match next(&mut audio, Duration::from_secs(10)).await {
+            Some(Ok(Event::Audio(chunk))) => {
+                heard.events += 1;
+                heard.pcm.extend_from_slice(&chunk.bytes);
+                let words = chunk.words.into_iter().map(|w| (w.word, w.start, w.end));
+                heard.words.extend(words);
+            }
+            Some(Ok(Event::Done(_))) => return heard,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Decoded in windows, a streamed chunk goes out in pieces, and what they make is the whole
+/// decode's audio and word times: the test engine's windows are exact, so any seam, trim,
+/// fade or pause out of place shows here as a sample that differs.
+#[tokio::test]
+async fn windows_give_the_whole_decodes_audio_and_words_in_pieces() {
+    let text = "Seven words make the first clause here, then four more. And a last sentence.";
+    let whole = hear(&tone(SimulatedCost::default(), Settings::DEFAULT), text).await;
+    let settings = Settings {
+        window: Some(Duration::from_millis(100)),
+        ..Settings::DEFAULT
+    };
+    let windowed = hear(&tone(SimulatedCost::default(), settings), text).await;
+    assert!(
+        windowed.events > whole.events,
+        "the first chunk came in pieces: {} events, whole {}",
+        windowed.events,
+        whole.events
+    );
+    assert_eq!(windowed.pcm.len(), whole.pcm.len());
+    let samples = |b: &[u8]| -> Vec<i16> {
+        b.chunks_exact(2)
+            .map(|s| i16::from_le_bytes([s[0], s[1]]))
+            .collect()
+    };
+    let (a, b) = (samples(&windowed.pcm), samples(&whole.pcm));
+    // The cross-fades' gains add up to one: equal samples stay equal but for rounding.
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).max();
+    assert!(worst <= Some(1), "samples differ by up to {worst:?}");
+    assert_eq!(windowed.words, whole.words);
+    assert!(whole.words.len() >= 14, "{:?}", whole.words);
+}

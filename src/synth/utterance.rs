@@ -21,10 +21,11 @@ use tokio::sync::mpsc;
 use super::intake::{Intake, Text};
 use super::load::Running;
 use super::marks::Marks;
+use super::windows::{Cuts, Stitch};
 use super::{AudioChunk, EngineCore, Event, Stats, Synthesizer, blocking};
 use crate::audio::{Encoder, apply_gain, shape};
 use crate::captions::{Placement, Timeline, WordTime};
-use crate::engine::{Inferred, Job, pacing};
+use crate::engine::{Inferred, Job, Part, pacing};
 use crate::request::{SPEED_RANGE, SpeechRequest};
 use crate::text::markup::Item;
 use crate::text::plan::{CallLimit, ChunkPlan};
@@ -170,6 +171,12 @@ impl Utterance {
                 Next::End => break,
                 Next::Left => return Ok(None),
             };
+            if let Some(first) = self.windowed(&chunk) {
+                if !self.speak_in_windows(chunk, ready_at, first).await? {
+                    return Ok(None);
+                }
+                continue;
+            }
             let Some(spoken) = self.infer(chunk, ready_at).await? else {
                 return Ok(None);
             };
@@ -330,35 +337,12 @@ impl Utterance {
 
     /// Has the model speak a chunk, by the utterance's deadline (when its client runs out
     /// of audio); `None` when the client left meanwhile.
-    async fn infer(&mut self, mut chunk: Chunk, ready_at: Instant) -> Result<Option<Spoken>> {
+    async fn infer(&mut self, chunk: Chunk, ready_at: Instant) -> Result<Option<Spoken>> {
         self.stats.ids += chunk.ids.len();
-        let deadline = self.pace.playhead.map_or(ready_at, |p| p.max(ready_at));
-        let voice = self.marks.voice(chunk.voice);
-        let (lo, hi) = SPEED_RANGE;
-        let job = Job {
-            ids: std::mem::take(&mut chunk.ids),
-            voice: voice.clone(),
-            speed: (self.request.speed() * chunk.speed).clamp(lo, hi),
-            deadline,
+        let Some(inferred) = self.call(&chunk, ready_at, Part::Whole).await? else {
+            return Ok(None);
         };
-        let inferred = tokio::select! {
-            r = self.engine.scheduler().infer(job) => r?,
-            _ = self.tx.closed() => return Ok(None),
-        };
-        self.stats.compute += inferred.compute;
-        self.stats.times.model += inferred.compute;
-        self.stats.times.queue += inferred.queued;
-        self.synth
-            .metrics()
-            .observe_inference(inferred.compute, inferred.queued);
-        // A model that returns no sound, or not-numbers, has failed: never an empty 200.
-        let samples = &inferred.speech.samples;
-        if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
-            return Err(Error::Inference(format!(
-                "the model returned no valid audio for {} ids",
-                self.stats.ids
-            )));
-        }
+        check_audio(&inferred.speech.samples, self.stats.ids)?;
         Ok(Some(Spoken {
             chunk,
             inferred,
@@ -376,27 +360,14 @@ impl Utterance {
             ready_at,
         } = spoken;
         let rate = self.engine.spec().sample_rate;
-        // What follows this chunk: more planned text, text still to come, or nothing.
-        if let Some(text) = self.intake.next() {
-            self.absorb(text)?;
-        }
-        let more_planned = !self.plan.is_empty();
-        self.running.left(self.plan.remaining_ids());
+        let more_planned = self.what_follows()?;
         let speech = inferred.speech;
         let (mut pcm, trimmed) = shape::trim_counting(speech.samples, rate);
         let own = pcm.len();
-        let mut before = 0;
-        // A pause the input asked for replaces the one the last chunk's ending owes.
-        let owed = match (chunk.pause_before, self.owed_pause.take()) {
-            (Some(length), _) => Some(shape::silence(length, 1 + usize::from(self.sent > 0), rate)),
-            (None, Some(boundary)) => Some(shape::pause(boundary, rate)),
-            (None, None) => None,
-        };
-        if let Some(mut paused) = owed {
-            before = paused.len();
-            paused.append(&mut pcm);
-            pcm = paused;
-        }
+        let mut paused = self.pause_before(&chunk);
+        let before = paused.len();
+        paused.append(&mut pcm);
+        let mut pcm = paused;
         let chunk_words = std::mem::take(&mut chunk.words);
         let words = speech.durations.map_or_else(Vec::new, |durations| {
             let at = Placement {
@@ -411,26 +382,216 @@ impl Utterance {
                     plan.caption(i)
                 })
         });
+        self.pause_after(&chunk, more_planned, &mut pcm);
+        apply_gain(&mut pcm, self.request.gain());
+        Ok(Shaped {
+            pcm,
+            spoken: self.spoken_of(&chunk, own),
+            words,
+            ready_at,
+        })
+    }
+
+    /// What follows the chunk being shaped: whether more text is planned (text that has
+    /// come meanwhile is taken in first); the load learns what is left.
+    fn what_follows(&mut self) -> Result<bool> {
+        if let Some(text) = self.intake.next() {
+            self.absorb(text)?;
+        }
+        self.running.left(self.plan.remaining_ids());
+        Ok(!self.plan.is_empty())
+    }
+
+    /// The silence before a chunk: a pause the input asked for, which replaces the one the
+    /// last chunk's ending owes.
+    fn pause_before(&mut self, chunk: &Chunk) -> Vec<f32> {
+        let rate = self.engine.spec().sample_rate;
+        match (chunk.pause_before, self.owed_pause.take()) {
+            (Some(length), _) => shape::silence(length, 1 + usize::from(self.sent > 0), rate),
+            (None, Some(boundary)) => shape::pause(boundary, rate),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// The pause after a chunk when more is planned (unless the input asked for its own
+    /// there: the next chunk brings it), or owed to what may still come.
+    fn pause_after(&mut self, chunk: &Chunk, more_planned: bool, pcm: &mut Vec<f32>) {
         if more_planned {
-            // Unless the input asked for its own pause here: the next chunk brings it.
             if self.plan.pause_next().is_none() {
-                pcm.extend(shape::pause(chunk.boundary, rate));
+                pcm.extend(shape::pause(chunk.boundary, self.engine.spec().sample_rate));
             }
         } else if self.intake.is_open() {
             self.owed_pause = Some(chunk.boundary);
         }
-        apply_gain(&mut pcm, self.request.gain());
-        // The speech its ids would make at the request's own speed: a part a tag made slower
-        // or faster says nothing of the rest's pace.
+    }
+
+    /// The speech `own` samples of a chunk would be at the request's own speed: a part a
+    /// tag made slower or faster says nothing of the rest's pace.
+    fn spoken_of(&self, chunk: &Chunk, own: usize) -> usize {
         let (lo, hi) = SPEED_RANGE;
         let base = self.request.speed();
         let factor = (base * chunk.speed).clamp(lo, hi) / base;
-        Ok(Shaped {
-            pcm,
-            spoken: (own as f64 * f64::from(factor)) as usize,
-            words,
-            ready_at,
-        })
+        (own as f64 * f64::from(factor)) as usize
+    }
+
+    /// The first window's length when this chunk is decoded in windows: a streamed
+    /// response's first chunk, or a later one its client would otherwise wait for (less
+    /// time left before it runs out than the chunk's call takes), on an engine that can.
+    fn windowed(&self, chunk: &Chunk) -> Option<Duration> {
+        let first = self.synth.settings().window?;
+        if !self.engine.windows || !self.request.stream() {
+            return None;
+        }
+        let Some(playhead) = self.pace.playhead else {
+            return Some(first);
+        };
+        let call = self.engine.scheduler().cost()?.of(chunk.ids.len());
+        (playhead.saturating_duration_since(Instant::now()) < call).then_some(first)
+    }
+
+    /// Speaks a chunk a window at a time: the encoding, then windows, each sent as soon as
+    /// it is made, the first `first` long and each later one as long as can be made before
+    /// the client runs out (never shorter than the one before); false when the client left.
+    async fn speak_in_windows(
+        &mut self,
+        mut chunk: Chunk,
+        ready_at: Instant,
+        first: Duration,
+    ) -> Result<bool> {
+        self.stats.ids += chunk.ids.len();
+        let rate = self.engine.spec().sample_rate;
+        let Some(encoded) = self.call(&chunk, ready_at, Part::Encode).await? else {
+            return Ok(false);
+        };
+        let encoded = encoded
+            .encoded
+            .ok_or_else(|| Error::Internal("an encoding job made no encoding".into()))?;
+        let words = &chunk.words;
+        let mut cuts = Cuts::new(
+            &encoded,
+            |p| words.get(p).is_some_and(Option::is_none),
+            rate,
+        );
+        let mut stitch = Stitch::new(encoded.frame_samples, rate);
+        let mut before = self.pause_before(&chunk);
+        let offset = self.sent + before.len();
+        let mut want = cuts.frames_of(first, &encoded, rate);
+        while let Some(window) = cuts.next(want) {
+            let part = Part::Decode(Arc::clone(&encoded), window);
+            let Some(decoded) = self.call(&chunk, ready_at, part).await? else {
+                return Ok(false);
+            };
+            check_audio(&decoded.speech.samples, chunk.ids.len())?;
+            let last = window.end >= encoded.frames;
+            let mut pcm = stitch.push(window, encoded.frames, &decoded.speech.samples);
+            if last {
+                pcm.extend(stitch.finish());
+            }
+            if pcm.is_empty() && !last {
+                continue;
+            }
+            let own = pcm.len();
+            if !before.is_empty() {
+                before.append(&mut pcm);
+                pcm = std::mem::take(&mut before);
+            }
+            let mut words = Vec::new();
+            if last {
+                let more_planned = self.what_follows()?;
+                if let Some(durations) = &encoded.durations {
+                    let at = Placement {
+                        offset,
+                        trimmed: stitch.trimmed(),
+                        len: stitch.given(),
+                        sample_rate: rate,
+                    };
+                    let plan = &self.plan;
+                    words = self.timeline.chunk(
+                        &chunk.words,
+                        durations,
+                        at,
+                        plan.next_caption(),
+                        |i| plan.caption(i),
+                    );
+                }
+                self.pause_after(&chunk, more_planned, &mut pcm);
+            }
+            apply_gain(&mut pcm, self.request.gain());
+            let shaped = Shaped {
+                pcm,
+                spoken: self.spoken_of(&chunk, own),
+                words,
+                ready_at,
+            };
+            if !self.send(shaped).await? {
+                return Ok(false);
+            }
+            let decoded_frames = window.span(encoded.frames).len();
+            let core = window.end - window.start;
+            want = self.next_window(
+                core.max(want),
+                decoded.compute,
+                decoded_frames,
+                cuts.context(),
+            );
+            tracing::debug!(
+                start = window.start,
+                end = window.end,
+                frames = encoded.frames,
+                decoded = decoded_frames,
+                compute_ms = decoded.compute.as_millis() as u64,
+                next = want,
+                "window"
+            );
+        }
+        chunk.words.clear();
+        Ok(true)
+    }
+
+    /// The next window's length in frames: what this stream's share of the workers can
+    /// decode (context and all, at what the last window cost a frame) before its client
+    /// runs out of audio, less a margin; never less than `last`.
+    fn next_window(&self, last: usize, compute: Duration, decoded: usize, context: usize) -> usize {
+        let per_frame = compute.as_secs_f64() / decoded.max(1) as f64;
+        let slack = self.pace.playhead.map_or(Duration::ZERO, |p| {
+            p.saturating_duration_since(Instant::now())
+        });
+        let share = pacing::share(
+            self.engine.scheduler().workers(),
+            self.engine.load.running(),
+        );
+        let frames = slack.as_secs_f64() * share * WINDOW_MARGIN / per_frame.max(1e-6);
+        (frames as usize).saturating_sub(context).max(last)
+    }
+
+    /// Has the scheduler make a part of a chunk's call by the utterance's deadline; `None`
+    /// when the client left meanwhile.
+    async fn call(
+        &mut self,
+        chunk: &Chunk,
+        ready_at: Instant,
+        part: Part,
+    ) -> Result<Option<Inferred>> {
+        let deadline = self.pace.playhead.map_or(ready_at, |p| p.max(ready_at));
+        let (lo, hi) = SPEED_RANGE;
+        let job = Job {
+            ids: chunk.ids.clone(),
+            voice: self.marks.voice(chunk.voice).clone(),
+            speed: (self.request.speed() * chunk.speed).clamp(lo, hi),
+            deadline,
+            part,
+        };
+        let inferred = tokio::select! {
+            r = self.engine.scheduler().infer(job) => r?,
+            _ = self.tx.closed() => return Ok(None),
+        };
+        self.stats.compute += inferred.compute;
+        self.stats.times.model += inferred.compute;
+        self.stats.times.queue += inferred.queued;
+        self.synth
+            .metrics()
+            .observe_inference(inferred.compute, inferred.queued);
+        Ok(Some(inferred))
     }
 
     /// Encodes a chunk's audio and sends it with its words; false when the client left.
@@ -575,6 +736,20 @@ impl Utterance {
         Ok(self.tx.send(Ok(Event::Audio(chunk))).await.is_ok())
     }
 }
+
+/// A model that returns no sound, or not-numbers, has failed: never an empty 200.
+fn check_audio(samples: &[f32], ids: usize) -> Result<()> {
+    if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
+        return Err(Error::Inference(format!(
+            "the model returned no valid audio for {ids} ids"
+        )));
+    }
+    Ok(())
+}
+
+/// The share of a window's slack its decoding is planned to fill: the rest is margin for a
+/// window that costs more a frame than the last.
+const WINDOW_MARGIN: f64 = 0.8;
 
 /// The encoder is out: a step ran while another had it (a bug).
 fn in_use() -> Error {

@@ -545,6 +545,41 @@ fn report_wers(tool: &Path, report: &str, n: usize) -> Vec<f64> {
     wers
 }
 
+/// The PCM (16-bit samples) of each `speech.audio.delta` event of an SSE body, in order.
+pub fn sse_pcm(body: &[u8]) -> Vec<Vec<i16>> {
+    use base64::Engine as _;
+    let text = String::from_utf8_lossy(body);
+    text.split_terminator("\n\n")
+        .filter_map(|block| block.strip_prefix("data: "))
+        .filter_map(|data| serde_json::from_str::<serde_json::Value>(data).ok())
+        .filter(|event| event["type"] == "speech.audio.delta")
+        .map(|event| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(event["audio"].as_str().expect("audio"))
+                .expect("base64");
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect()
+        })
+        .collect()
+}
+
+/// 16-bit mono samples as a WAV file at `rate`.
+pub fn write_wav(path: &Path, samples: &[i16], rate: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("wav");
+    for &s in samples {
+        w.write_sample(s).expect("wav sample");
+    }
+    w.finalize().expect("wav");
+}
+
 /// A temporary directory for audio files.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

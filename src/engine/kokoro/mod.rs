@@ -17,13 +17,13 @@
 pub mod voices;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ort::environment::Environment;
 use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
-use super::{Attribution, Engine, EngineFactory, Interrupt, ModelSpec, Speech};
+use super::{Attribution, Encoded, Engine, EngineFactory, Interrupt, ModelSpec, Speech, Window};
 use crate::language::Language;
 use crate::text::Vocab;
 use crate::voice::{VoiceBank, VoiceData};
@@ -53,6 +53,20 @@ const OUTPUT_AUDIO: &str = "audio";
 /// The predicted duration of every input position (pads included), in frames, when the
 /// graph has it as an output (the model `make assets` builds: `scripts/durations-model.py`).
 const OUTPUT_DURATIONS: &str = "durations";
+/// The split model's names (`scripts/split-model.py`): the encoder's outputs, which are the
+/// decoder's inputs, and the decoder's harmonic phase in and out.
+const OUTPUT_FEATURES: &str = "features";
+const OUTPUT_F0: &str = "f0";
+const OUTPUT_ENERGY: &str = "energy";
+const INPUT_PHASE: &str = "phase";
+const OUTPUT_PHASE_STEPS: &str = "phase_steps";
+/// Channels of the aligned features a frame.
+const FEATURE_DIM: usize = 512;
+/// Harmonics of the decoder's sine source.
+const HARMONICS: usize = 9;
+/// The decoder multiplies the phase by 2π and this (its half-frame, in samples): a phase
+/// times this is in cycles.
+const PHASE_SCALE: f64 = 300.0;
 /// Samples per duration frame at 24 kHz (the decoder's hop), whatever the speed.
 const FRAME_SAMPLES: u32 = 600;
 /// Frames of the leading pad's predicted duration that are already speech (see `infer`).
@@ -115,6 +129,33 @@ pub struct KokoroConfig {
     pub voices: PathBuf,
     /// How OpenAI's voice names map to Kokoro's.
     pub aliases: Aliases,
+    /// The model cut at its decoder (`make assets`: `scripts/split-model.py`), loaded in
+    /// its place so that a call can be decoded a window at a time; `None`: the whole model,
+    /// whole calls only.
+    pub split: Option<Split>,
+}
+
+/// The encoder and decoder files `scripts/split-model.py` makes from the model.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub encoder: PathBuf,
+    pub decoder: PathBuf,
+}
+
+impl Split {
+    /// The split files beside `model`, as `make assets` names them
+    /// (`kokoro-v1.0.int8.durations.onnx` → `kokoro-v1.0.int8.encoder.onnx` and
+    /// `….decoder.onnx`), when both are there: a model of the user's own has none, and is
+    /// run whole.
+    pub fn beside(model: &Path) -> Option<Split> {
+        let name = model.file_name()?.to_str()?;
+        let stem = name.strip_suffix(".durations.onnx")?;
+        let split = Split {
+            encoder: model.with_file_name(format!("{stem}.encoder.onnx")),
+            decoder: model.with_file_name(format!("{stem}.decoder.onnx")),
+        };
+        (split.encoder.is_file() && split.decoder.is_file()).then_some(split)
+    }
 }
 
 /// Where `make assets` puts the model (with its durations output), relative to the
@@ -140,6 +181,7 @@ impl KokoroConfig {
             vocab: root.join(DEFAULT_VOCAB),
             voices: root.join(DEFAULT_VOICES),
             aliases: Aliases::Ttsd,
+            split: None,
         }
     }
 }
@@ -195,16 +237,27 @@ impl EngineFactory for KokoroFactory {
     fn create(&self) -> Result<Box<dyn Engine>> {
         Ok(Box::new(Kokoro::load(&self.config)?))
     }
+
+    fn windows(&self) -> bool {
+        self.config.split.is_some()
+    }
 }
 
-/// One loaded session. Not shared: each inference worker owns its own.
+/// One loaded model. Not shared: each inference worker owns its own.
 pub struct Kokoro {
-    session: Session,
+    model: Model,
     /// Whether the graph outputs the durations.
     durations: bool,
     /// Shrinks the CPU arena after each run (see the module docs); its terminate flag
     /// stops a run from another thread.
     run_options: Arc<Terminable>,
+}
+
+/// The model's sessions: the whole graph, or the same graph cut at its decoder (whose
+/// chained output is the whole's, bit for bit: `scripts/split-check.py`).
+enum Model {
+    Whole(Session),
+    Split { encoder: Session, decoder: Session },
 }
 
 /// The run options, shared with whoever may stop a run (both ONNX engines use it).
@@ -271,32 +324,66 @@ impl Kokoro {
             .with_memory_pattern(false)
             .map_err(|e| fail(e.into()))?;
         let mut builder = register_device(builder, config.device)?;
-        let session = builder.commit_from_file(&config.model).map_err(|e| {
-            Error::Asset(format!(
-                "cannot load the model {}: {e}",
-                config.model.display()
-            ))
-        })?;
-        check_signature(&session)?;
-        let durations = session
-            .outputs()
-            .iter()
-            .any(|o| o.name() == OUTPUT_DURATIONS);
+        let mut load = |path: &Path| {
+            builder
+                .commit_from_file(path)
+                .map_err(|e| Error::Asset(format!("cannot load the model {}: {e}", path.display())))
+        };
+        let (model, durations) = match &config.split {
+            None => {
+                let session = load(&config.model)?;
+                check_signature(&session)?;
+                let durations = session
+                    .outputs()
+                    .iter()
+                    .any(|o| o.name() == OUTPUT_DURATIONS);
+                (Model::Whole(session), durations)
+            }
+            Some(split) => {
+                let encoder = load(&split.encoder)?;
+                check_signature_split(
+                    &encoder,
+                    &[INPUT_TOKENS, INPUT_STYLE, INPUT_SPEED],
+                    &[OUTPUT_FEATURES, OUTPUT_F0, OUTPUT_ENERGY, OUTPUT_DURATIONS],
+                )?;
+                let decoder = load(&split.decoder)?;
+                check_signature_split(
+                    &decoder,
+                    &[
+                        INPUT_STYLE,
+                        OUTPUT_FEATURES,
+                        OUTPUT_F0,
+                        OUTPUT_ENERGY,
+                        INPUT_PHASE,
+                    ],
+                    &[OUTPUT_AUDIO, OUTPUT_PHASE_STEPS],
+                )?;
+                (Model::Split { encoder, decoder }, true)
+            }
+        };
         let mut run_options = RunOptions::new().map_err(fail)?;
         run_options
             .set(ARENA_SHRINKAGE.0, ARENA_SHRINKAGE.1)
             .map_err(fail)?;
         Ok(Kokoro {
-            session,
+            model,
             durations,
             run_options: Arc::new(Terminable(run_options)),
         })
     }
 }
 
-impl Engine for Kokoro {
-    /// The style vector is the pack's row for the number of ids (the last row for more).
-    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
+/// A call's inputs as the graph takes them.
+struct Inputs {
+    tokens: Vec<i64>,
+    style: Vec<f32>,
+    speed: f32,
+}
+
+impl Inputs {
+    /// The ids between the pads; the style vector is the pack's row for the number of ids
+    /// (the last row for more).
+    fn new(ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Self> {
         let voice = voices::pack_of(voice)?;
         if ids.len() > MAX_IDS {
             return Err(Error::Internal(format!(
@@ -319,44 +406,97 @@ impl Engine for Kokoro {
         tokens.push(PAD_ID);
         tokens.extend_from_slice(ids);
         tokens.push(PAD_ID);
-        let fail = |e: ort::Error| Error::Inference(e.to_string());
-        let tokens = Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(fail)?;
-        let style = Tensor::from_array(([1usize, STYLE_DIM], style.to_vec())).map_err(fail)?;
-        let speed = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
-        let outputs = self
-            .session
+        Ok(Inputs {
+            tokens,
+            style: style.to_vec(),
+            speed,
+        })
+    }
+}
+
+impl Inputs {
+    /// The graph (the whole, or the encoder: both take these) run on them.
+    fn run<'r>(
+        self,
+        session: &'r mut Session,
+        options: &'r RunOptions,
+    ) -> Result<ort::session::SessionOutputs<'r>> {
+        session
             .run_with_options(
                 ort::inputs![
-                    INPUT_TOKENS => tokens,
-                    INPUT_STYLE => style,
-                    INPUT_SPEED => speed,
+                    INPUT_TOKENS => tensor(&[1, self.tokens.len()], self.tokens)?,
+                    INPUT_STYLE => tensor(&[1, STYLE_DIM], self.style)?,
+                    INPUT_SPEED => tensor(&[1], vec![self.speed])?,
                 ],
-                &self.run_options.0,
+                options,
             )
-            .map_err(fail)?;
+            .map_err(failed)
+    }
+}
+
+fn failed(e: ort::Error) -> Error {
+    Error::Inference(e.to_string())
+}
+
+/// A vector as a tensor of `shape`.
+fn tensor<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + 'static>(
+    shape: &[usize],
+    data: Vec<T>,
+) -> Result<Tensor<T>> {
+    Tensor::from_array((shape.to_vec(), data)).map_err(failed)
+}
+
+/// The durations output (frames per input position) as samples, as [`Speech::durations`]
+/// gives them.
+fn durations_of(frames: &[i64]) -> Vec<u32> {
+    let mut samples: Vec<u32> = frames
+        .iter()
+        .map(|&f| {
+            u32::try_from(f.max(0))
+                .unwrap_or(u32::MAX)
+                .saturating_mul(FRAME_SAMPLES)
+        })
+        .collect();
+    // Speech starts a few frames before the leading pad's predicted end: hexgrad's
+    // `KPipeline.join_timestamps` starts the first token at `pred_dur[0] - 3` frames. The
+    // pad gives those frames up (the total is the trailing pad's business), so every word
+    // is placed where it is heard.
+    if let Some(pad) = samples.first_mut() {
+        *pad = pad.saturating_sub(LEAD_FRAMES * FRAME_SAMPLES);
+    }
+    samples
+}
+
+/// What the encoder made of a call, for its decoder ([`Encoded::state`]).
+struct Frames {
+    style: Vec<f32>,
+    /// `[FEATURE_DIM, frames]`, row-major.
+    features: Vec<f32>,
+    /// Two values a frame each.
+    f0: Vec<f32>,
+    energy: Vec<f32>,
+    /// Each harmonic's phase (in the graph's unit: cycles / 300) at the end of every
+    /// half-frame decoded so far, so the next window starts where the last left off.
+    phase: Mutex<Vec<Option<[f64; HARMONICS]>>>,
+}
+
+impl Kokoro {
+    /// The whole graph's call.
+    fn run_whole(
+        session: &mut Session,
+        inputs: Inputs,
+        options: &RunOptions,
+        durations: bool,
+    ) -> Result<Speech> {
+        let outputs = inputs.run(session, options)?;
         let (_, audio) = outputs[OUTPUT_AUDIO]
             .try_extract_tensor::<f32>()
-            .map_err(fail)?;
-        let durations = if self.durations {
+            .map_err(failed)?;
+        let durations = if durations {
             let (_, frames) = outputs[OUTPUT_DURATIONS]
                 .try_extract_tensor::<i64>()
-                .map_err(fail)?;
-            let mut samples: Vec<u32> = frames
-                .iter()
-                .map(|&f| {
-                    u32::try_from(f.max(0))
-                        .unwrap_or(u32::MAX)
-                        .saturating_mul(FRAME_SAMPLES)
-                })
-                .collect();
-            // Speech starts a few frames before the leading pad's predicted end: hexgrad's
-            // `KPipeline.join_timestamps` starts the first token at `pred_dur[0] - 3`
-            // frames. The pad gives those frames up (the total is the trailing pad's
-            // business), so every word is placed where it is heard.
-            if let Some(pad) = samples.first_mut() {
-                *pad = pad.saturating_sub(LEAD_FRAMES * FRAME_SAMPLES);
-            }
-            Some(samples)
+                .map_err(failed)?;
+            Some(durations_of(frames))
         } else {
             None
         };
@@ -364,6 +504,178 @@ impl Engine for Kokoro {
             samples: audio.to_vec(),
             durations,
         })
+    }
+
+    /// The encoder's call: the frames the decoder makes audio of.
+    fn run_encoder(encoder: &mut Session, inputs: Inputs, options: &RunOptions) -> Result<Encoded> {
+        let style = inputs.style.clone();
+        let outputs = inputs.run(encoder, options)?;
+        let (shape, features) = outputs[OUTPUT_FEATURES]
+            .try_extract_tensor::<f32>()
+            .map_err(failed)?;
+        let frames = match **shape {
+            [1, dim, frames] if dim as usize == FEATURE_DIM => frames as usize,
+            _ => {
+                return Err(Error::Inference(format!(
+                    "the encoder's features are {shape:?}, expected [1, {FEATURE_DIM}, frames]"
+                )));
+            }
+        };
+        let curve = |name: &str| -> Result<Vec<f32>> {
+            let (_, values) = outputs[name].try_extract_tensor::<f32>().map_err(failed)?;
+            if values.len() != 2 * frames {
+                return Err(Error::Inference(format!(
+                    "the encoder's {name} has {} values for {frames} frames",
+                    values.len()
+                )));
+            }
+            Ok(values.to_vec())
+        };
+        let (f0, energy) = (curve(OUTPUT_F0)?, curve(OUTPUT_ENERGY)?);
+        let (_, positions) = outputs[OUTPUT_DURATIONS]
+            .try_extract_tensor::<i64>()
+            .map_err(failed)?;
+        let ends = positions
+            .iter()
+            .scan(0usize, |end, &f| {
+                *end += usize::try_from(f.max(0)).unwrap_or(0);
+                Some(*end)
+            })
+            .collect();
+        Ok(Encoded {
+            frames,
+            frame_samples: FRAME_SAMPLES as usize,
+            ends,
+            durations: Some(durations_of(positions)),
+            state: Box::new(Frames {
+                style,
+                features: features.to_vec(),
+                f0,
+                energy,
+                phase: Mutex::new(vec![None; 2 * frames]),
+            }),
+        })
+    }
+
+    /// The decoder's call on a window's frames, its harmonics' phase carried on from the
+    /// window before.
+    fn run_decoder(
+        decoder: &mut Session,
+        encoded: &Encoded,
+        window: Window,
+        options: &RunOptions,
+    ) -> Result<Vec<f32>> {
+        let state = encoded
+            .state
+            .downcast_ref::<Frames>()
+            .ok_or_else(|| Error::Internal("a window of another engine's call".into()))?;
+        let all = encoded.frames;
+        let span = window.span(all);
+        if span.is_empty() {
+            return Err(Error::Internal(format!(
+                "an empty window {window:?} of {all} frames"
+            )));
+        }
+        let n = span.len();
+        let mut features = Vec::with_capacity(FEATURE_DIM * n);
+        for row in state.features.chunks_exact(all) {
+            features.extend_from_slice(&row[span.clone()]);
+        }
+        let halves = 2 * span.start..2 * span.end;
+        // The phase at the end of the half-frame before the window: 0 at the chunk's start.
+        let start = if span.start == 0 {
+            [0.0; HARMONICS]
+        } else {
+            let track = state.phase.lock().unwrap_or_else(|p| p.into_inner());
+            track[halves.start - 1].ok_or_else(|| {
+                Error::Internal(format!(
+                    "window {window:?} decoded before the one before it"
+                ))
+            })?
+        };
+        // Only the phase modulo a cycle matters; kept small, so float32 loses nothing.
+        let phase: Vec<f32> = start
+            .iter()
+            .map(|p| ((p * PHASE_SCALE).rem_euclid(1.0) / PHASE_SCALE) as f32)
+            .collect();
+        let outputs = decoder
+            .run_with_options(
+                ort::inputs![
+                    INPUT_STYLE => tensor(&[1, STYLE_DIM], state.style.clone())?,
+                    OUTPUT_FEATURES => tensor(&[1, FEATURE_DIM, n], features)?,
+                    OUTPUT_F0 => tensor(&[1, 2 * n], state.f0[halves.clone()].to_vec())?,
+                    OUTPUT_ENERGY => tensor(&[1, 2 * n], state.energy[halves.clone()].to_vec())?,
+                    INPUT_PHASE => tensor(&[1, 1, HARMONICS], phase.clone())?,
+                ],
+                options,
+            )
+            .map_err(failed)?;
+        let (_, audio) = outputs[OUTPUT_AUDIO]
+            .try_extract_tensor::<f32>()
+            .map_err(failed)?;
+        let (_, steps) = outputs[OUTPUT_PHASE_STEPS]
+            .try_extract_tensor::<f32>()
+            .map_err(failed)?;
+        if steps.len() != 2 * n * HARMONICS {
+            return Err(Error::Inference(format!(
+                "the decoder's phase steps are {} values for {n} frames",
+                steps.len()
+            )));
+        }
+        let mut track = state.phase.lock().unwrap_or_else(|p| p.into_inner());
+        for (slot, step) in track[halves].iter_mut().zip(steps.chunks_exact(HARMONICS)) {
+            let mut at = [0.0; HARMONICS];
+            for ((at, p), s) in at.iter_mut().zip(&phase).zip(step) {
+                *at = f64::from(*p) + f64::from(*s);
+            }
+            *slot = Some(at);
+        }
+        Ok(audio.to_vec())
+    }
+}
+
+impl Engine for Kokoro {
+    fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
+        let inputs = Inputs::new(ids, voice, speed)?;
+        let options = &self.run_options.0;
+        match &mut self.model {
+            Model::Whole(session) => Self::run_whole(session, inputs, options, self.durations),
+            Model::Split { encoder, decoder } => {
+                let encoded = Self::run_encoder(encoder, inputs, options)?;
+                let whole = Window {
+                    start: 0,
+                    end: encoded.frames,
+                    before: 0,
+                    after: 0,
+                };
+                let samples = Self::run_decoder(decoder, &encoded, whole, options)?;
+                Ok(Speech {
+                    samples,
+                    durations: encoded.durations,
+                })
+            }
+        }
+    }
+
+    fn encode(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Encoded> {
+        let inputs = Inputs::new(ids, voice, speed)?;
+        match &mut self.model {
+            Model::Split { encoder, .. } => Self::run_encoder(encoder, inputs, &self.run_options.0),
+            Model::Whole(_) => Err(Error::Internal(
+                "the whole model cannot be decoded in windows".into(),
+            )),
+        }
+    }
+
+    fn decode(&mut self, encoded: &Encoded, window: Window) -> Result<Vec<f32>> {
+        match &mut self.model {
+            Model::Split { decoder, .. } => {
+                Self::run_decoder(decoder, encoded, window, &self.run_options.0)
+            }
+            Model::Whole(_) => Err(Error::Internal(
+                "the whole model cannot be decoded in windows".into(),
+            )),
+        }
     }
 
     fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {
@@ -403,6 +715,19 @@ fn register_device(
                 .into(),
         )),
     }
+}
+
+/// Fails early, with names, when a split file is not what `scripts/split-model.py` makes.
+fn check_signature_split(session: &Session, inputs: &[&str], outputs: &[&str]) -> Result<()> {
+    let has: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+    let made: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
+    if inputs.iter().all(|i| has.contains(i)) && outputs.iter().all(|o| made.contains(o)) {
+        return Ok(());
+    }
+    Err(Error::Asset(format!(
+        "a split model file has inputs {has:?} and outputs {made:?}, expected {inputs:?} and \
+         {outputs:?} (run `make assets`)"
+    )))
 }
 
 /// Fails early, with names, when the file is not a Kokoro v1.0 graph.

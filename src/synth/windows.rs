@@ -1,0 +1,375 @@
+//! A chunk decoded a window of frames at a time (`--window`), for a first audio after one
+//! short window instead of one whole model call: where the windows are cut ([`Cuts`]) and
+//! how their samples are joined into the chunk's audio ([`Stitch`]).
+//!
+//! A window is decoded with context either side (the decoder's convolutions and
+//! normalizations see what is around it) and only its own frames are kept; neighbours
+//! overlap by a few milliseconds and are cross-faded, and seams fall in the gaps between
+//! words (the durations say where), where a join is least audible. Kokoro's harmonic phase
+//! is carried from window to window by the engine. What the windows give is trimmed and
+//! faded as a whole chunk is ([`crate::audio::shape::trim_counting`]), without waiting for
+//! the whole: silence before the first sound is dropped as it comes, silence after the last
+//! sound so far is held until more sound comes or the chunk ends.
+
+use std::time::Duration;
+
+use crate::audio::shape;
+use crate::engine::{Encoded, Window};
+
+/// Context decoded before a window's frames.
+const BEFORE: Duration = Duration::from_millis(200);
+/// Context decoded after a later window's frames: a window of a second or more is most of
+/// what the decoder normalizes over, so less is needed than for the first.
+const AFTER_LATER: Duration = Duration::from_millis(200);
+/// Context decoded after the first window's frames: a short window's end sounds as in the
+/// whole only when the decoder sees what follows. Measured on Kokoro (a 5.4 s chunk, a first window of
+/// 350 ms and the rest in a second; log-spectral distance to the whole decode over the first
+/// half second): 400 ms after gave 0.97, 600 ms 0.49, 800 ms 0.39, 1.2 s 0.27 (two decodes
+/// of the whole whose inputs differ by one part in 10⁴ are 0.28 apart: the model's int8
+/// activations are quantized by each call's range).
+const AFTER_FIRST: Duration = Duration::from_millis(600);
+/// Samples either side of a seam that the two windows are cross-faded over.
+const CROSS_FADE: Duration = Duration::from_millis(10);
+
+/// Where the windows of one encoded chunk are cut, in order.
+pub(super) struct Cuts {
+    frames: usize,
+    /// Frames where a word meets the next (the middle of a space or a mark between them).
+    gaps: Vec<usize>,
+    /// Where speech starts (the end of the leading pad): the first window's length is
+    /// counted from here.
+    speech: usize,
+    /// The next window's first frame.
+    next: usize,
+    before: usize,
+    /// After the first window, after the later ones.
+    after: (usize, usize),
+}
+
+impl Cuts {
+    /// The cuts of `encoded`, whose ids are silent (a space, a mark) where `silent` says.
+    pub(super) fn new(encoded: &Encoded, silent: impl Fn(usize) -> bool, rate: u32) -> Self {
+        let frame = Duration::from_secs_f64(encoded.frame_samples as f64 / f64::from(rate));
+        let in_frames = |d: Duration| (d.as_secs_f64() / frame.as_secs_f64()).ceil() as usize;
+        // Position p + 1 is id p (position 0 is the leading pad); its frames are
+        // ends[p]..ends[p + 1].
+        let ends = &encoded.ends;
+        let gaps = (0..ends.len().saturating_sub(2))
+            .filter(|&p| silent(p))
+            .map(|p| (ends[p] + ends[p + 1]) / 2)
+            .collect();
+        Cuts {
+            frames: encoded.frames,
+            gaps,
+            speech: ends.first().copied().unwrap_or(0).min(encoded.frames),
+            next: 0,
+            before: in_frames(BEFORE),
+            after: (in_frames(AFTER_FIRST), in_frames(AFTER_LATER)),
+        }
+    }
+
+    /// Frames of `length` of audio.
+    pub(super) fn frames_of(&self, length: Duration, encoded: &Encoded, rate: u32) -> usize {
+        let samples = length.as_secs_f64() * f64::from(rate);
+        ((samples / encoded.frame_samples as f64).ceil() as usize).max(1)
+    }
+
+    /// Frames of context decoded with a later window besides its own.
+    pub(super) fn context(&self) -> usize {
+        self.before + self.after.1
+    }
+
+    /// The next window, about `want` frames long (the first counted from where speech
+    /// starts), its end moved to the nearest gap between words within a third of its
+    /// length; the rest of the chunk when less than half as much again would be left.
+    /// `None` once the chunk is all decoded.
+    pub(super) fn next(&mut self, want: usize) -> Option<Window> {
+        let start = self.next;
+        if start >= self.frames {
+            return None;
+        }
+        let want = want.max(1);
+        let from = if start == 0 { self.speech } else { start };
+        let aim = from + want;
+        let reach = (want / 3).max(1);
+        let end = self
+            .gaps
+            .iter()
+            .copied()
+            .filter(|&g| g > start && g.abs_diff(aim) <= reach)
+            .min_by_key(|&g| g.abs_diff(aim))
+            .unwrap_or(aim);
+        let end = if end + want / 2 >= self.frames {
+            self.frames
+        } else {
+            end
+        };
+        self.next = end;
+        Some(Window {
+            start,
+            end,
+            before: self.before,
+            after: if start == 0 {
+                self.after.0
+            } else {
+                self.after.1
+            },
+        })
+    }
+}
+
+/// Joins a chunk's windows into its audio, trimmed and faded as
+/// [`shape::trim_counting`] does a whole chunk, giving out what is final as it comes.
+pub(super) struct Stitch {
+    frame: usize,
+    cross_fade: usize,
+    /// The last window's samples past its end, to cross-fade with the next one's first.
+    overlap: Vec<f32>,
+    /// Whether a sound has come (before it, silence is dropped but for the margin).
+    started: bool,
+    /// Silence before the first sound, at most the margin kept.
+    lead: Vec<f32>,
+    /// Samples dropped before the first sound's margin (word times shift by as much).
+    trimmed: usize,
+    /// Silence after the last sound so far: given out when more sound comes, trimmed to the
+    /// margin at the end.
+    quiet: Vec<f32>,
+    /// Samples given out.
+    given: usize,
+    margin: usize,
+    fade: usize,
+}
+
+impl Stitch {
+    pub(super) fn new(frame_samples: usize, rate: u32) -> Self {
+        Stitch {
+            frame: frame_samples,
+            cross_fade: (CROSS_FADE.as_secs_f64() * f64::from(rate)).round() as usize,
+            overlap: Vec::new(),
+            started: false,
+            lead: Vec::new(),
+            trimmed: 0,
+            quiet: Vec::new(),
+            given: 0,
+            margin: shape::samples(shape::MARGIN_MS, rate),
+            fade: shape::samples(shape::FADE_MS, rate),
+        }
+    }
+
+    /// A window's samples (its span's, context and all, as the engine decoded them) in; the
+    /// audio that is final out.
+    pub(super) fn push(&mut self, window: Window, frames: usize, decoded: &[f32]) -> Vec<f32> {
+        let span = window.span(frames);
+        let last = window.end >= frames;
+        let half = self.cross_fade / 2;
+        // Its own frames, with half the cross-fade either side where it has a neighbour.
+        let from = (window.start - span.start) * self.frame;
+        let from = if window.start > 0 {
+            from.saturating_sub(half)
+        } else {
+            from
+        };
+        let to = (window.end - span.start) * self.frame;
+        let to = if last { decoded.len() } else { to + half };
+        let mut own = decoded[from.min(decoded.len())..to.min(decoded.len())].to_vec();
+        let overlap = std::mem::take(&mut self.overlap);
+        let n = overlap.len().min(own.len());
+        for (i, (mine, theirs)) in own.iter_mut().zip(&overlap).take(n).enumerate() {
+            // Raised cosine: the two gains add up to one.
+            let gain = 0.5 - 0.5 * (std::f32::consts::PI * (i as f32 + 0.5) / n as f32).cos();
+            *mine = *mine * gain + theirs * (1.0 - gain);
+        }
+        if !last {
+            let keep = own.len().saturating_sub(half * 2);
+            self.overlap = own.split_off(keep);
+        }
+        self.give(own)
+    }
+
+    /// The chunk's last audio (the margin after its last sound, faded out).
+    pub(super) fn finish(&mut self) -> Vec<f32> {
+        let mut tail = std::mem::take(&mut self.overlap);
+        if !self.started {
+            self.trimmed += self.lead.len() + tail.len();
+            self.lead.clear();
+            return Vec::new();
+        }
+        let mut quiet = std::mem::take(&mut self.quiet);
+        quiet.append(&mut tail);
+        quiet.truncate(self.margin);
+        let n = self.fade.min(quiet.len());
+        let len = quiet.len();
+        for i in 0..n {
+            quiet[len - 1 - i] *= i as f32 / n as f32;
+        }
+        self.given += quiet.len();
+        quiet
+    }
+
+    /// Samples dropped before the first sound.
+    pub(super) fn trimmed(&self) -> usize {
+        self.trimmed
+    }
+
+    /// Samples given out: the chunk's own audio so far.
+    pub(super) fn given(&self) -> usize {
+        self.given
+    }
+
+    /// Raw samples of the chunk in order; what is final out.
+    fn give(&mut self, raw: Vec<f32>) -> Vec<f32> {
+        let loud = |s: &f32| s.abs() > shape::SILENCE;
+        let mut out = if self.started {
+            raw
+        } else {
+            let Some(first) = raw.iter().position(loud) else {
+                self.lead.extend(raw);
+                self.keep_margin();
+                return Vec::new();
+            };
+            self.lead.extend_from_slice(&raw[..first]);
+            self.keep_margin();
+            self.started = true;
+            let mut out = std::mem::take(&mut self.lead);
+            out.extend_from_slice(&raw[first..]);
+            let n = self.fade.min(out.len() / 2);
+            for (i, s) in out.iter_mut().take(n).enumerate() {
+                *s *= i as f32 / n as f32;
+            }
+            out
+        };
+        let Some(last) = out.iter().rposition(loud) else {
+            self.quiet.append(&mut out);
+            return Vec::new();
+        };
+        let rest = out.split_off(last + 1);
+        let mut given = std::mem::replace(&mut self.quiet, rest);
+        given.append(&mut out);
+        self.given += given.len();
+        given
+    }
+
+    /// Drops the leading silence but for the margin before the first sound.
+    fn keep_margin(&mut self) {
+        let extra = self.lead.len().saturating_sub(self.margin);
+        self.lead.drain(..extra);
+        self.trimmed += extra;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RATE: u32 = 24_000;
+    const FRAME: usize = 600;
+
+    fn encoded(frames: usize, ends: Vec<usize>) -> Encoded {
+        Encoded {
+            frames,
+            frame_samples: FRAME,
+            ends,
+            durations: None,
+            state: Box::new(()),
+        }
+    }
+
+    /// Silence, a tone, a pause, a tone, silence: a chunk as a model makes it.
+    fn chunk() -> Vec<f32> {
+        let tone = |n: usize, f: f32| -> Vec<f32> {
+            (0..n)
+                .map(|i| 0.4 * (std::f32::consts::TAU * f * i as f32 / RATE as f32).sin())
+                .collect()
+        };
+        [
+            vec![0.0; 7_000],
+            tone(30_000, 220.0),
+            vec![0.0; 5_000],
+            tone(20_000, 330.0),
+            vec![0.0; 10_000],
+        ]
+        .concat()
+    }
+
+    /// Windows of a chunk whose every window is decoded exactly, stitched: the chunk trimmed
+    /// and faded as a whole chunk is, to the sample, wherever the seams fall.
+    #[test]
+    fn stitched_windows_are_the_whole_chunk_trimmed() {
+        let mut whole = chunk();
+        whole.resize(whole.len().div_ceil(FRAME) * FRAME, 0.0);
+        let frames = whole.len() / FRAME;
+        let (want, trimmed) = shape::trim_counting(whole.clone(), RATE);
+        for first in [1, 5, 12, 40] {
+            let mut cuts = Cuts::new(&encoded(frames, vec![10, frames]), |_| false, RATE);
+            let mut stitch = Stitch::new(FRAME, RATE);
+            let mut got = Vec::new();
+            let mut size = cuts.frames_of(
+                Duration::from_millis(first * 25),
+                &encoded(frames, vec![]),
+                RATE,
+            );
+            let mut windows = 0;
+            while let Some(window) = cuts.next(size) {
+                let span = window.span(frames);
+                got.extend(stitch.push(
+                    window,
+                    frames,
+                    &whole[span.start * FRAME..span.end * FRAME],
+                ));
+                if window.end == frames {
+                    got.extend(stitch.finish());
+                }
+                windows += 1;
+                size *= 2;
+            }
+            assert!(windows >= 2, "{windows} windows");
+            assert_eq!(got.len(), want.len(), "first window {first}");
+            let worst = got
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-6, "first window {first}: differs by {worst}");
+            assert_eq!(stitch.trimmed(), trimmed);
+            assert_eq!(stitch.given(), want.len());
+        }
+    }
+
+    /// A chunk all silence gives nothing, and all of it counts as trimmed.
+    #[test]
+    fn a_silent_chunk_gives_nothing() {
+        let frames = 20;
+        let mut cuts = Cuts::new(&encoded(frames, vec![2, frames]), |_| false, RATE);
+        let mut stitch = Stitch::new(FRAME, RATE);
+        let mut got = Vec::new();
+        while let Some(window) = cuts.next(4) {
+            let span = window.span(frames);
+            got.extend(stitch.push(window, frames, &vec![0.0; span.len() * FRAME]));
+        }
+        got.extend(stitch.finish());
+        assert!(got.is_empty());
+        assert_eq!(stitch.trimmed(), frames * FRAME);
+    }
+
+    /// Seams move to the gap between words nearest where they were aimed (within a third
+    /// of the window), the first window counts from where speech starts, and the last takes
+    /// the rest rather than leave a sliver.
+    #[test]
+    fn seams_fall_between_words() {
+        // Positions: the pad (to frame 6), then ids ending at 10, 14 (a space: 14..18),
+        // 18, 30, 34 (a space: 34..38), 38, 60, then the trailing pad to 64.
+        let ends = vec![6, 10, 14, 18, 30, 34, 38, 60, 64];
+        let silent = |p: usize| p == 2 || p == 5;
+        let mut cuts = Cuts::new(&encoded(64, ends), silent, RATE);
+        // Aimed at 6 + 10 = 16; the gap in the space 14..18 is at 16.
+        let first = cuts.next(10).map(|w| (w.start, w.end));
+        assert_eq!(first, Some((0, 16)));
+        // Aimed at 16 + 18 = 34; the gap 34..38 is at 36, within 6.
+        let second = cuts.next(18).map(|w| (w.start, w.end));
+        assert_eq!(second, Some((16, 36)));
+        // 36 + 20 = 56 would leave 8 frames, less than half of 20: the rest.
+        let third = cuts.next(20).map(|w| (w.start, w.end));
+        assert_eq!(third, Some((36, 64)));
+        assert_eq!(cuts.next(20), None);
+    }
+}
