@@ -51,6 +51,11 @@ pub const LONG_FIRST: &str = "Thanks for the detailed question, and I have looke
     enable the streaming option, set a larger buffer, and restart the service before the change \
     takes effect. After that, everything should work.";
 
+/// A first clause of sixteen words: what `--window` is for (its first audio after one
+/// short window rather than the whole clause).
+pub const LONG_CLAUSE: &str = "The quarterly report that the finance team sent round this \
+    morning shows steady growth in every region, and the board is pleased with it.";
+
 /// About twenty seconds of speech, for the concurrency rows.
 pub const PARAGRAPH: &str = "The museum opens at nine every morning, and the first tour \
     starts half an hour later. Visitors can walk through the ancient history rooms on the \
@@ -322,6 +327,7 @@ fn main() {
     let texts = [
         ("short first sentence", SHORT_FIRST),
         ("long first sentence", LONG_FIRST),
+        ("16-word first clause", LONG_CLAUSE),
         ("20 s paragraph", PARAGRAPH),
     ];
     let texts = if bench { &texts[..] } else { &texts[..1] };
