@@ -451,7 +451,7 @@ impl Utterance {
 
     /// Speaks a chunk a window at a time: the encoding, then windows, each sent as soon as
     /// it is made, the first `first` long and each later one as long as can be made before
-    /// the client runs out (never shorter than the one before); false when the client left.
+    /// the client runs out (at least twice the one before); false when the client left.
     async fn speak_in_windows(
         &mut self,
         mut chunk: Chunk,
@@ -550,7 +550,9 @@ impl Utterance {
 
     /// The next window's length in frames: what this stream's share of the workers can
     /// decode (context and all, at what the last window cost a frame) before its client
-    /// runs out of audio, less a margin; never less than `last`.
+    /// runs out of audio, less a margin; at least twice `last`. Fewer, longer windows sound
+    /// more as the whole does (each window's normalizations see only its own frames:
+    /// BENCHMARKS.md, windows), so they grow even where the slack would allow short ones.
     fn next_window(&self, last: usize, compute: Duration, decoded: usize, context: usize) -> usize {
         let per_frame = compute.as_secs_f64() / decoded.max(1) as f64;
         let slack = self.pace.playhead.map_or(Duration::ZERO, |p| {
@@ -561,7 +563,7 @@ impl Utterance {
             self.engine.load.running(),
         );
         let frames = slack.as_secs_f64() * share * WINDOW_MARGIN / per_frame.max(1e-6);
-        (frames as usize).saturating_sub(context).max(last)
+        (frames as usize).saturating_sub(context).max(last * 2)
     }
 
     /// Has the scheduler make a part of a chunk's call by the utterance's deadline; `None`

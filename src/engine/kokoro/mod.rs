@@ -253,8 +253,10 @@ pub struct Kokoro {
     run_options: Arc<Terminable>,
 }
 
-/// The model's sessions: the whole graph, or the same graph cut at its decoder (whose
-/// chained output is the whole's, bit for bit: `scripts/split-check.py`).
+/// The model's sessions: the whole graph, or the same graph cut at its decoder, whose
+/// convolutions are float (the same weights: a window is then computed as the same frames are
+/// in the whole; the chained output is the whole's but for the int8 activations' rounding,
+/// `scripts/window-check.py`).
 enum Model {
     Whole(Session),
     Split { encoder: Session, decoder: Session },
