@@ -10,8 +10,8 @@ are float) is the "float / int8" column, beside the int8 model's own floor (two 
 whose features differ by one part in 10^4). Exits 1 on the first difference.
 
 Quality: each input is decoded as ttsd's windows cut it (src/synth/windows.rs: a first window
-of --first ms after speech starts with --after ms of context after it and 200 ms either side
-of the later ones, each later window --growth times the last, seams moved to the nearest gap between words
+of --first ms after speech starts with --after ms of context after it, more up to 1.2 s while
+its span stays within --share of the chunk, and 200 ms either side of the later ones, each later window --growth times the last, seams moved to the nearest gap between words
 within a third of a window, 10 ms raised-cosine cross-fades, the harmonic phase carried) and
 compared with the whole decode (the same decoder, all frames at once): the log-spectral distance (Hann 1024, hop 256, mean
 |ln(|X| + 1e-4) - ln(|Y| + 1e-4)|), over all and over the first half second; the loudest seam
@@ -140,8 +140,10 @@ class Model:
         )
 
 
-def windows(frames, ends, silent, first, after_first, before, after, growth):
-    """ttsd's cuts: (start, end, context before, context after)."""
+def windows(frames, ends, silent, first, after_first, before, after, growth, share=0.0):
+    """ttsd's cuts: (start, end, context before, context after). With `share`, the first
+    window's context after it grows (up to 1.2 s) while its whole span stays within that
+    share of the chunk's frames."""
     gaps = [(ends[p] + ends[p + 1]) // 2 for p in range(len(ends) - 2) if silent[p]]
     out, start, want = [], 0, first
     while start < frames:
@@ -150,7 +152,10 @@ def windows(frames, ends, silent, first, after_first, before, after, growth):
         near = [g for g in gaps if g > start and abs(g - aim) <= reach]
         end = min(near, key=lambda g: abs(g - aim)) if near else aim
         end = frames if end + want // 2 >= frames else end
-        out.append((start, end, before, after_first if start == 0 else after))
+        first_after = after_first
+        if start == 0 and share:
+            first_after = min(max(after_first, int(frames * share) - end), 48)
+        out.append((start, end, before, first_after if start == 0 else after))
         start, want = end, max(int(want * growth), end - start)
     return out
 
@@ -185,6 +190,7 @@ def main():
     p.add_argument("--first", type=int, default=250, help="first window, ms")
     p.add_argument("--after", type=int, default=600, help="context after the first window, ms")
     p.add_argument("--growth", type=float, default=2.0, help="each later window against the last")
+    p.add_argument("--share", type=float, default=0.25, help="the first window's span, of the chunk (0: --after only)")
     a = p.parse_args()
     model = Model()
     failed = False
@@ -209,7 +215,7 @@ def main():
                 int8, whole = whole.reshape(-1), chained.reshape(-1)
                 ends = np.cumsum(durs.reshape(-1)).tolist()
                 silent = [i in marks for i in ids]
-                cuts = windows(frames, ends, silent, max(1, a.first // 25), -(-a.after // 25), 8, 8, a.growth)
+                cuts = windows(frames, ends, silent, max(1, a.first // 25), -(-a.after // 25), 8, 8, a.growth, a.share)
                 out = windowed(model, encoded, cuts, frames)
                 rng = np.random.default_rng(0)
                 noisy = features * (1 + 1e-4 * rng.standard_normal(features.shape)).astype(np.float32)
