@@ -13,7 +13,7 @@ pub fn silence(length: std::time::Duration, edges: usize, rate: u32) -> Vec<f32>
 }
 
 /// Below this amplitude a sample counts as silence when trimming.
-pub(crate) const SILENCE: f32 = 0.003;
+const SILENCE: f32 = 0.003;
 /// Silence kept before the first and after the last sound of a chunk.
 pub(crate) const MARGIN_MS: u32 = 40;
 /// Fade length at each edge.
@@ -49,8 +49,8 @@ pub fn trim_counting(mut audio: Vec<f32>, rate: u32) -> (Vec<f32>, usize) {
 /// silence than a long one, so this, not the raw length, is the audio a call made.
 pub fn kept(audio: &[f32], rate: u32) -> std::ops::Range<usize> {
     let margin = samples(MARGIN_MS, rate);
-    let first = audio.iter().position(|s| s.abs() > SILENCE);
-    let last = audio.iter().rposition(|s| s.abs() > SILENCE);
+    let first = audio.iter().position(sounds);
+    let last = audio.iter().rposition(sounds);
     match (first, last) {
         (Some(first), Some(last)) => {
             first.saturating_sub(margin)..(last + 1 + margin).min(audio.len())
@@ -92,14 +92,29 @@ pub fn apply_gain(audio: &mut [f32], gain: f32) {
     }
 }
 
+/// Whether a sample is sound rather than silence, for trimming.
+pub(crate) fn sounds(sample: &f32) -> bool {
+    sample.abs() > SILENCE
+}
+
 /// Linear fade-in and fade-out over `n` samples at the two ends.
 fn fade(audio: &mut [f32], n: usize) {
     let n = n.min(audio.len() / 2);
-    let len = audio.len();
-    for i in 0..n {
-        let gain = i as f32 / n as f32;
-        audio[i] *= gain;
-        audio[len - 1 - i] *= gain;
+    fade_in(audio, n);
+    fade_out(audio, n);
+}
+
+/// A linear fade-in over the first `n` samples.
+pub(crate) fn fade_in(audio: &mut [f32], n: usize) {
+    for (i, s) in audio.iter_mut().take(n).enumerate() {
+        *s *= i as f32 / n as f32;
+    }
+}
+
+/// A linear fade-out over the last `n` samples.
+pub(crate) fn fade_out(audio: &mut [f32], n: usize) {
+    for (i, s) in audio.iter_mut().rev().take(n).enumerate() {
+        *s *= i as f32 / n as f32;
     }
 }
 

@@ -454,7 +454,7 @@ impl Utterance {
     /// the client runs out (at least twice the one before); false when the client left.
     async fn speak_in_windows(
         &mut self,
-        mut chunk: Chunk,
+        chunk: Chunk,
         ready_at: Instant,
         first: Duration,
     ) -> Result<bool> {
@@ -475,7 +475,7 @@ impl Utterance {
         let mut stitch = Stitch::new(encoded.frame_samples, rate);
         let mut before = self.pause_before(&chunk);
         let offset = self.sent + before.len();
-        let mut want = cuts.frames_of(first, &encoded, rate);
+        let mut want = cuts.frames_of(first);
         while let Some(window) = cuts.next(want) {
             let part = Part::Decode(Arc::clone(&encoded), window);
             let Some(decoded) = self.call(&chunk, ready_at, part).await? else {
@@ -544,7 +544,6 @@ impl Utterance {
                 "window"
             );
         }
-        chunk.words.clear();
         Ok(true)
     }
 

@@ -49,6 +49,9 @@ pub(super) struct Cuts {
     speech: usize,
     /// The next window's first frame.
     next: usize,
+    /// Samples a frame, and a second.
+    frame_samples: usize,
+    rate: u32,
     before: usize,
     /// After the first window (at least, at most), after the later ones.
     after: (usize, usize, usize),
@@ -57,8 +60,6 @@ pub(super) struct Cuts {
 impl Cuts {
     /// The cuts of `encoded`, whose ids are silent (a space, a mark) where `silent` says.
     pub(super) fn new(encoded: &Encoded, silent: impl Fn(usize) -> bool, rate: u32) -> Self {
-        let frame = Duration::from_secs_f64(encoded.frame_samples as f64 / f64::from(rate));
-        let in_frames = |d: Duration| (d.as_secs_f64() / frame.as_secs_f64()).ceil() as usize;
         // Position p + 1 is id p (position 0 is the leading pad); its frames are
         // ends[p]..ends[p + 1].
         let ends = &encoded.ends;
@@ -66,24 +67,33 @@ impl Cuts {
             .filter(|&p| silent(p))
             .map(|p| (ends[p] + ends[p + 1]) / 2)
             .collect();
-        Cuts {
+        let mut cuts = Cuts {
             frames: encoded.frames,
             gaps,
             speech: ends.first().copied().unwrap_or(0).min(encoded.frames),
             next: 0,
-            before: in_frames(BEFORE),
-            after: (
-                in_frames(AFTER_FIRST),
-                in_frames(AFTER_FIRST_MOST),
-                in_frames(AFTER_LATER),
-            ),
-        }
+            frame_samples: encoded.frame_samples,
+            rate,
+            before: 0,
+            after: (0, 0, 0),
+        };
+        cuts.before = cuts.frames_of(BEFORE);
+        cuts.after = (
+            cuts.frames_of(AFTER_FIRST),
+            cuts.frames_of(AFTER_FIRST_MOST),
+            cuts.frames_of(AFTER_LATER),
+        );
+        cuts
     }
 
-    /// Frames of `length` of audio.
-    pub(super) fn frames_of(&self, length: Duration, encoded: &Encoded, rate: u32) -> usize {
-        let samples = length.as_secs_f64() * f64::from(rate);
-        ((samples / encoded.frame_samples as f64).ceil() as usize).max(1)
+    /// Frames of `length` of audio (at least one).
+    pub(super) fn frames_of(&self, length: Duration) -> usize {
+        // In whole numbers: 250 ms at 24 kHz is 10 frames of 600, not 10.000000000000002.
+        let samples = length.as_nanos() * u128::from(self.rate);
+        let frame = 1_000_000_000 * self.frame_samples.max(1) as u128;
+        usize::try_from(samples.div_ceil(frame))
+            .unwrap_or(usize::MAX)
+            .max(1)
     }
 
     /// Frames of context decoded with a later window besides its own.
@@ -212,10 +222,7 @@ impl Stitch {
         quiet.append(&mut tail);
         quiet.truncate(self.margin);
         let n = self.fade.min(quiet.len());
-        let len = quiet.len();
-        for i in 0..n {
-            quiet[len - 1 - i] *= i as f32 / n as f32;
-        }
+        shape::fade_out(&mut quiet, n);
         self.given += quiet.len();
         quiet
     }
@@ -232,11 +239,10 @@ impl Stitch {
 
     /// Raw samples of the chunk in order; what is final out.
     fn give(&mut self, raw: Vec<f32>) -> Vec<f32> {
-        let loud = |s: &f32| s.abs() > shape::SILENCE;
         let mut out = if self.started {
             raw
         } else {
-            let Some(first) = raw.iter().position(loud) else {
+            let Some(first) = raw.iter().position(shape::sounds) else {
                 self.lead.extend(raw);
                 self.keep_margin();
                 return Vec::new();
@@ -247,12 +253,10 @@ impl Stitch {
             let mut out = std::mem::take(&mut self.lead);
             out.extend_from_slice(&raw[first..]);
             let n = self.fade.min(out.len() / 2);
-            for (i, s) in out.iter_mut().take(n).enumerate() {
-                *s *= i as f32 / n as f32;
-            }
+            shape::fade_in(&mut out, n);
             out
         };
-        let Some(last) = out.iter().rposition(loud) else {
+        let Some(last) = out.iter().rposition(shape::sounds) else {
             self.quiet.append(&mut out);
             return Vec::new();
         };
@@ -317,11 +321,7 @@ mod tests {
             let mut cuts = Cuts::new(&encoded(frames, vec![10, frames]), |_| false, RATE);
             let mut stitch = Stitch::new(FRAME, RATE);
             let mut got = Vec::new();
-            let mut size = cuts.frames_of(
-                Duration::from_millis(first * 25),
-                &encoded(frames, vec![]),
-                RATE,
-            );
+            let mut size = cuts.frames_of(Duration::from_millis(first * 25));
             let mut windows = 0;
             while let Some(window) = cuts.next(size) {
                 let span = window.span(frames);
