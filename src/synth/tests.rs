@@ -642,3 +642,20 @@ async fn windows_give_the_whole_decodes_audio_and_words_in_pieces() {
     assert_eq!(windowed.words, whole.words);
     assert!(whole.words.len() >= 14, "{:?}", whole.words);
 }
+
+/// A chunk too short for windows to bring its audio sooner (its first window's call would
+/// decode half its frames or more) is spoken in one whole call, as without windows: the
+/// same pieces and the same samples.
+#[tokio::test]
+async fn a_chunk_too_short_for_windows_is_spoken_whole() {
+    let text = "Hi there.";
+    let whole = hear(&tone(SimulatedCost::default(), Settings::DEFAULT), text).await;
+    let settings = Settings {
+        window: Some(Duration::from_millis(100)),
+        ..Settings::DEFAULT
+    };
+    let windowed = hear(&tone(SimulatedCost::default(), settings), text).await;
+    assert_eq!(windowed.events, whole.events);
+    assert!(windowed.pcm == whole.pcm, "the samples differ");
+    assert_eq!(windowed.words, whole.words);
+}

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use super::intake::{Intake, Text};
 use super::load::Running;
 use super::marks::Marks;
-use super::windows::{Cuts, Stitch};
+use super::windows::{self, Cuts, Stitch};
 use super::{AudioChunk, EngineCore, Event, Stats, Synthesizer, blocking};
 use crate::audio::{Encoder, apply_gain, shape};
 use crate::captions::{Placement, Timeline, WordTime};
@@ -112,6 +112,16 @@ struct Shaped {
     ready_at: Instant,
 }
 
+/// What became of a chunk offered to the windows.
+enum Windowed {
+    /// Its audio and words are sent.
+    Sent,
+    /// The client left.
+    Left,
+    /// Nothing was sent: it is to be spoken in one whole call.
+    Whole,
+}
+
 /// What the utterance does next.
 enum Next {
     Chunk(Chunk, Instant),
@@ -172,10 +182,12 @@ impl Utterance {
                 Next::Left => return Ok(None),
             };
             if let Some(first) = self.windowed(&chunk) {
-                if !self.speak_in_windows(chunk, ready_at, first).await? {
-                    return Ok(None);
+                match self.speak_in_windows(&chunk, ready_at, first).await? {
+                    Windowed::Sent => continue,
+                    Windowed::Left => return Ok(None),
+                    // Too short for windows to bring its audio sooner: one whole call.
+                    Windowed::Whole => {}
                 }
-                continue;
             }
             let Some(spoken) = self.infer(chunk, ready_at).await? else {
                 return Ok(None);
@@ -425,6 +437,12 @@ impl Utterance {
         }
     }
 
+    /// The speed a chunk is spoken at: the request's, times its tags', within the model's range.
+    fn speed_of(&self, chunk: &Chunk) -> f32 {
+        let (lo, hi) = SPEED_RANGE;
+        (self.request.speed() * chunk.speed).clamp(lo, hi)
+    }
+
     /// The speech `own` samples of a chunk would be at the request's own speed: a part a
     /// tag made slower or faster says nothing of the rest's pace.
     fn spoken_of(&self, chunk: &Chunk, own: usize) -> usize {
@@ -442,6 +460,9 @@ impl Utterance {
         if !self.engine.windows || !self.request.stream() {
             return None;
         }
+        if windows::surely_short(chunk.ids.len(), self.speed_of(chunk), first) {
+            return None;
+        }
         let Some(playhead) = self.pace.playhead else {
             return Some(first);
         };
@@ -451,17 +472,18 @@ impl Utterance {
 
     /// Speaks a chunk a window at a time: the encoding, then windows, each sent as soon as
     /// it is made, the first `first` long and each later one as long as can be made before
-    /// the client runs out (at least twice the one before); false when the client left.
+    /// the client runs out (at least twice the one before). A chunk whose first window would
+    /// decode half its frames or more is left to one whole call (`Windowed::Whole`): the
+    /// encoding is then all it cost (1–2 % of a call).
     async fn speak_in_windows(
         &mut self,
-        chunk: Chunk,
+        chunk: &Chunk,
         ready_at: Instant,
         first: Duration,
-    ) -> Result<bool> {
-        self.stats.ids += chunk.ids.len();
+    ) -> Result<Windowed> {
         let rate = self.engine.spec().sample_rate;
-        let Some(encoded) = self.call(&chunk, ready_at, Part::Encode).await? else {
-            return Ok(false);
+        let Some(encoded) = self.call(chunk, ready_at, Part::Encode).await? else {
+            return Ok(Windowed::Left);
         };
         let encoded = encoded
             .encoded
@@ -473,13 +495,17 @@ impl Utterance {
             rate,
         );
         let mut stitch = Stitch::new(encoded.frame_samples, rate);
-        let mut before = self.pause_before(&chunk);
+        let mut before = self.pause_before(chunk);
         let offset = self.sent + before.len();
         let mut want = cuts.frames_of(first);
+        if !cuts.pays(want) {
+            return Ok(Windowed::Whole);
+        }
+        self.stats.ids += chunk.ids.len();
         while let Some(window) = cuts.next(want) {
             let part = Part::Decode(Arc::clone(&encoded), window);
-            let Some(decoded) = self.call(&chunk, ready_at, part).await? else {
-                return Ok(false);
+            let Some(decoded) = self.call(chunk, ready_at, part).await? else {
+                return Ok(Windowed::Left);
             };
             check_audio(&decoded.speech.samples, chunk.ids.len())?;
             let last = window.end >= encoded.frames;
@@ -514,17 +540,17 @@ impl Utterance {
                         |i| plan.caption(i),
                     );
                 }
-                self.pause_after(&chunk, more_planned, &mut pcm);
+                self.pause_after(chunk, more_planned, &mut pcm);
             }
             apply_gain(&mut pcm, self.request.gain());
             let shaped = Shaped {
                 pcm,
-                spoken: self.spoken_of(&chunk, own),
+                spoken: self.spoken_of(chunk, own),
                 words,
                 ready_at,
             };
             if !self.send(shaped).await? {
-                return Ok(false);
+                return Ok(Windowed::Left);
             }
             let decoded_frames = window.span(encoded.frames).len();
             let core = window.end - window.start;
@@ -544,7 +570,7 @@ impl Utterance {
                 "window"
             );
         }
-        Ok(true)
+        Ok(Windowed::Sent)
     }
 
     /// The next window's length in frames: what this stream's share of the workers can
@@ -574,11 +600,10 @@ impl Utterance {
         part: Part,
     ) -> Result<Option<Inferred>> {
         let deadline = self.pace.playhead.map_or(ready_at, |p| p.max(ready_at));
-        let (lo, hi) = SPEED_RANGE;
         let job = Job {
             ids: chunk.ids.clone(),
             voice: self.marks.voice(chunk.voice).clone(),
-            speed: (self.request.speed() * chunk.speed).clamp(lo, hi),
+            speed: self.speed_of(chunk),
             deadline,
             part,
         };

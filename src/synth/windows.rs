@@ -39,6 +39,19 @@ const FIRST_SHARE: f64 = 0.25;
 /// Samples either side of a seam that the two windows are cross-faded over.
 const CROSS_FADE: Duration = Duration::from_millis(10);
 
+/// The least a position (a phoneme id) lasts at speed 1: Kokoro's durations average 2.3 to 5
+/// frames of 25 ms a position over a chunk, the pads included.
+const LEAST_PER_ID: Duration = Duration::from_millis(50);
+
+/// Whether a chunk of `ids` at `speed` is surely too short for windows to pay
+/// ([`Cuts::pays`]), told before it is encoded: its audio, at the least a position lasts, is
+/// under twice what the first window's call decodes. The encoding of such a chunk would be
+/// wasted (a whole call encodes again): 20–35 ms of a short opener's first audio here.
+pub(super) fn surely_short(ids: usize, speed: f32, first: Duration) -> bool {
+    let least = LEAST_PER_ID.mul_f64(ids as f64 / f64::from(speed.max(f32::EPSILON)));
+    least < (first + AFTER_FIRST) * 2
+}
+
 /// Where the windows of one encoded chunk are cut, in order.
 pub(super) struct Cuts {
     frames: usize,
@@ -94,6 +107,14 @@ impl Cuts {
         usize::try_from(samples.div_ceil(frame))
             .unwrap_or(usize::MAX)
             .max(1)
+    }
+
+    /// Whether windows bring a first window of `first` frames sooner than one whole call
+    /// would: its call (from where speech starts, with the least context after it) decodes
+    /// less than half the chunk's frames. A short chunk ("Hello there!") is one short call
+    /// either way, and its windows would only add their context and seams.
+    pub(super) fn pays(&self, first: usize) -> bool {
+        (self.speech + first + self.after.0) * 2 < self.frames
     }
 
     /// Frames of context decoded with a later window besides its own.
@@ -347,6 +368,29 @@ mod tests {
             assert_eq!(stitch.trimmed(), trimmed);
             assert_eq!(stitch.given(), want.len());
         }
+    }
+
+    /// Windows pay only where the first window's call decodes less than half the chunk:
+    /// told exactly from the frames once encoded, and before that from the ids, where a chunk
+    /// is surely too short.
+    #[test]
+    fn windows_only_where_the_first_calls_less_than_half_the_chunk() {
+        let first = Duration::from_millis(250);
+        // Speech from frame 8; the first window 10 frames and at least 24 after it.
+        let pays = |frames| {
+            let cuts = Cuts::new(&encoded(frames, vec![8, frames]), |_| false, RATE);
+            cuts.pays(cuts.frames_of(first))
+        };
+        assert!(!pays(60), "a 1.5 s chunk");
+        assert!(!pays(84));
+        assert!(pays(85));
+        assert!(pays(484), "a 12 s chunk");
+        // 50 ms a position at the least: under 1.7 s (twice 250 + 600 ms) is surely short.
+        assert!(surely_short(12, 1.0, first), "Hello there!");
+        assert!(surely_short(33, 1.0, first));
+        assert!(!surely_short(34, 1.0, first));
+        assert!(!surely_short(20, 0.5, first), "slower speech lasts longer");
+        assert!(surely_short(60, 2.0, first), "faster shorter");
     }
 
     /// A chunk all silence gives nothing, and all of it counts as trimmed.

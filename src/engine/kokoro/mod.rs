@@ -129,9 +129,8 @@ pub struct KokoroConfig {
     pub voices: PathBuf,
     /// How OpenAI's voice names map to Kokoro's.
     pub aliases: Aliases,
-    /// The model cut at its decoder (`make assets`: `scripts/split-model.py`), loaded in
-    /// its place so that a call can be decoded a window at a time; `None`: the whole model,
-    /// whole calls only.
+    /// The model cut at its decoder (`make assets`: `scripts/split-model.py`), loaded beside
+    /// it so that a call can be decoded a window at a time; `None`: whole calls only.
     pub split: Option<Split>,
 }
 
@@ -245,21 +244,24 @@ impl EngineFactory for KokoroFactory {
 
 /// One loaded model. Not shared: each inference worker owns its own.
 pub struct Kokoro {
-    model: Model,
-    /// Whether the graph outputs the durations.
+    /// The whole graph: every whole call, so that a chunk that is not windowed costs and
+    /// sounds as without `--window`.
+    whole: Session,
+    /// Whether the whole graph outputs the durations.
     durations: bool,
+    /// The same graph cut at its decoder, for calls decoded a window at a time.
+    split: Option<SplitSessions>,
     /// Shrinks the CPU arena after each run (see the module docs); its terminate flag
     /// stops a run from another thread.
     run_options: Arc<Terminable>,
 }
 
-/// The model's sessions: the whole graph, or the same graph cut at its decoder, whose
-/// convolutions are float (the same weights: a window is then computed as the same frames are
-/// in the whole; the chained output is the whole's but for the int8 activations' rounding,
-/// `scripts/window-check.py`).
-enum Model {
-    Whole(Session),
-    Split { encoder: Session, decoder: Session },
+/// The graph cut at its decoder, whose convolutions are float (the same weights: a window is
+/// then computed as the same frames are in the whole; the chained output is the int8 whole's
+/// but for its activations' rounding, `scripts/window-check.py`).
+struct SplitSessions {
+    encoder: Session,
+    decoder: Session,
 }
 
 /// The run options, shared with whoever may stop a run (both ONNX engines use it).
@@ -331,16 +333,11 @@ impl Kokoro {
                 .commit_from_file(path)
                 .map_err(|e| Error::Asset(format!("cannot load the model {}: {e}", path.display())))
         };
-        let (model, durations) = match &config.split {
-            None => {
-                let session = load(&config.model)?;
-                check_signature(&session)?;
-                let durations = session
-                    .outputs()
-                    .iter()
-                    .any(|o| o.name() == OUTPUT_DURATIONS);
-                (Model::Whole(session), durations)
-            }
+        let whole = load(&config.model)?;
+        check_signature(&whole)?;
+        let durations = whole.outputs().iter().any(|o| o.name() == OUTPUT_DURATIONS);
+        let split = match &config.split {
+            None => None,
             Some(split) => {
                 let encoder = load(&split.encoder)?;
                 check_signature_split(
@@ -360,7 +357,7 @@ impl Kokoro {
                     ],
                     &[OUTPUT_AUDIO, OUTPUT_PHASE_STEPS],
                 )?;
-                (Model::Split { encoder, decoder }, true)
+                Some(SplitSessions { encoder, decoder })
             }
         };
         let mut run_options = RunOptions::new().map_err(fail)?;
@@ -368,8 +365,9 @@ impl Kokoro {
             .set(ARENA_SHRINKAGE.0, ARENA_SHRINKAGE.1)
             .map_err(fail)?;
         Ok(Kokoro {
-            model,
+            whole,
             durations,
+            split,
             run_options: Arc::new(Terminable(run_options)),
         })
     }
@@ -639,45 +637,18 @@ impl Kokoro {
 impl Engine for Kokoro {
     fn infer(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Speech> {
         let inputs = Inputs::new(ids, voice, speed)?;
-        let options = &self.run_options.0;
-        match &mut self.model {
-            Model::Whole(session) => Self::run_whole(session, inputs, options, self.durations),
-            Model::Split { encoder, decoder } => {
-                let encoded = Self::run_encoder(encoder, inputs, options)?;
-                let whole = Window {
-                    start: 0,
-                    end: encoded.frames,
-                    before: 0,
-                    after: 0,
-                };
-                let samples = Self::run_decoder(decoder, &encoded, whole, options)?;
-                Ok(Speech {
-                    samples,
-                    durations: encoded.durations,
-                })
-            }
-        }
+        Self::run_whole(&mut self.whole, inputs, &self.run_options.0, self.durations)
     }
 
     fn encode(&mut self, ids: &[i64], voice: &VoiceData, speed: f32) -> Result<Encoded> {
         let inputs = Inputs::new(ids, voice, speed)?;
-        match &mut self.model {
-            Model::Split { encoder, .. } => Self::run_encoder(encoder, inputs, &self.run_options.0),
-            Model::Whole(_) => Err(Error::Internal(
-                "the whole model cannot be decoded in windows".into(),
-            )),
-        }
+        let split = self.split.as_mut().ok_or_else(not_split)?;
+        Self::run_encoder(&mut split.encoder, inputs, &self.run_options.0)
     }
 
     fn decode(&mut self, encoded: &Encoded, window: Window) -> Result<Vec<f32>> {
-        match &mut self.model {
-            Model::Split { decoder, .. } => {
-                Self::run_decoder(decoder, encoded, window, &self.run_options.0)
-            }
-            Model::Whole(_) => Err(Error::Internal(
-                "the whole model cannot be decoded in windows".into(),
-            )),
-        }
+        let split = self.split.as_mut().ok_or_else(not_split)?;
+        Self::run_decoder(&mut split.decoder, encoded, window, &self.run_options.0)
     }
 
     fn interrupter(&self) -> Option<Arc<dyn Interrupt>> {
@@ -717,6 +688,12 @@ fn register_device(
                 .into(),
         )),
     }
+}
+
+/// A window asked of a model loaded without its split (the scheduler asks only engines whose
+/// factory says they decode windows).
+fn not_split() -> Error {
+    Error::Internal("the whole model cannot be decoded in windows".into())
 }
 
 /// Fails early, with names, when a split file is not what `scripts/split-model.py` makes.
