@@ -271,10 +271,21 @@ impl SpeechParams {
         // Any number, as Kokoro-FastAPI takes it: the soft limiter keeps a loud one from
         // clipping.
         let gain = self.volume_multiplier.unwrap_or(1.0);
-        if !gain.is_finite() {
+        if gain.is_infinite() {
+            // A JSON number past f32's range (1e308) arrives as infinity: say what was wrong
+            // with what was sent, not "inf".
             return Err(Error::invalid(
                 "volume_multiplier",
-                format!("volume_multiplier {gain} is not a finite number"),
+                format!(
+                    "volume_multiplier is too large: at most {:e} either way",
+                    f32::MAX
+                ),
+            ));
+        }
+        if gain.is_nan() {
+            return Err(Error::invalid(
+                "volume_multiplier",
+                "volume_multiplier is not a number",
             ));
         }
         if let Some(name) = &self.download_format
@@ -645,6 +656,18 @@ mod tests {
         let mut params = with(json!({}));
         params.volume_multiplier = Some(f32::NAN);
         assert!(check(params).is_err());
+        // 1e308 is a JSON number f32 cannot hold: it is refused as too large, not as "inf".
+        let Err(Error::InvalidInput { param, message }) =
+            check(with(json!({"volume_multiplier": 1e308})))
+        else {
+            panic!("1e308 was not refused as invalid input")
+        };
+        assert_eq!(param, Some("volume_multiplier"));
+        assert!(
+            message.contains("too large") && !message.contains("inf"),
+            "{message}"
+        );
+        assert!(check(with(json!({"volume_multiplier": 1e30}))).is_ok());
     }
 
     #[test]

@@ -424,6 +424,16 @@ async fn a_client_that_drops_the_connection_stops_its_work_at_once() {
     // The call under way when it left was stopped, not finished, and none followed.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(completed_jobs(&server.service), before);
+    // Counted as an HTTP client's leaving is: cancelled.
+    let cancelled = server
+        .service
+        .metrics()
+        .failures
+        .get_or_create(&ttsd::metrics::ReasonLabel {
+            reason: ttsd::metrics::Failure::cancelled,
+        })
+        .get();
+    assert_eq!(cancelled, 1);
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@
 //! with the words it completed), then `{"type": "audio.done", "usage": {...}}` and a normal
 //! close. Errors are `{"type": "error", "error": {...}}` (OpenAI's error object) and a close
 //! with a code that fits; each is logged once and counted once in the failures, by the
-//! reason its status stands for on HTTP. The connection holds one admission permit, like an
+//! reason its status stands for on HTTP; a client that leaves while its speech is being made
+//! is counted cancelled, as on HTTP. The connection holds one admission permit, like an
 //! HTTP stream, from its settings to its end. Until its settings arrive it is like an HTTP
 //! connection whose head has not: it holds a connection slot, and is closed when they are
 //! not there within the head's time limit from the upgrade (pings do not extend it). Once
@@ -136,10 +137,16 @@ type Receiver = futures_util::stream::SplitStream<WebSocket>;
 async fn session(socket: WebSocket, state: Arc<AppState>, limits: WsLimits) {
     let (mut tx, mut rx) = socket.split();
     let end = match run(&mut tx, &mut rx, &state, limits).await {
-        Ok(()) => Close {
-            code: close_code::NORMAL,
-            error: None,
-        },
+        Ok(ended) => {
+            if ended == Ended::Left {
+                // As an HTTP client that leaves before its response's end (the middleware).
+                state.service.metrics().fail(Failure::cancelled);
+            }
+            Close {
+                code: close_code::NORMAL,
+                error: None,
+            }
+        }
         Err(close) => close,
     };
     if let Some(error) = &end.error {
@@ -168,6 +175,15 @@ struct Output {
     timestamps: bool,
 }
 
+/// How a session ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Its speech was all sent, or it left before asking for any.
+    Done,
+    /// The client left while its speech was being made: the work stopped (cancelled).
+    Left,
+}
+
 /// What a client sent.
 enum Incoming {
     Text(String),
@@ -183,7 +199,7 @@ async fn run(
     rx: &mut Receiver,
     state: &AppState,
     limits: WsLimits,
-) -> Result<(), Close> {
+) -> Result<Ended, Close> {
     // One deadline for the settings, like a request head's: pings do not move it.
     let within = limits.head.min(limits.idle);
     let due = tokio::time::Instant::now() + within;
@@ -196,7 +212,7 @@ async fn run(
         })?;
         match read(message)? {
             Incoming::Text(text) => break text,
-            Incoming::Gone => return Ok(()),
+            Incoming::Gone => return Ok(Ended::Done),
             Incoming::Nothing => {}
         }
     };
@@ -251,7 +267,7 @@ async fn pump(
     input: TextInput,
     mut audio: AudioStream,
     out: Output,
-) -> Result<(), Close> {
+) -> Result<Ended, Close> {
     let mut input = Some(input);
     loop {
         tokio::select! {
@@ -261,7 +277,7 @@ async fn pump(
                         && tx.send(Message::Binary(chunk.bytes)).await.is_err()
                     {
                         // The client left: dropping `audio` stops the work.
-                        return Ok(());
+                        return Ok(Ended::Left);
                     }
                     if out.timestamps && !chunk.words.is_empty() {
                         let words = json!({"type": "audio.timestamps", "words": chunk.words});
@@ -271,7 +287,7 @@ async fn pump(
                 Some(Ok(Event::Done(stats))) => {
                     let done = json!({"type": "audio.done", "usage": usage(&stats, out.sample_rate)});
                     let _ = tx.send(Message::Text(done.to_string().into())).await;
-                    return Ok(());
+                    return Ok(Ended::Done);
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => {
@@ -284,7 +300,7 @@ async fn pump(
                     Incoming::Nothing => continue,
                     // The client left: dropping `audio` stops the work now, as on HTTP and
                     // Wyoming (no audio sent now could reach it).
-                    Incoming::Gone => return Ok(()),
+                    Incoming::Gone => return Ok(Ended::Left),
                 };
                 let Some(sink) = input.as_mut() else {
                     return Err(Close::bad("text after close"));
