@@ -611,18 +611,26 @@ async fn hear(synth: &Arc<Synthesizer>, text: &str) -> Heard {
     }
 }
 
-/// Decoded in windows, a streamed chunk goes out in pieces, and what they make is the whole
-/// decode's audio and word times: the test engine's windows are exact, so any seam, trim,
-/// fade or pause out of place shows here as a sample that differs.
-#[tokio::test]
-async fn windows_give_the_whole_decodes_audio_and_words_in_pieces() {
-    let text = "Seven words make the first clause here, then four more. And a last sentence.";
+/// `text` streamed from the test engine without windows, then with 100 ms first windows.
+async fn whole_and_windowed(text: &str) -> (Heard, Heard) {
     let whole = hear(&tone(SimulatedCost::default(), Settings::DEFAULT), text).await;
     let settings = Settings {
         window: Some(Duration::from_millis(100)),
         ..Settings::DEFAULT
     };
     let windowed = hear(&tone(SimulatedCost::default(), settings), text).await;
+    (whole, windowed)
+}
+
+/// Decoded in windows, a streamed chunk goes out in pieces, and what they make is the whole
+/// decode's audio and word times: the test engine's windows are exact, so any seam, trim,
+/// fade or pause out of place shows here as a sample that differs.
+#[tokio::test]
+async fn windows_give_the_whole_decodes_audio_and_words_in_pieces() {
+    let (whole, windowed) = whole_and_windowed(
+        "Seven words make the first clause here, then four more. And a last sentence.",
+    )
+    .await;
     assert!(
         windowed.events > whole.events,
         "the first chunk came in pieces: {} events, whole {}",
@@ -648,13 +656,7 @@ async fn windows_give_the_whole_decodes_audio_and_words_in_pieces() {
 /// same pieces and the same samples.
 #[tokio::test]
 async fn a_chunk_too_short_for_windows_is_spoken_whole() {
-    let text = "Hi there.";
-    let whole = hear(&tone(SimulatedCost::default(), Settings::DEFAULT), text).await;
-    let settings = Settings {
-        window: Some(Duration::from_millis(100)),
-        ..Settings::DEFAULT
-    };
-    let windowed = hear(&tone(SimulatedCost::default(), settings), text).await;
+    let (whole, windowed) = whole_and_windowed("Hi there.").await;
     assert_eq!(windowed.events, whole.events);
     assert!(windowed.pcm == whole.pcm, "the samples differ");
     assert_eq!(windowed.words, whole.words);

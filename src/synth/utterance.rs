@@ -446,9 +446,7 @@ impl Utterance {
     /// The speech `own` samples of a chunk would be at the request's own speed: a part a
     /// tag made slower or faster says nothing of the rest's pace.
     fn spoken_of(&self, chunk: &Chunk, own: usize) -> usize {
-        let (lo, hi) = SPEED_RANGE;
-        let base = self.request.speed();
-        let factor = (base * chunk.speed).clamp(lo, hi) / base;
+        let factor = self.speed_of(chunk) / self.request.speed();
         (own as f64 * f64::from(factor)) as usize
     }
 
